@@ -1,0 +1,5 @@
+"""`python -m coach`."""
+
+from .cli import main
+
+main()

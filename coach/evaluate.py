@@ -1,0 +1,167 @@
+"""Labeled utterances -> precision, recall and F1 per label (pure; no CLI, no rich).
+
+The labeled format is shared/eval's: one JSON object per line with `text`,
+optional `context`, and `labels` {blocking, advocacy, non_apology: bool,
+apology: [elements]}. `split` gives a stable tune/check partition by id, so
+authors can tune rules on one part and confirm on the other.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Iterable, Iterator
+
+from .errors import InputError
+from .models import APOLOGY_ELEMENTS, TextReport
+
+LABELS = ("blocking", "advocacy", "non_apology") + APOLOGY_ELEMENTS
+SPLITS = ("all", "tune", "check")
+CHECK_SHARE = 0.3
+
+
+@dataclass(frozen=True)
+class Item:
+    id: str
+    text: str
+    labels: frozenset[str]
+    spans: dict
+    path: str
+    line: int
+
+
+@dataclass
+class LabelScore:
+    label: str
+    tp: int = 0
+    fp: int = 0
+    fn: int = 0
+
+    @property
+    def support(self) -> int:
+        return self.tp + self.fn
+
+    @property
+    def precision(self) -> float:
+        return self.tp / (self.tp + self.fp) if self.tp + self.fp else 0.0
+
+    @property
+    def recall(self) -> float:
+        return self.tp / (self.tp + self.fn) if self.tp + self.fn else 0.0
+
+    @property
+    def f1(self) -> float:
+        p, r = self.precision, self.recall
+        return 2 * p * r / (p + r) if p + r else 0.0
+
+    def to_dict(self) -> dict:
+        return {"label": self.label, "support": self.support, "tp": self.tp, "fp": self.fp,
+                "fn": self.fn, "precision": round(self.precision, 4),
+                "recall": round(self.recall, 4), "f1": round(self.f1, 4)}
+
+
+@dataclass(frozen=True)
+class ErrorCase:
+    """A false positive (rules fired, label absent) or false negative (label missed)."""
+
+    kind: str  # "fp" | "fn"
+    label: str
+    item: Item
+    rules: tuple[str, ...]
+    spans: tuple[str, ...]
+
+
+@dataclass
+class Evaluation:
+    scores: dict[str, LabelScore]
+    errors: list[ErrorCase] = field(default_factory=list)
+    fired: set[str] = field(default_factory=set)
+    items: int = 0
+
+    def micro(self) -> LabelScore:
+        total = LabelScore("micro")
+        for s in self.scores.values():
+            total.tp += s.tp
+            total.fp += s.fp
+            total.fn += s.fn
+        return total
+
+    def macro(self) -> dict[str, float]:
+        used = [s for s in self.scores.values() if s.support or s.fp]
+        n = len(used) or 1
+        return {"precision": round(sum(s.precision for s in used) / n, 4),
+                "recall": round(sum(s.recall for s in used) / n, 4),
+                "f1": round(sum(s.f1 for s in used) / n, 4)}
+
+    def to_dict(self) -> dict:
+        micro = self.micro().to_dict()
+        micro.pop("label")
+        return {"schema": "coach-eval/1", "items": self.items,
+                "labels": [s.to_dict() for s in self.scores.values()],
+                "micro": micro, "macro": self.macro()}
+
+
+def in_split(item_id: str, split: str) -> bool:
+    """Stable partition by id: ~30% of items are `check`, the rest `tune`."""
+    if split == "all":
+        return True
+    bucket = int(hashlib.sha256(item_id.encode("utf-8")).hexdigest()[:8], 16) / 0xFFFFFFFF
+    return (bucket < CHECK_SHARE) == (split == "check")
+
+
+def read_items(path: str, split: str = "all") -> Iterator[Item]:
+    """Labeled items from one JSONL file; a bad line is an InputError naming it."""
+    try:
+        handle = open(path, encoding="utf-8")
+    except OSError as exc:
+        raise InputError(f"cannot read: {exc.strerror}", path=path) from None
+    with handle:
+        for number, line in enumerate(handle, 1):
+            if not line.strip():
+                continue
+            try:
+                data = json.loads(line)
+                labels_in = data["labels"]
+                text = data["text"]
+                if not isinstance(text, str) or not isinstance(labels_in, dict):
+                    raise TypeError
+                labels = {k for k in ("blocking", "advocacy", "non_apology") if labels_in.get(k)}
+                labels |= {e for e in labels_in.get("apology") or [] if e in APOLOGY_ELEMENTS}
+            except (ValueError, KeyError, TypeError):
+                raise InputError("not a labeled utterance (needs 'text' and 'labels')",
+                                 path=path, line=number,
+                                 hint="see shared/eval/README.md for the format") from None
+            item_id = str(data.get("id", f"{Path(path).name}:{number}"))
+            if in_split(item_id, split):
+                yield Item(item_id, text, frozenset(labels), data.get("spans") or {}, path, number)
+
+
+def evaluate(items: Iterable[Item], reports: Iterable[TextReport], rule_ids: Iterable[str] = ()
+             ) -> Evaluation:
+    """Compare each item's labels with the labels its report's findings vote for."""
+    result = Evaluation({label: LabelScore(label) for label in LABELS})
+    for item, report in zip(items, reports):
+        result.items += 1
+        by_label: dict[str, list] = {}
+        for f in report.findings:
+            result.fired.add(f.rule)
+            by_label.setdefault(f.label, []).append(f)
+        for label in set(by_label) | item.labels:
+            score = result.scores.setdefault(label, LabelScore(label))
+            predicted = label in by_label
+            actual = label in item.labels
+            if predicted and actual:
+                score.tp += 1
+            elif predicted:
+                score.fp += 1
+                found = by_label[label]
+                result.errors.append(ErrorCase("fp", label, item, tuple(f.rule for f in found),
+                                               tuple(f.text for f in found)))
+            else:
+                score.fn += 1
+                span = item.spans.get(label)
+                result.errors.append(ErrorCase("fn", label, item, (),
+                                               (str(span),) if span else ()))
+    return result

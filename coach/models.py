@@ -1,0 +1,165 @@
+"""Immutable value types shared by the core, the readers and every renderer."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+SEVERITIES = ("info", "warning", "error")
+SEVERITY_RANK = {name: rank for rank, name in enumerate(SEVERITIES)}
+
+#: The apology elements, in the order a report lists them (research weight first).
+APOLOGY_ELEMENTS = ("responsibility", "repair", "regret", "explanation", "repentance", "forgiveness")
+#: The five that make an apology complete (Lewicki, Polin & Lount 2016).
+CORE_APOLOGY_ELEMENTS = APOLOGY_ELEMENTS[:5]
+
+BUILTIN_CATEGORIES = ("blocking", "advocacy", "apology", "non_apology")
+#: Categories whose findings are negative: they fail runs and get rewrites.
+NEGATIVE_CATEGORIES = frozenset({"blocking", "non_apology"})
+#: Categories whose findings are positive signals: they never fail a run.
+POSITIVE_CATEGORIES = frozenset({"advocacy", "apology"})
+
+
+@dataclass(frozen=True, slots=True)
+class Example:
+    """A sentence a rule must (span set or not) or must not fire on."""
+
+    text: str
+    span: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Rule:
+    """One phrasebook rule, validated; compiled patterns live in coach.matching."""
+
+    id: str
+    category: str
+    phrases: tuple[str, ...] = ()
+    patterns: tuple[Any, ...] = ()
+    unless: tuple[str, ...] = ()
+    element: str | None = None
+    message: str = ""
+    source: str = ""
+    severity: str = "warning"
+    weight: float = 1.0
+    rewrites: tuple[str, ...] = ()
+    fix: str | None = None
+    speaker: str = "agent"
+    override: bool = False
+    match_examples: tuple[Example, ...] = ()
+    no_match_examples: tuple[str, ...] = ()
+    path: str = ""
+    line: int = 0
+
+    @property
+    def negative(self) -> bool:
+        return self.category in NEGATIVE_CATEGORIES
+
+    @property
+    def label(self) -> str:
+        """The label this rule votes for: the element for apology rules, else the category."""
+        return self.element if self.category == "apology" and self.element else self.category
+
+
+@dataclass(frozen=True, slots=True)
+class Finding:
+    """One rule match, with offsets into the ORIGINAL text (end exclusive); line/column 1-based."""
+
+    rule: str
+    category: str
+    element: str | None
+    severity: str
+    start: int
+    end: int
+    line: int
+    column: int
+    text: str
+    message: str
+    rewrites: tuple[str, ...] = ()
+
+    @property
+    def label(self) -> str:
+        return self.element if self.category == "apology" and self.element else self.category
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "rule": self.rule,
+            "category": self.category,
+            "element": self.element,
+            "severity": self.severity,
+            "start": self.start,
+            "end": self.end,
+            "line": self.line,
+            "column": self.column,
+            "text": self.text,
+            "message": self.message,
+            "rewrites": list(self.rewrites),
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class Apology:
+    """Apology completeness for one reply (or one conversation's agent side)."""
+
+    offered: bool
+    elements: tuple[str, ...] = ()
+    missing: tuple[str, ...] = ()
+    completeness: float | None = None
+    non_apology: bool = False
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "offered": self.offered,
+            "elements": list(self.elements),
+            "missing": list(self.missing),
+            "completeness": self.completeness,
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class TextReport:
+    """The analysis of one text: the one result type that feeds every lint renderer."""
+
+    source: str
+    text: str
+    findings: tuple[Finding, ...]
+    apology: Apology
+    score: int
+    counts: tuple[tuple[str, int], ...] = ()
+
+    @property
+    def count_map(self) -> dict[str, int]:
+        return dict(self.counts)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "source": self.source,
+            "score": self.score,
+            "counts": self.count_map,
+            "findings": [f.to_dict() for f in self.findings],
+            "apology": self.apology.to_dict(),
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class Turn:
+    """One turn of a transcript as a reader yields it."""
+
+    speaker: str  # "agent" | "customer" | "system"
+    text: str
+    name: str | None = None
+    time: str | None = None
+    line: int | None = None  # line in the source file where the turn starts, when known
+
+
+@dataclass(frozen=True, slots=True)
+class Conversation:
+    """One conversation as a reader yields it; `source` is the file it came from."""
+
+    id: str
+    turns: tuple[Turn, ...]
+    agent: str | None = None
+    channel: str | None = None
+    source: str = ""
+    line: int | None = None
+    meta: tuple[tuple[str, Any], ...] = field(default=())

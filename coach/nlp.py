@@ -1,0 +1,85 @@
+"""The one place that builds and caches the spaCy pipeline.
+
+coach matches on each token's NORM, which it sets to the token's lowercase
+lookup lemma with contractions expanded ("can't" -> can + not, "there's" ->
+there + be). Setting NORM once per lexeme (via the vocab's NORM getter) gives
+inflection-aware matching for nearly free, where the lemmatizer component
+would halve throughput (see shared/design/performance.md).
+"""
+
+from __future__ import annotations
+
+import gzip
+import json
+import os
+from functools import lru_cache
+from typing import TYPE_CHECKING, Callable
+
+if TYPE_CHECKING:  # pragma: no cover
+    from spacy.language import Language
+
+# Contraction pieces and lookup-table quirks, mapped so a contraction and its
+# expansion normalize alike ("there's" / "there is", "can't" / "cannot").
+NORM_OVERRIDES = {
+    "n't": "not", "nt": "not", "ca": "can", "wo": "will", "sha": "shall", "ai": "be",
+    "'s": "be", "'m": "be", "'re": "be", "'ve": "have", "'ll": "will", "'d": "would",
+    "'em": "them", "does": "do", "doe": "do", "cant": "can",
+    "dont": "do", "wont": "will", "im": "i",
+}
+
+
+def _lookups_dir() -> str:
+    import spacy_lookups_data  # the lemma tables ship in this package; nothing is downloaded
+
+    return os.path.join(os.path.dirname(spacy_lookups_data.__file__), "data")
+
+
+def _load_table(name: str) -> dict[str, str]:
+    path = os.path.join(_lookups_dir(), f"en_{name}.json.gz")
+    with gzip.open(path, "rb") as fh:
+        return json.loads(fh.read())
+
+
+@lru_cache(maxsize=1)
+def norm_function() -> Callable[[str], str]:
+    """Return the string -> NORM function: lowercase, American spelling, lookup lemma."""
+    lemmas = _load_table("lemma_lookup")
+    spelling = _load_table("lexeme_norm")
+    overrides = NORM_OVERRIDES
+
+    def norm(text: str) -> str:
+        low = text.lower()
+        hit = overrides.get(low)
+        if hit is not None:
+            return hit
+        low = spelling.get(low, low)
+        return lemmas.get(low, low)
+
+    return norm
+
+
+@lru_cache(maxsize=1)
+def get_nlp() -> "Language":
+    """Build the blank English pipeline with coach's NORMs; cached for the process."""
+    import spacy
+    from spacy.attrs import NORM, ORTH
+
+    nlp = spacy.blank("en")
+    norm = norm_function()
+    # New lexemes get coach's NORM as they are created, in C, once per word type.
+    nlp.vocab.lex_attr_getters[NORM] = norm
+    for lexeme in nlp.vocab:
+        lexeme.norm_ = norm(lexeme.orth_)
+    # Tokenizer exceptions carry their own token-level NORM ("'m" -> "am"): rewrite them.
+    rules = {}
+    for key, pieces in nlp.tokenizer.rules.items():
+        rules[key] = [
+            {**piece, NORM: norm(piece.get(NORM, piece[ORTH]))} for piece in pieces
+        ]
+    nlp.tokenizer.rules = rules
+    return nlp
+
+
+def token_norms(text: str) -> list[str]:
+    """The NORMs of `text` as coach matches them (used to compile phrases and in tests)."""
+    return [t.norm_ for t in get_nlp().tokenizer(text)]

@@ -1,0 +1,194 @@
+"""The compact phrase syntax that phrasebook authors write, parsed and expanded.
+
+    there's nothing (I|we) can do      alternatives in ( | )
+    [just] the rules                   optional words in [ ]
+    refund                             any form of the word: refund, refunds, refunded...
+    =refund                            this exact form only
+    sorry _ but                        exactly one word of any kind
+    sorry [_] but                      zero or one word of any kind
+
+Expansion yields *variants*: tuples of atoms, where an atom is a word (any
+form), an exact word, or a gap. Variants without gaps go to spaCy's
+PhraseMatcher; the few with gaps go to the Matcher. This module is pure: it
+knows nothing of spaCy, so it can be tested and fuzzed on its own.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from itertools import product
+
+MAX_VARIANTS = 2000
+_SPECIAL = "()[]|"
+
+
+class PhraseSyntaxError(ValueError):
+    """A phrase that cannot be parsed; `column` is 1-based within the phrase."""
+
+    def __init__(self, message: str, column: int | None = None) -> None:
+        super().__init__(message)
+        self.column = column
+
+    def __str__(self) -> str:
+        msg = self.args[0]
+        return f"{msg} (at column {self.column})" if self.column else msg
+
+
+@dataclass(frozen=True, slots=True)
+class Word:
+    text: str
+    exact: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class Gap:
+    optional: bool = False
+
+
+Atom = Word | Gap
+Variant = tuple[Atom, ...]
+
+
+# --- parsing: phrase -> nested structure ---------------------------------------
+# Node kinds: ("seq", [nodes]), ("alt", [seq nodes], optional), ("atom", Atom)
+
+
+class _Parser:
+    def __init__(self, text: str) -> None:
+        self.text = text
+        self.pos = 0
+
+    def error(self, message: str) -> PhraseSyntaxError:
+        return PhraseSyntaxError(message, self.pos + 1)
+
+    def skip_ws(self) -> None:
+        while self.pos < len(self.text) and self.text[self.pos].isspace():
+            self.pos += 1
+
+    def parse(self) -> tuple:
+        node = self.alternatives(closing=None)
+        self.skip_ws()
+        if self.pos < len(self.text):
+            raise self.error(f"unexpected {self.text[self.pos]!r}")
+        return node
+
+    def alternatives(self, closing: str | None) -> tuple:
+        options = [self.sequence()]
+        while self.pos < len(self.text) and self.text[self.pos] == "|":
+            self.pos += 1
+            options.append(self.sequence())
+        if closing is not None:
+            if self.pos >= len(self.text):
+                raise self.error(f"missing closing {closing!r}")
+            if self.text[self.pos] != closing:
+                raise self.error(f"expected {closing!r}, found {self.text[self.pos]!r}")
+            self.pos += 1
+        return ("alt", options, False) if len(options) > 1 else options[0]
+
+    def sequence(self) -> tuple:
+        items = []
+        while True:
+            self.skip_ws()
+            if self.pos >= len(self.text):
+                break
+            ch = self.text[self.pos]
+            if ch in "|)]":
+                break
+            if ch in "([":
+                start = self.pos
+                self.pos += 1
+                inner = self.alternatives(closing=")" if ch == "(" else "]")
+                options = inner[1] if inner[0] == "alt" else [inner]
+                if any(opt == ("seq", []) for opt in options):
+                    self.pos = start
+                    raise self.error("empty alternative inside brackets")
+                items.append(("alt", options, ch == "["))
+                continue
+            items.append(("atom", self.word()))
+        return ("seq", items)
+
+    def word(self) -> Atom:
+        start = self.pos
+        while self.pos < len(self.text) and not self.text[self.pos].isspace() \
+                and self.text[self.pos] not in _SPECIAL:
+            self.pos += 1
+        raw = self.text[start:self.pos]
+        if raw == "_":
+            return Gap()
+        if raw.startswith("="):
+            if len(raw) == 1:
+                self.pos = start
+                raise self.error("'=' must be followed by a word")
+            return Word(raw[1:], exact=True)
+        return Word(raw)
+
+
+def parse(phrase: str) -> tuple:
+    """Parse a phrase into its node tree (raises PhraseSyntaxError)."""
+    if not phrase or not phrase.strip():
+        raise PhraseSyntaxError("empty phrase")
+    return _Parser(phrase).parse()
+
+
+# --- expansion: node tree -> variants ---------------------------------------------
+
+
+def _expand(node: tuple, limit: int) -> list[Variant]:
+    kind = node[0]
+    if kind == "atom":
+        return [(node[1],)]
+    if kind == "seq":
+        result: list[Variant] = [()]
+        for child in node[1]:
+            # "[_]" stays one optional-gap atom instead of doubling the variants.
+            if child[0] == "alt" and child[2] and child[1] == [("seq", [("atom", Gap())])]:
+                parts = [(Gap(optional=True),)]
+            else:
+                parts = _expand(child, limit)
+            if len(result) * len(parts) > limit:
+                raise PhraseSyntaxError(
+                    f"phrase expands to more than {limit} variants; split it into several phrases")
+            result = [a + b for a, b in product(result, parts)]
+        return result
+    # alternatives (optional when node[2])
+    out: list[Variant] = [()] if node[2] else []
+    for option in node[1]:
+        out.extend(_expand(option, limit))
+    if len(out) > limit:
+        raise PhraseSyntaxError(
+            f"phrase expands to more than {limit} variants; split it into several phrases")
+    return out
+
+
+def expand(phrase: str, limit: int = MAX_VARIANTS) -> list[Variant]:
+    """Every concrete variant of `phrase`, in order, without duplicates.
+
+    Raises PhraseSyntaxError for bad syntax, too many variants, or a phrase that
+    could match nothing but gaps (it would fire everywhere).
+    """
+    variants = _expand(parse(phrase), limit)
+    seen: set[Variant] = set()
+    unique: list[Variant] = []
+    for variant in variants:
+        if variant in seen:
+            continue
+        seen.add(variant)
+        if not any(isinstance(atom, Word) for atom in variant):
+            raise PhraseSyntaxError(
+                "phrase can match without any word (only optional parts or gaps); "
+                "it would fire everywhere")
+        if isinstance(variant[0], Gap) or isinstance(variant[-1], Gap):
+            raise PhraseSyntaxError("a phrase cannot start or end with a gap '_'")
+        unique.append(variant)
+    return unique
+
+
+def describe(variant: Variant) -> str:
+    """A variant written back in phrase syntax, for `coach phrasebook show`."""
+    parts = []
+    for atom in variant:
+        if isinstance(atom, Gap):
+            parts.append("[_]" if atom.optional else "_")
+        else:
+            parts.append(("=" if atom.exact else "") + atom.text)
+    return " ".join(parts)

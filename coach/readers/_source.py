@@ -1,0 +1,215 @@
+"""Byte-level input: open files/stdin, gunzip, detect BOMs and binaries, stream decoded lines.
+
+Why a class of its own: every format needs the same guarantees (streaming, one
+invalid-UTF-8 warning per file, CRLF/CR normalised, gzip and decode failures as
+InputError), and the sniffer needs the first bytes before any format is chosen.
+"""
+
+from __future__ import annotations
+
+import codecs
+import gzip
+import io
+import sys
+import threading
+import zlib
+from typing import BinaryIO, Iterator
+
+from coach.errors import InputError
+
+HEAD_SIZE = 64 * 1024
+CHUNK_SIZE = 64 * 1024
+BINARY_PROBE = 8 * 1024
+GZIP_MAGIC = b"\x1f\x8b"
+BOMS = (  # longest first: the UTF-32-LE BOM starts with the UTF-16-LE one
+    (codecs.BOM_UTF32_LE, "utf-32"), (codecs.BOM_UTF32_BE, "utf-32"),
+    (codecs.BOM_UTF8, "utf-8"), (codecs.BOM_UTF16_LE, "utf-16"), (codecs.BOM_UTF16_BE, "utf-16"),
+)
+
+_decode_errors = threading.local()
+
+
+def _replace_and_record(exc: UnicodeError) -> tuple[str, int]:
+    """Codec error handler: like "replace", but tells the active Source where the first bad byte was."""
+    record = getattr(_decode_errors, "record", None)
+    if record is not None and isinstance(exc, UnicodeDecodeError):
+        record(exc)
+    return "\ufffd", exc.end  # type: ignore[attr-defined]
+
+
+codecs.register_error("coach.replace", _replace_and_record)
+
+
+def detect_bom(head: bytes) -> tuple[str | None, int]:
+    """The encoding a byte-order mark announces, and the BOM's length (UTF-8's is skipped by hand)."""
+    for bom, encoding in BOMS:
+        if head.startswith(bom):
+            return encoding, (len(bom) if encoding == "utf-8" else 0)
+    return None, 0
+
+
+def _is_wide(encoding: str) -> bool:
+    name = codecs.lookup(encoding).name
+    return name.startswith(("utf-16", "utf-32"))
+
+
+def open_binary(path: str) -> BinaryIO:
+    """Open a path (or "-" for stdin) as a peekable byte stream; failures become InputError."""
+    if path == "-":
+        stream = getattr(sys.stdin, "buffer", None)
+        if stream is None:  # stdin replaced by a text object (tests, embedding)
+            data = sys.stdin.read()
+            stream = io.BytesIO(data.encode("utf-8") if isinstance(data, str) else data)
+        return stream if hasattr(stream, "peek") else io.BufferedReader(stream)  # type: ignore[arg-type]
+    try:
+        return open(path, "rb")
+    except FileNotFoundError:
+        raise InputError("no such file", path=path) from None
+    except IsADirectoryError:
+        raise InputError("is a folder, not a file", path=path, hint="pass folders to `coach score` directly") from None
+    except OSError as exc:
+        raise InputError(f"cannot open: {exc.strerror or exc}", path=path) from None
+
+
+class Source:
+    """A readable transcript: `head` (first bytes, decompressed) and `lines()` (decoded, numbered)."""
+
+    def __init__(self, stream: BinaryIO, path: str, encoding: str | None = None,
+                 warn=None) -> None:
+        self.path = path
+        self._warn = warn
+        self._raw = stream
+        self.gzipped = False
+        peek = stream.peek(2)[:2] if hasattr(stream, "peek") else b""
+        if peek == GZIP_MAGIC:
+            self.gzipped = True
+            self._stream: BinaryIO = gzip.GzipFile(fileobj=stream, mode="rb")  # type: ignore[assignment]
+        else:
+            self._stream = stream
+        self.head = self._read(HEAD_SIZE)
+        bom_encoding, self._skip = detect_bom(self.head)
+        if encoding is not None:
+            self.encoding = encoding
+            if codecs.lookup(encoding).name != "utf-8" or bom_encoding != "utf-8":
+                self._skip = 0
+        else:
+            self.encoding = bom_encoding or "utf-8"
+        self.explicit_encoding = encoding is not None
+        self._consumed = False
+
+    # -- raw bytes -------------------------------------------------------------------------
+    def _read(self, size: int) -> bytes:
+        """Read up to `size` bytes, looping over short reads; gzip/OS failures become InputError."""
+        parts: list[bytes] = []
+        want = size
+        try:
+            while want > 0:
+                chunk = self._stream.read(want)
+                if not chunk:
+                    break
+                parts.append(chunk)
+                want -= len(chunk)
+        except (EOFError, zlib.error, gzip.BadGzipFile) as exc:
+            raise InputError(f"truncated or corrupt gzip file ({exc})", path=self.path,
+                             hint="re-download or re-compress the export") from None
+        except OSError as exc:
+            raise InputError(f"read failed: {exc}", path=self.path) from None
+        return b"".join(parts)
+
+    def _chunks(self) -> Iterator[bytes]:
+        if self._consumed:
+            raise RuntimeError("Source.lines() can only be iterated once")
+        self._consumed = True
+        yield self.head[self._skip:]
+        if len(self.head) < HEAD_SIZE:
+            return
+        while True:
+            chunk = self._read(CHUNK_SIZE)
+            if not chunk:
+                return
+            yield chunk
+
+    def is_empty(self) -> bool:
+        """True for a file with no content but whitespace (and perhaps a BOM)."""
+        if len(self.head) >= HEAD_SIZE:
+            return False
+        try:
+            text = self.head[self._skip:].decode(self.encoding, errors="replace")
+        except LookupError:
+            return False
+        return not text.strip().strip("\ufeff")
+
+    def is_binary(self) -> bool:
+        """NUL bytes in the first 8 KB of a file that is not UTF-16/32 mean it is not text."""
+        return b"\x00" in self.head[:BINARY_PROBE] and not _is_wide(self.encoding)
+
+    # -- decoded text ----------------------------------------------------------------------
+    def lines(self) -> Iterator[tuple[int, str]]:
+        """Yield (line number, line) with CRLF and lone CR normalised to LF, decoding incrementally."""
+        decoder = codecs.getincrementaldecoder(self.encoding)(errors="coach.replace")
+        fed = self._skip
+        reported = False
+
+        def record(exc: UnicodeDecodeError) -> None:
+            nonlocal reported
+            if reported:
+                return
+            reported = True
+            pending = getattr(decoder, "buffer", b"")
+            base = fed - (len(pending) if isinstance(pending, bytes) else 0)
+            offset = base + exc.start
+            if self._warn is not None:
+                if self.explicit_encoding:
+                    self._warn(f"{self.path}: invalid {self.encoding} at byte {offset}; decoded with replacement")
+                else:
+                    self._warn(f"{self.path}: invalid UTF-8 at byte {offset}; decoded with replacement "
+                               f"(use --encoding to override)")
+
+        def decode(data: bytes, final: bool) -> str:
+            nonlocal fed
+            _decode_errors.record = record
+            try:
+                text = decoder.decode(data, final)
+            except UnicodeError as exc:  # codecs that ignore custom handlers (rare)
+                raise InputError(f"cannot decode as {self.encoding}: {exc}", path=self.path,
+                                 hint="use --encoding to name the file's encoding") from None
+            finally:
+                _decode_errors.record = None
+            fed += len(data)
+            return text
+
+        lineno = 0
+        carry = ""
+        partial: list[str] = []
+        chunks = self._chunks()
+        final = False
+        while not final:
+            data = next(chunks, None)
+            final = data is None
+            text = carry + decode(data or b"", final)
+            carry = ""
+            if not final and text.endswith("\r"):
+                carry, text = "\r", text[:-1]
+            if "\r" in text:
+                text = text.replace("\r\n", "\n").replace("\r", "\n")
+            pieces = text.split("\n")
+            if len(pieces) == 1:
+                partial.append(pieces[0])
+                continue
+            partial.append(pieces[0])
+            lineno += 1
+            yield lineno, "".join(partial)
+            for piece in pieces[1:-1]:
+                lineno += 1
+                yield lineno, piece
+            partial = [pieces[-1]]
+        rest = "".join(partial)
+        if rest:
+            yield lineno + 1, rest
+
+    def close(self) -> None:
+        if self._raw is not getattr(sys.stdin, "buffer", None):
+            try:
+                self._raw.close()
+            except OSError:
+                pass

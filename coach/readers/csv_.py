@@ -1,0 +1,192 @@
+"""CSV/TSV exports with one message per row, grouped into conversations by consecutive id.
+
+Columns are found by header name (case, spaces and dashes ignored) unless given
+with --id-column/--speaker-column/--text-column/--agent-column/--time-column:
+  id       conversation_id, ticket_id, chat_id, thread_id, case_id, contact_id, session_id, call_id …
+  speaker  role, speaker, author_type, sender_type, participant_role, user_type, sender, author, from
+  text     text, message, body, body_text, plain_body, content, utterance, transcript, comment
+  agent    agent, agent_name, assignee, assignee_name;  time  time, timestamp, created_at, date, sent_at
+  name     name, author_name, sender_name, speaker_name, display_name
+Speaker values agent/staff/admin/operator/support/rep → agent; customer/end-user/
+user/requester/contact/visitor/lead → customer; system/bot/ivr → system; anything
+else is treated as a person's name (see --agent-name). Rows marked private
+(public=false, or private/internal/is_note true) are skipped. Without an id column
+the whole file is one conversation. The delimiter of a "csv" file is sniffed from
+the header line (comma, semicolon, tab or pipe); "tsv" is always tab.
+"""
+
+from __future__ import annotations
+
+import csv
+import re
+from typing import Iterator
+
+from coach.errors import InputError
+from coach.models import Conversation, Turn
+from coach.readers._common import classify_name, role_value
+from coach.readers._context import Context
+from coach.readers._source import Source
+
+ID_COLUMNS = ("conversation_id", "conversationid", "conversation", "ticket_id", "ticketid", "ticket",
+              "ticket_number", "chat_id", "thread_id", "case_id", "case_number", "contact_id",
+              "session_id", "transcript_id", "call_id", "interaction_id")
+SPEAKER_COLUMNS = ("role", "speaker_role", "speaker", "author_type", "sender_type", "participant_role",
+                   "user_type", "author_role", "participant", "sender", "author", "from")
+TEXT_COLUMNS = ("text", "message", "body", "message_text", "body_text", "plain_body", "content",
+                "utterance", "transcript", "comment", "message_body")
+AGENT_COLUMNS = ("agent", "agent_name", "assignee", "assignee_name", "agent_id", "assignee_id")
+TIME_COLUMNS = ("time", "timestamp", "created_at", "created", "date", "datetime", "sent_at",
+                "message_time", "start_time", "created_datetime")
+NAME_COLUMNS = ("name", "author_name", "sender_name", "speaker_name", "display_name", "from_name")
+_PRIVATE_TRUE = ("private", "internal", "is_private", "is_internal", "is_note", "note")
+_FALSE = frozenset({"false", "0", "no", "n", "f"})
+_TRUE = frozenset({"true", "1", "yes", "y", "t"})
+
+
+def norm_header(name: str) -> str:
+    return re.sub(r"[\s\-.]+", "_", name.strip().strip("\ufeff").casefold())
+
+
+def sniff_delimiter(header: str) -> str:
+    """The most frequent of , ; tab | in the header line (comma on a tie)."""
+    counts = {d: header.count(d) for d in (",", ";", "\t", "|")}
+    best = max(counts, key=lambda d: (counts[d], d == ","))
+    return best if counts[best] else ","
+
+
+def _find(header: list[str], given: str | None, candidates: tuple[str, ...], option: str,
+          ctx: Context) -> int | None:
+    normed = [norm_header(h) for h in header]
+    if given is not None:
+        want = norm_header(given)
+        if want in normed:
+            return normed.index(want)
+        raise ctx.error(f"column {given!r} not found (columns: {', '.join(header)})", line=1,
+                        hint=f"check {option}")
+    for cand in candidates:
+        if cand in normed:
+            return normed.index(cand)
+    return None
+
+
+def read(src: Source, ctx: Context, tsv: bool = False) -> Iterator[Conversation]:
+    lines = src.lines()
+    numbers: list[int] = [0]
+
+    def feed() -> Iterator[str]:
+        for lineno, line in lines:
+            numbers[0] = lineno
+            yield line + "\n"
+
+    feeder = feed()
+    first = next(feeder, None)
+    while first is not None and not first.strip():
+        first = next(feeder, None)
+    if first is None:
+        return
+    delimiter = "\t" if tsv else sniff_delimiter(first)
+
+    def rows_with_first() -> Iterator[str]:
+        yield first
+        yield from feeder
+
+    reader = csv.reader(rows_with_first(), delimiter=delimiter)
+    try:
+        header = next(reader)
+        yield from _rows(reader, header, numbers, ctx)
+    except csv.Error as exc:
+        raise ctx.error(f"malformed CSV: {exc}", line=numbers[0]) from None
+    ctx.report_unknown()
+
+
+def _rows(reader, header: list[str], numbers: list[int], ctx: Context) -> Iterator[Conversation]:
+    opts = ctx.options
+    header_line = numbers[0]
+    col_id = _find(header, opts.id_column, ID_COLUMNS, "--id-column", ctx)
+    col_speaker = _find(header, opts.speaker_column, SPEAKER_COLUMNS, "--speaker-column", ctx)
+    col_text = _find(header, opts.text_column, TEXT_COLUMNS, "--text-column", ctx)
+    col_agent = _find(header, opts.agent_column, AGENT_COLUMNS, "--agent-column", ctx)
+    col_time = _find(header, opts.time_column, TIME_COLUMNS, "--time-column", ctx)
+    col_name = _find(header, opts.name_column, NAME_COLUMNS, "--name-column", ctx)
+    if col_speaker is None:
+        col_speaker = col_name
+    if col_speaker is None or col_text is None:
+        missing = "speaker" if col_speaker is None else "text"
+        names = SPEAKER_COLUMNS if col_speaker is None else TEXT_COLUMNS
+        raise ctx.error(f"no {missing} column (looked for {', '.join(names[:6])}, …; header: "
+                        f"{', '.join(header)[:200]})", line=header_line,
+                        hint=f"name it with --{missing}-column")
+    normed = [norm_header(h) for h in header]
+    col_public = normed.index("public") if "public" in normed else None
+    private_cols = [normed.index(c) for c in _PRIVATE_TRUE if c in normed]
+    needed = max(col_speaker, col_text)
+
+    current: str | None = None
+    turns: list[Turn] = []
+    unknown: list[str] = []
+    agent: str | None = None
+    start: int | None = None
+    seen: set[str] = set()
+    warned_repeat = False
+    count = 0
+
+    def close() -> Conversation | None:
+        nonlocal count
+        if not turns:
+            return None
+        count += 1
+        conv_id = current if current is not None else ctx.stem
+        name = agent or next((t.name for t in turns if t.speaker == "agent" and t.name), None)
+        if unknown and not any(t.speaker == "agent" for t in turns):
+            ctx.note_unknown(list(unknown))
+        return Conversation(id=conv_id, turns=tuple(turns), agent=name, source=ctx.path, line=start)
+
+    prev_end = numbers[0]
+    for row in reader:
+        row_line, prev_end = prev_end + 1, numbers[0]
+        if not row or all(not cell.strip() for cell in row):
+            continue
+        row_id = row[col_id].strip() if col_id is not None and col_id < len(row) else None
+        if col_id is not None and row_id != current or start is None:
+            done = close()
+            if done is not None:
+                yield done
+            if row_id is not None and row_id in seen and not warned_repeat:
+                warned_repeat = True
+                ctx.warn(f"conversation {row_id} appears again; rows are grouped by consecutive id "
+                         f"(sort the file by conversation id)", row_line)
+            if row_id is not None:
+                seen.add(row_id)
+            current, turns, unknown, agent, start = row_id, [], [], None, row_line
+        if len(row) <= needed:
+            ctx.recover(InputError(f"row has {len(row)} cells; the {header[needed]!r} column is missing"),
+                        row_line)
+            continue
+        if col_public is not None and col_public < len(row) and row[col_public].strip().casefold() in _FALSE:
+            continue
+        if any(c < len(row) and row[c].strip().casefold() in _TRUE for c in private_cols):
+            continue
+        text = row[col_text].strip()
+        if not text:
+            continue
+        value = row[col_speaker].strip()
+        name = row[col_name].strip() if col_name is not None and col_name < len(row) else ""
+        role = role_value(value) if value else None
+        if role is None and value:
+            role, is_label = classify_name(value, ctx.options.agent_names)
+            if not name and not is_label:
+                name = value
+        if role is None:
+            role = "customer"
+            label = name or value or "(blank speaker)"
+            if label not in unknown:
+                unknown.append(label)
+        if col_agent is not None and col_agent < len(row) and row[col_agent].strip() and agent is None:
+            agent = row[col_agent].strip()
+        time = row[col_time].strip() if col_time is not None and col_time < len(row) else ""
+        turns.append(Turn(role, text.replace("\r\n", "\n"), name or None, time or None, row_line))
+    done = close()
+    if done is not None:
+        yield done
+    if count == 0 and start is None:
+        ctx.warn("no data rows")

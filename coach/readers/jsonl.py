@@ -1,0 +1,48 @@
+"""Coach's canonical format: JSON Lines, one conversation per line, read one line at a time.
+
+Each line is `{"id", "agent"?, "channel"?, "meta"?, "turns": [{"speaker", "text",
+"name"?, "time"?}]}` with speaker "agent", "customer" or "system" (common synonyms
+such as "user" or "bot" are mapped). A `.json` file may instead hold a list of
+such objects, `{"conversations": [...]}` or a single conversation object.
+A missing `id` becomes `<file stem>:<line>`.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Iterator
+
+from coach.errors import InputError
+from coach.models import Conversation, Turn
+from coach.readers._common import role_value
+from coach.readers._context import Context
+from coach.readers._json import as_id, dotted, finish, get, objects, read_json, split_list
+from coach.readers._source import Source
+
+SPEAKERS = ("agent", "customer", "system")
+
+
+def _split(doc: Any) -> list[tuple[str, dict]]:
+    return split_list(doc, ("conversations",), lambda d: "turns" in d, "a coach conversation")
+
+
+def _build(rec: dict, ctx: Context, where: str, fallback: str, line: int | None) -> Conversation | None:
+    conv_id = as_id(get(rec, "id", "id", where)) or fallback
+    agent = get(rec, "agent", "str", where)
+    channel = get(rec, "channel", "str", where)
+    meta = get(rec, "meta", "dict", where) or {}
+    turns: list[Turn] = []
+    for here, item in objects(get(rec, "turns", "list", where, required=True), dotted(where, "turns")):
+        speaker = get(item, "speaker", "str", here, required=True)
+        role = speaker if speaker in SPEAKERS else role_value(speaker)
+        if role is None:
+            raise InputError(f"field '{dotted(here, 'speaker')}' is {speaker!r}; expected agent, customer or system")
+        text = get(item, "text", "str", here, required=True)
+        name = get(item, "name", "str", here)
+        time = get(item, "time", "time", here)
+        turns.append(Turn(role, text, name, None if time is None else str(time), line))
+    return finish(ctx, turns, conv_id, where=where, line=line, agent=agent, channel=channel,
+                  meta=tuple(meta.items()))
+
+
+def read(src: Source, ctx: Context) -> Iterator[Conversation]:
+    return read_json(src, ctx, _split, _build)
