@@ -12,7 +12,7 @@ from collections import deque
 from typing import Iterable, Iterator, Sequence
 
 from .matching import Engine
-from .models import Finding, Rule, TextReport
+from .models import Conversation, ConversationReport, Finding, Rule, TextReport, TurnReport
 from .normalize import Normalized, normalize
 from .phrasebook import load_rules, select_rules
 from . import scoring
@@ -82,3 +82,63 @@ class Analyzer:
 
     def lint_text(self, text: str, source: str = "<text>") -> TextReport:
         return next(self.lint([text], [source]))
+
+    def score_conversations(self, conversations: Iterable[Conversation]) -> Iterator[ConversationReport]:
+        """Score conversations as they stream in; all turns go through one tokenizer pipe."""
+        engine = self.engine
+        pending: deque[Conversation] = deque()
+        norms: deque[Normalized] = deque()
+
+        def texts() -> Iterator[str]:
+            for conv in conversations:
+                pending.append(conv)
+                for turn in conv.turns:
+                    n = normalize(turn.text)
+                    norms.append(n)
+                    yield n.text
+
+        current: list[list[Finding]] = []
+        for doc in engine.nlp.tokenizer.pipe(texts(), batch_size=BATCH_SIZE):
+            n = norms.popleft()
+            while not pending[0].turns:
+                yield conversation_report(pending.popleft(), [], self.weights)
+            conv = pending[0]
+            speaker = conv.turns[len(current)].speaker
+            current.append([f for f in engine.findings(doc, n) if self._speaks(f.rule, speaker)])
+            if len(current) == len(conv.turns):
+                yield conversation_report(pending.popleft(), current, self.weights)
+                current = []
+        while pending:
+            yield conversation_report(pending.popleft(), [], self.weights)
+
+
+def conversation_report(conv: Conversation, per_turn: list[list[Finding]],
+                        weights: dict[str, float]) -> ConversationReport:
+    """Fold one conversation's per-turn findings into its report (agent side scored)."""
+    turns = []
+    agent_findings: list[Finding] = []
+    complaint_seen = False
+    answered = False
+    for index, turn in enumerate(conv.turns):
+        found = per_turn[index] if index < len(per_turn) else []
+        turns.append(TurnReport(index, turn.speaker, turn.name, turn.text, tuple(found)))
+        if turn.speaker == "agent":
+            agent_findings.extend(found)
+            if complaint_seen and any(f.element in ("regret", "responsibility") for f in found):
+                answered = True
+        elif any(f.category == "complaint" for f in found):
+            complaint_seen = True
+    apology = scoring.apology(agent_findings)
+    agent_replied = any(t.speaker == "agent" for t in conv.turns)
+    all_counts = scoring.counts(f for t in turns for f in t.findings)
+    return ConversationReport(
+        conversation=conv.id, source=conv.source, agent=conv.agent or _agent_name(conv),
+        channel=conv.channel, score=scoring.score(agent_findings, weights, apology),
+        apology=apology, apology_expected=complaint_seen and agent_replied and not answered,
+        counts=tuple(sorted(all_counts.items())), turns=tuple(turns),
+    )
+
+
+def _agent_name(conv: Conversation) -> str | None:
+    """The first named agent turn, for exports that name agents only on turns."""
+    return next((t.name for t in conv.turns if t.speaker == "agent" and t.name), None)

@@ -163,3 +163,58 @@ class Conversation:
     source: str = ""
     line: int | None = None
     meta: tuple[tuple[str, Any], ...] = field(default=())
+
+
+@dataclass(frozen=True, slots=True)
+class TurnReport:
+    """One turn of a scored conversation with its findings (offsets into this turn's text)."""
+
+    index: int
+    speaker: str
+    name: str | None
+    text: str
+    findings: tuple[Finding, ...] = ()
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"index": self.index, "speaker": self.speaker, "name": self.name, "text": self.text,
+                "findings": [f.to_dict() for f in self.findings]}
+
+
+@dataclass(frozen=True, slots=True)
+class ConversationReport:
+    """The analysis of one conversation: the one result type every `coach score` renderer reads."""
+
+    conversation: str
+    source: str
+    agent: str | None
+    channel: str | None
+    score: int
+    apology: Apology
+    apology_expected: bool
+    counts: tuple[tuple[str, int], ...]
+    turns: tuple[TurnReport, ...]
+
+    @property
+    def count_map(self) -> dict[str, int]:
+        return dict(self.counts)
+
+    @property
+    def agent_turns(self) -> int:
+        return sum(1 for t in self.turns if t.speaker == "agent")
+
+    @property
+    def findings(self) -> tuple[tuple[int, Finding], ...]:
+        """(turn index, finding) for every finding, in turn order."""
+        return tuple((t.index, f) for t in self.turns for f in t.findings)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "conversation": self.conversation,
+            "source": self.source,
+            "agent": self.agent,
+            "channel": self.channel,
+            "score": self.score,
+            "apology": {**self.apology.to_dict(), "expected": self.apology_expected},
+            "counts": self.count_map,
+            "turns": [t.to_dict() for t in self.turns],
+        }

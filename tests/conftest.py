@@ -1,0 +1,29 @@
+"""Shared fixtures: a small, stable phrasebook so core tests don't move when the shipped rules are tuned."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+DATA = Path(__file__).parent / "data"
+TEST_PHRASEBOOK = DATA / "golden" / "phrasebook.yaml"
+
+
+@pytest.fixture(scope="session")
+def test_phrasebook() -> Path:
+    return TEST_PHRASEBOOK
+
+
+@pytest.fixture(scope="session")
+def analyzer():
+    from coach.analyzer import Analyzer
+
+    return Analyzer(phrasebooks=[str(TEST_PHRASEBOOK)], defaults=False)
+
+
+@pytest.fixture(scope="session")
+def default_analyzer():
+    from coach.analyzer import Analyzer
+
+    return Analyzer()

@@ -1,0 +1,115 @@
+"""`coach lint` end to end in-process: inputs, options, formats and exit codes."""
+
+import json
+
+import pytest
+from typer.testing import CliRunner
+
+from coach.cli import app
+
+runner = CliRunner()
+BLOCKING = "Unfortunately there's nothing I can do."
+CLEAN = "Let me check what I can do for you."
+
+
+@pytest.fixture
+def lint(test_phrasebook):
+    def run(*args, input=None):
+        return runner.invoke(app, ["lint", "--no-defaults", "-p", str(test_phrasebook), *args],
+                             input=input)
+    return run
+
+
+def results(result):
+    return json.loads(result.stdout)["results"]
+
+
+def test_text_arguments_in_order_with_sources(lint):
+    r = lint("--format", "json", BLOCKING, CLEAN)
+    assert r.exit_code == 1
+    out = results(r)
+    assert [x["source"] for x in out] == ["arg:1", "arg:2"]
+    assert out[0]["findings"][0]["rule"] == "blocking.nothing-i-can-do"
+    assert out[1]["findings"][0]["category"] == "advocacy"
+
+
+def test_files_and_stdin(lint, tmp_path):
+    draft = tmp_path / "draft.txt"
+    draft.write_bytes(b"\xef\xbb\xbfLine one.\r\nthere is nothing we can do\r\n")
+    r = lint("--format", "json", "--file", str(draft))
+    (out,) = results(r)
+    assert out["source"] == str(draft)
+    assert (out["findings"][0]["line"], out["findings"][0]["column"]) == (2, 1)
+    r = lint("--format", "json", input=BLOCKING)
+    assert results(r)[0]["source"] == "<stdin>"
+
+
+def test_clean_draft_exits_zero(lint):
+    assert lint("--format", "json", CLEAN).exit_code == 0
+
+
+@pytest.mark.parametrize("fail_on, code", [("info", 1), ("warning", 1), ("error", 0), ("never", 0)])
+def test_fail_on_threshold(lint, fail_on, code):
+    assert lint("--format", "json", "--fail-on", fail_on, BLOCKING).exit_code == code
+
+
+def test_error_severity_fails_at_error(lint):
+    assert lint("--format", "json", "--fail-on", "error", "No, it's company policy.").exit_code == 1
+
+
+def test_positive_findings_never_fail(lint):
+    assert lint("--format", "json", "--fail-on", "info", "I'm sorry, that was our mistake.").exit_code == 0
+
+
+def test_only_and_ignore(lint):
+    r = lint("--format", "json", "--ignore", "blocking", BLOCKING)
+    assert r.exit_code == 0 and results(r)[0]["findings"] == []
+    r = lint("--format", "json", "--only", "advocacy", BLOCKING + " " + CLEAN)
+    assert {f["category"] for f in results(r)[0]["findings"]} == {"advocacy"}
+
+
+def test_jsonl_and_text_formats(lint):
+    r = lint("--format", "jsonl", BLOCKING, CLEAN)
+    lines = [json.loads(line) for line in r.stdout.splitlines()]
+    assert [x["schema"] for x in lines] == ["coach/1", "coach/1"]
+    r = lint("--format", "text", BLOCKING)
+    assert "arg:1:1:15: warning blocking.nothing-i-can-do" in r.stdout
+
+
+def test_rich_report_shows_rewrite_apology_and_score(lint):
+    r = lint("--no-color", "I'm sorry for any inconvenience. " + BLOCKING)
+    out = r.stdout
+    assert "blocking.nothing-i-can-do" in out and "here's what I can do" in out
+    assert "Rewritten" in out and "sorry this caused you trouble" in out
+    assert "non-apology stands where an apology should be" in out
+    assert "score" in out and r.exit_code == 1
+
+
+def test_quiet_prints_one_line_per_draft(lint):
+    r = lint("--quiet", BLOCKING, CLEAN)
+    assert len(r.stdout.strip().splitlines()) == 2
+
+
+def test_missing_file_is_one_line_exit_2(lint):
+    r = lint("--file", "/nonexistent/draft.txt")
+    assert r.exit_code == 2
+    assert r.stderr.strip() == "coach: error: /nonexistent/draft.txt: file not found (check the path)"
+
+
+def test_malformed_phrasebook_lists_every_problem(tmp_path):
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("rules:\n  - id: x.y\n    category: blocking\n    phrases: ['(a']\n", encoding="utf-8")
+    r = runner.invoke(app, ["lint", "-p", str(bad), "--no-defaults", "hello"])
+    assert r.exit_code == 2
+    lines = r.stderr.strip().splitlines()
+    assert len(lines) >= 3 and all(line.startswith(f"coach: error: {bad}:") for line in lines)
+    assert "Traceback" not in r.output
+
+
+def test_no_defaults_needs_a_phrasebook():
+    r = runner.invoke(app, ["lint", "--no-defaults", "hello"])
+    assert r.exit_code == 2 and "--no-defaults needs" in r.stderr
+
+
+def test_bad_option_is_usage_error(lint):
+    assert lint("--fail-on", "loud", "x").exit_code == 2

@@ -1,0 +1,68 @@
+"""Matching on NORMs: case, quotes, contractions, inflections, guards and offsets."""
+
+import pytest
+
+from coach.nlp import token_norms
+
+
+def rules_fired(analyzer, text):
+    return [(f.rule, f.text) for f in analyzer.lint_text(text).findings]
+
+
+@pytest.mark.parametrize("text", [
+    "There's nothing I can do.",
+    "there is nothing i can do.",
+    "THERE\u2019S NOTHING WE CAN DO",
+    "There\u2019s nothing we could do.",
+])
+def test_case_quotes_contractions_and_inflections(analyzer, text):
+    assert [r for r, _ in rules_fired(analyzer, text)] == ["blocking.nothing-i-can-do"]
+
+
+@pytest.mark.parametrize("a, b", [
+    ("can't", "cannot"), ("can't", "can not"), ("there's", "there is"), ("I'm", "I am"),
+    ("won't", "will not"), ("refunded", "refund"), ("apologised", "apologize"),
+])
+def test_norms_unify_contractions_and_forms(a, b):
+    assert token_norms(a) == token_norms(b)
+
+
+def test_unless_guard_cancels_overlapping_match(analyzer):
+    assert rules_fired(analyzer, "There's nothing we can do to make it up to you.") == []
+
+
+def test_negation_and_quotes_do_not_fire(analyzer):
+    assert rules_fired(analyzer, "It's not that there's nothing we can do.") == []
+    assert rules_fired(analyzer, 'You said "there\'s nothing we can do" earlier.') == []
+
+
+def test_gap_pattern_goes_through_matcher(analyzer):
+    assert rules_fired(analyzer, "You will have to call them.") == [
+        ("blocking.gap-demo", "You will have to call")]
+    assert rules_fired(analyzer, "You have to call them.") == [("blocking.gap-demo", "You have to call")]
+
+
+def test_offsets_point_into_original_text(analyzer):
+    text = "Hi\u200b there.\nSadly, THERE\u2019S nothing we can do."
+    (finding,) = analyzer.lint_text(text).findings
+    assert text[finding.start:finding.end] == finding.text == "THERE\u2019S nothing we can do"
+    assert (finding.line, finding.column) == (2, 8)
+
+
+def test_non_apology_cancels_overlapping_regret(analyzer):
+    labels = [f.label for f in analyzer.lint_text("I'm sorry for any inconvenience.").findings]
+    assert labels == ["non_apology"]
+
+
+def test_rewrites_follow_matched_case(analyzer):
+    (finding,) = analyzer.lint_text("THERE'S NOTHING I CAN DO").findings
+    assert finding.rewrites[0] == "HERE'S WHAT I CAN DO"
+    (finding,) = analyzer.lint_text("Sadly there's nothing I can do").findings
+    assert finding.rewrites[0] == "here's what I can do"
+
+
+def test_results_in_input_order_in_one_pass(analyzer):
+    texts = [f"draft {i}: there's nothing I can do" if i % 2 else f"draft {i}" for i in range(300)]
+    reports = list(analyzer.lint(texts))
+    assert [r.source for r in reports] == [f"arg:{i + 1}" for i in range(300)]
+    assert [bool(r.findings) for r in reports] == [bool(i % 2) for i in range(300)]
