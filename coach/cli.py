@@ -174,187 +174,8 @@ def lint(
     raise typer.Exit(int(code))
 
 
-class EvalFormat(str, enum.Enum):
-    rich = "rich"
-    json = "json"
-
-
-class Split(str, enum.Enum):
-    all = "all"
-    tune = "tune"
-    check = "check"
-
-
-@app.command("eval")
-@handle_errors(exit_code=ExitCode.USAGE)
-def eval_(
-    files: Annotated[list[str], typer.Argument(help="Labeled JSONL files (shared/eval format).")],
-    phrasebook: PhrasebookOpt = None,
-    no_defaults: NoDefaultsOpt = False,
-    only: OnlyOpt = None,
-    ignore: IgnoreOpt = None,
-    errors: Annotated[bool, typer.Option("--errors", help="List every false positive and negative.")] = False,
-    unused: Annotated[bool, typer.Option("--unused", help="List rules that never fired.")] = False,
-    split: Annotated[Split, typer.Option(
-        "--split", help="Score only the stable 'tune' (70%) or 'check' (30%) part.")] = Split.all,
-    fmt: Annotated[EvalFormat, typer.Option("--format", help="Output format.")] = EvalFormat.rich,
-    no_color: NoColorOpt = False,
-) -> None:
-    """Measure precision, recall and F1 per label on labeled utterances."""
-    import json
-
-    from .evaluate import evaluate, read_items
-
-    analyzer = build_analyzer(phrasebook, no_defaults, only, ignore)
-    items = [item for path in files for item in read_items(path, split.value)]
-    reports = analyzer.lint([i.text for i in items], [i.id for i in items])
-    result = evaluate(items, reports)
-    if fmt is EvalFormat.json:
-        doc = result.to_dict()
-        if errors:
-            doc["errors"] = [{"kind": e.kind, "label": e.label, "id": e.item.id, "text": e.item.text,
-                              "rules": list(e.rules), "spans": list(e.spans)} for e in result.errors]
-        if unused:
-            doc["unused"] = sorted(r.id for r in analyzer.rules if r.id not in result.fired)
-        typer.echo(json.dumps(doc, indent=2, ensure_ascii=False))
-        return
-    from .render.evaluation import render_errors, render_scores, render_unused
-
-    console = make_console(no_color)
-    title = f"coach eval ({split.value}): {', '.join(Path(f).name for f in files)}"
-    render_scores(result, console, title)
-    if errors:
-        render_errors(result, console)
-    if unused:
-        render_unused(analyzer.rules, result.fired, console)
-
-
-def _rules_for(paths: list[Path] | None, no_defaults: bool):
-    from .phrasebook import load_rules
-
-    if no_defaults and not paths:
-        raise UsageError("--no-defaults needs at least one phrasebook")
-    return load_rules([str(p) for p in paths or []], defaults=not no_defaults)
-
-
-@phrasebook_app.command("list")
-@handle_errors(exit_code=ExitCode.USAGE)
-def phrasebook_list(
-    phrasebook: PhrasebookOpt = None,
-    no_defaults: NoDefaultsOpt = False,
-    only: OnlyOpt = None,
-    no_color: NoColorOpt = False,
-) -> None:
-    """List rules: id, category, severity, phrase count and source."""
-    from rich.table import Table
-
-    from .phrasebook import select_rules
-
-    rules = select_rules(_rules_for(phrasebook, no_defaults), only or ())
-    table = Table(title=f"{len(rules)} rules", title_justify="left")
-    for name in ("id", "category", "severity", "phrases", "source"):
-        table.add_column(name, overflow="fold")
-    for r in rules:
-        table.add_row(r.id, r.label if r.category != "apology" else f"apology/{r.element}",
-                      r.severity, str(len(r.phrases) + len(r.patterns)), r.source)
-    make_console(no_color).print(table)
-
-
-@phrasebook_app.command("show")
-@handle_errors(exit_code=ExitCode.USAGE)
-def phrasebook_show(
-    rule: Annotated[str, typer.Argument(help="A rule id.")],
-    phrasebook: PhrasebookOpt = None,
-    no_defaults: NoDefaultsOpt = False,
-    no_color: NoColorOpt = False,
-) -> None:
-    """Show one rule: its fields, compiled token patterns and examples."""
-    import difflib
-
-    from rich.text import Text
-
-    from .matching import Engine
-
-    rules = {r.id: r for r in _rules_for(phrasebook, no_defaults)}
-    if rule not in rules:
-        near = difflib.get_close_matches(rule, list(rules), n=1)
-        raise UsageError(f"no rule {rule!r}" + (f"; did you mean {near[0]!r}?" if near else ""))
-    r = rules[rule]
-    engine = Engine([r])
-    console = make_console(no_color)
-    console.print(Text(r.id, "bold"), Text(f"  {r.path}:{r.line}", "dim"))
-    for key in ("category", "element", "severity", "weight", "fix", "speaker", "message", "source"):
-        value = getattr(r, key)
-        if value not in (None, ""):
-            console.print(f"  {key}: {value}")
-    for title, items in (("phrases", r.phrases), ("unless", r.unless), ("rewrites", r.rewrites)):
-        if items:
-            console.print(f"  {title}:")
-            for item in items:
-                console.print(f"    - {item}")
-    for key, title in ((r.id, "compiled patterns"), (r.id + "|unless", "compiled unless patterns")):
-        patterns = engine.compiled.get(key, [])
-        if patterns:
-            console.print(f"  {title} ({len(patterns)}):")
-            for pattern in patterns:
-                console.print(f"    {pattern}")
-    console.print("  examples:")
-    for ex in r.match_examples:
-        console.print(f"    match:    {ex.text}" + (f"   [span: {ex.span}]" if ex.span else ""))
-    for text in r.no_match_examples:
-        console.print(f"    no_match: {text}")
-
-
-@phrasebook_app.command("validate")
-@handle_errors(exit_code=ExitCode.USAGE)
-def phrasebook_validate(
-    paths: Annotated[list[Path], typer.Argument(help="Phrasebook files to validate.")],
-) -> None:
-    """Check phrasebooks' schema and patterns; report every problem as file:line; exit 2 on any."""
-    from .errors import PhrasebookErrors
-    from .matching import Engine
-    from .phrasebook import read_phrasebook
-
-    problems: list[str] = []
-    for path in paths:
-        try:
-            Engine(read_phrasebook(path).rules)
-        except PhrasebookErrors as exc:
-            problems.extend(str(e) for e in exc.errors)
-    for line in problems:
-        typer.echo(line, err=True)
-    if problems:
-        typer.echo(f"{len(problems)} problem(s) in {len(paths)} file(s)", err=True)
-        raise typer.Exit(int(ExitCode.USAGE))
-    typer.echo(f"{len(paths)} phrasebook(s) valid")
-
-
-@phrasebook_app.command("test")
-@handle_errors(exit_code=ExitCode.USAGE)
-def phrasebook_test(
-    paths: Annotated[Optional[list[Path]], typer.Argument(
-        help="Phrasebooks to test (default: the bundled ones).")] = None,
-    no_defaults: NoDefaultsOpt = False,
-) -> None:
-    """Run every rule's examples both ways and the rewrite-loop check, like a test runner."""
-    from .authoring import example_failures, rewrite_failures
-    from .matching import Engine
-    from .phrasebook import load_rules
-
-    paths = paths or []
-    rules = load_rules([str(p) for p in paths], defaults=not (paths and no_defaults) if paths else True)
-    tested = [r for r in rules if not paths or any(Path(r.path).resolve() == p.resolve() for p in paths)]
-    engine = Engine(rules)
-    failures = example_failures(engine, tested) + rewrite_failures(engine, tested)
-    for failure in failures:
-        typer.echo(f"FAIL {failure}")
-    examples = sum(len(r.match_examples) + len(r.no_match_examples) for r in tested)
-    rewrites = sum(len(r.rewrites) for r in tested if r.negative)
-    checks = examples + rewrites
-    typer.echo(f"{len(tested)} rules, {examples} examples, {rewrites} rewrites checked")
-    typer.echo(f"{checks - len(failures)} passed, {len(failures)} failed")
-    if failures:
-        raise typer.Exit(int(ExitCode.FINDINGS))
+# Commands in their own modules register themselves on `app` when imported.
+from . import cli_authoring, cli_check, cli_score  # noqa: E402,F401
 
 
 def main() -> None:
@@ -368,6 +189,12 @@ def main() -> None:
         else:
             print(exc.code, file=sys.stderr)
             code = 1
+    except Exception as exc:  # a bug: still one line, unless the user asks for the traceback
+        if os.environ.get("COACH_DEBUG"):
+            raise
+        print(f"coach: internal error: {type(exc).__name__}: {exc} "
+              "(set COACH_DEBUG=1 for the traceback and please report it)", file=sys.stderr)
+        code = int(ExitCode.INTERNAL)
     try:
         sys.stdout.flush()
     except BrokenPipeError:

@@ -12,6 +12,7 @@ class ExitCode(enum.IntEnum):
     FINDINGS = 1
     USAGE = 2
     INPUT_FAILED = 3
+    INTERNAL = 4
 
 
 class CoachError(Exception):

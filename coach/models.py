@@ -218,3 +218,64 @@ class ConversationReport:
             "counts": self.count_map,
             "turns": [t.to_dict() for t in self.turns],
         }
+
+
+@dataclass(frozen=True, slots=True)
+class LocatedFinding:
+    """A finding placed in a file for CI: file line/column (1-based), entry key, fingerprint."""
+
+    finding: Finding
+    path: str
+    key: str | None
+    line: int
+    column: int
+    end_line: int
+    end_column: int
+    fingerprint: str
+    failing: bool = True
+
+    def to_dict(self) -> dict[str, Any]:
+        return {**self.finding.to_dict(), "path": self.path, "key": self.key,
+                "file_line": self.line, "file_column": self.column, "end_line": self.end_line,
+                "end_column": self.end_column, "fingerprint": self.fingerprint,
+                "failing": self.failing}
+
+
+@dataclass(frozen=True, slots=True)
+class EntryResult:
+    """One canned reply checked: where it lives, its lint report, its placed findings."""
+
+    path: str
+    key: str | None
+    line: int
+    report: TextReport
+    findings: tuple[LocatedFinding, ...]
+    problems: tuple[str, ...] = ()  # entry-level gates that failed (min-score, incomplete apology)
+
+    @property
+    def name(self) -> str:
+        return f"{self.path}::{self.key}" if self.key else self.path
+
+    @property
+    def failed(self) -> bool:
+        return bool(self.problems) or any(f.failing for f in self.findings)
+
+
+@dataclass(frozen=True, slots=True)
+class CheckResult:
+    """Everything `coach check` found: the one result type its renderers read."""
+
+    entries: tuple[EntryResult, ...]
+    suppressed: int = 0
+    baselined: int = 0
+    unused_suppressions: tuple[str, ...] = ()
+    errors: tuple[str, ...] = ()  # files that could not be read, one line each
+    fail_on: str = "warning"
+
+    @property
+    def findings(self) -> tuple[LocatedFinding, ...]:
+        return tuple(f for e in self.entries for f in e.findings)
+
+    @property
+    def failed(self) -> bool:
+        return any(e.failed for e in self.entries)

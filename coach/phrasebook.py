@@ -303,7 +303,7 @@ def builtin_paths() -> list[str]:
     return [str(base / f"{name}.yaml") for name in BUILTIN_NAMES if (base / f"{name}.yaml").is_file()]
 
 
-def _has_prefix(rule_id: str, prefixes: Iterable[str]) -> bool:
+def has_prefix(rule_id: str, prefixes: Iterable[str]) -> bool:
     return any(rule_id == p or rule_id.startswith(p.rstrip(".") + ".") for p in prefixes)
 
 
@@ -312,7 +312,7 @@ def select_rules(rules: Iterable[Rule], only: Iterable[str] = (), ignore: Iterab
     """Keep rules whose dotted id starts with an `only` prefix and with no `ignore` prefix."""
     only, ignore = tuple(only), tuple(ignore)
     return [r for r in rules
-            if (not only or _has_prefix(r.id, only)) and not _has_prefix(r.id, ignore)]
+            if (not only or has_prefix(r.id, only)) and not has_prefix(r.id, ignore)]
 
 
 def load_rules(user_paths: Iterable[str] = (), *, defaults: bool = True) -> list[Rule]:
@@ -345,7 +345,7 @@ def load_rules(user_paths: Iterable[str] = (), *, defaults: bool = True) -> list
                 errors.append(PhrasebookError(
                     f"duplicate rule id (also in {rules[rule.id].path}:{rules[rule.id].line})",
                     path=rule.path, line=rule.line, rule=rule.id))
-            elif (not extends or _has_prefix(rule.id, extends)) and not _has_prefix(rule.id, disabled):
+            elif (not extends or has_prefix(rule.id, extends)) and not has_prefix(rule.id, disabled):
                 rules[rule.id] = rule
     for book in books:
         for rule in book.rules:

@@ -1,0 +1,123 @@
+"""`coach check` as a library: lint every canned reply, place findings in files, apply
+suppressions, per-path settings and the baseline, and plan safe fixes. No CLI, no rich."""
+
+from __future__ import annotations
+
+import dataclasses
+import difflib
+from dataclasses import dataclass, field
+from typing import Iterable
+
+from .analyzer import Analyzer
+from .config import Settings, settings_for
+from .errors import InputError
+from .library import Edit, Entry, LibraryOptions, discover, iter_entries
+from .library.baseline import entries_for
+from .library.suppress import find as find_suppression
+from .models import CheckResult, EntryResult, Finding, LocatedFinding
+from .phrasebook import has_prefix
+from .report import fails
+
+
+@dataclass
+class CheckRun:
+    """The result plus what a fix needs: entries and their unsuppressed findings, by file."""
+
+    result: CheckResult
+    entries: dict[str, list[tuple[Entry, list[Finding]]]] = field(default_factory=dict)
+
+
+def _allowed(rule_id: str, settings: Settings) -> bool:
+    """Per-path select/ignore, applied to findings of the one shared analyzer."""
+    return (not settings.select or has_prefix(rule_id, settings.select)) \
+        and not has_prefix(rule_id, settings.ignore)
+
+
+def run_check(paths: Iterable[str], settings: Settings, analyzer: Analyzer, *,
+              options: LibraryOptions | None = None, baseline: set[str] | None = None) -> CheckRun:
+    """Check every reply under `paths`; unreadable files are reported in `errors` and skipped."""
+    options = options or LibraryOptions()
+    errors: list[str] = []
+    loaded: list[Entry] = []
+    try:
+        files = list(discover(list(paths), settings.include, settings.exclude, root=settings.root))
+    except InputError as exc:
+        files, errors = [], [str(exc)]
+    for path in files:
+        try:
+            loaded.extend(iter_entries(path, options))
+        except InputError as exc:
+            errors.append(str(exc))
+    found = analyzer.findings_in(e.lintable_text() for e in loaded)
+    results: list[EntryResult] = []
+    run = CheckRun(CheckResult(()))
+    used, all_suppressions = set(), []
+    suppressed = baselined = 0
+    for entry, findings in zip(loaded, found):
+        local = settings_for(settings, entry.path)
+        findings = [dataclasses.replace(f, text=entry.text[f.start:f.end]) for f in findings
+                    if _allowed(f.rule, local)]
+        all_suppressions.extend(entry.suppressions)
+        kept: list[Finding] = []
+        for f in findings:
+            line, _ = entry.locate(f.start)
+            hit = find_suppression(entry.suppressions, f.rule, line)
+            if hit is not None:
+                used.add(hit)
+                suppressed += 1
+            else:
+                kept.append(f)
+        prints = entries_for([(f.rule, f.text, entry.path, entry.key) for f in kept], root=settings.root)
+        located = []
+        for f, printed in zip(kept, prints):
+            if baseline is not None and printed.fingerprint in baseline:
+                baselined += 1
+                continue
+            line, column = entry.locate(f.start)
+            end_line, end_column = entry.locate(f.end)
+            located.append(LocatedFinding(f, entry.path, entry.key, line, column, end_line, end_column,
+                                          printed.fingerprint, fails(f, local.fail_on)))
+        report = analyzer.report(entry.key or entry.path, entry.text, findings)
+        results.append(EntryResult(entry.path, entry.key, entry.line, report, tuple(located),
+                                   _problems(report, local)))
+        run.entries.setdefault(entry.path, []).append((entry, [lf.finding for lf in located]))
+    unused = [f"{s.path or '?'}:{s.line}: unused suppression of "
+              f"{', '.join(s.rules) or 'all rules'} (no finding matched it)"
+              for s in all_suppressions if s not in used]
+    run.result = CheckResult(tuple(results), suppressed, baselined, tuple(unused), tuple(errors),
+                             settings.fail_on)
+    return run
+
+
+def _problems(report, settings: Settings) -> tuple[str, ...]:
+    """Entry-level gates: min-score and require-complete-apology."""
+    problems = []
+    if settings.min_score is not None and report.score < settings.min_score:
+        problems.append(f"score {report.score} is below min-score {settings.min_score}")
+    if settings.require_complete_apology and report.apology.offered and report.apology.missing:
+        problems.append("apology is missing " + ", ".join(report.apology.missing)
+                        + " (require-complete-apology)")
+    return tuple(problems)
+
+
+def plan_fixes(run: CheckRun, analyzer: Analyzer) -> dict[str, list[Edit]]:
+    """Safe edits per file: rules marked `fix: safe`, never suppressed, never overlapping."""
+    rules = {r.id: r for r in analyzer.rules}
+    plans: dict[str, list[Edit]] = {}
+    for path, entries in run.entries.items():
+        for entry, findings in entries:
+            last_end = -1
+            for f in sorted(findings, key=lambda f: (f.start, -f.end)):
+                rule = rules.get(f.rule)
+                if rule is None or rule.fix != "safe" or not f.rewrites or f.start < last_end:
+                    continue
+                if any(lo < f.end and f.start < hi for lo, hi in entry.masked):
+                    continue
+                plans.setdefault(path, []).append(Edit(entry.key, f.start, f.end, f.rewrites[0]))
+                last_end = f.end
+    return plans
+
+
+def unified_diff(path: str, before: str, after: str) -> str:
+    return "".join(difflib.unified_diff(before.splitlines(keepends=True), after.splitlines(keepends=True),
+                                        fromfile=f"a/{path}", tofile=f"b/{path}"))

@@ -1,0 +1,130 @@
+"""`coach check`: a CI gate for libraries of canned replies (macros, saved replies)."""
+
+from __future__ import annotations
+
+import enum
+import sys
+from typing import Annotated, Optional
+
+import typer
+
+from .cli import IgnoreOpt, NoColorOpt, OnlyOpt, PhrasebookOpt, app, handle_errors, make_console
+from .errors import ExitCode
+
+
+class CheckFormat(str, enum.Enum):
+    rich = "rich"
+    json = "json"
+    sarif = "sarif"
+    github = "github"
+    junit = "junit"
+    checkstyle = "checkstyle"
+
+
+WRITERS = {
+    CheckFormat.json: ("check_json", "write_json"),
+    CheckFormat.sarif: ("sarif", "write_sarif"),
+    CheckFormat.github: ("github", "write_github"),
+    CheckFormat.junit: ("junit", "write_junit"),
+    CheckFormat.checkstyle: ("checkstyle", "write_checkstyle"),
+}
+
+
+@app.command()
+@handle_errors(exit_code=ExitCode.USAGE)
+def check(
+    paths: Annotated[Optional[list[str]], typer.Argument(
+        help="Reply files or folders (default: the current folder).")] = None,
+    config: Annotated[Optional[str], typer.Option(
+        "--config", help="Use this pyproject.toml / .coach.yaml instead of discovering one.")] = None,
+    fmt: Annotated[Optional[CheckFormat], typer.Option("--format", help="Output format.")] = None,
+    output: Annotated[Optional[str], typer.Option(
+        "--output", "-o", help="Write the report here (atomically) instead of stdout.")] = None,
+    fail_on: Annotated[Optional[str], typer.Option(
+        "--fail-on", help="info | warning | error | never (default from config, else warning).")] = None,
+    min_score: Annotated[Optional[int], typer.Option("--min-score", help="Fail replies scoring below.")
+                         ] = None,
+    require_complete_apology: Annotated[Optional[bool], typer.Option(
+        "--require-complete-apology/--allow-partial-apology",
+        help="An apology must have all five elements.")] = None,
+    phrasebook: PhrasebookOpt = None,
+    no_defaults: Annotated[Optional[bool], typer.Option(
+        "--no-defaults", help="Use only the configured/given phrasebooks.")] = None,
+    only: OnlyOpt = None,
+    ignore: IgnoreOpt = None,
+    baseline: Annotated[Optional[str], typer.Option(
+        "--baseline", help="Fail only on findings not recorded in this baseline file.")] = None,
+    write_baseline: Annotated[Optional[str], typer.Option(
+        "--write-baseline", help="Record today's findings as the baseline and exit 0.")] = None,
+    fix: Annotated[bool, typer.Option("--fix", help="Apply safe rewrites (rules marked fix: safe).")
+                   ] = False,
+    diff: Annotated[bool, typer.Option("--diff", help="Show the safe fixes as a unified diff; change "
+                                                      "nothing.")] = False,
+    format_in: Annotated[Optional[str], typer.Option(
+        "--format-in", help="Force the library format instead of sniffing it.")] = None,
+    encoding: Annotated[Optional[str], typer.Option(help="Decode files with this codec.")] = None,
+    no_color: NoColorOpt = False,
+) -> None:
+    """Check canned replies in CI: exit 0 clean, 1 findings at/above fail-on, 2 usage or config error."""
+    from .analyzer import Analyzer
+    from .checking import plan_fixes, run_check, unified_diff
+    from .config import load_settings, merge_cli
+    from .library import LibraryOptions, apply_edits
+    from .library.baseline import entries_for, load_baseline, write_baseline as save_baseline
+    from .output import atomic_writer
+
+    paths = paths or ["."]
+    settings = load_settings(config, start=paths[0])
+    settings = merge_cli(settings, fail_on=fail_on, min_score=min_score,
+                         require_complete_apology=require_complete_apology,
+                         select=tuple(only) if only else None, ignore=tuple(ignore) if ignore else None,
+                         no_defaults=no_defaults)
+    phrasebooks = list(settings.phrasebooks) + [str(p) for p in phrasebook or []]
+    if settings.no_defaults and not phrasebooks:
+        raise typer.BadParameter("--no-defaults needs at least one phrasebook")
+    analyzer = Analyzer(phrasebooks=phrasebooks, defaults=not settings.no_defaults)
+    options = LibraryOptions(format=format_in, encoding=encoding)
+    known = load_baseline(baseline) if baseline else None
+    run = run_check(paths, settings, analyzer, options=options, baseline=known)
+
+    if write_baseline:
+        rows = [(f.finding.rule, f.finding.text, f.path, f.key) for f in run.result.findings]
+        save_baseline(write_baseline, entries_for(rows, root=settings.root))
+        typer.echo(f"coach: wrote {len(rows)} finding(s) to baseline {write_baseline}", err=True)
+        raise typer.Exit(0)
+
+    if fix or diff:
+        plans = plan_fixes(run, analyzer)
+        for path, edits in plans.items():
+            with open(path, encoding=encoding or "utf-8", newline="") as handle:
+                before = handle.read()
+            after = apply_edits(path, edits, options)
+            if diff:
+                sys.stdout.write(unified_diff(path, before, after))
+            else:
+                with atomic_writer(path, newline="") as handle:
+                    handle.write(after)
+        changed = sum(len(e) for e in plans.values())
+        if diff:
+            raise typer.Exit(int(ExitCode.FINDINGS if changed else ExitCode.OK))
+        typer.echo(f"coach: applied {changed} safe fix(es) in {len(plans)} file(s); re-checking",
+                   err=True)
+        run = run_check(paths, settings, analyzer, options=options, baseline=known)
+
+    result = run.result
+    rules = {r.id: r for r in analyzer.rules}
+    chosen = fmt or CheckFormat(settings.format or "rich")
+    if chosen is CheckFormat.rich:
+        from .render.check_terminal import render_check
+        render_check(result, rules, make_console(no_color))
+    else:
+        module, name = WRITERS[chosen]
+        import importlib
+        writer = getattr(importlib.import_module(f"coach.render.{module}"), name)
+        with atomic_writer(output) as out:
+            writer(result, rules, out)
+    for error in result.errors:
+        typer.echo(f"coach: error: {error}", err=True)
+    if result.errors:
+        raise typer.Exit(int(ExitCode.INPUT_FAILED))
+    raise typer.Exit(int(ExitCode.FINDINGS if result.failed else ExitCode.OK))

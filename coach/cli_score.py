@@ -1,0 +1,180 @@
+"""`coach score`: batch-score exported transcripts per conversation and per agent."""
+
+from __future__ import annotations
+
+import enum
+import signal
+import sys
+from typing import Annotated, Iterator, Optional
+
+import typer
+
+from .cli import (IgnoreOpt, NoColorOpt, NoDefaultsOpt, OnlyOpt, PhrasebookOpt, app, build_analyzer,
+                  handle_errors, make_console, warn)
+from .errors import CoachError, ExitCode, InputError
+
+
+class ScoreFormat(str, enum.Enum):
+    rich = "rich"
+    json = "json"
+    jsonl = "jsonl"
+    csv = "csv"
+    html = "html"
+
+
+class Per(str, enum.Enum):
+    conversation = "conversation"
+    finding = "finding"
+
+
+class Stop(Exception):
+    """Raised in the main thread by SIGTERM so the run ends like Ctrl-C."""
+
+
+def _on_sigterm(signum, frame):  # pragma: no cover - exercised in a subprocess test
+    raise Stop()
+
+
+def conversations(paths: list[str], options, failed: list[CoachError]) -> Iterator:
+    """Every conversation of every input; a bad file or record is reported and skipped."""
+    from .readers import iter_sources, read_path
+
+    def on_error(exc: InputError) -> None:
+        failed.append(exc)
+        warn(f"{exc}; skipped")
+
+    for given in paths:
+        try:
+            sources = list(iter_sources([given]))
+        except CoachError as exc:
+            on_error(exc)
+            continue
+        for path in sources:
+            try:
+                yield from read_path(path, options, warn=warn, on_error=on_error)
+            except CoachError as exc:
+                on_error(exc)
+
+
+@app.command()
+@handle_errors()
+def score(
+    paths: Annotated[list[str], typer.Argument(
+        help="Transcript files, folders, globs, .gz, or '-' for stdin.")],
+    format_in: Annotated[Optional[str], typer.Option(
+        "--format-in", help="Force the input format instead of sniffing it.")] = None,
+    agent_name: Annotated[Optional[list[str]], typer.Option(
+        "--agent-name", help="A speaker name that is an agent, for chat logs that use names.")] = None,
+    id_column: Annotated[Optional[str], typer.Option(help="CSV: conversation id column.")] = None,
+    speaker_column: Annotated[Optional[str], typer.Option(help="CSV: speaker/role column.")] = None,
+    text_column: Annotated[Optional[str], typer.Option(help="CSV: text column.")] = None,
+    agent_column: Annotated[Optional[str], typer.Option(help="CSV: agent name column.")] = None,
+    time_column: Annotated[Optional[str], typer.Option(help="CSV: time column.")] = None,
+    encoding: Annotated[Optional[str], typer.Option(
+        help="Decode inputs with this codec (default UTF-8, invalid bytes replaced).")] = None,
+    fmt: Annotated[ScoreFormat, typer.Option("--format", help="Output format.")] = ScoreFormat.rich,
+    per: Annotated[Per, typer.Option(help="CSV rows: one per conversation or per finding.")
+                   ] = Per.conversation,
+    output: Annotated[Optional[str], typer.Option(
+        "--output", "-o", help="Write here (atomically) instead of stdout.")] = None,
+    top: Annotated[int, typer.Option(help="How many worst conversations and rules to show.", min=1)] = 10,
+    jobs: Annotated[int, typer.Option("--jobs", "-j", help="Worker processes.", min=1)] = 1,
+    phrasebook: PhrasebookOpt = None,
+    no_defaults: NoDefaultsOpt = False,
+    only: OnlyOpt = None,
+    ignore: IgnoreOpt = None,
+    progress: Annotated[bool, typer.Option(
+        "--progress/--no-progress", help="Show a progress bar on stderr (default: when a terminal).")
+    ] = sys.stderr.isatty() if sys.stderr else False,
+    no_color: NoColorOpt = False,
+) -> None:
+    """Score transcripts: per conversation and per agent, advocacy vs blocking and apologies."""
+    from . import batch
+    from .aggregate import Summary
+    from .output import atomic_writer
+    from .readers import ReaderOptions
+
+    options = ReaderOptions(format=format_in, agent_names=tuple(agent_name or ()),
+                            id_column=id_column, speaker_column=speaker_column,
+                            text_column=text_column, agent_column=agent_column,
+                            time_column=time_column, encoding=encoding)
+    analyzer = build_analyzer(phrasebook, no_defaults, only, ignore)
+    failed: list[CoachError] = []
+    lost: list = []
+
+    def on_lost(chunk) -> None:
+        lost.append(chunk)
+        warn(chunk.describe())
+
+    summary = Summary(top=top)
+    console = make_console(no_color)
+    previous = signal.signal(signal.SIGTERM, _on_sigterm)
+    reports = batch.score(analyzer, conversations(paths, options, failed), jobs=jobs, on_lost=on_lost)
+    try:
+        with _progress(progress, no_color) as tick:
+            with atomic_writer(output if fmt is not ScoreFormat.rich else None) as out:
+                _write(fmt, per, _counted(reports, summary, tick), summary, out, console, top)
+    except (KeyboardInterrupt, Stop):
+        where = f"; {output} was not written" if output else ""
+        typer.echo(f"coach: interrupted after {summary.conversations} conversations{where}", err=True)
+        raise typer.Exit(130) from None
+    except BrokenPipeError:
+        raise typer.Exit(0) from None  # `coach score ... | head`: the reader has what it wanted
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+    if failed or lost:
+        typer.echo(f"coach: {len(failed) + len(lost)} input problem(s); "
+                   f"{summary.conversations} conversations scored", err=True)
+        raise typer.Exit(int(ExitCode.INPUT_FAILED))
+
+
+def _counted(reports, summary, tick):
+    for report in reports:
+        summary.add(report)
+        tick()
+        yield report
+
+
+class _progress:
+    """A rich progress bar on stderr, or a no-op."""
+
+    def __init__(self, enabled: bool, no_color: bool) -> None:
+        self.enabled = enabled
+        self.no_color = no_color
+        self.bar = None
+
+    def __enter__(self):
+        if not self.enabled:
+            return lambda: None
+        from .render.score_terminal import make_progress
+
+        self.bar = make_progress(make_console(self.no_color, stderr=True))
+        task = self.bar.add_task("scoring", total=None)
+        self.bar.start()
+        return lambda: self.bar.advance(task)
+
+    def __exit__(self, *exc):
+        if self.bar is not None:
+            self.bar.stop()
+        return False
+
+
+def _write(fmt: ScoreFormat, per: Per, reports, summary, out, console, top: int) -> None:
+    if fmt is ScoreFormat.jsonl:
+        from .render.score_json import write_jsonl
+        write_jsonl(reports, out)
+    elif fmt is ScoreFormat.json:
+        from .render.score_json import write_json
+        write_json(reports, summary, out)
+    elif fmt is ScoreFormat.csv:
+        from .render.score_csv import write_csv
+        write_csv(reports, out, per=per.value)
+    else:
+        for _ in reports:  # fold everything into the summary first
+            pass
+        if fmt is ScoreFormat.html:
+            from .render.html import write_html
+            write_html(summary, summary.worst(), out, title="coach score")
+        else:
+            from .render.score_terminal import render_score
+            render_score(summary, console, top=top)

@@ -1,0 +1,39 @@
+"""The wheel ships the phrasebooks: build it, install it in a fresh venv, load them from there."""
+
+import json
+import subprocess
+import sys
+import venv
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@pytest.mark.slow
+def test_wheel_contains_and_loads_phrasebooks(tmp_path):
+    dist = tmp_path / "dist"
+    subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-deps", "-q", "-w", str(dist), str(ROOT)],
+                   check=True, cwd=tmp_path)
+    (wheel,) = dist.glob("*.whl")
+    env_dir = tmp_path / "venv"
+    venv.EnvBuilder(system_site_packages=True, with_pip=False).create(env_dir)
+    python = env_dir / "bin" / "python"
+    subprocess.run([sys.executable, "-m", "pip", "--python", str(python), "install", "--no-deps", "-q",
+                    str(wheel)], check=True, cwd=tmp_path)
+    probe = (
+        "import json, coach; from coach.phrasebook import builtin_dir, builtin_paths, load_rules;"
+        "print(json.dumps({'pkg': coach.__file__, 'dir': str(builtin_dir()),"
+        " 'books': [p.rsplit('/', 1)[-1] for p in builtin_paths()], 'rules': len(load_rules())}))"
+    )
+    out = subprocess.run([str(python), "-c", probe], check=True, cwd=tmp_path, capture_output=True,
+                         text=True).stdout
+    info = json.loads(out)
+    assert info["pkg"].startswith(str(env_dir)), info
+    assert info["dir"].startswith(str(env_dir)) and info["dir"].endswith("coach/phrasebooks")
+    assert "blocking.yaml" in info["books"] and info["rules"] > 0
+    lint = subprocess.run([str(env_dir / "bin" / "coach"), "lint", "--format", "json",
+                           "There's nothing I can do."], cwd=tmp_path, capture_output=True, text=True)
+    assert lint.returncode == 1, lint.stderr
+    assert json.loads(lint.stdout)["results"][0]["findings"]
