@@ -22,7 +22,7 @@ class CheckFormat(str, enum.Enum):
 
 
 WRITERS = {
-    CheckFormat.json: ("check_json", "write_json"),
+    CheckFormat.json: ("check_json", "write_check_json"),
     CheckFormat.sarif: ("sarif", "write_sarif"),
     CheckFormat.github: ("github", "write_github"),
     CheckFormat.junit: ("junit", "write_junit"),

@@ -1,0 +1,51 @@
+"""JSON for `coach check`: the documented, versioned `coach-check/1` schema, for scripts and bots."""
+
+from __future__ import annotations
+
+import json
+from typing import Any, Mapping, TextIO
+
+from ..models import NEGATIVE_CATEGORIES, CheckResult, EntryResult, LocatedFinding, Rule
+
+SCHEMA = "coach-check/1"
+
+
+def problems_found(result: CheckResult) -> list[LocatedFinding]:
+    """The negative findings (blocking, non-apology): what CI formats report; positives are signals."""
+    return [f for f in result.findings if f.finding.category in NEGATIVE_CATEGORIES]
+
+
+def summary(result: CheckResult) -> dict[str, Any]:
+    """The counts every check renderer prints, computed once so they always agree."""
+    found = problems_found(result)
+    return {"entries": len(result.entries), "failed": sum(1 for e in result.entries if e.failed),
+            "findings": len(found), "failing": sum(1 for f in found if f.failing),
+            "suppressed": result.suppressed, "baselined": result.baselined,
+            "fail_on": result.fail_on}
+
+
+def summary_line(result: CheckResult) -> str:
+    """The one-line verdict shared by the terminal and GitHub renderers."""
+    s = summary(result)
+    replies = "reply" if s["entries"] == 1 else "replies"
+    findings = "finding" if s["findings"] == 1 else "findings"
+    return (f"{s['entries']} {replies} checked, {s['failed']} failed, {s['findings']} {findings} "
+            f"({s['suppressed']} suppressed, {s['baselined']} in baseline)")
+
+
+def entry_dict(entry: EntryResult) -> dict[str, Any]:
+    return {"path": entry.path, "key": entry.key, "line": entry.line, "score": entry.report.score,
+            "apology": entry.report.apology.to_dict(), "failed": entry.failed,
+            "problems": list(entry.problems), "findings": [f.to_dict() for f in entry.findings]}
+
+
+def check_document(result: CheckResult) -> dict[str, Any]:
+    """The whole document; entries keep every finding (positive ones too) with its category."""
+    return {"schema": SCHEMA, "summary": summary(result),
+            "entries": [entry_dict(e) for e in result.entries],
+            "unused_suppressions": list(result.unused_suppressions), "errors": list(result.errors)}
+
+
+def write_check_json(result: CheckResult, rules: Mapping[str, Rule], out: TextIO) -> None:
+    json.dump(check_document(result), out, ensure_ascii=False, indent=2)
+    out.write("\n")

@@ -1,0 +1,61 @@
+"""Checkstyle XML for `coach check`, the format reviewdog, Jenkins and many PR bots already read.
+
+Files appear in the order they were checked, each with its negative findings (failing or not,
+at their own severity) and entry problems (as errors). Unreadable files get one error each.
+"""
+
+from __future__ import annotations
+
+import xml.etree.ElementTree as ET
+from typing import Mapping, TextIO
+
+from ..models import NEGATIVE_CATEGORIES, CheckResult, LocatedFinding, Rule
+from .junit import sanitize
+
+SEVERITIES = {"error": "error", "warning": "warning", "info": "info"}
+
+
+def finding_message(lf: LocatedFinding) -> str:
+    f = lf.finding
+    message = f.message or f"“{f.text}”"
+    if lf.key:
+        message = f"[{lf.key}] {message}"
+    if f.rewrites:
+        message += f" (try: “{f.rewrites[0]}”)"
+    return message
+
+
+def checkstyle_tree(result: CheckResult) -> ET.ElementTree:
+    root = ET.Element("checkstyle", version="4.3")
+    files: dict[str, ET.Element] = {}
+
+    def file_element(name: str) -> ET.Element:
+        if name not in files:
+            files[name] = ET.SubElement(root, "file", name=name)
+        return files[name]
+
+    for entry in result.entries:
+        element = file_element(entry.path)
+        for lf in entry.findings:
+            if lf.finding.category not in NEGATIVE_CATEGORIES:
+                continue
+            ET.SubElement(element, "error", line=str(lf.line), column=str(lf.column),
+                          severity=SEVERITIES.get(lf.finding.severity, "warning"),
+                          message=finding_message(lf), source=f"coach.{lf.finding.rule}")
+        for problem in entry.problems:
+            message = f"[{entry.key}] {problem}" if entry.key else problem
+            ET.SubElement(element, "error", line=str(entry.line), severity="error",
+                          message=message, source="coach.problem")
+    for error in result.errors:
+        # Errors read "path: reason"; colon-space keeps Windows drive letters in the path.
+        path, sep, _ = error.partition(": ")
+        ET.SubElement(file_element(path if sep else ""), "error", severity="error",
+                      message=error, source="coach.input-error")
+    ET.indent(root)
+    return ET.ElementTree(sanitize(root))
+
+
+def write_checkstyle(result: CheckResult, rules: Mapping[str, Rule], out: TextIO) -> None:
+    out.write('<?xml version="1.0" encoding="UTF-8"?>\n')
+    checkstyle_tree(result).write(out, encoding="unicode")
+    out.write("\n")

@@ -1,0 +1,153 @@
+"""SARIF 2.1.0 for `coach check`, so GitHub code scanning shows findings inline on pull requests.
+
+Only negative findings (blocking, non-apology) become results: code scanning lists problems, and
+advocacy or apology elements are positive signals. Every negative finding is reported at its
+severity's level, failing or not; `properties.failing` says which ones fail the run. Columns are
+Unicode code points (`columnKind`), and `endColumn` is exclusive, as SARIF defines it.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import PurePosixPath, PureWindowsPath
+from typing import Any, Mapping, TextIO
+from urllib.parse import quote
+
+from .. import __version__
+from ..models import CheckResult, LocatedFinding, Rule
+from .check_json import problems_found
+
+SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
+LEVELS = {"error": "error", "warning": "warning", "info": "note"}
+FINGERPRINT_KEY = "coach/v1"
+
+
+def level(severity: str) -> str:
+    return LEVELS.get(severity, "warning")
+
+
+def camel_name(rule_id: str) -> str:
+    """`blocking.powerless.nothing-i-can-do` -> `BlockingPowerlessNothingICanDo` (SARIF rule name)."""
+    words = rule_id.replace(".", " ").replace("-", " ").replace("_", " ").split()
+    return "".join(w[:1].upper() + w[1:] for w in words)
+
+
+def artifact_location(path: str) -> dict[str, str]:
+    """A relative posix URI under %SRCROOT% (what code scanning resolves), or a file: URI if absolute."""
+    posix = path.replace("\\", "/")
+    if PureWindowsPath(path).is_absolute() or PurePosixPath(posix).is_absolute():
+        return {"uri": "file:///" + quote(posix.lstrip("/"), safe="/:")}
+    while posix.startswith("./"):
+        posix = posix[2:]
+    return {"uri": quote(posix, safe="/"), "uriBaseId": "%SRCROOT%"}
+
+
+def rule_descriptor(rule_id: str, rule: Rule | None, sample: LocatedFinding) -> dict[str, Any]:
+    f = sample.finding
+    message = (rule.message if rule else f.message) or rule_id
+    category = rule.category if rule else f.category
+    rewrites = (rule.rewrites if rule else f.rewrites)
+    source = rule.source if rule else ""
+    text, markdown = [message], [message]
+    if source:
+        text.append(f"Source: {source}")
+        markdown.append(f"**Source:** {source}")
+    if rewrites:
+        text.append("Try instead: " + "; ".join(f"“{r}”" for r in rewrites))
+        markdown.append("**Try instead:**\n\n" + "\n".join(f"- “{r}”" for r in rewrites))
+    if rule and rule.fix == "safe":
+        markdown.append("The first rewrite can be applied automatically (`fix: safe`).")
+    return {
+        "id": rule_id,
+        "name": camel_name(rule_id),
+        "shortDescription": {"text": message.split(". ")[0].rstrip(".") + "."},
+        "fullDescription": {"text": message},
+        "help": {"text": "\n\n".join(text), "markdown": "\n\n".join(markdown)},
+        "defaultConfiguration": {"level": level(rule.severity if rule else f.severity)},
+        "properties": {"category": category, "tags": [category], "precision": "medium"},
+    }
+
+
+def region(lf: LocatedFinding, *, snippet: bool = True) -> dict[str, Any]:
+    reg: dict[str, Any] = {"startLine": max(lf.line, 1), "startColumn": max(lf.column, 1),
+                           "endLine": max(lf.end_line, lf.line, 1),
+                           "endColumn": max(lf.end_column, 1)}
+    if reg["endLine"] == reg["startLine"]:
+        reg["endColumn"] = max(reg["endColumn"], reg["startColumn"])
+    if snippet:
+        reg["snippet"] = {"text": lf.finding.text}
+    return reg
+
+
+def fix(lf: LocatedFinding, rule: Rule | None) -> dict[str, Any] | None:
+    """The first rewrite as a SARIF fix, for `fix: safe` rules whose match sits verbatim on one line.
+
+    A span that crosses lines or differs in length from the matched text was unescaped from its
+    file (a quoted YAML or JSON string), so replacing the raw region could corrupt the file.
+    """
+    rewrites = lf.finding.rewrites or (rule.rewrites if rule else ())
+    if rule is None or rule.fix != "safe" or not rewrites:
+        return None
+    if lf.end_line != lf.line or lf.end_column - lf.column != len(lf.finding.text):
+        return None
+    return {"description": {"text": f"Replace with “{rewrites[0]}”"},
+            "artifactChanges": [{"artifactLocation": artifact_location(lf.path),
+                                 "replacements": [{"deletedRegion": region(lf, snippet=False),
+                                                   "insertedContent": {"text": rewrites[0]}}]}]}
+
+
+def result_object(lf: LocatedFinding, rule: Rule | None, index: int) -> dict[str, Any]:
+    f = lf.finding
+    text = f.message or f"“{f.text}”"
+    if f.rewrites:
+        text = f"{text.rstrip()} Try: “{f.rewrites[0]}”"
+    res: dict[str, Any] = {
+        "ruleId": f.rule,
+        "ruleIndex": index,
+        "level": level(f.severity),
+        "message": {"text": text},
+        "locations": [{"physicalLocation": {"artifactLocation": artifact_location(lf.path),
+                                            "region": region(lf)}}],
+        "partialFingerprints": {FINGERPRINT_KEY: lf.fingerprint},
+        "properties": {"category": f.category, "failing": lf.failing, "matched": f.text},
+    }
+    if lf.key:
+        res["locations"][0]["logicalLocations"] = [{"name": lf.key, "kind": "member"}]
+        res["properties"]["key"] = lf.key
+    change = fix(lf, rule)
+    if change:
+        res["fixes"] = [change]
+    return res
+
+
+def notifications(result: CheckResult) -> list[dict[str, Any]]:
+    """File errors and unused suppressions: reported about the run, not about a reply's text."""
+    out = [{"level": "error", "message": {"text": e}, "descriptor": {"id": "coach.input-error"}}
+           for e in result.errors]
+    out += [{"level": "warning", "message": {"text": f"unused suppression: {s}"},
+             "descriptor": {"id": "coach.unused-suppression"}} for s in result.unused_suppressions]
+    return out
+
+
+def sarif_document(result: CheckResult, rules: Mapping[str, Rule]) -> dict[str, Any]:
+    found = problems_found(result)
+    samples: dict[str, LocatedFinding] = {}
+    for lf in found:
+        samples.setdefault(lf.finding.rule, lf)
+    ids = sorted(samples)
+    index = {rule_id: i for i, rule_id in enumerate(ids)}
+    driver = {"name": "coach", "version": __version__,
+              "semanticVersion": __version__,
+              "rules": [rule_descriptor(r, rules.get(r), samples[r]) for r in ids]}
+    run = {"tool": {"driver": driver},
+           "invocations": [{"executionSuccessful": not result.errors,
+                            "toolExecutionNotifications": notifications(result)}],
+           "columnKind": "unicodeCodePoints",
+           "results": [result_object(lf, rules.get(lf.finding.rule), index[lf.finding.rule])
+                       for lf in found]}
+    return {"$schema": SCHEMA, "version": "2.1.0", "runs": [run]}
+
+
+def write_sarif(result: CheckResult, rules: Mapping[str, Rule], out: TextIO) -> None:
+    json.dump(sarif_document(result, rules), out, ensure_ascii=False, indent=2)
+    out.write("\n")
