@@ -1,0 +1,100 @@
+"""`coach score` end to end: inputs, formats, atomic output, bad inputs skipped, jobs."""
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from coach.cli import app
+
+DATA = Path(__file__).parent / "data" / "transcripts"
+runner = CliRunner()
+
+
+@pytest.fixture
+def score(test_phrasebook):
+    def run(*args):
+        return runner.invoke(app, ["score", "--no-progress", "--no-defaults", "-p", str(test_phrasebook),
+                                   *args])
+    return run
+
+
+@pytest.fixture
+def corpus(tmp_path):
+    path = tmp_path / "convs.jsonl"
+    rows = []
+    for i in range(40):
+        agent_text = "Sadly there's nothing I can do." if i % 4 == 0 else "Let me check what I can do."
+        rows.append({"id": f"c{i}", "agent": f"agent{i % 3}", "turns": [
+            {"speaker": "customer", "text": "My order never arrived."},
+            {"speaker": "agent", "text": agent_text}]})
+    path.write_text("\n".join(json.dumps(r) for r in rows) + "\n", encoding="utf-8")
+    return path
+
+
+def test_jsonl_one_line_per_conversation_in_order(score, corpus, tmp_path):
+    out = tmp_path / "scores.jsonl"
+    r = score(str(corpus), "--format", "jsonl", "-o", str(out))
+    assert r.exit_code == 0, r.output
+    lines = [json.loads(x) for x in out.read_text().splitlines()]
+    assert [x["conversation"] for x in lines] == [f"c{i}" for i in range(40)]
+    first = lines[0]
+    assert first["schema"] == "coach/1" and first["turns"][1]["findings"][0]["rule"] == \
+        "blocking.nothing-i-can-do"
+    assert first["turns"][0]["speaker"] == "customer" and first["turns"][0]["findings"] == []
+
+
+def test_jobs_two_gives_same_results(score, corpus, tmp_path):
+    one, two = tmp_path / "one.jsonl", tmp_path / "two.jsonl"
+    assert score(str(corpus), "--format", "jsonl", "-o", str(one)).exit_code == 0
+    assert score(str(corpus), "--format", "jsonl", "-o", str(two), "--jobs", "2").exit_code == 0
+    assert one.read_text() == two.read_text()
+
+
+def test_csv_per_conversation_and_per_finding(score, corpus, tmp_path):
+    r = score(str(corpus), "--format", "csv")
+    assert r.stdout.splitlines()[0].startswith("conversation,")
+    assert len(r.stdout.splitlines()) == 41
+    r = score(str(corpus), "--format", "csv", "--per", "finding")
+    assert "blocking.nothing-i-can-do" in r.stdout
+
+
+def test_html_report_written_atomically(score, corpus, tmp_path):
+    out = tmp_path / "report.html"
+    assert score(str(corpus), "--format", "html", "-o", str(out)).exit_code == 0
+    page = out.read_text()
+    assert "<svg" in page and "agent0" in page
+    assert not list(tmp_path.glob(".coach-*"))
+
+
+def test_rich_tables(score, corpus):
+    r = score(str(corpus), "--no-color")
+    assert r.exit_code == 0
+    assert "agent0" in r.stdout and "blocking.nothing-i-can-do" in r.stdout
+
+
+def test_bad_file_reported_and_skipped_rest_scored(score, corpus, tmp_path):
+    folder = tmp_path / "in"
+    folder.mkdir()
+    shutil.copy(corpus, folder / "good.jsonl")
+    (folder / "bad.json").write_text("{not json", encoding="utf-8")
+    (folder / "mixed.jsonl").write_text('{"id": "ok", "turns": [{"speaker": "agent", "text": "Hi"}]}\n{broken\n', encoding="utf-8")
+    r = score(str(folder), "--format", "jsonl")
+    assert r.exit_code == 3
+    ids = [json.loads(x)["conversation"] for x in r.stdout.splitlines()]
+    assert len(ids) == 41 and "ok" in ids
+    assert "bad.json" in r.stderr and "mixed.jsonl:2" in r.stderr
+    assert "Traceback" not in r.output
+
+
+def test_every_sample_format_scores(score):
+    r = score(str(DATA), "--format", "jsonl")
+    assert r.exit_code == 0, r.stderr
+    assert len(r.stdout.splitlines()) >= 15
+
+
+def test_missing_path_exit_3(score, corpus):
+    r = score(str(corpus), "/nonexistent/folder", "--format", "jsonl")
+    assert r.exit_code == 3 and len(r.stdout.splitlines()) == 40
