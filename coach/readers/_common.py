@@ -45,7 +45,7 @@ class _TextBuilder(HTMLParser):
         if tag in _SKIP_TAGS:
             self.skip += 1
         elif tag == "br":
-            self._flush()
+            self._break()
         elif tag in _BLOCK_TAGS:
             self._flush(tag in _PARA_TAGS)
             if tag == "blockquote":
@@ -56,9 +56,16 @@ class _TextBuilder(HTMLParser):
         elif tag in ("td", "th") and self.cur:
             self.cur.append(" ")
 
+    def _break(self) -> None:
+        """<br>: end the line, or make a blank line when the line is already empty (<br><br>)."""
+        if "".join(self.cur).strip():
+            self._flush()
+        else:
+            self._flush(paragraph=True)
+
     def handle_startendtag(self, tag: str, attrs) -> None:
         if tag == "br":
-            self._flush()
+            self._break()
         elif tag in _BLOCK_TAGS:
             self._flush(tag in _PARA_TAGS)
 
@@ -207,12 +214,12 @@ def classify_name(name: str, agent_names: tuple[str, ...] = ()) -> tuple[str | N
 
 
 # -------------------------------------------------------------------------- time formats
-def epoch_to_iso(seconds: float) -> str:
-    """Unix seconds as an ISO 8601 UTC timestamp (or the number as text if out of range)."""
+def epoch_to_iso(value: float, per_second: int = 1) -> str:
+    """Unix time (seconds, or `per_second` units) as ISO 8601 UTC (or the number as text if out of range)."""
     try:
-        stamp = datetime.fromtimestamp(float(seconds), tz=timezone.utc)
-    except (OverflowError, ValueError, OSError):
-        return str(seconds)
+        stamp = datetime.fromtimestamp(value / per_second, tz=timezone.utc)
+    except (OverflowError, ValueError, OSError, TypeError):
+        return str(value)
     text = stamp.isoformat(timespec="milliseconds" if stamp.microsecond else "seconds")
     return text.replace("+00:00", "Z")
 

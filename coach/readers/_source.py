@@ -75,7 +75,7 @@ class Source:
     """A readable transcript: `head` (first bytes, decompressed) and `lines()` (decoded, numbered)."""
 
     def __init__(self, stream: BinaryIO, path: str, encoding: str | None = None,
-                 warn=None) -> None:
+                 warn=None, head_size: int = HEAD_SIZE) -> None:
         self.path = path
         self._warn = warn
         self._raw = stream
@@ -86,7 +86,8 @@ class Source:
             self._stream: BinaryIO = gzip.GzipFile(fileobj=stream, mode="rb")  # type: ignore[assignment]
         else:
             self._stream = stream
-        self.head = self._read(HEAD_SIZE)
+        self._eof = False
+        self.head = self._read(max(head_size, 4))  # at least a BOM's worth, unless the input is shorter
         bom_encoding, self._skip = detect_bom(self.head)
         if encoding is not None:
             self.encoding = encoding
@@ -99,13 +100,16 @@ class Source:
 
     # -- raw bytes -------------------------------------------------------------------------
     def _read(self, size: int) -> bytes:
-        """Read up to `size` bytes, looping over short reads; gzip/OS failures become InputError."""
+        """Read at least `size` bytes unless the input ends, using short reads (`read1`) so a pipe
+        delivers what it has; gzip/OS failures become InputError."""
         parts: list[bytes] = []
         want = size
+        read = getattr(self._stream, "read1", None) or self._stream.read
         try:
-            while want > 0:
-                chunk = self._stream.read(want)
+            while want > 0 and not self._eof:
+                chunk = read(max(want, CHUNK_SIZE))
                 if not chunk:
+                    self._eof = True
                     break
                 parts.append(chunk)
                 want -= len(chunk)
@@ -121,23 +125,23 @@ class Source:
             raise RuntimeError("Source.lines() can only be iterated once")
         self._consumed = True
         yield self.head[self._skip:]
-        if len(self.head) < HEAD_SIZE:
-            return
-        while True:
-            chunk = self._read(CHUNK_SIZE)
-            if not chunk:
-                return
-            yield chunk
+        while not self._eof:
+            chunk = self._read(1)
+            if chunk:
+                yield chunk
 
     def is_empty(self) -> bool:
-        """True for a file with no content but whitespace (and perhaps a BOM)."""
-        if len(self.head) >= HEAD_SIZE:
-            return False
-        try:
-            text = self.head[self._skip:].decode(self.encoding, errors="replace")
-        except LookupError:
-            return False
-        return not text.strip().strip("\ufeff")
+        """True for input with no content but whitespace (and perhaps a BOM); reads on while unsure."""
+        while True:
+            try:
+                text = self.head[self._skip:].decode(self.encoding, errors="replace")
+            except LookupError:
+                return False
+            if text.strip().strip("\ufeff"):
+                return False
+            if self._eof:
+                return True
+            self.head += self._read(1)
 
     def is_binary(self) -> bool:
         """NUL bytes in the first 8 KB of a file that is not UTF-16/32 mean it is not text."""

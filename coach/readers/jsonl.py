@@ -22,7 +22,7 @@ SPEAKERS = ("agent", "customer", "system")
 
 
 def _split(doc: Any) -> list[tuple[str, dict]]:
-    return split_list(doc, ("conversations",), lambda d: "turns" in d, "a coach conversation")
+    return split_list(doc, ("conversations",), lambda d: "conversations" not in d, "a coach conversation")
 
 
 def _build(rec: dict, ctx: Context, where: str, fallback: str, line: int | None) -> Conversation | None:

@@ -2,6 +2,7 @@
 
 Accepted speaker lines (one turn each; following lines continue that turn):
   `Agent: …`  `Customer: …`  `Sam: …`  `Sam (agent): …`  `[10:32] Sam (agent): …`  `10:32 Sam: …`
+  `2024-03-04 10:32:05 Sam: …`
 A speaker is an agent if its name is in --agent-name (whole name or first word),
 is a role word (Agent, Support, Rep, Advisor, …) or carries one in brackets;
 System/Bot/IVR are "system"; Customer/Client/Caller/User are customers; any other
@@ -11,7 +12,7 @@ has no agent). Unknown names count as speakers only when capitalised
 Conversations are separated by a header line `# conversation: ID` or `=== ID ===`,
 or by a line of three or more dashes (`---`, optionally `--- ID`). Without an id a
 file's conversations are `<stem>` (only one) or `<stem>#N`. Text before the first
-speaker line of a conversation is ignored with a warning.
+speaker line of a conversation is ignored with a warning (`#` comment lines silently).
 """
 
 from __future__ import annotations
@@ -20,14 +21,13 @@ import re
 from dataclasses import dataclass, field
 from typing import Iterator
 
-from coach.errors import InputError
 from coach.models import Conversation, Turn
 from coach.readers._common import classify_name, role_value
 from coach.readers._context import Context
 from coach.readers._source import Source
 
 _TIME = (r"(?:[\[(](?P<time>[^\[\]()\n]{0,30}\d[^\[\]()\n]{0,30})[\])]\s*"
-         r"|(?P<time2>\d{1,2}:\d{2}(?::\d{2})?(?:\s?[AaPp]\.?[Mm]\.?)?)\s+(?:-\s+)?)?")
+         r"|(?P<time2>(?:\d{4}-\d{2}-\d{2}[ T])?\d{1,2}:\d{2}(?::\d{2})?(?:\s?[AaPp]\.?[Mm]\.?)?)\s+(?:-\s+)?)?")
 _NAME = r"(?P<name>[^\W\d_][\w.'’&@-]{0,40}(?:[ \t]+[\w.'’&@-]{1,40}){0,3}?)"
 _ROLE = r"(?:\s*[\[(](?P<role>[^\[\]()\n]{1,30})[\])])?"
 SPEAKER_RE = re.compile(rf"^\s*{_TIME}{_NAME}{_ROLE}\s*:(?:[ \t]+(?P<text>.*))?$")
@@ -143,7 +143,7 @@ def read(src: Source, ctx: Context) -> Iterator[Conversation]:
                 conv.line = lineno
         elif conv.speaker is not None:
             conv.body.append(line.strip())
-        elif line.strip() and not conv.warned_preamble:
+        elif line.strip() and not line.lstrip().startswith("#") and not conv.warned_preamble:
             conv.warned_preamble = True
             ctx.warn("text before the first speaker line ignored", lineno)
     done = close(more=False)

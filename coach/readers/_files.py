@@ -1,0 +1,89 @@
+"""Expand command-line paths (files, folders, globs, "-") into the list of transcript files to read.
+
+Expansion is done up front so a typo fails before any file is scored, and the
+order is deterministic (sorted), so reports are reproducible.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import glob
+import os
+import re
+from typing import Iterator
+
+from coach.errors import InputError
+
+TRANSCRIPT_SUFFIXES = (".jsonl", ".ndjson", ".json", ".txt", ".log", ".csv", ".tsv", ".vtt", ".srt")
+_MAGIC = re.compile(r"[*?\[]")
+
+
+def _wanted(relpath: str, pattern: str | None) -> bool:
+    name = os.path.basename(relpath)
+    if pattern is None:
+        lowered = name.lower()
+        if lowered.endswith(".gz"):
+            lowered = lowered[:-3]
+        return lowered.endswith(TRANSCRIPT_SUFFIXES)
+    target = relpath.replace(os.sep, "/") if "/" in pattern else name
+    return fnmatch.fnmatch(target, pattern) or (pattern.startswith("**/") and fnmatch.fnmatch(target, pattern[3:]))
+
+
+def _walk(folder: str, pattern: str | None) -> list[str]:
+    """Every non-hidden file under `folder` (recursively, sorted) that matches `pattern`."""
+    found: list[str] = []
+    for root, dirs, files in os.walk(folder):
+        dirs[:] = sorted(d for d in dirs if not d.startswith("."))
+        for name in sorted(files):
+            if name.startswith("."):
+                continue
+            path = os.path.join(root, name)
+            if _wanted(os.path.relpath(path, folder), pattern):
+                found.append(path)
+    return found
+
+
+def iter_sources(paths: list[str], *, pattern: str | None = None) -> Iterator[str]:
+    """The files named by `paths`: files as given, folders walked, globs expanded, "-" for stdin.
+
+    Folders yield non-hidden files matching `pattern` (a glob on the file name, or on
+    the path below the folder if it contains "/"); without a pattern, files with a
+    transcript extension (.jsonl .ndjson .json .txt .log .csv .tsv .vtt .srt, each
+    optionally .gz). A missing path, a glob matching nothing, or a folder without
+    transcripts is an InputError raised before anything is yielded.
+    """
+    out: list[str] = []
+    seen: set[str] = set()
+
+    def add(path: str) -> None:
+        key = path if path == "-" else os.path.normcase(os.path.abspath(path))
+        if key not in seen:
+            seen.add(key)
+            out.append(path)
+
+    for path in paths:
+        if path == "-":
+            add(path)
+        elif os.path.isdir(path):
+            found = _walk(path, pattern)
+            if not found:
+                what = f"files matching {pattern!r}" if pattern else "transcript files"
+                raise InputError(f"folder has no {what}", path=path,
+                                 hint=None if pattern else f"looked for {' '.join(TRANSCRIPT_SUFFIXES)}; "
+                                                          f"use --glob to choose others")
+            for item in found:
+                add(item)
+        elif os.path.exists(path):
+            add(path)
+        elif _MAGIC.search(path):
+            matches = sorted(glob.glob(path, recursive=True))
+            files = [m for m in matches if os.path.isfile(m)]
+            for folder in (m for m in matches if os.path.isdir(m)):
+                files.extend(_walk(folder, pattern))
+            if not files:
+                raise InputError("no files match this pattern", path=path)
+            for item in files:
+                add(item)
+        else:
+            raise InputError("no such file or folder", path=path)
+    return iter(out)
