@@ -52,7 +52,8 @@ def _type_name(value: Any) -> str:
             dict: "a table", type(None): "nothing"}.get(type(value), type(value).__name__)
 
 
-def _strings(value: Any, what: str, fail: Callable[[str], Exception], check: re.Pattern[str] | None = None) -> tuple[str, ...]:
+def _strings(value: Any, what: str, fail: Callable[[str], Exception],
+             check: re.Pattern[str] | None = None) -> tuple[str, ...]:
     items = [value] if isinstance(value, str) else value
     if not isinstance(items, list) or not all(isinstance(v, str) and v.strip() for v in items):
         raise fail(f"must be a list of {what}, got {_type_name(value)}")
@@ -149,8 +150,9 @@ def _toml(path: str, text: str) -> dict[str, Any]:
         return tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         m = re.search(r"\(at line (\d+)", str(exc))
-        raise ConfigError(f"invalid TOML: {re.sub(r' ?[(]at line.*', '', str(exc))}", path=path,
-                          line=int(m.group(1)) if m else None, hint="fix the TOML syntax") from None
+        line = int(m.group(1)) if m else len(text.rstrip().split("\n"))  # "at end of document"
+        message = re.sub(r" ?[(]at (?:line|end of document).*", "", str(exc))
+        raise ConfigError(f"invalid TOML: {message}", path=path, line=line, hint="fix the TOML syntax") from None
 
 
 def _toml_lines(text: str, nested: bool) -> Callable[[tuple[str, ...]], int | None]:
@@ -162,7 +164,7 @@ def _toml_lines(text: str, nested: bool) -> Callable[[tuple[str, ...]], int | No
         at = header if nested else 0
         for depth, key in enumerate(keys):
             q = re.escape(key)
-            pat = re.compile(rf"""^\s*(?:["']?{q}["']?\s*=|\[[^\]]*["']?{q}["']?\s*\])|[{{,]\s*["']?{q}["']?\s*=""")
+            pat = re.compile(rf"""^\s*(?:["']?{q}["']?\s*=|\[[^\]=]*["']?{q}["']?)|[{{,]\s*["']?{q}["']?\s*=""")
             hit = next((i for i in range(at, len(lines)) if pat.search(lines[i])), None)
             if hit is None:
                 return at + 1 if depth else (header + 1 if nested else None)
@@ -249,8 +251,8 @@ def load_settings(path: str | None = None, *, start: str = ".") -> Settings:
 
 
 def settings_for(settings: Settings, file_path: str) -> Settings:
-    """The settings for one file: matching per-path tables applied in order (their `ignore` adds to the
-    project's, everything else replaces)."""
+    """The settings for one file: matching per-path tables applied in order, like ruff's per-file-ignores."""
+    # A per-path `ignore` adds to the project's list; every other key replaces the project's value.
     if not settings.per_path:
         return settings
     base = settings.root or os.getcwd()

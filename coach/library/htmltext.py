@@ -12,7 +12,8 @@ PARAGRAPH = frozenset({"p", "h1", "h2", "h3", "h4", "h5", "h6", "ul", "ol", "blo
 LINE = frozenset({"br", "div", "li", "tr", "dd", "dt", "section", "article", "header", "footer", "figure"})
 SKIP = frozenset({"script", "style", "head", "title", "template"})
 _TOKENS = re.compile(r"\s+|\S+")
-_LOOKS_HTML = re.compile(r"</?(?:p|div|br|span|a|b|i|u|em|strong|ul|ol|li|h[1-6]|table|blockquote|pre|img|font)\b[^<>]*>", re.I)
+_LOOKS_HTML = re.compile(
+    r"</?(?:p|div|br|span|a|b|i|u|em|strong|ul|ol|li|h[1-6]|table|blockquote|pre|img|font)\b[^<>]*>", re.I)
 
 
 def looks_like_html(text: str) -> bool:
@@ -24,7 +25,9 @@ class _Converter(HTMLParser):
         super().__init__(convert_charrefs=False)
         self.src = src
         self.starts = [0] + [m.end() for m in re.finditer("\n", src)]
-        self.out: list[tuple[str, int, int]] = []  # (char, raw start, raw end)
+        # Segments (text, raw start, raw end, verbatim): verbatim text is src[start:end] char for char;
+        # otherwise every char of text stands for the whole src[start:end] (entities, collapsed spaces, breaks).
+        self.out: list[tuple[str, int, int, bool]] = []
         self.skip = 0
         self.pre = 0
 
@@ -32,16 +35,29 @@ class _Converter(HTMLParser):
         line, col = self.getpos()
         return self.starts[line - 1] + col
 
+    def _trim(self, chars: str) -> None:
+        """Drop trailing chars in `chars` from the output."""
+        while self.out:
+            text, start, end, verbatim = self.out[-1]
+            kept = text.rstrip(chars)
+            if kept == text:
+                return
+            if not kept:
+                self.out.pop()
+            else:
+                self.out[-1] = (kept, start, start + len(kept) if verbatim else end, verbatim)
+                return
+
     def _newlines(self, count: int, at: int) -> None:
-        while self.out and self.out[-1][0] in " \t":
-            self.out.pop()
-        if not self.out:
-            return
+        self._trim(" \t")
         have = 0
-        while have < len(self.out) and self.out[-1 - have][0] == "\n":
-            have += 1
-        for _ in range(count - have):
-            self.out.append(("\n", at, at))
+        for text, *_ in reversed(self.out):
+            bare = text.rstrip("\n")
+            have += len(text) - len(bare)
+            if bare:
+                break
+        if self.out and have < count:
+            self.out.append(("\n" * (count - have), at, at, False))
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         at = self._offset()
@@ -55,9 +71,8 @@ class _Converter(HTMLParser):
             self._newlines(1, at)
         elif tag == "attribute" and not self.skip:
             # Intercom's API form of a placeholder: <attribute key="user.name" default="there"/>
-            raw = self.get_starttag_text() or ""
-            name = dict(attrs).get("key") or ""
-            self.out.extend((ch, at, at + len(raw)) for ch in "{{" + name + "}}")
+            # Zero-width at the tag, so edits touching the placeholder are refused rather than garbled.
+            self.out.append(("{{" + (dict(attrs).get("key") or "") + "}}", at, at, False))
 
     def handle_endtag(self, tag: str) -> None:
         at = self._offset()
@@ -75,14 +90,13 @@ class _Converter(HTMLParser):
             return
         base = self._offset()
         if self.pre:
-            self.out.extend((ch, base + i, base + i + 1) for i, ch in enumerate(data))
+            self.out.append((data, base, base + len(data), True))
             return
         for m in _TOKENS.finditer(data):
-            if m.group()[0].isspace():
-                if self.out and self.out[-1][0] not in " \n":
-                    self.out.append((" ", base + m.start(), base + m.end()))
-            else:
-                self.out.extend((ch, base + m.start() + i, base + m.start() + i + 1) for i, ch in enumerate(m.group()))
+            if not m.group()[0].isspace():
+                self.out.append((m.group(), base + m.start(), base + m.end(), True))
+            elif self.out and self.out[-1][0][-1] not in " \n":
+                self.out.append((" ", base + m.start(), base + m.end(), False))
 
     def _reference(self, name: str) -> None:
         if self.skip:
@@ -91,9 +105,7 @@ class _Converter(HTMLParser):
         end = at + 1 + len(name)
         if self.src[end:end + 1] == ";":
             end += 1
-        raw = self.src[at:end]
-        text = html.unescape(raw)
-        self.out.extend((ch, at, end) for ch in text)
+        self.out.append((html.unescape(self.src[at:end]), at, end, False))
 
     def handle_entityref(self, name: str) -> None:
         self._reference(name)
@@ -105,8 +117,7 @@ class _Converter(HTMLParser):
         # Keep `<!-- coach: ... -->` so suppressions in HTML bodies still work (they are masked later).
         if not self.skip and data.strip().startswith("coach:"):
             at = self._offset()
-            raw = "<!--" + data + "-->"
-            self.out.extend((ch, at + i, at + i + 1) for i, ch in enumerate(raw))
+            self.out.append(("<!--" + data + "-->", at, at + len(data) + 7, True))
 
 
 def to_text(src: str) -> tuple[str, SpanMap]:
@@ -115,15 +126,17 @@ def to_text(src: str) -> tuple[str, SpanMap]:
     try:
         conv.feed(src)
         conv.close()
-    except Exception:  # html.parser is lenient; anything else is treated as text  # pragma: no cover
-        conv.out = [(ch, i, i + 1) for i, ch in enumerate(src)]
-    out = conv.out
-    while out and out[-1][0] in " \n\t":
-        out.pop()
+    except Exception:  # html.parser gave up on malformed markup: read the body as written
+        conv.out = [(src, 0, len(src), True)]
+    conv._trim(" \n\t")
     spans = SpanMap(0)
-    for _, start, end in out:
-        spans.add(start, end)
-    return "".join(ch for ch, _, _ in out), spans
+    for text, start, end, verbatim in conv.out:
+        if verbatim:
+            spans.add_run(start, len(text))
+        else:
+            for _ in text:
+                spans.add(start, end)
+    return "".join(seg[0] for seg in conv.out), spans
 
 
 def escape(text: str) -> str | None:

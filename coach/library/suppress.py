@@ -46,7 +46,7 @@ class Suppression:
 
 def parse_ids(raw: Any, *, path: str | None, line: int | None) -> tuple[str, ...]:
     """Validate rule-id prefixes given as a comma-separated string or a list of strings."""
-    items = raw.split(",") if isinstance(raw, str) else raw
+    items = ([] if not raw.strip() else raw.split(",")) if isinstance(raw, str) else raw
     if not isinstance(items, (list, tuple)):
         raise InputError("rule ids must be a list or a comma-separated string", path=path, line=line, hint=_HINT)
     ids = []
@@ -62,7 +62,8 @@ def parse_ids(raw: Any, *, path: str | None, line: int | None) -> tuple[str, ...
     return tuple(ids)
 
 
-def parse_directive(body: str, *, path: str | None = None, line: int | None = None) -> tuple[str, tuple[str, ...], str | None]:
+def parse_directive(body: str, *, path: str | None = None,
+                    line: int | None = None) -> tuple[str, tuple[str, ...], str | None]:
     """Split what follows `coach:` into (scope, rule prefixes, reason)."""
     m = _DIRECTIVE.match(body)
     verb = m.group("verb").lower() if m else body.strip().split(" ")[0]
@@ -76,11 +77,9 @@ def parse_directive(body: str, *, path: str | None = None, line: int | None = No
 
 def scan(text: str, flavor: str, locate: Callable[[int], tuple[int, int]], *, path: str | None = None,
          key: str | None = None) -> tuple[list[Suppression], list[tuple[int, int]]]:
-    """Find suppression comments in a text: (suppressions, char ranges of the comments to mask).
-
-    HTML comments work everywhere; `#`/`//` whole-line comments only in plain text. An `ignore` comment
-    alone on its line applies to the next line, since its own line has nothing to suppress.
-    """
+    """Suppression comments in a text: (suppressions, char ranges of the comments, to be masked)."""
+    # HTML comments work everywhere; `#`/`//` whole-line comments only in plain text. An `ignore` comment
+    # alone on its line applies to the next line, since its own line has nothing to suppress.
     found: list[tuple[int, int, str]] = [(m.start(), m.end(), m.group("body")) for m in _HTML_COMMENT.finditer(text)]
     if flavor == "plain":
         found += [(m.start(), m.end(), m.group("body")) for m in _LINE_COMMENT.finditer(text)]

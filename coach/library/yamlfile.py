@@ -8,7 +8,7 @@ import re
 import yaml
 
 from coach.errors import InputError
-from coach.library.source import Node, Source, SpanMap
+from coach.library.source import Node, Source, SpanMap, no_gc
 
 STR_TAG = "tag:yaml.org,2002:str"
 _DQ = {"0": "\0", "a": "\x07", "b": "\b", "t": "\t", "\t": "\t", "n": "\n", "v": "\x0b", "f": "\f", "r": "\r",
@@ -139,7 +139,8 @@ class _Builder:
 def parse(source: Source) -> Node | None:
     """Compose the file safely (one document, no duplicate keys); None for an empty document."""
     try:
-        root = yaml.compose(source.text, Loader=LineLoader)
+        with no_gc():
+            root = yaml.compose(source.text, Loader=LineLoader)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         problem = exc.problem or exc.context or "syntax error"
@@ -147,7 +148,8 @@ def parse(source: Source) -> Node | None:
                          hint="fix the YAML syntax") from None
     except yaml.YAMLError as exc:
         raise InputError(f"invalid YAML: {exc}", path=source.path) from None
-    return _Builder(source).build(root) if root is not None else None
+    with no_gc():
+        return _Builder(source).build(root) if root is not None else None
 
 
 def escape(node: Node, text: str) -> str | None:
@@ -162,6 +164,17 @@ def escape(node: Node, text: str) -> str | None:
     if style in ("", ">"):
         return None if "\n" in text else text
     return None
+
+
+def fits(node: Node, value: str) -> bool:
+    """Whether the node's current style can hold the new value (checked as PyYAML's emitter would)."""
+    if node.style not in ("", "'"):
+        return True
+    analysis = yaml.emitter.Emitter(None).analyze_scalar(value)
+    if node.style == "'":
+        return analysis.allow_single_quoted
+    tag = yaml.resolver.Resolver().resolve(yaml.ScalarNode, value, (True, False))
+    return analysis.allow_block_plain and not analysis.multiline and tag == STR_TAG
 
 
 def render(node: Node, raw: str, value: str) -> str:

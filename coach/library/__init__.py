@@ -1,0 +1,152 @@
+"""Reads libraries of canned replies (text, YAML, JSON, CSV, helpdesk exports) as Entries, and edits them."""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Iterable, Iterator
+
+from coach.errors import InputError
+from coach.library import (csvfile, edit as editing, freshdesk, generic, gorgias, helpscout, intercom, jsonfile,
+                           textfile, yamlfile, zendesk)
+from coach.library.entry import Candidate, Edit, Entry, LibraryOptions, build_entry, dedupe_keys
+from coach.library.globs import matches
+from coach.library.source import Node, Source, no_gc
+from coach.library.suppress import Suppression
+
+__all__ = ["Edit", "Entry", "FORMATS", "LibraryOptions", "Suppression", "apply_edits", "discover",
+           "iter_entries", "sniff_library"]
+
+#: Platform exports, in the order their shapes are tried.
+PLATFORMS = {m.NAME: m for m in (zendesk, gorgias, intercom, freshdesk, helpscout)}
+FORMATS = ("text", "yaml", "json", "csv", *PLATFORMS)
+YAML_EXTENSIONS = (".yaml", ".yml")
+JSON_EXTENSIONS = (".json",)
+CSV_EXTENSIONS = (".csv", ".tsv")
+LIBRARY_EXTENSIONS = textfile.EXTENSIONS + YAML_EXTENSIONS + JSON_EXTENSIONS + CSV_EXTENSIONS
+SKIPPED_DIRS = frozenset({"node_modules", "__pycache__", "venv"})
+_HEAD_HINTS = (
+    ("zendesk", re.compile(rb'"comment_value(?:_html)?"')),
+    ("gorgias", re.compile(rb'"setResponseText"')),
+    ("intercom", re.compile(rb'"type"\s*:\s*"macro"')),
+    ("freshdesk", re.compile(rb'"content_html"')),
+    ("helpscout", re.compile(rb'"_embedded"\s*:\s*\{\s*"saved-?[rR]eplies"')),
+)
+
+
+def _ext(path: str) -> str:
+    return os.path.splitext(path)[1].lower()
+
+
+def _detect(root: Node | None) -> str | None:
+    return next((name for name, module in PLATFORMS.items() if module.detect(root)), None)
+
+
+def sniff_library(path: str, head: bytes, override: str | None = None) -> str:
+    """The format of a library file from its name and first bytes; `override` (a FORMATS name) wins."""
+    if override:
+        if override not in FORMATS:
+            raise InputError(f"unknown library format {override!r} (expected one of {', '.join(FORMATS)})",
+                             path=path)
+        return override
+    ext = _ext(path)
+    if ext in textfile.EXTENSIONS:
+        return "text"
+    if ext in CSV_EXTENSIONS:
+        return "csv"
+    if ext in YAML_EXTENSIONS:
+        return "yaml"
+    stripped = head.lstrip(b"\xef\xbb\xbf \t\r\n")
+    if ext in JSON_EXTENSIONS or stripped[:1] in (b"{", b"["):
+        try:
+            return _detect(jsonfile.parse(Source(path, head.decode("utf-8")))) or "json"
+        except (InputError, UnicodeDecodeError):  # a truncated head: fall back to telltale keys
+            return next((name for name, hint in _HEAD_HINTS if hint.search(head)), "json")
+    return "text"
+
+
+def _syntax(path: str, source: Source) -> str:
+    if _ext(path) in YAML_EXTENSIONS:
+        return "yaml"
+    if _ext(path) in JSON_EXTENSIONS or source.text.lstrip()[:1] in ("{", "["):
+        return "json"
+    return "yaml"
+
+
+def _read(path: str, options: LibraryOptions) -> tuple[Source, str, str, Node | None, list[Candidate]]:
+    """(source, format, syntax, root, candidates) of a structured library file."""
+    source = Source.read(path, options.encoding)
+    fmt = options.format or sniff_library(path, source.text[:4096].encode("utf-8"))
+    if fmt == "text":
+        return source, fmt, "text", None, []
+    if fmt == "csv":
+        root = csvfile.parse(source)
+        return source, fmt, "csv", root, csvfile.candidates(root, source, options)
+    syntax = "yaml" if fmt == "yaml" else _syntax(path, source)
+    try:
+        root = (yamlfile if syntax == "yaml" else jsonfile).parse(source)
+    except RecursionError:
+        raise InputError("the file is nested too deeply", path=path) from None
+    if options.format is None:
+        fmt = _detect(root) or ("yaml" if syntax == "yaml" else "json")
+    module = PLATFORMS.get(fmt)
+    cands = module.candidates(root, source) if module else generic.candidates(root, source, options)
+    return source, fmt, syntax, root, dedupe_keys(cands)
+
+
+def iter_entries(path: str, options: LibraryOptions | None = None) -> Iterator[Entry]:
+    """Every reply in a library file, in file order; InputError (one line) for anything unreadable."""
+    options = options or LibraryOptions()
+    if options.format is not None and options.format not in FORMATS:
+        raise InputError(f"unknown library format {options.format!r} (expected one of {', '.join(FORMATS)})",
+                         path=path)
+    with no_gc():  # the whole tree is alive while entries are built: spare the collector the rescans
+        source, fmt, _, _, cands = _read(path, options)
+        found = textfile.entries(source) if fmt == "text" else [build_entry(c, source, fmt) for c in cands]
+    yield from found
+
+
+def apply_edits(path: str, edits: Iterable[Edit], options: LibraryOptions | None = None) -> str:
+    """The file's new content with the edits made, structure and formatting kept; InputError if unsafe."""
+    options = options or LibraryOptions()
+    edits = list(edits)
+    with no_gc():
+        source, fmt, syntax, root, cands = _read(path, options)
+        if fmt == "text":
+            return textfile.apply(source, edits)
+        return editing.apply(source, syntax, root, cands, edits)
+
+
+def discover(paths: Iterable[str], include: Iterable[str] = (), exclude: Iterable[str] = (), *,
+             root: str | None = None) -> Iterator[str]:
+    """Library files under the given files/folders, sorted, so one command can lint a whole tree."""
+    # Globs are relative to `root` (the config file's folder; default: the working directory). Files named
+    # explicitly are always yielded; found files need a library extension, must match `include` when it
+    # is given and must not match `exclude`. Hidden and vendored folders are skipped.
+    include, exclude = list(include), list(exclude)
+    base = os.path.abspath(root or os.getcwd())
+
+    def rel(p: str) -> str:
+        return os.path.relpath(os.path.abspath(p), base).replace(os.sep, "/")
+
+    seen: set[str] = set()
+    for path in paths:
+        if not os.path.isdir(path):
+            if not os.path.exists(path):
+                raise InputError("no such file or folder", path=path)
+            if os.path.abspath(path) not in seen:
+                seen.add(os.path.abspath(path))
+                yield path
+            continue
+        for folder, dirs, files in os.walk(path):
+            dirs[:] = sorted(d for d in dirs if not d.startswith(".") and d not in SKIPPED_DIRS
+                             and not any(matches(p, rel(os.path.join(folder, d))) for p in exclude))
+            for name in sorted(files):
+                full = os.path.join(folder, name)
+                if name.startswith(".") or os.path.abspath(full) in seen:
+                    continue
+                r = rel(full)
+                wanted = _ext(name) in LIBRARY_EXTENSIONS and (not include or any(matches(p, r) for p in include))
+                if wanted and not any(matches(p, r) for p in exclude):
+                    seen.add(os.path.abspath(full))
+                    yield full

@@ -1,0 +1,35 @@
+"""Freshdesk canned responses: `[{"id", "title", "content", "content_html", "folder_id"}]`."""
+
+from __future__ import annotations
+
+from coach.library.entry import Candidate
+from coach.library.generic import items_of, pick_body, require, scalar_text, shaped
+from coach.library.source import Node, Source
+
+NAME = "freshdesk"
+
+
+def _responses(root: Node | None) -> list[Node] | None:
+    if root is not None and root.kind == "map" and root.get("content_html") is not None:
+        return [root]
+    return shaped(items_of(root, "canned_responses", "responses"), "content", "content_html")
+
+
+def detect(root: Node | None) -> bool:
+    """Titled responses carrying Freshdesk's content_html or folder_id."""
+    responses = _responses(root)
+    return bool(responses) and all(
+        r.kind == "map" and r.get("title") is not None
+        and (r.get("content_html") is not None or r.get("folder_id") is not None) for r in responses)
+
+
+def candidates(root: Node | None, source: Source, options: object = None) -> list[Candidate]:
+    out = []
+    for i, resp in enumerate(require(_responses(root), source, "a Freshdesk canned-responses export")):
+        if resp.kind != "map":
+            continue
+        picked = pick_body(resp.get("content"), resp.get("content_html"))
+        if picked:
+            key = scalar_text(resp.get("title")) or f"[{i}]"
+            out.append(Candidate(key, picked[0], html=picked[1], companion=picked[2]))
+    return out

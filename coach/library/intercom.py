@@ -1,0 +1,36 @@
+"""Intercom macro (saved reply) exports: `{"type": "list", "data": [{"type": "macro", "name", "body"}]}`."""
+
+from __future__ import annotations
+
+from coach.library.entry import Candidate
+from coach.library.generic import items_of, pick_body, require, scalar_text, shaped
+from coach.library.source import Node, Source
+
+NAME = "intercom"
+
+
+def _macros(root: Node | None) -> list[Node] | None:
+    if root is not None and root.kind == "map" and scalar_text(root.get("type")) == "macro":
+        return [root]
+    return shaped(items_of(root, "data", "macros"), "body", "body_text")
+
+
+def detect(root: Node | None) -> bool:
+    """Objects typed "macro", or a typed "list" whose data items carry an HTML body."""
+    macros = [m for m in _macros(root) or [] if m.kind == "map"]
+    if any(scalar_text(m.get("type")) == "macro" for m in macros):
+        return True
+    listed = root is not None and root.kind == "map" and scalar_text(root.get("type")) == "list"
+    return listed and bool(macros) and all(m.get("body") is not None and m.get("name") is not None for m in macros)
+
+
+def candidates(root: Node | None, source: Source, options: object = None) -> list[Candidate]:
+    out = []
+    for i, macro in enumerate(require(_macros(root), source, "an Intercom macro export")):
+        if macro.kind != "map":
+            continue
+        picked = pick_body(macro.get("body_text"), macro.get("body"))
+        if picked:
+            key = scalar_text(macro.get("name")) or f"[{i}]"
+            out.append(Candidate(key, picked[0], html=picked[1], companion=picked[2]))
+    return out
