@@ -48,6 +48,11 @@ def _score_chunk(chunk: list[Conversation]) -> list[ConversationReport]:
     return list(_WORKER.score_conversations(chunk))
 
 
+def _run(chunk: list[Conversation]) -> list[ConversationReport]:
+    """The worker entry point; looks `_score_chunk` up at call time (tests replace it)."""
+    return _score_chunk(chunk)
+
+
 def _chunks(items: Iterable[Conversation], size: int) -> Iterator[list[Conversation]]:
     it = iter(items)
     while chunk := list(islice(it, size)):
@@ -70,7 +75,7 @@ def score(analyzer: Analyzer, conversations: Iterable[Conversation], *, jobs: in
     source = _chunks(conversations, chunk_size)
     try:
         for chunk in source:
-            pending.append((chunk, pool.submit(_score_chunk, chunk)))
+            pending.append((chunk, pool.submit(_run, chunk)))
             while len(pending) >= jobs * 2:
                 pool, results = _next(pool, pending, jobs, context, on_lost)
                 yield from results
@@ -105,7 +110,7 @@ def _isolate(chunk: list[Conversation], context, on_lost, reason: str) -> list[C
     """Score `chunk` in a fresh one-worker pool; if it dies, retry conversation by conversation."""
     pool = ProcessPoolExecutor(1, mp_context=context, initializer=_init_worker)
     try:
-        return pool.submit(_score_chunk, chunk).result()
+        return pool.submit(_run, chunk).result()
     except BrokenProcessPool:
         if len(chunk) > 1:
             return [r for conv in chunk for r in _isolate([conv], context, on_lost, reason)]

@@ -112,6 +112,8 @@ OnlyOpt = Annotated[Optional[list[str]], typer.Option(
 IgnoreOpt = Annotated[Optional[list[str]], typer.Option(
     "--ignore", help="Skip rules whose dotted id starts with this prefix (repeatable).")]
 NoColorOpt = Annotated[bool, typer.Option("--no-color", help="No colors (NO_COLOR is honoured too).")]
+RedactOpt = Annotated[bool, typer.Option(
+    "--redact", help="Mask e-mail addresses, phone and card numbers and @handles in the output.")]
 
 
 def build_analyzer(phrasebook: list[Path] | None, no_defaults: bool, only: list[str] | None,
@@ -140,6 +142,7 @@ def lint(
     ] = FailOn.warning,
     fmt: Annotated[LintFormat, typer.Option("--format", help="Output format.")] = LintFormat.rich,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="One summary line per draft.")] = False,
+    redact: RedactOpt = False,
     no_color: NoColorOpt = False,
 ) -> None:
     """Lint draft replies: highlight blocking language, suggest rewrites, check the apology."""
@@ -157,6 +160,9 @@ def lint(
         sources.append("<stdin>")
     analyzer = build_analyzer(phrasebook, no_defaults, only, ignore)
     reports = list(analyzer.lint(drafts, sources))
+    if redact:
+        from .redact import redact_report
+        reports = [redact_report(r) for r in reports]
     out = sys.stdout
     if fmt is LintFormat.json:
         from .render.json_ import write_json

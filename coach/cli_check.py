@@ -8,7 +8,7 @@ from typing import Annotated, Optional
 
 import typer
 
-from .cli import IgnoreOpt, NoColorOpt, OnlyOpt, PhrasebookOpt, app, handle_errors, make_console
+from .cli import IgnoreOpt, NoColorOpt, OnlyOpt, PhrasebookOpt, RedactOpt, app, handle_errors, make_console
 from .errors import ExitCode
 
 
@@ -63,6 +63,7 @@ def check(
     format_in: Annotated[Optional[str], typer.Option(
         "--format-in", help="Force the library format instead of sniffing it.")] = None,
     encoding: Annotated[Optional[str], typer.Option(help="Decode files with this codec.")] = None,
+    redact: RedactOpt = False,
     no_color: NoColorOpt = False,
 ) -> None:
     """Check canned replies in CI: exit 0 clean, 1 findings at/above fail-on, 2 usage or config error."""
@@ -112,6 +113,9 @@ def check(
         run = run_check(paths, settings, analyzer, options=options, baseline=known)
 
     result = run.result
+    if redact:
+        from .redact import redact_check
+        result = redact_check(result)
     rules = {r.id: r for r in analyzer.rules}
     chosen = fmt or CheckFormat(settings.format or "rich")
     if chosen is CheckFormat.rich:

@@ -9,9 +9,9 @@ from typing import Annotated, Iterator, Optional
 
 import typer
 
-from .cli import (IgnoreOpt, NoColorOpt, NoDefaultsOpt, OnlyOpt, PhrasebookOpt, app, build_analyzer,
+from .cli import (IgnoreOpt, NoColorOpt, NoDefaultsOpt, OnlyOpt, PhrasebookOpt, RedactOpt, app, build_analyzer,
                   handle_errors, make_console, warn)
-from .errors import CoachError, ExitCode, InputError
+from .errors import CoachError, ExitCode, InputError, UsageError
 
 
 class ScoreFormat(str, enum.Enum):
@@ -35,8 +35,10 @@ def _on_sigterm(signum, frame):  # pragma: no cover - exercised in a subprocess 
     raise Stop()
 
 
-def conversations(paths: list[str], options, failed: list[CoachError]) -> Iterator:
+def conversations(paths: list[str], options, failed: list[CoachError], skip: set[str] = frozenset()
+                  ) -> Iterator:
     """Every conversation of every input; a bad file or record is reported and skipped."""
+    from .output import conversation_key
     from .readers import iter_sources, read_path
 
     def on_error(exc: InputError) -> None:
@@ -51,7 +53,9 @@ def conversations(paths: list[str], options, failed: list[CoachError]) -> Iterat
             continue
         for path in sources:
             try:
-                yield from read_path(path, options, warn=warn, on_error=on_error)
+                for conv in read_path(path, options, warn=warn, on_error=on_error):
+                    if not skip or conversation_key(conv.source, conv.id) not in skip:
+                        yield conv
             except CoachError as exc:
                 on_error(exc)
 
@@ -86,12 +90,14 @@ def score(
     progress: Annotated[bool, typer.Option(
         "--progress/--no-progress", help="Show a progress bar on stderr (default: when a terminal).")
     ] = sys.stderr.isatty() if sys.stderr else False,
+    resume: Annotated[bool, typer.Option(
+        "--resume", help="Continue an interrupted --format jsonl --output run.")] = False,
+    redact: RedactOpt = False,
     no_color: NoColorOpt = False,
 ) -> None:
     """Score transcripts: per conversation and per agent, advocacy vs blocking and apologies."""
-    from . import batch
     from .aggregate import Summary
-    from .output import atomic_writer
+    from .output import atomic_writer, resumable_jsonl
     from .readers import ReaderOptions
 
     options = ReaderOptions(format=format_in, agent_names=tuple(agent_name or ()),
@@ -108,14 +114,27 @@ def score(
 
     summary = Summary(top=top)
     console = make_console(no_color)
+    resumable = fmt is ScoreFormat.jsonl and output not in (None, "-")
+    if resume and not resumable:
+        raise UsageError("--resume needs --format jsonl and --output PATH")
     previous = signal.signal(signal.SIGTERM, _on_sigterm)
-    reports = batch.score(analyzer, conversations(paths, options, failed), jobs=jobs, on_lost=on_lost)
     try:
         with _progress(progress, no_color) as tick:
-            with atomic_writer(output if fmt is not ScoreFormat.rich else None) as out:
-                _write(fmt, per, _counted(reports, summary, tick), summary, out, console, top)
+            if resumable:
+                with resumable_jsonl(output, resume) as (out, done):
+                    if done:
+                        warn(f"resuming: {len(done)} conversation(s) already in the output are skipped")
+                    reports = _reports(analyzer, paths, options, failed, done, jobs, on_lost, redact)
+                    _write(fmt, per, _counted(reports, summary, tick), summary, out, console, top)
+            else:
+                reports = _reports(analyzer, paths, options, failed, set(), jobs, on_lost, redact)
+                with atomic_writer(output if fmt is not ScoreFormat.rich else None) as out:
+                    _write(fmt, per, _counted(reports, summary, tick), summary, out, console, top)
     except (KeyboardInterrupt, Stop):
-        where = f"; {output} was not written" if output else ""
+        if resumable:
+            where = f"; whole lines are kept in {output}.partial: run again with --resume to continue"
+        else:
+            where = f"; {output} was not written" if output else ""
         typer.echo(f"coach: interrupted after {summary.conversations} conversations{where}", err=True)
         raise typer.Exit(130) from None
     except BrokenPipeError:
@@ -126,6 +145,17 @@ def score(
         typer.echo(f"coach: {len(failed) + len(lost)} input problem(s); "
                    f"{summary.conversations} conversations scored", err=True)
         raise typer.Exit(int(ExitCode.INPUT_FAILED))
+
+
+def _reports(analyzer, paths, options, failed, skip, jobs, on_lost, redact):
+    from . import batch
+
+    reports = batch.score(analyzer, conversations(paths, options, failed, skip), jobs=jobs,
+                          on_lost=on_lost)
+    if redact:
+        from .redact import redact_conversation
+        reports = map(redact_conversation, reports)
+    return reports
 
 
 def _counted(reports, summary, tick):

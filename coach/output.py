@@ -52,3 +52,52 @@ def atomic_writer(path: str | None, *, mode: str = "w", encoding: str = "utf-8",
 def _remove(path: str) -> None:
     with contextlib.suppress(OSError):
         os.unlink(path)
+
+
+def conversation_key(source: str, conversation: str) -> str:
+    return f"{source}\x1f{conversation}"
+
+
+@contextlib.contextmanager
+def resumable_jsonl(path: str, resume: bool) -> Iterator[tuple[IO, set[str]]]:
+    """A JSONL output that survives interruption: lines go to PATH.partial, renamed to PATH
+    when the run completes. With `resume`, the whole lines already in PATH.partial (or in
+    PATH) are kept, and their conversation keys returned so the caller can skip them."""
+    import json
+
+    partial = path + ".partial"
+    done: set[str] = set()
+    kept: list[str] = []
+    start = partial if os.path.exists(partial) else path if os.path.exists(path) else None
+    if resume and start:
+        with open(start, encoding="utf-8", errors="replace") as handle:
+            for line in handle:
+                if not line.endswith("\n"):
+                    break  # the line an interruption cut short: score that one again
+                try:
+                    row = json.loads(line)
+                    done.add(conversation_key(row["source"], row["conversation"]))
+                except (ValueError, KeyError, TypeError):
+                    break
+                kept.append(line)
+    try:
+        handle = open(partial, "w", encoding="utf-8")
+        handle.writelines(kept)
+    except OSError as exc:
+        raise OutputError(f"cannot write: {exc.strerror}", path=partial) from None
+    try:
+        yield handle, done
+        handle.flush()
+        os.fsync(handle.fileno())
+        handle.close()
+        os.replace(partial, path)
+    except OSError as exc:
+        handle.close()
+        if exc.errno == errno.ENOSPC:
+            raise OutputError(f"disk full; whole lines so far are kept in {partial}", path=path) from None
+        raise OutputError(f"cannot write: {exc.strerror}", path=path) from None
+    except BaseException:
+        with contextlib.suppress(OSError):
+            handle.flush()
+        handle.close()
+        raise
