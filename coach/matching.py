@@ -21,6 +21,7 @@ if TYPE_CHECKING:  # pragma: no cover
     from spacy.tokens import Doc
 
 UNLESS = "|unless"
+ANCHOR = "\x00anchor"  # PhraseMatcher key: a word some Matcher pattern needs is in the Doc
 # Words that, right before a match, say the speaker is denying it:
 # "it's not that there's nothing we can do", "I never said ...".
 NEGATION_CUES = (("not", "that"), ("not", "like"), ("not", "say"), ("never", "say"),
@@ -70,6 +71,8 @@ class Engine:
         self.matcher = Matcher(self.nlp.vocab)
         self._chunk_cache: dict[str, list[str]] = {}
         self.compiled: dict[str, list[list[dict]]] = {}  # key -> token patterns, for `show`
+        self._anchors: set[str] = set()
+        self._always = False  # some Matcher pattern has no literal word to anchor on
         errors: list[PhrasebookError] = []
         for rule in self.rules.values():
             try:
@@ -81,6 +84,9 @@ class Engine:
         if errors:
             raise PhrasebookErrors(errors)
         self._has_matcher = len(self.matcher) > 0
+        # Run the (costly) Matcher only on Docs holding a word one of its patterns requires.
+        if self._anchors and not self._always:
+            self.phrase_matcher.add(ANCHOR, [self._doc([a]) for a in sorted(self._anchors)])
 
     # -- compiling -----------------------------------------------------------------
     def _norms(self, chunk: str, exact: bool) -> list[str]:
@@ -105,8 +111,6 @@ class Engine:
         return slots
 
     def _add(self, key: str, phrases: Iterable[str], raw: Iterable[list]) -> None:
-        from spacy.tokens import Doc
-
         docs, token_patterns, seen = [], [], set()
         for phrase in phrases:
             for variant in expand(phrase):
@@ -116,11 +120,7 @@ class Engine:
                     continue
                 seen.add(sig)
                 if all(list(s) == ["NORM"] for s in slots):
-                    words = [s["NORM"] for s in slots]
-                    doc = Doc(self.nlp.vocab, words=words)
-                    for token, norm in zip(doc, words):
-                        token.norm_ = norm
-                    docs.append(doc)
+                    docs.append(self._doc([s["NORM"] for s in slots]))
                 else:
                     token_patterns.append(slots)
                 self.compiled.setdefault(key, []).append(slots)
@@ -128,17 +128,52 @@ class Engine:
             converted = spacy_pattern(pattern)
             token_patterns.append(converted)
             self.compiled.setdefault(key, []).append(converted)
+        for pattern in token_patterns:
+            anchor = self._anchor(pattern)
+            if anchor is None:
+                self._always = True
+            else:
+                self._anchors.add(anchor)
         if docs:
             self.phrase_matcher.add(key, docs)
         if token_patterns:
             self.matcher.add(key, token_patterns)
 
+    def _doc(self, norms: list[str]) -> "Doc":
+        """A pattern Doc whose tokens carry exactly these NORMs."""
+        from spacy.tokens import Doc
+
+        doc = Doc(self.nlp.vocab, words=norms)
+        for token, norm in zip(doc, norms):
+            token.norm_ = norm
+        return doc
+
+    def _anchor(self, pattern: list[dict]) -> str | None:
+        """The longest literal word a pattern cannot match without, as a NORM."""
+        from .nlp import norm_function
+
+        words = []
+        for token in pattern:
+            if token.get("OP") not in (None, "+"):
+                continue
+            for attr in ("NORM", "LOWER", "ORTH", "TEXT"):
+                value = token.get(attr)
+                if isinstance(value, str):
+                    words.append(value if attr == "NORM" else norm_function()(value))
+                    break
+        return max(words, key=len) if words else None
+
     # -- matching --------------------------------------------------------------------
     def raw_matches(self, doc: "Doc") -> Iterator[tuple[str, int, int]]:
         strings = self.nlp.vocab.strings
+        anchored = self._always
         for match_id, start, end in self.phrase_matcher(doc):
-            yield strings[match_id], start, end
-        if self._has_matcher:
+            key = strings[match_id]
+            if key == ANCHOR:
+                anchored = True
+                continue
+            yield key, start, end
+        if self._has_matcher and anchored:
             for match_id, start, end in self.matcher(doc):
                 yield strings[match_id], start, end
 
