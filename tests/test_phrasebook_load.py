@@ -121,3 +121,40 @@ def test_select_by_dotted_prefix(analyzer):
     ids = [r.id for r in select_rules(analyzer.rules, only=["blocking"], ignore=["blocking.policy"])]
     assert "blocking.policy" not in ids and all(i.startswith("blocking.") for i in ids)
     assert select_rules(analyzer.rules, only=["block"]) == []  # prefixes are whole dotted parts
+
+
+def test_empty_phrase_wrong_type_and_match_everything():
+    found = problems("""\
+        rules:
+          - id: blocking.x
+            category: blocking
+            phrases: ["", 42, "[anything]"]
+            weight: heavy
+            rewrites: [a, b]
+            examples: {match: ["a"], no_match: ["b"]}
+        """)
+    text = "\n".join(found)
+    assert "book.yaml:4: [blocking.x] empty string in 'phrases'" in text
+    assert "entries must be strings, got int" in text
+    assert "fire everywhere" in text
+    assert "'weight' must be int/float, got str" in text
+
+
+def test_oversized_phrasebook_refused(tmp_path):
+    from coach.phrasebook import read_phrasebook
+
+    big = tmp_path / "big.yaml"
+    big.write_text("# " + "x" * (6 * 1024 * 1024), encoding="utf-8")
+    with pytest.raises(PhrasebookErrors, match="over the 5 MB limit"):
+        read_phrasebook(big)
+
+
+def test_not_utf8_and_missing_file(tmp_path):
+    from coach.phrasebook import read_phrasebook
+
+    bad = tmp_path / "latin1.yaml"
+    bad.write_bytes("rules: [caf\xe9]".encode("latin-1"))
+    with pytest.raises(PhrasebookErrors, match="not UTF-8"):
+        read_phrasebook(bad)
+    with pytest.raises(PhrasebookErrors, match="phrasebook not found"):
+        read_phrasebook(tmp_path / "nope.yaml")
