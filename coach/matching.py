@@ -14,13 +14,14 @@ from typing import TYPE_CHECKING, Iterable, Iterator
 from .errors import PhrasebookError, PhrasebookErrors
 from .models import Finding, Rule
 from .normalize import Normalized
-from .patterns import spacy_pattern
-from .phrase_syntax import Gap, Variant, expand
+from .compiler import UNLESS
+from .slotmatch import Slot, SlotMatcher
 
 if TYPE_CHECKING:  # pragma: no cover
     from spacy.tokens import Doc
 
-UNLESS = "|unless"
+NORM, LOWER = 67, 66  # spacy.attrs ids (stable across spaCy 3); avoids importing spaCy here
+
 ANCHOR = "\x00anchor"  # PhraseMatcher key: a word some Matcher pattern needs is in the Doc
 # Words that, right before a match, say the speaker is denying it:
 # "it's not that there's nothing we can do", "I never said ...".
@@ -58,110 +59,58 @@ class RawMatch:
 
 
 class Engine:
-    """Compiled matchers for a rule set; build once, match many Docs."""
+    """Compiled matchers for a rule set; build once (or load from the cache), match many Docs."""
 
-    def __init__(self, rules: Iterable[Rule]) -> None:
+    def __init__(self, rules: Iterable[Rule], *, use_cache: bool = True) -> None:
         from spacy.matcher import Matcher, PhraseMatcher
 
+        from . import cache
+        from .compiler import Compiler, cache_key
         from .nlp import get_nlp
 
         self.rules = {r.id: r for r in rules}
         self.nlp = get_nlp()
+        key = cache_key(self.rules.values()) if use_cache else ""
+        data = cache.load("engine", key) if use_cache else None
+        if data is None:
+            data = Compiler(self.nlp).compile(self.rules.values())
+            self._view = data.view
+            data.view = {}
+            if use_cache:
+                cache.store("engine", key, data)
+        else:
+            self._view = None
+        hash_of = self.nlp.vocab.strings.add
         self.phrase_matcher = PhraseMatcher(self.nlp.vocab, attr="NORM")
-        self.matcher = Matcher(self.nlp.vocab)
-        self._chunk_cache: dict[str, list[str]] = {}
-        self.compiled: dict[str, list[list[dict]]] = {}  # key -> token patterns, for `show`
-        self._anchors: set[str] = set()
-        self._always = False  # some Matcher pattern has no literal word to anchor on
-        errors: list[PhrasebookError] = []
-        for rule in self.rules.values():
-            try:
-                self._add(rule.id, rule.phrases, rule.patterns)
-                if rule.unless:
-                    self._add(rule.id + UNLESS, rule.unless, ())
-            except ValueError as exc:
-                errors.append(PhrasebookError(str(exc), path=rule.path, line=rule.line, rule=rule.id))
-        if errors:
-            raise PhrasebookErrors(errors)
+        by_key: dict[str, list] = {}
+        for rule_key, norms in data.phrases:
+            by_key.setdefault(rule_key, []).append([hash_of(n) for n in norms])
+        # Token-pattern matchers run only on Docs holding a word their patterns require.
+        if data.anchors and not data.always:
+            by_key[ANCHOR] = [[hash_of(a)] for a in sorted(data.anchors)]
+        for rule_key, keywords in by_key.items():
+            # PhraseMatcher.add takes hash sequences as well as Docs; skipping ~100 us of
+            # Doc construction per phrase keeps start-up small.
+            self.phrase_matcher.add(rule_key, keywords)
+        self._always = data.always
+        self.slot_matcher = SlotMatcher()
+        interned: dict = {}
+        for rule_key, specs in data.slots:
+            self.slot_matcher.add(rule_key, [_slot(spec, hash_of, interned) for spec in specs])
+        self.matcher = Matcher(self.nlp.vocab)  # raw `patterns` only (the escape hatch)
+        for rule_key, pattern in data.raw:
+            self.matcher.add(rule_key, [pattern])
         self._has_matcher = len(self.matcher) > 0
-        # Run the (costly) Matcher only on Docs holding a word one of its patterns requires.
-        if self._anchors and not self._always:
-            self.phrase_matcher.add(ANCHOR, [self._doc([a]) for a in sorted(self._anchors)])
+        self._has_slots = len(self.slot_matcher) > 0
 
-    # -- compiling -----------------------------------------------------------------
-    def _norms(self, chunk: str, exact: bool) -> list[str]:
-        key = ("=" if exact else "") + chunk
-        hit = self._chunk_cache.get(key)
-        if hit is None:
-            from .normalize import normalize
+    @property
+    def compiled(self) -> dict[str, list[list[dict]]]:
+        """key -> token patterns, for `coach phrasebook show` and the data tests."""
+        if self._view is None:
+            from .compiler import Compiler
 
-            doc = self.nlp.tokenizer(normalize(chunk).text)
-            hit = [t.lower_ if exact else t.norm_ for t in doc]
-            self._chunk_cache[key] = hit
-        return hit
-
-    def _slots(self, variant: Variant) -> list[dict]:
-        slots: list[dict] = []
-        for atom in variant:
-            if isinstance(atom, Gap):
-                slots.append({"OP": "?"} if atom.optional else {})
-            else:
-                attr = "LOWER" if atom.exact else "NORM"
-                slots.extend({attr: n} for n in self._norms(atom.text, atom.exact))
-        return slots
-
-    def _add(self, key: str, phrases: Iterable[str], raw: Iterable[list]) -> None:
-        docs, token_patterns, seen = [], [], set()
-        for phrase in phrases:
-            for variant in expand(phrase):
-                slots = self._slots(variant)
-                sig = tuple(tuple(sorted(s.items())) for s in slots)
-                if sig in seen:
-                    continue
-                seen.add(sig)
-                if all(list(s) == ["NORM"] for s in slots):
-                    docs.append(self._doc([s["NORM"] for s in slots]))
-                else:
-                    token_patterns.append(slots)
-                self.compiled.setdefault(key, []).append(slots)
-        for pattern in raw:
-            converted = spacy_pattern(pattern)
-            token_patterns.append(converted)
-            self.compiled.setdefault(key, []).append(converted)
-        for pattern in token_patterns:
-            anchor = self._anchor(pattern)
-            if anchor is None:
-                self._always = True
-            else:
-                self._anchors.add(anchor)
-        if docs:
-            self.phrase_matcher.add(key, docs)
-        if token_patterns:
-            self.matcher.add(key, token_patterns)
-
-    def _doc(self, norms: list[str]) -> "Doc":
-        """A pattern Doc whose tokens carry exactly these NORMs."""
-        from spacy.tokens import Doc
-
-        doc = Doc(self.nlp.vocab, words=norms)
-        for token, norm in zip(doc, norms):
-            token.norm_ = norm
-        return doc
-
-    def _anchor(self, pattern: list[dict]) -> str | None:
-        """The longest literal word a pattern cannot match without, as a NORM."""
-        from .nlp import norm_function
-
-        words = []
-        for token in pattern:
-            if token.get("OP") not in (None, "+"):
-                continue
-            for attr in ("NORM", "LOWER", "ORTH", "TEXT"):
-                value = token.get(attr)
-                if isinstance(value, str):
-                    words.append(value if attr == "NORM" else norm_function()(value))
-                    break
-        return max(words, key=len) if words else None
+            self._view = Compiler(self.nlp).compile(self.rules.values()).view
+        return self._view
 
     # -- matching --------------------------------------------------------------------
     def raw_matches(self, doc: "Doc") -> Iterator[tuple[str, int, int]]:
@@ -173,7 +122,13 @@ class Engine:
                 anchored = True
                 continue
             yield key, start, end
-        if self._has_matcher and anchored:
+        if not anchored:
+            return
+        if self._has_slots:
+            arr = doc.to_array([NORM, LOWER])
+            for key, start, end in self.slot_matcher.find(arr[:, 0].tolist(), arr[:, 1].tolist()):
+                yield key, start, end
+        if self._has_matcher:
             for match_id, start, end in self.matcher(doc):
                 yield strings[match_id], start, end
 
@@ -223,6 +178,17 @@ class Engine:
             ))
         out.sort(key=lambda f: (f.start, f.end, f.rule))
         return out
+
+
+def _slot(spec, hash_of, interned: dict) -> Slot:
+    """A Slot of hashes for a cached spec; identical slots are shared."""
+    slot = interned.get(spec)
+    if slot is None:
+        norms, lowers, any_, optional = spec
+        slot = Slot(frozenset(hash_of(n) for n in norms), frozenset(hash_of(w) for w in lowers),
+                    any_, optional)
+        interned[spec] = slot
+    return slot
 
 
 def _negated(doc: "Doc", start: int) -> bool:

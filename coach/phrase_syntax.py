@@ -45,8 +45,23 @@ class Gap:
     optional: bool = False
 
 
-Atom = Word | Gap
+@dataclass(frozen=True, slots=True)
+class Choice:
+    """One of several single words (any form of each), or none when optional.
+
+    Big alternations compile to one Matcher token with an IN-set instead of
+    multiplying into thousands of PhraseMatcher phrases.
+    """
+
+    words: tuple[str, ...]
+    optional: bool = False
+
+
+Atom = Word | Gap | Choice
 Variant = tuple[Atom, ...]
+#: A phrase with at most this many variants is expanded for the (fastest) PhraseMatcher;
+#: a bigger one keeps its single-word alternations as Choice atoms for the Matcher.
+SMALL = 64
 
 
 # --- parsing: phrase -> nested structure ---------------------------------------
@@ -133,18 +148,45 @@ def parse(phrase: str) -> tuple:
 # --- expansion: node tree -> variants ---------------------------------------------
 
 
-def _expand(node: tuple, limit: int) -> list[Variant]:
+def count(node: tuple) -> int:
+    """How many variants a node expands to, without expanding it."""
+    if node[0] == "atom":
+        return 1
+    if node[0] == "seq":
+        total = 1
+        for child in node[1]:
+            total *= count(child)
+        return total
+    return sum(count(option) for option in node[1]) + (1 if node[2] else 0)
+
+
+def _single_words(node: tuple) -> tuple[str, ...] | None:
+    """The words of an alternation whose every option is one plain word, else None."""
+    words = []
+    for option in node[1]:
+        items = option[1] if option[0] == "seq" else [option]
+        if len(items) != 1 or items[0][0] != "atom" or not isinstance(items[0][1], Word) \
+                or items[0][1].exact:
+            return None
+        words.append(items[0][1].text)
+    return tuple(words)
+
+
+def _expand(node: tuple, limit: int, compact: bool = False) -> list[Variant]:
     kind = node[0]
     if kind == "atom":
         return [(node[1],)]
     if kind == "seq":
         result: list[Variant] = [()]
         for child in node[1]:
+            words = _single_words(child) if compact and child[0] == "alt" else None
             # "[_]" stays one optional-gap atom instead of doubling the variants.
             if child[0] == "alt" and child[2] and child[1] == [("seq", [("atom", Gap())])]:
                 parts = [(Gap(optional=True),)]
+            elif words is not None and len(words) > 1 or (words and child[2]):
+                parts = [(Choice(words, optional=child[2]),)]
             else:
-                parts = _expand(child, limit)
+                parts = _expand(child, limit, compact)
             if len(result) * len(parts) > limit:
                 raise PhraseSyntaxError(
                     f"phrase expands to more than {limit} variants; split it into several phrases")
@@ -153,7 +195,7 @@ def _expand(node: tuple, limit: int) -> list[Variant]:
     # alternatives (optional when node[2])
     out: list[Variant] = [()] if node[2] else []
     for option in node[1]:
-        out.extend(_expand(option, limit))
+        out.extend(_expand(option, limit, compact))
     if len(out) > limit:
         raise PhraseSyntaxError(
             f"phrase expands to more than {limit} variants; split it into several phrases")
@@ -166,14 +208,28 @@ def expand(phrase: str, limit: int = MAX_VARIANTS) -> list[Variant]:
     Raises PhraseSyntaxError for bad syntax, too many variants, or a phrase that
     could match nothing but gaps (it would fire everywhere).
     """
-    variants = _expand(parse(phrase), limit)
+    return _checked(_expand(parse(phrase), limit))
+
+
+def plan(phrase: str, limit: int = MAX_VARIANTS) -> list[Variant]:
+    """The variants coach compiles: all of them for a small phrase; for a big one, its
+    single-word alternations kept as Choice atoms (one Matcher token each)."""
+    node = parse(phrase)
+    return _checked(_expand(node, limit, compact=count(node) > SMALL))
+
+
+def _required(atom: Atom) -> bool:
+    return isinstance(atom, Word) or (isinstance(atom, Choice) and not atom.optional)
+
+
+def _checked(variants: list[Variant]) -> list[Variant]:
     seen: set[Variant] = set()
     unique: list[Variant] = []
     for variant in variants:
         if variant in seen:
             continue
         seen.add(variant)
-        if not any(isinstance(atom, Word) for atom in variant):
+        if not any(_required(atom) for atom in variant):
             raise PhraseSyntaxError(
                 "phrase can match without any word (only optional parts or gaps); "
                 "it would fire everywhere")
@@ -189,6 +245,9 @@ def describe(variant: Variant) -> str:
     for atom in variant:
         if isinstance(atom, Gap):
             parts.append("[_]" if atom.optional else "_")
+        elif isinstance(atom, Choice):
+            inner = "|".join(atom.words)
+            parts.append(f"[{inner}]" if atom.optional else f"({inner})")
         else:
             parts.append(("=" if atom.exact else "") + atom.text)
     return " ".join(parts)

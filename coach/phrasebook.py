@@ -16,7 +16,7 @@ from typing import Any, Iterable
 from . import yamlsafe
 from .errors import PhrasebookError, PhrasebookErrors
 from .models import APOLOGY_ELEMENTS, NEGATIVE_CATEGORIES, SEVERITIES, Example, Rule
-from .phrase_syntax import PhraseSyntaxError, expand
+from .phrase_syntax import PhraseSyntaxError, plan
 from .yamlsafe import Located
 
 RULE_KEYS = (
@@ -82,7 +82,7 @@ def _strings(loc: Located | None, what: str, errs: _Collector, rule: str | None,
 def _check_phrases(items: list[tuple[str, int]], what: str, errs: _Collector, rule: str) -> None:
     for phrase, line in items:
         try:
-            expand(phrase)
+            plan(phrase)
         except PhraseSyntaxError as exc:
             errs.add(f"bad phrase in '{what}' {phrase!r}: {exc}", line, rule)
 
@@ -319,8 +319,40 @@ def load_rules(user_paths: Iterable[str] = (), *, defaults: bool = True) -> list
     """Load the default phrasebooks (unless disabled) and the user's, resolving overrides.
 
     A user rule with an id already loaded is an error unless it says `override: true`.
-    Problems in all files are reported together.
+    Problems in all files are reported together. Valid results are cached by file content.
     """
+    from . import cache
+
+    user_paths = list(user_paths)
+    key = _content_key(builtin_paths() if defaults else [], user_paths)
+    cached = cache.load("rules", key) if key else None
+    if cached is not None:
+        return cached
+    rules = _load_rules(user_paths, defaults)
+    if key:
+        cache.store("rules", key, rules)
+    return rules
+
+
+def _content_key(default_paths: list[str], user_paths: list[str]) -> str | None:
+    """A hash of every phrasebook's path and bytes (None if one cannot be read)."""
+    import hashlib
+
+    from . import __version__
+
+    digest = hashlib.sha256(f"rules|{__version__}".encode())
+    for group, paths in (("d", default_paths), ("u", user_paths)):
+        for path in paths:
+            try:
+                data = Path(path).read_bytes()
+            except OSError:
+                return None
+            digest.update(f"|{group}|{path}|{len(data)}|".encode())
+            digest.update(data)
+    return digest.hexdigest()
+
+
+def _load_rules(user_paths: list[str], defaults: bool) -> list[Rule]:
     errors: list[PhrasebookError] = []
     books: list[Phrasebook] = []
     default_books: list[Phrasebook] = []

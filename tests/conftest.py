@@ -4,10 +4,18 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import os
+import tempfile
+
 import pytest
 
 DATA = Path(__file__).parent / "data"
 TEST_PHRASEBOOK = DATA / "golden" / "phrasebook.yaml"
+
+
+def pytest_configure(config):
+    # Keep the compiled-phrasebook cache of test runs out of the user's ~/.cache.
+    os.environ.setdefault("COACH_CACHE_DIR", tempfile.mkdtemp(prefix="coach-test-cache-"))
 
 
 @pytest.fixture(scope="session")

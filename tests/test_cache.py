@@ -1,0 +1,57 @@
+"""The compiled-phrasebook cache: hits give the same findings, edits miss, damage is ignored."""
+
+import pytest
+
+from coach import cache
+from coach.analyzer import Analyzer
+
+
+@pytest.fixture
+def cache_dir(tmp_path, monkeypatch):
+    monkeypatch.setenv("COACH_CACHE_DIR", str(tmp_path))
+    monkeypatch.delenv("COACH_NO_CACHE", raising=False)
+    return tmp_path
+
+
+def findings(analyzer, text="Sadly there's nothing I can do. You will have to call them."):
+    return [(f.rule, f.text) for f in analyzer.lint_text(text).findings]
+
+
+def test_second_load_comes_from_cache_with_same_results(cache_dir, test_phrasebook):
+    first = Analyzer(phrasebooks=[str(test_phrasebook)], defaults=False)
+    expected = findings(first)
+    assert sorted(p.name.split("-")[0] for p in cache_dir.glob("*.pickle")) == ["engine", "rules"]
+    second = Analyzer(phrasebooks=[str(test_phrasebook)], defaults=False)
+    assert findings(second) == expected
+    assert second.engine._view is None  # loaded, not compiled
+    assert second.engine.compiled  # the pattern view is rebuilt on demand
+
+
+def test_edited_phrasebook_misses_the_cache(cache_dir, tmp_path, test_phrasebook):
+    book = tmp_path / "book.yaml"
+    book.write_text(test_phrasebook.read_text(encoding="utf-8"), encoding="utf-8")
+    assert findings(Analyzer(phrasebooks=[str(book)], defaults=False))
+    book.write_text(book.read_text().replace("nothing (I|we) can do", "nothing (they) can do"),
+                    encoding="utf-8")
+    assert "blocking.nothing-i-can-do" not in [r for r, _ in findings(
+        Analyzer(phrasebooks=[str(book)], defaults=False))]
+
+
+def test_damaged_cache_is_ignored(cache_dir, test_phrasebook):
+    expected = findings(Analyzer(phrasebooks=[str(test_phrasebook)], defaults=False))
+    for entry in cache_dir.glob("*.pickle"):
+        entry.write_bytes(b"\x80garbage")
+    assert findings(Analyzer(phrasebooks=[str(test_phrasebook)], defaults=False)) == expected
+
+
+def test_cache_can_be_turned_off(monkeypatch, tmp_path):
+    monkeypatch.setenv("COACH_CACHE_DIR", str(tmp_path))
+    monkeypatch.setenv("COACH_NO_CACHE", "1")
+    cache.store("engine", "k", {"x": 1})
+    assert cache.load("engine", "k") is None and not list(tmp_path.iterdir())
+
+
+def test_old_entries_are_pruned(cache_dir):
+    for i in range(cache.KEEP + 3):
+        cache.store("engine", f"k{i}", i)
+    assert len(list(cache_dir.glob("engine-*.pickle"))) == cache.KEEP
