@@ -66,3 +66,40 @@ def test_results_in_input_order_in_one_pass(analyzer):
     reports = list(analyzer.lint(texts))
     assert [r.source for r in reports] == [f"arg:{i + 1}" for i in range(300)]
     assert [bool(r.findings) for r in reports] == [bool(i % 2) for i in range(300)]
+
+
+BIG = """
+rules:
+  - id: blocking.big
+    category: blocking
+    phrases: ["(we|I) [really|truly] (can't|won't be able to) (refund|replace|exchange|cancel|change|move|rebook|reissue|return) (it|that|this|your order)"]
+    unless: ["(can't|won't be able to) [_] rebook it today"]
+    rewrites: ["a", "b"]
+    examples: {match: ["We can't move it."], no_match: ["We can move it."]}
+"""
+
+
+@pytest.fixture(scope="module")
+def big_analyzer(tmp_path_factory):
+    from coach.analyzer import Analyzer
+
+    path = tmp_path_factory.mktemp("big") / "big.yaml"
+    path.write_text(BIG, encoding="utf-8")
+    return Analyzer(phrasebooks=[str(path)], defaults=False)
+
+
+@pytest.mark.parametrize("text, span", [
+    ("Sorry, we truly cannot rebook your order.", "we truly cannot rebook your order"),
+    ("I won't be able to move it", "I won't be able to move it"),
+    ("I will not be able to exchanged that", "I will not be able to exchanged that"),
+    ("We can rebook your order.", None),
+    ("I can't rebook it today", None),  # the unless guard (with a gap) cancels it
+])
+def test_big_alternations_compile_to_slots_and_match(big_analyzer, text, span):
+    found = [f.text for f in big_analyzer.lint_text(text).findings]
+    assert found == ([span] if span else [])
+
+
+def test_big_alternations_stay_small(big_analyzer):
+    engine = big_analyzer.engine
+    assert len(engine.slot_matcher) <= 16  # not 648 expanded phrases
