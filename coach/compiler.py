@@ -24,7 +24,7 @@ if TYPE_CHECKING:  # pragma: no cover
 UNLESS = "|unless"
 #: (norms, lowers, any, optional): one slot of a slot pattern, in strings.
 SlotSpec = tuple[tuple[str, ...], tuple[str, ...], bool, bool]
-FORMAT = 2  # bump when the Compiled layout changes
+FORMAT = 3  # bump when the Compiled layout changes
 
 
 @dataclass
@@ -35,7 +35,7 @@ class Compiled:
     slots: list[tuple[str, tuple[SlotSpec, ...]]] = field(default_factory=list)
     raw: list[tuple[str, list[dict]]] = field(default_factory=list)
     anchors: set[str] = field(default_factory=set)
-    always: bool = False  # some pattern has no literal word to anchor on
+    always: bool = False  # a raw spaCy pattern has no literal word to anchor on
     #: key -> token patterns (spaCy-style dicts), for `coach phrasebook show` and data tests.
     view: dict[str, list[list[dict]]] = field(default_factory=dict)
 
@@ -123,9 +123,9 @@ class Compiler:
             converted = spacy_pattern(pattern)
             out.view.setdefault(key, []).append(converted)
             out.raw.append((key, converted))
-            self._anchor(out, converted)
+            self._anchor(out, converted, raw=True)
 
-    def _anchor(self, out: Compiled, pattern: list[dict]) -> None:
+    def _anchor(self, out: Compiled, pattern: list[dict], raw: bool = False) -> None:
         """Record the words a token pattern cannot match without: its required slot whose
         shortest word is longest (longer words are rarer)."""
         best: tuple[int, set[str]] | None = None
@@ -146,10 +146,10 @@ class Compiler:
                 if best is None or score > best[0]:
                     best = (score, words)
                 break
-        if best is None:
-            out.always = True
-        else:
+        if best is not None:
             out.anchors |= best[1]
+        elif raw:
+            out.always = True  # only spaCy's Matcher then runs on every Doc
 
 
 def slot_spec(token: dict) -> SlotSpec | None:

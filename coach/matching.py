@@ -85,8 +85,9 @@ class Engine:
         by_key: dict[str, list] = {}
         for rule_key, norms in data.phrases:
             by_key.setdefault(rule_key, []).append([hash_of(n) for n in norms])
-        # Token-pattern matchers run only on Docs holding a word their patterns require.
-        if data.anchors and not data.always:
+        # Token-pattern matchers run only on Docs holding a word their patterns require
+        # (spaCy's Matcher on every Doc when a raw pattern has no literal word).
+        if data.anchors:
             by_key[ANCHOR] = [[hash_of(a)] for a in sorted(data.anchors)]
         for rule_key, keywords in by_key.items():
             # PhraseMatcher.add takes hash sequences as well as Docs; skipping ~100 us of
@@ -115,20 +116,18 @@ class Engine:
     # -- matching --------------------------------------------------------------------
     def raw_matches(self, doc: "Doc") -> Iterator[tuple[str, int, int]]:
         strings = self.nlp.vocab.strings
-        anchored = self._always
+        anchored = False
         for match_id, start, end in self.phrase_matcher(doc):
             key = strings[match_id]
             if key == ANCHOR:
                 anchored = True
                 continue
             yield key, start, end
-        if not anchored:
-            return
-        if self._has_slots:
+        if anchored and self._has_slots:
             arr = doc.to_array([NORM, LOWER])
             for key, start, end in self.slot_matcher.find(arr[:, 0].tolist(), arr[:, 1].tolist()):
                 yield key, start, end
-        if self._has_matcher:
+        if self._has_matcher and (anchored or self._always):
             for match_id, start, end in self.matcher(doc):
                 yield strings[match_id], start, end
 

@@ -323,7 +323,9 @@ def load_rules(user_paths: Iterable[str] = (), *, defaults: bool = True) -> list
     """
     from . import cache
 
-    user_paths = list(user_paths)
+    # A bundled phrasebook named again (`coach phrasebook test phrasebooks/x.yaml`) is one file.
+    bundled = {Path(p).resolve() for p in builtin_paths()} if defaults else set()
+    user_paths = [p for p in user_paths if Path(p).resolve() not in bundled]
     key = _content_key(builtin_paths() if defaults else [], user_paths)
     cached = cache.load("rules", key) if key else None
     if cached is not None:
