@@ -23,7 +23,9 @@ RULE_KEYS = (
     "id", "category", "element", "phrases", "patterns", "unless", "message", "source",
     "severity", "weight", "rewrites", "fix", "speaker", "examples", "override",
 )
-TOP_KEYS = ("phrasebook", "version", "description", "defaults", "extends", "disable", "rules")
+TOP_KEYS = ("phrasebook", "version", "description", "defaults", "define", "extends", "disable",
+            "rules")
+FRAGMENT_RE = re.compile(r"\$([A-Za-z][A-Za-z0-9_]*)")
 DEFAULT_KEYS = ("category", "severity", "weight", "source", "speaker")
 ID_RE = re.compile(r"^[a-z0-9][a-z0-9_-]*(\.[a-z0-9][a-z0-9_-]*)+$")
 CATEGORY_RE = re.compile(r"^[a-z][a-z0-9_]*$")
@@ -120,7 +122,41 @@ def _examples(loc: Located | None, errs: _Collector, rule: str, line: int
     return tuple(matches), tuple(no_match)
 
 
-def _rule(loc: Located, defaults: dict[str, Any], errs: _Collector, path: str) -> Rule | None:
+def _substitute(items: list[tuple[str, int]], fragments: dict[str, str], errs: _Collector,
+                rid: str | None) -> list[tuple[str, int]]:
+    """Replace each $NAME with its `define:` fragment, as one alternation group."""
+    out = []
+    for phrase, line in items:
+        def fill(match: re.Match) -> str:
+            name = match.group(1)
+            if name not in fragments:
+                errs.add(f"unknown fragment ${name}", line, rid, hint=_suggest(name, fragments)
+                         if fragments else "define it under the top-level 'define:' key")
+                return name
+            return f"({fragments[name]})"
+        out.append((FRAGMENT_RE.sub(fill, phrase), line))
+    return out
+
+
+def _fragments(loc: Located, errs: _Collector) -> dict[str, str]:
+    """Top-level `define:` fragments; later ones may use earlier ones."""
+    fragments: dict[str, str] = {}
+    if not isinstance(loc.value, dict):
+        errs.add("'define' maps NAME to a phrase fragment", loc.line)
+        return fragments
+    for name, value in loc.value.items():
+        if not isinstance(name, str) or not re.fullmatch(r"[A-Za-z][A-Za-z0-9_]*", name):
+            errs.add(f"fragment name {name!r} must be a word like LOOK_VERBS", value.line)
+        elif not isinstance(value.value, str) or not value.value.strip():
+            errs.add(f"fragment ${name} must be a non-empty phrase", value.line)
+        else:
+            (text, _), = _substitute([(value.value, value.line)], fragments, errs, None)
+            fragments[name] = text
+    return fragments
+
+
+def _rule(loc: Located, defaults: dict[str, Any], errs: _Collector, path: str,
+          fragments: dict[str, str] | None = None) -> Rule | None:
     if not isinstance(loc.value, dict):
         errs.add("each rule must be a mapping with at least 'id', 'category' and 'phrases'", loc.line)
         return None
@@ -167,8 +203,8 @@ def _rule(loc: Located, defaults: dict[str, Any], errs: _Collector, path: str) -
     speaker = get("speaker", (str,), "agent")
     if speaker not in SPEAKERS:
         errs.add(f"speaker {speaker!r} must be one of {', '.join(SPEAKERS)}", data["speaker"].line, rid)
-    phrases = _strings(data.get("phrases"), "phrases", errs, rid)
-    unless = _strings(data.get("unless"), "unless", errs, rid)
+    phrases = _substitute(_strings(data.get("phrases"), "phrases", errs, rid), fragments or {}, errs, rid)
+    unless = _substitute(_strings(data.get("unless"), "unless", errs, rid), fragments or {}, errs, rid)
     _check_phrases(phrases, "phrases", errs, rid)
     _check_phrases(unless, "unless", errs, rid)
     patterns = _patterns(data.get("patterns"), errs, rid)
@@ -233,6 +269,7 @@ def parse_phrasebook(text: str, path: str) -> Phrasebook:
         if key not in TOP_KEYS:
             errs.add(f"unknown top-level key '{key}'", value.line, hint=_suggest(key, TOP_KEYS))
     defaults: dict[str, Any] = {}
+    fragments = _fragments(top["define"], errs) if "define" in top else {}
     if "defaults" in top:
         d = top["defaults"]
         if not isinstance(d.value, dict):
@@ -255,7 +292,7 @@ def parse_phrasebook(text: str, path: str) -> Phrasebook:
     else:
         seen: dict[str, int] = {}
         for item in rules.value:
-            rule = _rule(item, defaults, errs, path)
+            rule = _rule(item, defaults, errs, path, fragments)
             if rule is None:
                 continue
             if rule.id in seen:

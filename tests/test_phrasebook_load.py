@@ -158,3 +158,30 @@ def test_not_utf8_and_missing_file(tmp_path):
         read_phrasebook(bad)
     with pytest.raises(PhrasebookErrors, match="phrasebook not found"):
         read_phrasebook(tmp_path / "nope.yaml")
+
+
+def test_define_fragments_are_reused_in_phrases():
+    book = parse_phrasebook(textwrap.dedent("""\
+        define:
+          LOOK: "look into|check on|dig into"
+          SOON: "[right] (now|away|today)"
+        rules:
+          - id: advocacy.look
+            category: advocacy
+            phrases: ["(I'll|we'll) $LOOK (it|this) $SOON"]
+            examples: {match: ["I'll dig into this right away."], no_match: ["I looked."]}
+        """), "book.yaml")
+    assert book.rules[0].phrases == (
+        "(I'll|we'll) (look into|check on|dig into) (it|this) ([right] (now|away|today))",)
+
+
+def test_unknown_fragment_is_reported():
+    found = problems("""\
+        define: {LOOK: "look into"}
+        rules:
+          - id: advocacy.look
+            category: advocacy
+            phrases: ["I'll $LOOKS it"]
+            examples: {match: ["x"], no_match: ["y"]}
+        """)
+    assert any("unknown fragment $LOOKS" in p and "did you mean 'LOOK'" in p for p in found)
