@@ -11,7 +11,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Iterable, Iterator
 
-from .errors import PhrasebookError, PhrasebookErrors
 from .models import Finding, Rule
 from .normalize import Normalized
 from .compiler import UNLESS

@@ -7,6 +7,8 @@ import os
 
 import pytest
 
+from coach.output import OutputError
+
 from coach.errors import InputError
 from coach.library import baseline
 from coach.library.baseline import BaselineEntry, entries_for, fingerprint, load_baseline, write_baseline
@@ -65,7 +67,7 @@ def test_write_is_atomic(tmp_path, monkeypatch):
         raise OSError(28, "No space left on device")
 
     monkeypatch.setattr(baseline.os, "replace", boom)
-    with pytest.raises(InputError, match="No space left"):
+    with pytest.raises(OutputError, match="disk full; nothing was written"):
         write_baseline(str(target), [])
     assert target.read_text(encoding="utf-8") == before
     assert [p.name for p in tmp_path.iterdir()] == ["baseline.json"]

@@ -6,13 +6,13 @@ import hashlib
 import json
 import os
 import re
-import tempfile
 import unicodedata
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
 from coach.errors import InputError
+from coach.output import atomic_writer
 
 SCHEMA = "coach-baseline/1"
 _QUOTES = str.maketrans({"\u2018": "'", "\u2019": "'", "\u201a": "'", "\u201b": "'", "\u2032": "'",
@@ -83,28 +83,13 @@ def _coerce(item: BaselineEntry | Mapping[str, Any]) -> BaselineEntry:
 
 
 def write_baseline(path: str, fingerprints: Iterable[BaselineEntry | Mapping[str, Any]]) -> None:
-    """Write the baseline atomically (temp file in the same folder, then os.replace), sorted and de-duplicated."""
+    """Write the baseline atomically, sorted and de-duplicated."""
     unique = {e.fingerprint: e for e in map(_coerce, fingerprints)}
     ordered = sorted(unique.values(), key=lambda e: (e.path, e.key or "", e.rule, e.text, e.fingerprint))
     payload = json.dumps({"schema": SCHEMA, "findings": [e.to_dict() for e in ordered]}, indent=2,
                          ensure_ascii=False) + "\n"
-    folder = os.path.dirname(os.path.abspath(path))
-    try:
-        fd, tmp = tempfile.mkstemp(prefix=".coach-baseline-", suffix=".tmp", dir=folder)
-    except OSError as exc:
-        raise InputError(f"cannot write the baseline: {exc.strerror or exc}", path=path) from None
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as handle:
-            handle.write(payload)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(tmp, path)
-    except OSError as exc:
-        try:
-            os.unlink(tmp)
-        except OSError:
-            pass
-        raise InputError(f"cannot write the baseline: {exc.strerror or exc}", path=path) from None
+    with atomic_writer(path, newline="\n") as handle:
+        handle.write(payload)
 
 
 def load_entries(path: str) -> list[BaselineEntry]:
