@@ -194,3 +194,17 @@ def phrasebook_test(
     typer.echo(f"{checks - len(failures)} passed, {len(failures)} failed")
     if failures:
         raise typer.Exit(int(ExitCode.FINDINGS))
+
+
+@phrasebook_app.command("norms")
+@handle_errors(exit_code=ExitCode.USAGE)
+def phrasebook_norms(
+    text: Annotated[str, typer.Argument(help="Text to show as coach matches it.")],
+) -> None:
+    """Show each token and the NORM coach matches on (lowercase lookup lemma, contractions
+    expanded), for writing raw `patterns` and checking why a phrase does or does not fire."""
+    from .nlp import get_nlp
+    from .normalize import normalize
+
+    for token in get_nlp().tokenizer(normalize(text).text):
+        typer.echo(f"{token.text}\t{token.norm_}")

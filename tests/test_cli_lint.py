@@ -113,3 +113,9 @@ def test_no_defaults_needs_a_phrasebook():
 
 def test_bad_option_is_usage_error(lint):
     assert lint("--fail-on", "loud", "x").exit_code == 2
+
+
+def test_phrasebook_norms_shows_matching_forms():
+    r = runner.invoke(app, ["phrasebook", "norms", "We couldn\u2019t"])
+    assert r.exit_code == 0
+    assert r.stdout.splitlines() == ["We\twe", "could\tcan", "n't\tnot"]
