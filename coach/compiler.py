@@ -9,6 +9,7 @@ and `coach lint` can skip compiling on the next run.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from itertools import product
 from typing import TYPE_CHECKING, Iterable
@@ -22,9 +23,9 @@ if TYPE_CHECKING:  # pragma: no cover
     from spacy.language import Language
 
 UNLESS = "|unless"
-#: (norms, lowers, any, optional): one slot of a slot pattern, in strings.
-SlotSpec = tuple[tuple[str, ...], tuple[str, ...], bool, bool]
-FORMAT = 3  # bump when the Compiled layout changes
+#: (norms, lowers, any, optional, negate): one slot of a slot pattern, in strings.
+SlotSpec = tuple[tuple[str, ...], tuple[str, ...], bool, bool, bool]
+FORMAT = 6  # bump when the Compiled layout changes
 
 
 @dataclass
@@ -34,8 +35,10 @@ class Compiled:
     phrases: list[tuple[str, tuple[str, ...]]] = field(default_factory=list)
     slots: list[tuple[str, tuple[SlotSpec, ...]]] = field(default_factory=list)
     raw: list[tuple[str, list[dict]]] = field(default_factory=list)
-    anchors: set[str] = field(default_factory=set)
+    anchors: set[str] = field(default_factory=set)  # gate the slot patterns
+    raw_anchors: set[str] = field(default_factory=set)  # gate spaCy's Matcher
     always: bool = False  # a raw spaCy pattern has no literal word to anchor on
+    raw_window: int | None = 0  # longest raw pattern in tokens (None: unbounded)
     #: key -> token patterns (spaCy-style dicts), for `coach phrasebook show` and data tests.
     view: dict[str, list[list[dict]]] = field(default_factory=dict)
 
@@ -112,18 +115,31 @@ class Compiler:
                     out.view.setdefault(key, []).append(pattern)
                     if all(list(t) == ["NORM"] and isinstance(t["NORM"], str) for t in pattern):
                         out.phrases.append((key, tuple(t["NORM"] for t in pattern)))
-                        continue
-                    specs = [slot_spec(t) for t in pattern]
-                    if None in specs:
-                        out.raw.append((key, pattern))
                     else:
-                        out.slots.append((key, tuple(specs)))
-                    self._anchor(out, pattern)
+                        self._token_pattern(out, key, pattern)
         for pattern in raw:
             converted = spacy_pattern(pattern)
             out.view.setdefault(key, []).append(converted)
-            out.raw.append((key, converted))
-            self._anchor(out, converted, raw=True)
+            self._token_pattern(out, key, converted)
+
+    def _token_pattern(self, out: Compiled, key: str, pattern: list[dict]) -> None:
+        """To the slot automaton when every token fits it, else to spaCy's Matcher."""
+        specs: list[SlotSpec] = []
+        for token in pattern:
+            fitted = slot_specs(token)
+            if fitted is None:
+                break
+            specs.extend(fitted)
+        else:
+            if specs and not specs[0][2]:
+                out.slots.append((key, tuple(specs)))
+                self._anchor(out, pattern)
+                return
+        out.raw.append((key, pattern))
+        self._anchor(out, pattern, raw=True)
+        length = _max_length(pattern)
+        if out.raw_window is not None:
+            out.raw_window = None if length is None else max(out.raw_window, length)
 
     def _anchor(self, out: Compiled, pattern: list[dict], raw: bool = False) -> None:
         """Record the words a token pattern cannot match without: its required slot whose
@@ -147,37 +163,89 @@ class Compiler:
                     best = (score, words)
                 break
         if best is not None:
-            out.anchors |= best[1]
+            (out.raw_anchors if raw else out.anchors).update(best[1])
         elif raw:
             out.always = True  # only spaCy's Matcher then runs on every Doc
 
 
-def slot_spec(token: dict) -> SlotSpec | None:
-    """A slot for one token dict ({NORM: x}, {NORM: {IN: [...]}}, {LOWER: x}, {}), or None
-    when it needs spaCy's Matcher (other attributes or operators)."""
-    op = token.get("OP")
-    if op not in (None, "?"):
-        return None
-    attrs = {k: v for k, v in token.items() if k != "OP"}
-    optional = op == "?"
-    if not attrs:
-        return ((), (), True, optional)
-    if len(attrs) != 1:
-        return None
-    (attr, value), = attrs.items()
-    if isinstance(value, dict):
-        if list(value) != ["IN"] or not isinstance(value["IN"], list):
+def _max_length(pattern: list[dict]) -> int | None:
+    """The most tokens a spaCy pattern can span (None when a * or + makes it unbounded)."""
+    total = 0
+    for token in pattern:
+        op = token.get("OP")
+        if op in ("*", "+"):
             return None
-        values = tuple(str(v) for v in value["IN"])
-    elif isinstance(value, str):
-        values = (value,)
-    else:
+        m = _REPEAT.match(op) if isinstance(op, str) else None
+        if m and m.group(3):
+            total += int(m.group(3))
+        elif m:
+            if not m.group(2):
+                return None
+            total += int(m.group(2))
+        elif op != "!":
+            total += 1
+    return total
+
+
+_REPEAT = re.compile(r"^\{(\d*),(\d*)\}$|^\{(\d+)\}$")
+
+
+def slot_specs(token: dict) -> list[SlotSpec] | None:
+    """The slots for one token dict, or None when it needs spaCy's Matcher.
+
+    Handles {NORM|LOWER: x}, {NORM|LOWER: {IN|NOT_IN: [...]}}, ORTH/TEXT values without
+    letters (case cannot matter there), {} gaps, and OP ?, {n}, {n,m}.
+    """
+    op = token.get("OP")
+    attrs = {k: v for k, v in token.items() if k != "OP"}
+    low, high = 1, 1
+    if op == "?":
+        low, high = 0, 1
+    elif isinstance(op, str) and _REPEAT.match(op):
+        m = _REPEAT.match(op)
+        if m.group(3):
+            low = high = int(m.group(3))
+        else:
+            low = int(m.group(1) or 0)
+            if not m.group(2):
+                return None
+            high = int(m.group(2))
+        if high > 12 or low > high:
+            return None
+    elif op is not None:
         return None
-    if attr == "NORM":
-        return (values, (), False, optional)
-    if attr == "LOWER":
-        return ((), values, False, optional)
-    return None
+    if not attrs:
+        spec: SlotSpec = ((), (), True, False, False)
+    else:
+        if len(attrs) != 1:
+            return None
+        (attr, value), = attrs.items()
+        negate = False
+        if isinstance(value, dict):
+            if len(value) != 1 or not isinstance(next(iter(value.values())), list):
+                return None
+            (pred, items), = value.items()
+            if pred not in ("IN", "NOT_IN"):
+                return None
+            negate = pred == "NOT_IN"
+            values = tuple(str(v) for v in items)
+        elif isinstance(value, str):
+            values = (value,)
+        else:
+            return None
+        if attr in ("ORTH", "TEXT"):
+            if any(c.isalpha() for v in values for c in v):
+                return None
+            attr = "LOWER"
+        if attr == "NORM":
+            spec = (values, (), False, False, negate)
+        elif attr == "LOWER":
+            spec = ((), tuple(v.lower() for v in values), False, False, negate)
+        else:
+            return None
+    required = [spec] * low
+    optional = [(spec[0], spec[1], spec[2], True, spec[4])] * (high - low)
+    return required + optional
 
 
 def cache_key(rules: Iterable[Rule]) -> str:

@@ -21,7 +21,8 @@ if TYPE_CHECKING:  # pragma: no cover
 
 NORM, LOWER = 67, 66  # spacy.attrs ids (stable across spaCy 3); avoids importing spaCy here
 
-ANCHOR = "\x00anchor"  # PhraseMatcher key: a word some Matcher pattern needs is in the Doc
+ANCHOR = "\x00anchor"  # PhraseMatcher key: a word some slot pattern needs is in the Doc
+RAW_ANCHOR = "\x00raw"  # ... a word some raw spaCy pattern needs
 # Words that, right before a match, say the speaker is denying it:
 # "it's not that there's nothing we can do", "I never said ...".
 NEGATION_CUES = (("not", "that"), ("not", "like"), ("not", "say"), ("never", "say"),
@@ -88,6 +89,8 @@ class Engine:
         # (spaCy's Matcher on every Doc when a raw pattern has no literal word).
         if data.anchors:
             by_key[ANCHOR] = [[hash_of(a)] for a in sorted(data.anchors)]
+        if data.raw_anchors:
+            by_key[RAW_ANCHOR] = [[hash_of(a)] for a in sorted(data.raw_anchors)]
         for rule_key, keywords in by_key.items():
             # PhraseMatcher.add takes hash sequences as well as Docs; skipping ~100 us of
             # Doc construction per phrase keeps start-up small.
@@ -101,6 +104,7 @@ class Engine:
         for rule_key, pattern in data.raw:
             self.matcher.add(rule_key, [pattern])
         self._has_matcher = len(self.matcher) > 0
+        self._raw_window = data.raw_window
         self._has_slots = len(self.slot_matcher) > 0
 
     @property
@@ -116,19 +120,38 @@ class Engine:
     def raw_matches(self, doc: "Doc") -> Iterator[tuple[str, int, int]]:
         strings = self.nlp.vocab.strings
         anchored = False
+        raw_at: list[int] = []
         for match_id, start, end in self.phrase_matcher(doc):
             key = strings[match_id]
             if key == ANCHOR:
                 anchored = True
-                continue
-            yield key, start, end
+            elif key == RAW_ANCHOR:
+                raw_at.append(start)
+            else:
+                yield key, start, end
         if anchored and self._has_slots:
             arr = doc.to_array([NORM, LOWER])
             for key, start, end in self.slot_matcher.find(arr[:, 0].tolist(), arr[:, 1].tolist()):
                 yield key, start, end
-        if self._has_matcher and (anchored or self._always):
-            for match_id, start, end in self.matcher(doc):
-                yield strings[match_id], start, end
+        if self._has_matcher and (raw_at or self._always):
+            for lo, hi in self._raw_windows(raw_at, len(doc)):
+                for match_id, start, end in self.matcher(doc[lo:hi]):
+                    yield strings[match_id], lo + start, lo + end
+
+    def _raw_windows(self, anchors: list[int], length: int) -> list[tuple[int, int]]:
+        """Token windows around anchor words wide enough for any raw pattern; spaCy's Matcher
+        costs per token, so it only reads these."""
+        reach = self._raw_window
+        if self._always or reach is None:
+            return [(0, length)]
+        windows: list[tuple[int, int]] = []
+        for at in sorted(anchors):
+            lo, hi = max(0, at - reach + 1), min(length, at + reach)
+            if windows and lo <= windows[-1][1]:
+                windows[-1] = (windows[-1][0], max(hi, windows[-1][1]))
+            else:
+                windows.append((lo, hi))
+        return windows
 
     def matches(self, doc: "Doc", text: str, only_rule: str | None = None) -> list[RawMatch]:
         """Rule matches in one Doc after unless-guards, quotes, negation and overlaps.
@@ -182,9 +205,9 @@ def _slot(spec, hash_of, interned: dict) -> Slot:
     """A Slot of hashes for a cached spec; identical slots are shared."""
     slot = interned.get(spec)
     if slot is None:
-        norms, lowers, any_, optional = spec
+        norms, lowers, any_, optional, negate = spec
         slot = Slot(frozenset(hash_of(n) for n in norms), frozenset(hash_of(w) for w in lowers),
-                    any_, optional)
+                    any_, optional, negate)
         interned[spec] = slot
     return slot
 

@@ -61,7 +61,7 @@ Atom = Word | Gap | Choice
 Variant = tuple[Atom, ...]
 #: A phrase with at most this many variants is expanded for the (fastest) PhraseMatcher;
 #: a bigger one keeps its single-word alternations as Choice atoms for the Matcher.
-SMALL = 64
+SMALL = 512
 
 
 # --- parsing: phrase -> nested structure ---------------------------------------
