@@ -47,12 +47,15 @@ def test_ids_unique_across_files():
 
 
 def test_no_phrase_in_two_rules(engine):
+    """No compiled phrase variant belongs to two rules that lint the same speaker's turns
+    (a customer-side complaint rule may share words with an agent-side rule)."""
     owners = defaultdict(set)
     for key, patterns in engine.compiled.items():
         if "|unless" in key:
             continue
+        speaker = engine.rules[key].speaker
         for pattern in patterns:
-            owners[repr(pattern)].add(key)
+            owners[(speaker, repr(pattern))].add(key)
     shared = {p: sorted(k) for p, k in owners.items() if len(k) > 1}
     assert not shared, shared
 
