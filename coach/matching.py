@@ -119,19 +119,20 @@ class Engine:
     # -- matching --------------------------------------------------------------------
     def raw_matches(self, doc: "Doc") -> Iterator[tuple[str, int, int]]:
         strings = self.nlp.vocab.strings
-        anchored = False
+        anchored: list[int] = []
         raw_at: list[int] = []
         for match_id, start, end in self.phrase_matcher(doc):
             key = strings[match_id]
             if key == ANCHOR:
-                anchored = True
+                anchored.append(start)
             elif key == RAW_ANCHOR:
                 raw_at.append(start)
             else:
                 yield key, start, end
         if anchored and self._has_slots:
             arr = doc.to_array([NORM, LOWER])
-            for key, start, end in self.slot_matcher.find(arr[:, 0].tolist(), arr[:, 1].tolist()):
+            for key, start, end in self.slot_matcher.find(arr[:, 0].tolist(), arr[:, 1].tolist(),
+                                                          anchored):
                 yield key, start, end
         if self._has_matcher and (raw_at or self._always):
             for lo, hi in self._raw_windows(raw_at, len(doc)):

@@ -50,6 +50,7 @@ class SlotMatcher:
     def __init__(self) -> None:
         self.root = _Node()
         self.count = 0
+        self.max_len = 0  # slots in the longest pattern: a match spans at most this many tokens
         self._root_closure: list[_Node] | None = None
         self._root_norms: set[int] = set()
         self._root_lowers: set[int] = set()
@@ -79,6 +80,7 @@ class SlotMatcher:
             node = child
         node.keys.append(key)
         self.count += 1
+        self.max_len = max(self.max_len, len(slots))
         self._root_closure = None  # finalize again before the next find
 
     @staticmethod
@@ -105,11 +107,26 @@ class SlotMatcher:
         self._root_norms = {h for n in self._root_closure for h in n.by_norm}
         self._root_lowers = {h for n in self._root_closure for h in n.by_lower}
         self._root_other = any(n.other for n in self._root_closure)
+        # What the second token must be for a start to go anywhere (None: anything may do).
+        self._follow: dict[int, frozenset[int] | None] = {}
+        for table in ("by_norm", "by_lower"):
+            for root in self._root_closure:
+                for h, children in getattr(root, table).items():
+                    follow = self._follow.get(h, frozenset())
+                    for child in self._closure(children):
+                        if follow is None or child.keys or child.other:
+                            follow = None
+                            break
+                        follow = follow | child.by_norm.keys() | child.by_lower.keys()
+                    self._follow[h] = follow
 
-    def find(self, norms: Sequence[int], lowers: Sequence[int]) -> list[tuple[str, int, int]]:
+    def find(self, norms: Sequence[int], lowers: Sequence[int],
+             anchors: Sequence[int] | None = None) -> list[tuple[str, int, int]]:
         """All matches (every start, every length) over one Doc's NORM and LOWER hashes.
 
-        Tokens that can start no pattern are jumped over while no thread is alive.
+        Tokens that can start no pattern are jumped over while no thread is alive; with
+        `anchors` (positions of words every pattern needs one of), only starts close
+        enough before an anchor are tried.
         """
         if self._root_closure is None:
             self._finalize()
@@ -118,8 +135,23 @@ class SlotMatcher:
         if self._root_other:
             starts = list(range(len(norms)))
         else:
-            starts = [i for i, (n, l) in enumerate(zip(norms, lowers))
-                      if n in root_norms or l in root_lowers]
+            follow = self._follow
+            last = len(norms) - 1
+            starts = []
+            for i, (n, l) in enumerate(zip(norms, lowers)):
+                if n in root_norms or l in root_lowers:
+                    need = follow.get(n, frozenset()) if n in root_norms else frozenset()
+                    if l in root_lowers:
+                        more = follow.get(l, frozenset())
+                        need = None if need is None or more is None else need | more
+                    if need is None or (i < last and (norms[i + 1] in need or lowers[i + 1] in need)):
+                        starts.append(i)
+        if anchors is not None:
+            reach = self.max_len
+            near: set[int] = set()
+            for at in anchors:
+                near.update(range(max(0, at - reach + 1), at + 1))
+            starts = [i for i in starts if i in near]
         found: set[tuple[str, int, int]] = set()
         active: list[tuple[_Node, int]] = []
         next_start = 0  # index into `starts`
