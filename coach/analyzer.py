@@ -9,13 +9,16 @@
 from __future__ import annotations
 
 from collections import deque
-from typing import Iterable, Iterator, Sequence
+from typing import TYPE_CHECKING, Iterable, Iterator, Sequence
 
 from .matching import Engine
 from .models import Conversation, ConversationReport, Finding, Rule, TextReport, TurnReport
 from .normalize import Normalized, normalize
 from .phrasebook import load_rules, select_rules
 from . import scoring
+
+if TYPE_CHECKING:  # pragma: no cover
+    from spacy.tokens import Doc
 
 BATCH_SIZE = 256
 
@@ -37,32 +40,29 @@ class Analyzer:
             self._engine = Engine(self.rules)
         return self._engine
 
-    def findings_in(self, texts: Iterable[str], *, speakers: Iterable[str] | None = None
-                    ) -> Iterator[list[Finding]]:
-        """Findings per text, streaming through spaCy's tokenizer in batches."""
-        engine = self.engine
-        norms: deque[Normalized] = deque()
+    def _analyzed(self, texts: Iterable[str]) -> Iterator[tuple["Doc", Normalized]]:
+        """Normalize and tokenize texts through one batched spaCy pipe, streaming."""
+        pending: deque[Normalized] = deque()
 
-        def normalized_texts() -> Iterator[str]:
+        def normalized() -> Iterator[str]:
             for text in texts:
                 n = normalize(text)
-                norms.append(n)
+                pending.append(n)
                 yield n.text
 
-        speaker_iter = iter(speakers) if speakers is not None else None
-        for doc in engine.nlp.tokenizer.pipe(normalized_texts(), batch_size=BATCH_SIZE):
-            n = norms.popleft()
-            found = engine.findings(doc, n)
-            if speaker_iter is not None:
-                speaker = next(speaker_iter)
-                found = [f for f in found if self._speaks(f.rule, speaker)]
-            else:
-                found = [f for f in found if engine.rules[f.rule].speaker != "customer"]
-            yield found
+        for doc in self.engine.nlp.tokenizer.pipe(normalized(), batch_size=BATCH_SIZE):
+            yield doc, pending.popleft()
+
+    def findings_in(self, texts: Iterable[str], speaker: str = "agent") -> Iterator[list[Finding]]:
+        """Findings per text (of rules for that speaker's turns), in input order."""
+        engine = self.engine
+        for doc, n in self._analyzed(texts):
+            yield [f for f in engine.findings(doc, n) if self._speaks(f.rule, speaker)]
 
     def _speaks(self, rule_id: str, speaker: str) -> bool:
+        """Customer-side rules lint customer turns; the rest lint agent (and system) turns."""
         wanted = self.engine.rules[rule_id].speaker
-        return wanted == "any" or wanted == speaker or (wanted == "agent" and speaker not in ("customer",))
+        return wanted == "any" or (wanted == "customer") == (speaker == "customer")
 
     def report(self, source: str, text: str, findings: list[Finding]) -> TextReport:
         """Score one text's findings into the immutable TextReport every renderer reads."""
@@ -87,19 +87,14 @@ class Analyzer:
         """Score conversations as they stream in; all turns go through one tokenizer pipe."""
         engine = self.engine
         pending: deque[Conversation] = deque()
-        norms: deque[Normalized] = deque()
 
-        def texts() -> Iterator[str]:
+        def turn_texts() -> Iterator[str]:
             for conv in conversations:
                 pending.append(conv)
-                for turn in conv.turns:
-                    n = normalize(turn.text)
-                    norms.append(n)
-                    yield n.text
+                yield from (turn.text for turn in conv.turns)
 
         current: list[list[Finding]] = []
-        for doc in engine.nlp.tokenizer.pipe(texts(), batch_size=BATCH_SIZE):
-            n = norms.popleft()
+        for doc, n in self._analyzed(turn_texts()):
             while not pending[0].turns:
                 yield conversation_report(pending.popleft(), [], self.weights)
             conv = pending[0]
