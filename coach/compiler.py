@@ -25,14 +25,15 @@ if TYPE_CHECKING:  # pragma: no cover
 UNLESS = "|unless"
 #: (norms, lowers, any, optional, negate): one slot of a slot pattern, in strings.
 SlotSpec = tuple[tuple[str, ...], tuple[str, ...], bool, bool, bool]
-FORMAT = 6  # bump when the Compiled layout changes
+FORMAT = 7  # bump when the Compiled layout changes
 
 
 @dataclass
 class Compiled:
     """Everything the matchers need, as plain data."""
 
-    phrases: list[tuple[str, tuple[str, ...]]] = field(default_factory=list)
+    #: PhraseMatcher phrases by rule key, as NORM string hashes (what the matcher compares).
+    phrases: dict[str, list[tuple[int, ...]]] = field(default_factory=dict)
     slots: list[tuple[str, tuple[SlotSpec, ...]]] = field(default_factory=list)
     raw: list[tuple[str, list[dict]]] = field(default_factory=list)
     anchors: set[str] = field(default_factory=set)  # gate the slot patterns
@@ -51,6 +52,7 @@ class Compiler:
 
         self.nlp = nlp
         self.norm = norm_function()
+        self.hash = nlp.vocab.strings.add
         self._chunks: dict[tuple[str, bool], list[str]] = {}
 
     def compile(self, rules: Iterable[Rule]) -> Compiled:
@@ -114,7 +116,8 @@ class Compiler:
                     seen.add(sig)
                     out.view.setdefault(key, []).append(pattern)
                     if all(list(t) == ["NORM"] and isinstance(t["NORM"], str) for t in pattern):
-                        out.phrases.append((key, tuple(t["NORM"] for t in pattern)))
+                        out.phrases.setdefault(key, []).append(
+                            tuple(self.hash(t["NORM"]) for t in pattern))
                     else:
                         self._token_pattern(out, key, pattern)
         for pattern in raw:

@@ -82,9 +82,7 @@ class Engine:
             self._view = None
         hash_of = self.nlp.vocab.strings.add
         self.phrase_matcher = PhraseMatcher(self.nlp.vocab, attr="NORM")
-        by_key: dict[str, list] = {}
-        for rule_key, norms in data.phrases:
-            by_key.setdefault(rule_key, []).append([hash_of(n) for n in norms])
+        by_key: dict[str, list] = dict(data.phrases)
         # Token-pattern matchers run only on Docs holding a word their patterns require
         # (spaCy's Matcher on every Doc when a raw pattern has no literal word).
         if data.anchors:
