@@ -16,7 +16,7 @@ from .library.baseline import entries_for
 from .library.suppress import find as find_suppression
 from .models import CheckResult, EntryResult, Finding, LocatedFinding
 from .phrasebook import has_prefix
-from .report import fails
+from .report import fails, gate_problems
 
 
 @dataclass
@@ -79,7 +79,7 @@ def run_check(paths: Iterable[str], settings: Settings, analyzer: Analyzer, *,
                                           printed.fingerprint, fails(f, local.fail_on)))
         report = analyzer.report(entry.key or entry.path, entry.text, findings)
         results.append(EntryResult(entry.path, entry.key, entry.line, report, tuple(located),
-                                   _problems(report, local)))
+                                   gate_problems(report, local.min_score, local.require_complete_apology)))
         run.entries.setdefault(entry.path, []).append((entry, [lf.finding for lf in located]))
     unused = [f"{s.path or '?'}:{s.line}: unused suppression of "
               f"{', '.join(s.rules) or 'all rules'} (no finding matched it)"
@@ -87,17 +87,6 @@ def run_check(paths: Iterable[str], settings: Settings, analyzer: Analyzer, *,
     run.result = CheckResult(tuple(results), suppressed, baselined, tuple(unused), tuple(errors),
                              settings.fail_on)
     return run
-
-
-def _problems(report, settings: Settings) -> tuple[str, ...]:
-    """Entry-level gates: min-score and require-complete-apology."""
-    problems = []
-    if settings.min_score is not None and report.score < settings.min_score:
-        problems.append(f"score {report.score} is below min-score {settings.min_score}")
-    if settings.require_complete_apology and report.apology.offered and report.apology.missing:
-        problems.append("apology is missing " + ", ".join(report.apology.missing)
-                        + " (require-complete-apology)")
-    return tuple(problems)
 
 
 def plan_fixes(run: CheckRun, analyzer: Analyzer) -> dict[str, list[Edit]]:

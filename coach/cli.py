@@ -105,8 +105,10 @@ def read_text_file(path: str) -> str:
 # -- shared options ------------------------------------------------------------------
 PhrasebookOpt = Annotated[Optional[list[Path]], typer.Option(
     "--phrasebook", "-p", help="Add a phrasebook YAML file (repeatable).")]
-NoDefaultsOpt = Annotated[bool, typer.Option(
-    "--no-defaults", help="Use only the given phrasebooks, not the bundled ones.")]
+NoDefaultsOpt = Annotated[Optional[bool], typer.Option(
+    "--no-defaults", help="Use only the given phrasebooks, not the bundled ones.", show_default=False)]
+ConfigOpt = Annotated[Optional[str], typer.Option(
+    "--config", help="Use this pyproject.toml / .coach.yaml instead of discovering one.")]
 OnlyOpt = Annotated[Optional[list[str]], typer.Option(
     "--only", "--select", help="Only rules whose dotted id starts with this prefix (repeatable).")]
 IgnoreOpt = Annotated[Optional[list[str]], typer.Option(
@@ -116,14 +118,28 @@ RedactOpt = Annotated[bool, typer.Option(
     "--redact", help="Mask e-mail addresses, phone and card numbers and @handles in the output.")]
 
 
-def build_analyzer(phrasebook: list[Path] | None, no_defaults: bool, only: list[str] | None,
-                   ignore: list[str] | None):
+def project_settings(config: str | None, start: str = ".", **cli):
+    """[tool.coach] / .coach.yaml settings (found upward from `start`), overridden by flags."""
+    from .config import load_settings, merge_cli
+
+    return merge_cli(load_settings(config, start=start), **cli)
+
+
+def build_analyzer(phrasebook: list[Path] | None, no_defaults: bool | None, only: list[str] | None,
+                   ignore: list[str] | None, *, config: str | None = None, start: str = ".",
+                   settings=None):
+    """The Analyzer the project's config and these flags ask for (flags win)."""
     from .analyzer import Analyzer
 
-    if no_defaults and not phrasebook:
+    if settings is None:
+        settings = project_settings(config, start, no_defaults=no_defaults,
+                                    select=tuple(only) if only else None,
+                                    ignore=tuple(ignore) if ignore else None)
+    phrasebooks = list(settings.phrasebooks) + [str(p) for p in phrasebook or []]
+    if settings.no_defaults and not phrasebooks:
         raise UsageError("--no-defaults needs at least one --phrasebook")
-    return Analyzer(phrasebooks=[str(p) for p in phrasebook or []], defaults=not no_defaults,
-                    only=only or (), ignore=ignore or ())
+    return Analyzer(phrasebooks=phrasebooks, defaults=not settings.no_defaults,
+                    only=settings.select, ignore=settings.ignore)
 
 
 @app.command()
@@ -134,19 +150,20 @@ def lint(
     file: Annotated[Optional[list[str]], typer.Option(
         "--file", "-f", help="Read a draft from a file ('-' for stdin); repeatable.")] = None,
     phrasebook: PhrasebookOpt = None,
-    no_defaults: NoDefaultsOpt = False,
+    no_defaults: NoDefaultsOpt = None,
     only: OnlyOpt = None,
     ignore: IgnoreOpt = None,
-    fail_on: Annotated[FailOn, typer.Option(
-        "--fail-on", help="Exit 1 when a blocking/non-apology finding is at or above this.")
-    ] = FailOn.warning,
+    fail_on: Annotated[Optional[FailOn], typer.Option(
+        "--fail-on", help="Exit 1 when a blocking/non-apology finding is at or above this "
+                          "(default from config, else warning).", show_default=False)] = None,
     fmt: Annotated[LintFormat, typer.Option("--format", help="Output format.")] = LintFormat.rich,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="One summary line per draft.")] = False,
+    config: ConfigOpt = None,
     redact: RedactOpt = False,
     no_color: NoColorOpt = False,
 ) -> None:
     """Lint draft replies: highlight blocking language, suggest rewrites, check the apology."""
-    from .report import exit_code
+    from .report import exit_code, gate_problems
 
     drafts: list[str] = list(texts or [])
     sources = [f"arg:{i + 1}" for i in range(len(drafts))]
@@ -158,7 +175,12 @@ def lint(
             raise UsageError("nothing to lint: give a draft as an argument, --file PATH, or pipe it on stdin")
         drafts.append(read_text_file("-"))
         sources.append("<stdin>")
-    analyzer = build_analyzer(phrasebook, no_defaults, only, ignore)
+    start = next((p for p in file or [] if p != "-"), ".")
+    settings = project_settings(config, start, no_defaults=no_defaults,
+                                select=tuple(only) if only else None,
+                                ignore=tuple(ignore) if ignore else None,
+                                fail_on=fail_on.value if fail_on else None)
+    analyzer = build_analyzer(phrasebook, None, None, None, settings=settings)
     reports = list(analyzer.lint(drafts, sources))
     if redact:
         from .redact import redact_report
@@ -175,8 +197,13 @@ def lint(
         write_text(reports, out)
     else:
         from .render.terminal import render_lint
-        render_lint(reports, make_console(no_color), fail_on.value, quiet=quiet)
-    code = exit_code([f for r in reports for f in r.findings], fail_on.value)
+        render_lint(reports, make_console(no_color), settings.fail_on, quiet=quiet)
+    gates = [(r.source, p) for r in reports
+             for p in gate_problems(r, settings.min_score, settings.require_complete_apology)]
+    for source, problem in gates:
+        typer.echo(f"coach: {source}: {problem}", err=True)
+    code = exit_code([f for r in reports for f in r.findings], settings.fail_on,
+                     extra_failure=bool(gates))
     raise typer.Exit(int(code))
 
 

@@ -8,7 +8,7 @@ from typing import Annotated, Optional
 
 import typer
 
-from .cli import (IgnoreOpt, NoColorOpt, NoDefaultsOpt, OnlyOpt, PhrasebookOpt, app, build_analyzer,
+from .cli import (ConfigOpt, IgnoreOpt, NoColorOpt, NoDefaultsOpt, OnlyOpt, PhrasebookOpt, app, build_analyzer,
                   handle_errors, make_console, phrasebook_app)
 from .errors import ExitCode, UsageError
 
@@ -29,7 +29,7 @@ class Split(str, enum.Enum):
 def eval_(
     files: Annotated[list[str], typer.Argument(help="Labeled JSONL files (shared/eval format).")],
     phrasebook: PhrasebookOpt = None,
-    no_defaults: NoDefaultsOpt = False,
+    no_defaults: NoDefaultsOpt = None,
     only: OnlyOpt = None,
     ignore: IgnoreOpt = None,
     errors: Annotated[bool, typer.Option("--errors", help="List every false positive and negative.")] = False,
@@ -37,6 +37,7 @@ def eval_(
     split: Annotated[Split, typer.Option(
         "--split", help="Score only the stable 'tune' (70%) or 'check' (30%) part.")] = Split.all,
     fmt: Annotated[EvalFormat, typer.Option("--format", help="Output format.")] = EvalFormat.rich,
+    config: ConfigOpt = None,
     no_color: NoColorOpt = False,
 ) -> None:
     """Measure precision, recall and F1 per label on labeled utterances."""
@@ -44,7 +45,7 @@ def eval_(
 
     from .evaluate import evaluate, read_items
 
-    analyzer = build_analyzer(phrasebook, no_defaults, only, ignore)
+    analyzer = build_analyzer(phrasebook, no_defaults, only, ignore, config=config)
     items = [item for path in files for item in read_items(path, split.value)]
     reports = analyzer.lint([i.text for i in items], [i.id for i in items])
     result = evaluate(items, reports)
@@ -80,7 +81,7 @@ def _rules_for(paths: list[Path] | None, no_defaults: bool):
 @handle_errors(exit_code=ExitCode.USAGE)
 def phrasebook_list(
     phrasebook: PhrasebookOpt = None,
-    no_defaults: NoDefaultsOpt = False,
+    no_defaults: NoDefaultsOpt = None,
     only: OnlyOpt = None,
     no_color: NoColorOpt = False,
 ) -> None:
@@ -104,7 +105,7 @@ def phrasebook_list(
 def phrasebook_show(
     rule: Annotated[str, typer.Argument(help="A rule id.")],
     phrasebook: PhrasebookOpt = None,
-    no_defaults: NoDefaultsOpt = False,
+    no_defaults: NoDefaultsOpt = None,
     no_color: NoColorOpt = False,
 ) -> None:
     """Show one rule: its fields, compiled token patterns and examples."""
@@ -173,7 +174,7 @@ def phrasebook_validate(
 def phrasebook_test(
     paths: Annotated[Optional[list[Path]], typer.Argument(
         help="Phrasebooks to test (default: the bundled ones).")] = None,
-    no_defaults: NoDefaultsOpt = False,
+    no_defaults: NoDefaultsOpt = None,
 ) -> None:
     """Run every rule's examples both ways and the rewrite-loop check, like a test runner."""
     from .authoring import example_failures, rewrite_failures

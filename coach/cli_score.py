@@ -9,7 +9,7 @@ from typing import Annotated, Iterator, Optional
 
 import typer
 
-from .cli import (IgnoreOpt, NoColorOpt, NoDefaultsOpt, OnlyOpt, PhrasebookOpt, RedactOpt, app, build_analyzer,
+from .cli import (ConfigOpt, IgnoreOpt, NoColorOpt, NoDefaultsOpt, OnlyOpt, PhrasebookOpt, RedactOpt, app, build_analyzer,
                   handle_errors, make_console, warn)
 from .errors import CoachError, ExitCode, InputError, UsageError
 
@@ -43,7 +43,7 @@ def conversations(paths: list[str], options, failed: list[CoachError], skip: set
 
     def on_error(exc: InputError) -> None:
         failed.append(exc)
-        warn(f"{exc}; skipped")
+        warn(str(exc) if "skipped" in exc.message else f"{exc}; skipped")
 
     for given in paths:
         try:
@@ -84,12 +84,13 @@ def score(
     top: Annotated[int, typer.Option(help="How many worst conversations and rules to show.", min=1)] = 10,
     jobs: Annotated[int, typer.Option("--jobs", "-j", help="Worker processes.", min=1)] = 1,
     phrasebook: PhrasebookOpt = None,
-    no_defaults: NoDefaultsOpt = False,
+    no_defaults: NoDefaultsOpt = None,
     only: OnlyOpt = None,
     ignore: IgnoreOpt = None,
     progress: Annotated[bool, typer.Option(
         "--progress/--no-progress", help="Show a progress bar on stderr (default: when a terminal).")
     ] = sys.stderr.isatty() if sys.stderr else False,
+    config: ConfigOpt = None,
     resume: Annotated[bool, typer.Option(
         "--resume", help="Continue an interrupted --format jsonl --output run.")] = False,
     redact: RedactOpt = False,
@@ -104,7 +105,8 @@ def score(
                             id_column=id_column, speaker_column=speaker_column,
                             text_column=text_column, agent_column=agent_column,
                             time_column=time_column, encoding=encoding)
-    analyzer = build_analyzer(phrasebook, no_defaults, only, ignore)
+    start = next((p for p in paths if p != "-"), ".")
+    analyzer = build_analyzer(phrasebook, no_defaults, only, ignore, config=config, start=start)
     failed: list[CoachError] = []
     lost: list = []
 

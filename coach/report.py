@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Iterable
 
 from .errors import ExitCode
-from .models import POSITIVE_CATEGORIES, SEVERITY_RANK, Finding
+from .models import POSITIVE_CATEGORIES, SEVERITY_RANK, Finding, TextReport
 
 FAIL_ON_CHOICES = ("info", "warning", "error", "never")
 
@@ -28,3 +28,15 @@ def exit_code(findings: Iterable[Finding], fail_on: str = "warning", *,
     if extra_failure or any(fails(f, fail_on) for f in findings):
         return ExitCode.FINDINGS
     return ExitCode.OK
+
+
+def gate_problems(report: TextReport, min_score: int | None,
+                  require_complete_apology: bool) -> tuple[str, ...]:
+    """Reply-level gates (config `min-score`, `require-complete-apology`) that fail a run."""
+    problems = []
+    if min_score is not None and report.score < min_score:
+        problems.append(f"score {report.score} is below min-score {min_score}")
+    if require_complete_apology and report.apology.offered and report.apology.missing:
+        problems.append("apology is missing " + ", ".join(report.apology.missing)
+                        + " (require-complete-apology)")
+    return tuple(problems)

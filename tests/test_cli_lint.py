@@ -119,3 +119,20 @@ def test_phrasebook_norms_shows_matching_forms():
     r = runner.invoke(app, ["phrasebook", "norms", "We couldn\u2019t"])
     assert r.exit_code == 0
     assert r.stdout.splitlines() == ["We\twe", "could\tcan", "n't\tnot"]
+
+
+def test_lint_reads_project_config(tmp_path, test_phrasebook):
+    (tmp_path / ".coach.yaml").write_text(
+        f"phrasebooks: ['{test_phrasebook}']\nno-defaults: true\nfail-on: error\nmin-score: 70\n",
+        encoding="utf-8")
+    draft = tmp_path / "draft.txt"
+    draft.write_text(BLOCKING, encoding="utf-8")
+    r = runner.invoke(app, ["lint", "--format", "json", "--file", str(draft)])
+    out = results(r)[0]
+    assert [f["rule"] for f in out["findings"]] == ["blocking.nothing-i-can-do"]  # config's phrasebook only
+    assert r.exit_code == 1 and "below min-score 70" in r.stderr  # warning < fail-on error, but the gate fails
+    draft.write_text(CLEAN, encoding="utf-8")
+    assert runner.invoke(app, ["lint", "--format", "json", "--file", str(draft)]).exit_code == 0
+    r = runner.invoke(app, ["lint", "--format", "json", "--config", str(tmp_path / ".coach.yaml"),
+                            "--fail-on", "warning", BLOCKING])
+    assert r.exit_code == 1

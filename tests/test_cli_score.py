@@ -98,3 +98,14 @@ def test_every_sample_format_scores(score):
 def test_missing_path_exit_3(score, corpus):
     r = score(str(corpus), "/nonexistent/folder", "--format", "jsonl")
     assert r.exit_code == 3 and len(r.stdout.splitlines()) == 40
+
+
+def test_score_reads_project_config(tmp_path, corpus, test_phrasebook):
+    (tmp_path / "pyproject.toml").write_text(
+        f'[tool.coach]\nphrasebooks = ["{test_phrasebook}"]\nno-defaults = true\nignore = ["advocacy"]\n',
+        encoding="utf-8")
+    r = runner.invoke(app, ["score", str(corpus), "--format", "jsonl", "--no-progress"])
+    assert r.exit_code == 0, r.output
+    rules = {f["rule"] for line in r.stdout.splitlines() for t in json.loads(line)["turns"]
+             for f in t["findings"]}
+    assert rules == {"blocking.nothing-i-can-do"}
