@@ -20,12 +20,12 @@ from .patterns import spacy_pattern
 from .phrase_syntax import Choice, Gap, Variant, plan
 
 if TYPE_CHECKING:  # pragma: no cover
-    from spacy.language import Language
+    from .nlp import Pipeline
 
 UNLESS = "|unless"
 #: (norms, lowers, any, optional, negate): one slot of a slot pattern, in strings.
 SlotSpec = tuple[tuple[str, ...], tuple[str, ...], bool, bool, bool]
-FORMAT = 7  # bump when the Compiled layout changes
+FORMAT = 8  # bump when the Compiled layout changes
 
 
 @dataclass
@@ -47,7 +47,7 @@ class Compiled:
 class Compiler:
     """Compiles rules with one tokenizer; caches how each phrase chunk tokenizes."""
 
-    def __init__(self, nlp: "Language") -> None:
+    def __init__(self, nlp: "Pipeline") -> None:
         from .nlp import norm_function
 
         self.nlp = nlp

@@ -13,10 +13,12 @@ import gzip
 import json
 import os
 from functools import lru_cache
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Callable
 
 if TYPE_CHECKING:  # pragma: no cover
-    from spacy.language import Language
+    from spacy.tokenizer import Tokenizer
+    from spacy.vocab import Vocab
 
 # Contraction pieces and lookup-table quirks, mapped so a contraction and its
 # expansion normalize alike ("there's" / "there is", "can't" / "cannot").
@@ -58,26 +60,46 @@ def norm_function() -> Callable[[str], str]:
     return norm
 
 
-@lru_cache(maxsize=1)
-def get_nlp() -> "Language":
-    """Build the blank English pipeline with coach's NORMs; cached for the process."""
-    import spacy
-    from spacy.attrs import NORM, ORTH
+@dataclass(frozen=True)
+class Pipeline:
+    """What coach needs of spaCy: a vocab and an English tokenizer (no pipeline components)."""
 
-    nlp = spacy.blank("en")
+    vocab: "Vocab"
+    tokenizer: "Tokenizer"
+
+
+@lru_cache(maxsize=1)
+def get_nlp() -> Pipeline:
+    """Build spaCy's English vocab and tokenizer with coach's NORMs; cached for the process.
+
+    Built directly rather than through spacy.blank("en"): that resolves a config and loads
+    the 1,300 tokenizer exceptions, which coach would then have to load again with its
+    own NORMs — about twice the start-up time of `coach lint`.
+    """
+    from spacy.attrs import NORM, ORTH
+    from spacy.lang.en import English
+    from spacy.tokenizer import Tokenizer
+    from spacy.util import compile_infix_regex, compile_prefix_regex, compile_suffix_regex
+    from spacy.vocab import create_vocab
+
+    defaults = English.Defaults
     norm = norm_function()
+    vocab = create_vocab("en", defaults)
     # New lexemes get coach's NORM as they are created, in C, once per word type.
-    nlp.vocab.lex_attr_getters[NORM] = norm
-    for lexeme in nlp.vocab:
-        lexeme.norm_ = norm(lexeme.orth_)
+    vocab.lex_attr_getters[NORM] = norm
     # Tokenizer exceptions carry their own token-level NORM ("'m" -> "am"): rewrite them.
-    rules = {}
-    for key, pieces in nlp.tokenizer.rules.items():
-        rules[key] = [
-            {**piece, NORM: norm(piece.get(NORM, piece[ORTH]))} for piece in pieces
-        ]
-    nlp.tokenizer.rules = rules
-    return nlp
+    rules = {key: [{**piece, NORM: norm(piece.get(NORM, piece[ORTH]))} for piece in pieces]
+             for key, pieces in defaults.tokenizer_exceptions.items()}
+    tokenizer = Tokenizer(
+        vocab, rules=rules,
+        prefix_search=compile_prefix_regex(defaults.prefixes).search,
+        suffix_search=compile_suffix_regex(defaults.suffixes).search,
+        infix_finditer=compile_infix_regex(defaults.infixes).finditer,
+        token_match=defaults.token_match, url_match=defaults.url_match,
+    )
+    for lexeme in vocab:
+        lexeme.norm_ = norm(lexeme.orth_)
+    return Pipeline(vocab, tokenizer)
 
 
 def token_norms(text: str) -> list[str]:
