@@ -9,6 +9,8 @@
 from __future__ import annotations
 
 from collections import deque
+from contextlib import nullcontext
+from itertools import islice
 from typing import TYPE_CHECKING, Iterable, Iterator, Sequence
 
 from .matching import Engine
@@ -21,6 +23,11 @@ if TYPE_CHECKING:  # pragma: no cover
     from spacy.tokens import Doc
 
 BATCH_SIZE = 256
+#: Texts tokenized normally first, so common words join the vocabulary for good; after
+#: that, every ZONE_TEXTS texts run in a spaCy memory zone whose new word types (order
+#: numbers, e-mails, names) are freed at its end, keeping memory flat on huge inputs.
+WARM_TEXTS = 20_000
+ZONE_TEXTS = 10_000
 
 
 class Analyzer:
@@ -41,17 +48,23 @@ class Analyzer:
         return self._engine
 
     def _analyzed(self, texts: Iterable[str]) -> Iterator[tuple["Doc", Normalized]]:
-        """Normalize and tokenize texts through one batched spaCy pipe, streaming."""
-        pending: deque[Normalized] = deque()
+        """Normalize and tokenize texts through batched spaCy pipes, streaming.
 
-        def normalized() -> Iterator[str]:
-            for text in texts:
-                n = normalize(text)
-                pending.append(n)
-                yield n.text
-
-        for doc in self.engine.nlp.tokenizer.pipe(normalized(), batch_size=BATCH_SIZE):
-            yield doc, pending.popleft()
+        A Doc is only valid until the next one is requested: after the warm-up, Docs live
+        in memory zones that are freed as the stream moves on.
+        """
+        nlp = self.engine.nlp
+        stream = iter(texts)
+        chunk = list(islice(stream, WARM_TEXTS))
+        zoned = False
+        while chunk:
+            with (nlp.memory_zone() if zoned else nullcontext()):
+                norms = [normalize(text) for text in chunk]
+                for doc, n in zip(nlp.tokenizer.pipe([n.text for n in norms], batch_size=BATCH_SIZE),
+                                  norms):
+                    yield doc, n
+            chunk = list(islice(stream, ZONE_TEXTS))
+            zoned = True
 
     def findings_in(self, texts: Iterable[str], speaker: str = "agent") -> Iterator[list[Finding]]:
         """Findings per text (of rules for that speaker's turns), in input order."""

@@ -13,8 +13,9 @@ import gzip
 import json
 import os
 from functools import lru_cache
+from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Callable
+from typing import TYPE_CHECKING, Callable, Iterator
 
 if TYPE_CHECKING:  # pragma: no cover
     from spacy.tokenizer import Tokenizer
@@ -66,6 +67,19 @@ class Pipeline:
 
     vocab: "Vocab"
     tokenizer: "Tokenizer"
+
+    @contextmanager
+    def memory_zone(self) -> Iterator[None]:
+        """Free the word types first seen inside the block when it ends (spaCy >= 3.8)."""
+        if not hasattr(self.vocab, "memory_zone"):
+            yield
+            return
+        with self.vocab.memory_zone() as mem:
+            if hasattr(self.tokenizer, "memory_zone"):
+                with self.tokenizer.memory_zone(mem):
+                    yield
+            else:
+                yield
 
 
 @lru_cache(maxsize=1)

@@ -103,3 +103,15 @@ def test_big_alternations_compile_to_slots_and_match(big_analyzer, text, span):
 def test_big_alternations_stay_small(big_analyzer):
     engine = big_analyzer.engine
     assert len(engine.slot_matcher) <= 16  # not 648 expanded phrases
+
+
+def test_memory_zones_give_the_same_findings(analyzer, monkeypatch):
+    import coach.analyzer as module
+
+    texts = [f"Order {1000 + i}: sadly there's nothing I can do, ref X{i}Y." if i % 3 else
+             f"Hi {i}, let me check what I can do." for i in range(120)]
+    plain = [[(f.rule, f.start, f.end, f.text) for f in r] for r in analyzer.findings_in(texts)]
+    monkeypatch.setattr(module, "WARM_TEXTS", 7)
+    monkeypatch.setattr(module, "ZONE_TEXTS", 11)
+    zoned = [[(f.rule, f.start, f.end, f.text) for f in r] for r in analyzer.findings_in(texts)]
+    assert zoned == plain and any(plain)
