@@ -83,7 +83,9 @@ def score(analyzer: Analyzer, conversations: Iterable[Conversation], *, jobs: in
             pool, results = _next(pool, pending, jobs, context, on_lost)
             yield from results
     finally:
-        pool.shutdown(wait=False, cancel_futures=True)
+        # Wait for the workers to exit (each finishes at most its current chunk): coach ends
+        # with os._exit, and a worker left blocked on its pipe would outlive the run.
+        pool.shutdown(wait=True, cancel_futures=True)
 
 
 def _next(pool: ProcessPoolExecutor, pending: deque, jobs: int, context,
@@ -118,4 +120,4 @@ def _isolate(chunk: list[Conversation], context, on_lost, reason: str) -> list[C
             on_lost(LostChunk(chunk[0], 1, reason))
         return []
     finally:
-        pool.shutdown(wait=False)
+        pool.shutdown(wait=True)
