@@ -16,8 +16,11 @@ from dataclasses import dataclass
 from typing import Sequence
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, eq=False)
 class Slot:
+    """One token position of a pattern. Compared by identity: the engine interns slots, so
+    equal slots are the same object and hashing stays cheap while building the trie."""
+
     norms: frozenset[int] = frozenset()
     lowers: frozenset[int] = frozenset()
     any: bool = False
@@ -93,6 +96,10 @@ class SlotMatcher:
                 seen[id(node)] = node
                 stack.extend(node.skips)
         return list(seen.values())
+
+    def prepare(self) -> None:
+        """Index the finished trie for `find` (done lazily otherwise)."""
+        self._finalize()
 
     def _finalize(self) -> None:
         stack, seen = [self.root], set()
