@@ -259,7 +259,9 @@ def cache_key(rules: Iterable[Rule]) -> str:
 
     from . import __version__
 
-    digest = hashlib.sha256(f"{FORMAT}|{__version__}|{spacy.__version__}".encode())
+    from .phrase_syntax import MAX_VARIANTS, SMALL
+
+    digest = hashlib.sha256(f"{FORMAT}|{SMALL}|{MAX_VARIANTS}|{__version__}|{spacy.__version__}".encode())
     try:
         from importlib.metadata import version
         digest.update(version("spacy-lookups-data").encode())

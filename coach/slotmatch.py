@@ -97,10 +97,6 @@ class SlotMatcher:
                 stack.extend(node.skips)
         return list(seen.values())
 
-    def prepare(self) -> None:
-        """Index the finished trie for `find` (done lazily otherwise)."""
-        self._finalize()
-
     def _finalize(self) -> None:
         stack, seen = [self.root], set()
         while stack:
