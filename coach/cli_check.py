@@ -72,7 +72,8 @@ def check(
     from .config import load_settings, merge_cli
     from .library import LibraryOptions, apply_edits
     from .library.baseline import entries_for, load_baseline, write_baseline as save_baseline
-    from .output import atomic_writer
+    from .library.source import encoding_of
+    from .output import OutputError, atomic_writer
 
     paths = paths or ["."]
     settings = load_settings(config, start=paths[0])
@@ -97,14 +98,20 @@ def check(
     if fix or diff:
         plans = plan_fixes(run, analyzer)
         for path, edits in plans.items():
-            with open(path, encoding=encoding or "utf-8", newline="") as handle:
+            codec = encoding_of(path, encoding)  # write back as read: --encoding, a UTF-16/32 BOM, or UTF-8
+            with open(path, encoding=codec, newline="") as handle:
                 before = handle.read()
             after = apply_edits(path, edits, options)
             if diff:
                 sys.stdout.write(unified_diff(path, before, after))
             else:
-                with atomic_writer(path, newline="") as handle:
-                    handle.write(after)
+                try:
+                    with atomic_writer(path, encoding=codec, newline="") as handle:
+                        handle.write(after)
+                except UnicodeEncodeError as exc:
+                    raise OutputError(f"the fixed text cannot be written as {codec} ({exc.reason}); "
+                                     f"the file was left unchanged", path=path,
+                                     hint="fix it by hand, or convert the file to UTF-8") from None
         changed = sum(len(e) for e in plans.values())
         if diff:
             raise typer.Exit(int(ExitCode.FINDINGS if changed else ExitCode.OK))

@@ -63,7 +63,14 @@ def _scalar(node: yaml.ScalarNode) -> Any:
     return text
 
 
+_STANDARD_TAGS = frozenset(f"tag:yaml.org,2002:{name}" for name in (
+    "str", "int", "float", "bool", "null", "seq", "map", "timestamp"))
+
+
 def _convert(node: yaml.Node, budget: list[int], depth: int = 0) -> Located:
+    if node.tag not in _STANDARD_TAGS:
+        raise YamlProblem(f"YAML tag {node.tag!r} is not allowed in a phrasebook; remove it",
+                          node.start_mark.line + 1)
     budget[0] -= 1
     if budget[0] < 0:
         raise YamlProblem(f"more than {MAX_NODES} values (after expanding aliases); refusing",

@@ -60,7 +60,7 @@ def sniff_library(path: str, head: bytes, override: str | None = None) -> str:
     if ext in JSON_EXTENSIONS or stripped[:1] in (b"{", b"["):
         try:
             return _detect(jsonfile.parse(Source(path, head.decode("utf-8")))) or "json"
-        except (InputError, UnicodeDecodeError):  # a truncated head: fall back to telltale keys
+        except (InputError, UnicodeDecodeError, RecursionError):  # a truncated head: fall back to telltale keys
             return next((name for name, hint in _HEAD_HINTS if hint.search(head)), "json")
     return "text"
 

@@ -94,7 +94,11 @@ def candidates(root: Node, source: Source, options: LibraryOptions) -> list[Cand
     name_col = _column(header, options.csv_name_column, options.name_keys, source, "name")
     out = []
     for i, row in enumerate(root.items[1:]):
-        if text_col >= len(row.items) or not row.items[text_col].value.strip():
+        if text_col >= len(row.items):
+            raise InputError(f"row has {len(row.items)} cell(s); the {header[text_col]!r} column is missing",
+                             path=source.path, line=source.pos(row.start)[0],
+                             hint='quote cells that hold commas or line breaks ("...")')
+        if not row.items[text_col].value.strip():
             continue
         name = row.items[name_col].value.strip() if name_col is not None and name_col < len(row.items) else ""
         out.append(Candidate(name or f"[{i}]", row.items[text_col]))

@@ -10,6 +10,17 @@ from coach.library import htmltext, mask as masking, suppress
 from coach.library.source import Node, Source, SpanMap, to_python
 from coach.library.suppress import Suppression
 
+#: The longest reply coach checks, as for one transcript message (coach.readers MAX_TURN_CHARS).
+MAX_REPLY_CHARS = 1_000_000
+
+
+def check_length(text: str, path: str, key: str | None, line: int) -> None:
+    """InputError for a reply too long to lint in reasonable time and memory."""
+    if len(text) > MAX_REPLY_CHARS:
+        what = f"reply {key!r}" if key is not None else "the reply"
+        raise InputError(f"{what} is {len(text):,} characters, over the {MAX_REPLY_CHARS:,}-character limit",
+                         path=path, line=line, hint="split it into several replies")
+
 
 @dataclass(frozen=True)
 class LibraryOptions:
@@ -137,6 +148,7 @@ def build_entry(cand: Candidate, source: Source, fmt: str) -> Entry:
     """Turn a candidate into an Entry: text, anchors for locate(), masked ranges and suppressions."""
     path = source.path
     text, spans, flavor = text_of(cand, path)
+    check_length(text, path, cand.key, source.pos(cand.node.start)[0])
     if spans is not None and spans.length == len(text):
         anchors = anchors_from(spans, source) or ((0, *source.pos(spans.origin), True),)
     else:

@@ -13,6 +13,7 @@ _PLAIN = re.compile(r'[^"\\\x00-\x1f]+')
 _NUMBER = re.compile(r"-?(?:0|[1-9]\d*)(?:\.\d+)?(?:[eE][+-]?\d+)?")
 _ESCAPES = {'"': '"', "\\": "\\", "/": "/", "b": "\b", "f": "\f", "n": "\n", "r": "\r", "t": "\t"}
 _LITERALS = {"true": True, "false": False, "null": None}
+MAX_DEPTH = 200  # two frames per level: 500 hit Python's recursion limit (1000) first, as a traceback
 
 
 class _Parser:
@@ -38,7 +39,7 @@ class _Parser:
             return self.string(i)
         if c in "{[":
             self.depth += 1
-            if self.depth > 500:
+            if self.depth > MAX_DEPTH:
                 raise self.fail("nesting too deep", i)
             node, end = self.obj(i) if c == "{" else self.arr(i)
             self.depth -= 1

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import bisect
+import codecs
 import contextlib
 import gc
 from collections.abc import Iterator
@@ -10,6 +11,31 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from coach.errors import InputError
+
+MAX_FILE_BYTES = 64 * 1024 * 1024  # like a whole-file transcript export: larger is refused, not parsed for minutes
+BINARY_PROBE = 8 * 1024
+_BOMS = ((codecs.BOM_UTF32_LE, "utf-32-le"), (codecs.BOM_UTF32_BE, "utf-32-be"),  # UTF-32-LE's BOM starts
+         (codecs.BOM_UTF16_LE, "utf-16-le"), (codecs.BOM_UTF16_BE, "utf-16-be"))  # with UTF-16-LE's: first
+
+
+def file_encoding(head: bytes, encoding: str | None = None) -> str:
+    """The codec to read (and write back) a file: the one given, else the one a UTF-16/32 BOM names, else UTF-8.
+
+    The BOM-named codecs keep the BOM in the text, so Source strips it and `render` puts it back."""
+    if encoding:
+        return encoding
+    return next((name for bom, name in _BOMS if head.startswith(bom)), "utf-8")
+
+
+def encoding_of(path: str, encoding: str | None = None) -> str:
+    """`file_encoding` of the file at `path` (UTF-8 when it cannot be read; reading it reports why)."""
+    if encoding:
+        return encoding
+    try:
+        with open(path, "rb") as handle:
+            return file_encoding(handle.read(4))
+    except OSError:
+        return "utf-8"
 
 
 @contextlib.contextmanager
@@ -29,11 +55,14 @@ class Source:
 
     def __init__(self, path: str, raw: str) -> None:
         self.path = path
+        self.encoding = "utf-8"
         self.bom = raw.startswith("\ufeff")
         if self.bom:
             raw = raw[1:]
         self.crlf = "\r\n" in raw
-        self.text = raw.replace("\r\n", "\n")
+        # Classic Mac line ends (lone CR, no LF anywhere) are lines too; a stray CR in an LF file stays a char.
+        self.cr = not self.crlf and "\r" in raw and "\n" not in raw
+        self.text = raw.replace("\r", "\n") if self.cr else raw.replace("\r\n", "\n")
         self._starts = [0]
         find = self.text.find
         pos = find("\n")
@@ -43,17 +72,33 @@ class Source:
 
     @classmethod
     def read(cls, path: str, encoding: str | None = None) -> Source:
-        """Read a file, turning OS and decoding failures into one-line InputErrors."""
+        """Read a file, turning OS and decoding failures, binaries and oversized files into one-line InputErrors."""
         try:
-            with open(path, encoding=encoding or "utf-8", newline="") as handle:
-                return cls(path, handle.read())
-        except UnicodeDecodeError as exc:
-            raise InputError(f"cannot decode the file as {encoding or 'utf-8'} ({exc.reason})",
-                             path=path, hint="pass the file's encoding with --encoding") from None
-        except LookupError:
-            raise InputError(f"unknown encoding {encoding!r}", path=path) from None
+            with open(path, "rb") as handle:
+                data = handle.read(MAX_FILE_BYTES + 1)
         except OSError as exc:
             raise InputError(f"cannot read the file: {exc.strerror or exc}", path=path) from None
+        if len(data) > MAX_FILE_BYTES:
+            raise InputError(f"the file is larger than {MAX_FILE_BYTES // (1024 * 1024)} MB", path=path,
+                             hint="split the library into several files")
+        codec = file_encoding(data[:4], encoding)
+        try:
+            wide = codecs.lookup(codec).name.startswith(("utf-16", "utf-32"))
+        except LookupError:
+            raise InputError(f"unknown encoding {encoding!r}", path=path) from None
+        if not wide and b"\x00" in data[:BINARY_PROBE]:
+            raise InputError("binary file, skipped", path=path,
+                             hint="coach check reads text, Markdown, YAML, JSON and CSV/TSV files")
+        try:
+            raw = data.decode(codec)
+        except UnicodeDecodeError as exc:
+            before = data[:exc.start].decode(codec, errors="replace")
+            line = before.replace("\r\n", "\n").replace("\r", "\n").count("\n") + 1
+            raise InputError(f"cannot decode the file as {codec} at byte {exc.start} ({exc.reason})",
+                             path=path, line=line, hint="pass the file's encoding with --encoding") from None
+        source = cls(path, raw)
+        source.encoding = codec
+        return source
 
     def pos(self, offset: int) -> tuple[int, int]:
         """1-based (line, column) of a char offset into `text`."""
@@ -67,6 +112,8 @@ class Source:
         """Give edited text back the file's BOM and line endings."""
         if self.crlf:
             text = text.replace("\n", "\r\n")
+        elif self.cr:
+            text = text.replace("\n", "\r")
         return ("\ufeff" + text) if self.bom else text
 
 

@@ -6,7 +6,7 @@ import os
 
 from coach.errors import InputError
 from coach.library import mask as masking, suppress
-from coach.library.entry import Edit, Entry
+from coach.library.entry import Edit, Entry, check_length
 from coach.library.source import Source
 
 NAME = "text"
@@ -23,6 +23,7 @@ def entries(source: Source) -> list[Entry]:
     text = source.text
     if not text.strip():
         return []
+    check_length(text, source.path, None, 1)
     kind = flavor(source.path)
     bare = Entry(source.path, None, text, 1, 1, format=NAME)
     sups, comments = suppress.scan(text, kind, bare.locate, path=source.path)

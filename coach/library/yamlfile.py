@@ -11,6 +11,8 @@ from coach.errors import InputError
 from coach.library.source import Node, Source, SpanMap, no_gc
 
 STR_TAG = "tag:yaml.org,2002:str"
+PLAIN_TAGS = ("tag:yaml.org,2002:map", "tag:yaml.org,2002:seq")
+MAX_VALUES = 1_000_000  # values after expanding aliases: more is an alias bomb (what --fix walks)
 _DQ = {"0": "\0", "a": "\x07", "b": "\b", "t": "\t", "\t": "\t", "n": "\n", "v": "\x0b", "f": "\f", "r": "\r",
        "e": "\x1b", " ": " ", '"': '"', "/": "/", "\\": "\\", "N": "\x85", "_": "\xa0", "L": "\u2028",
        "P": "\u2029"}
@@ -93,15 +95,33 @@ class _Builder:
     def __init__(self, source: Source) -> None:
         self.source = source
         self.memo: dict[int, Node] = {}
+        self.sizes: dict[int, int] = {}  # values under each built node, aliases expanded
         self.constructor = yaml.constructor.SafeConstructor()
 
     def error(self, message: str, mark: yaml.Mark, hint: str | None = None) -> InputError:
         return InputError(message, path=self.source.path, line=mark.line + 1, hint=hint)
 
+    def size(self, ynode: yaml.Node) -> int:
+        if id(ynode) not in self.sizes:
+            raise self.error("an alias refers to the value that contains it", ynode.start_mark,
+                             "recursive YAML anchors are not supported")
+        return self.sizes[id(ynode)]
+
+    def counted(self, ynode: yaml.Node, size: int) -> None:
+        if size > MAX_VALUES:
+            raise self.error(f"more than {MAX_VALUES:,} values after expanding aliases; refusing", ynode.start_mark,
+                             "expand fewer nested &anchors / *aliases")
+        self.sizes[id(ynode)] = size
+
     def build(self, ynode: yaml.Node) -> Node:
         if id(ynode) in self.memo:
+            self.size(ynode)  # an alias: refuse one that points into itself
             return self.memo[id(ynode)]
         start, end = ynode.start_mark.index, ynode.end_mark.index
+        if not isinstance(ynode, yaml.ScalarNode) and ynode.tag not in PLAIN_TAGS:
+            tag = ynode.tag.replace("tag:yaml.org,2002:", "!!")
+            raise self.error(f"unsupported YAML tag {tag}", ynode.start_mark,
+                             "replies are plain strings, lists and mappings: remove the tag")
         if isinstance(ynode, yaml.MappingNode):
             node = self.memo[id(ynode)] = Node("map", None, start, end)
             seen: set = set()
@@ -118,10 +138,12 @@ class _Builder:
                                      "each key may appear once per mapping")
                 seen.add(key.value)
                 node.items.append((key, self.build(yval)))
+            self.counted(ynode, 1 + sum(self.size(k) + self.size(v) for k, v in ynode.value))
             return node
         if isinstance(ynode, yaml.SequenceNode):
             node = self.memo[id(ynode)] = Node("seq", None, start, end)
             node.items = [self.build(item) for item in ynode.value]
+            self.counted(ynode, 1 + sum(self.size(item) for item in ynode.value))
             return node
         if ynode.tag == STR_TAG:
             spans, indent = align(self.source.text, ynode)
@@ -133,6 +155,7 @@ class _Builder:
                 raise self.error(f"invalid YAML value: {getattr(exc, 'problem', exc)}", ynode.start_mark) from None
             node = Node("str" if isinstance(value, str) else "scalar", value, start, end, style="?")
         self.memo[id(ynode)] = node
+        self.sizes[id(ynode)] = 1
         return node
 
 

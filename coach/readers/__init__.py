@@ -39,7 +39,7 @@ from coach.models import Conversation
 from coach.readers import (ccai, connect, csv_, freshdesk, front, gorgias, helpscout, intercom, jsonl,
                            text, transcribe, vtt, zendesk)
 from coach.readers._common import html_to_text, strip_quoted_email
-from coach.readers._context import FORMATS, Context, OnError, ReaderOptions, Warn, stderr_warn
+from coach.readers._context import FORMATS, MAX_TURN_CHARS, Context, OnError, ReaderOptions, Warn, stderr_warn
 from coach.readers._files import iter_sources
 from coach.readers._sniff import sniff
 from coach.readers._source import HEAD_SIZE, Source, open_binary
@@ -75,6 +75,18 @@ def read_bytes(data: bytes, name: str = "-", options: ReaderOptions | None = Non
     return _read_stream(stream, name, options or ReaderOptions(), warn, on_error)
 
 
+def _fitting(convs: Iterator[Conversation], ctx: Context) -> Iterator[Conversation]:
+    """The conversations whose every message is at most MAX_TURN_CHARS long; a longer one is a record error."""
+    for conv in convs:
+        turn = next((t for t in conv.turns if len(t.text) > MAX_TURN_CHARS), None)
+        if turn is None:
+            yield conv
+            continue
+        ctx.recover(InputError(f"conversation {conv.id!r} has a message of {len(turn.text):,} characters, "
+                               f"over the {MAX_TURN_CHARS:,}-character limit",
+                               hint="trim or split that message"), turn.line or conv.line)
+
+
 def _read_stream(stream: BinaryIO, path: str, options: ReaderOptions, warn: Warn,
                  on_error: OnError | None) -> Iterator[Conversation]:
     src: Source | None = None
@@ -89,7 +101,7 @@ def _read_stream(stream: BinaryIO, path: str, options: ReaderOptions, warn: Warn
         fmt = options.format or sniff(path, src.head)
         ctx = Context(path, options, warn, on_error)
         try:
-            yield from _READERS[fmt](src, ctx)
+            yield from _fitting(_READERS[fmt](src, ctx), ctx)
         except CoachError:
             raise
         except RecursionError:

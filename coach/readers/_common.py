@@ -101,7 +101,8 @@ class _TextBuilder(HTMLParser):
 
 def _tidy(text: str) -> str:
     """Strip trailing spaces, collapse runs of blank lines, trim the ends."""
-    text = re.sub(r"[ \t\u00a0]+\n", "\n", text)
+    # Per line, not `[ \t\u00a0]+\n`: that regex is quadratic on a long run of blanks without a newline.
+    text = "\n".join(line.rstrip(" \t\u00a0") for line in text.split("\n"))
     return re.sub(r"\n{3,}", "\n\n", text).strip()
 
 

@@ -16,6 +16,10 @@ FORMATS: tuple[str, ...] = (
     "connect", "transcribe", "ccai",
 )
 
+#: The longest message (turn) coach scores: spaCy's own default `max_length`. Matching time grows
+#: faster than linearly within one text, so a longer one is reported and its conversation skipped.
+MAX_TURN_CHARS = 1_000_000
+
 Warn = Callable[[str], None]
 OnError = Callable[[InputError], None]
 

@@ -119,11 +119,13 @@ def documents(src: Source, ctx: Context) -> Iterator[tuple[Any, int | None]]:
         return
     parts, size = [line], len(line)
     for _, line in lines:
-        size += len(line) + 1
         if size > MAX_JSON_CHARS:
-            raise ctx.error(f"JSON document larger than {MAX_JSON_CHARS // (1024 * 1024)} MB",
-                            hint="split the export or convert it to JSON Lines, one conversation per line")
+            break
+        size += len(line) + 1
         parts.append(line)
+    if size > MAX_JSON_CHARS:  # checked after the loop too, so a one-line document is capped as well
+        raise ctx.error(f"JSON document larger than {MAX_JSON_CHARS // (1024 * 1024)} MB",
+                        hint="split the export or convert it to JSON Lines, one conversation per line")
     text = "\n".join(parts)
     try:
         doc = json.loads(text)

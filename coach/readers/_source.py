@@ -20,6 +20,7 @@ from coach.errors import InputError
 HEAD_SIZE = 64 * 1024
 CHUNK_SIZE = 64 * 1024
 BINARY_PROBE = 8 * 1024
+MAX_LINE_CHARS = 64 * 1024 * 1024  # a longer "line" is not a text export: refuse it rather than fill memory
 GZIP_MAGIC = b"\x1f\x8b"
 BOMS = (  # longest first: the UTF-32-LE BOM starts with the UTF-16-LE one
     (codecs.BOM_UTF32_LE, "utf-32"), (codecs.BOM_UTF32_BE, "utf-32"),
@@ -185,6 +186,7 @@ class Source:
         lineno = 0
         carry = ""
         partial: list[str] = []
+        partial_len = 0  # chars in `partial`
         chunks = self._chunks()
         final = False
         while not final:
@@ -199,6 +201,11 @@ class Source:
             pieces = text.split("\n")
             if len(pieces) == 1:
                 partial.append(pieces[0])
+                partial_len += len(pieces[0])
+                if partial_len > MAX_LINE_CHARS:
+                    raise InputError(f"line {lineno + 1} is longer than {MAX_LINE_CHARS // (1024 * 1024)} MB; "
+                                     f"the rest of the file was skipped", path=self.path, line=lineno + 1,
+                                     hint="is it really a transcript export? check --format-in")
                 continue
             partial.append(pieces[0])
             lineno += 1
@@ -207,6 +214,7 @@ class Source:
                 lineno += 1
                 yield lineno, piece
             partial = [pieces[-1]]
+            partial_len = len(pieces[-1])
         rest = "".join(partial)
         if rest:
             yield lineno + 1, rest

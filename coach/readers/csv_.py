@@ -24,7 +24,7 @@ from typing import Iterator
 from coach.errors import InputError
 from coach.models import Conversation, Turn
 from coach.readers._common import classify_name, role_value
-from coach.readers._context import Context
+from coach.readers._context import MAX_TURN_CHARS, Context
 from coach.readers._source import Source
 
 ID_COLUMNS = ("conversation_id", "conversationid", "conversation", "ticket_id", "ticketid", "ticket",
@@ -41,6 +41,11 @@ NAME_COLUMNS = ("name", "author_name", "sender_name", "speaker_name", "display_n
 _PRIVATE_TRUE = ("private", "internal", "is_private", "is_internal", "is_note", "note")
 _FALSE = frozenset({"false", "0", "no", "n", "f"})
 _TRUE = frozenset({"true", "1", "yes", "y", "t"})
+# The csv module's default cell limit (128 KB) made one long message end the whole file; raise it
+# past the message limit (checked per conversation) so only a runaway cell, e.g. an unclosed quote, stops it.
+MAX_CELL_CHARS = 2 * MAX_TURN_CHARS
+if csv.field_size_limit() < MAX_CELL_CHARS:
+    csv.field_size_limit(MAX_CELL_CHARS)
 
 
 def norm_header(name: str) -> str:
@@ -95,6 +100,9 @@ def read(src: Source, ctx: Context, tsv: bool = False) -> Iterator[Conversation]
         header = next(reader)
         yield from _rows(reader, header, numbers, ctx)
     except csv.Error as exc:
+        if "field limit" in str(exc):
+            raise ctx.error(f"malformed CSV: a cell is longer than {csv.field_size_limit():,} characters",
+                            line=numbers[0], hint="look for an unclosed quote above this line") from None
         raise ctx.error(f"malformed CSV: {exc}", line=numbers[0]) from None
     ctx.report_unknown()
 

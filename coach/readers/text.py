@@ -31,9 +31,11 @@ _TIME = (r"(?:[\[(](?P<time>[^\[\]()\n]{0,30}\d[^\[\]()\n]{0,30})[\])]\s*"
 _NAME = r"(?P<name>[^\W\d_][\w.'’&@-]{0,40}(?:[ \t]+[\w.'’&@-]{1,40}){0,3}?)"
 _ROLE = r"(?:\s*[\[(](?P<role>[^\[\]()\n]{1,30})[\])])?"
 SPEAKER_RE = re.compile(rf"^\s*{_TIME}{_NAME}{_ROLE}\s*:(?:[ \t]+(?P<text>.*))?$")
-_HEADER_RE = re.compile(r"^\s*(?:#\s*conversation\s*[:#]?\s*(?P<a>\S.*?)|={3,}\s*(?P<b>\S.*?)\s*={3,})\s*$",
+# Possessive quantifiers and greedy tails (trimmed in _header) keep these linear: the lazy
+# `.*?` + `\s*$` forms they replace backtracked quadratically on long runs of '-' or '='.
+_HEADER_RE = re.compile(r"^\s*+(?:#\s*+conversation\s*+[:#]?\s*+(?P<a>\S.*)|={3,}+\s*+(?P<b>\S.*))$",
                         re.IGNORECASE)
-_SEPARATOR_RE = re.compile(r"^\s*-{3,}(?:[ \t]+(?P<id>.*?))?[\s-]*$")
+_SEPARATOR_RE = re.compile(r"^\s*+-{3,}+(?:[ \t]++(?P<id>.*)|[\s-]*+)$")
 _NOT_SPEAKERS = frozenset("subject re fw fwd note notes ps p.s order tracking date time email e-mail "
                           "phone address total reference ref ticket case step tip warning error http "
                           "https from to cc bcc sent important update reason status example".split())
@@ -75,6 +77,33 @@ def parse_speaker(line: str, agent_names: tuple[str, ...] = (), known: set[str] 
         return None
     return SpeakerLine(None if is_label else name, role, (m["text"] or "").strip(),
                        m["time"] or m["time2"], folded)
+
+
+def _rstrip_dashes(text: str) -> str:
+    """`text` without trailing whitespace and dashes (a loop, not a regex, so it stays linear)."""
+    end = len(text)
+    while end and (text[end - 1] == "-" or text[end - 1].isspace()):
+        end -= 1
+    return text[:end]
+
+
+def _header(line: str) -> str | None:
+    """The raw id of a header/separator line ("" when it has none), or None for any other line."""
+    stripped = line.strip()
+    if stripped[:3] == "===" and not stripped.replace("=", "").strip():
+        # Only '=' and blanks: `={3,}\s*\S.*?\s*={3,}` read `=======` as a header named "=".
+        return "=" if stripped[-3:] == "===" and stripped[3:-3].strip() else None
+    m = _HEADER_RE.match(line)
+    if m is not None:
+        if m["a"] is not None:
+            return m["a"].rstrip()
+        inner = m["b"].rstrip()
+        if inner.endswith("==="):  # `=== ID ===` needs a closing run of three or more '='
+            return inner.rstrip("=").rstrip()
+    m = _SEPARATOR_RE.match(line)
+    if m is not None:
+        return _rstrip_dashes(m["id"] or "")
+    return None
 
 
 @dataclass
@@ -122,14 +151,13 @@ def read(src: Source, ctx: Context) -> Iterator[Conversation]:
         return Conversation(id=conv_id, turns=tuple(conv.turns), agent=agent, source=ctx.path, line=conv.line)
 
     for lineno, line in src.lines():
-        header = _HEADER_RE.match(line) or _SEPARATOR_RE.match(line)
+        header = _header(line)
         if header is not None:
             done = close(more=True)
             if done is not None:
                 yield done
-            new_id = header.groupdict().get("a") or header.groupdict().get("b") or header.groupdict().get("id")
-            conv = _Conv(id=new_id.strip().rstrip("-").strip() or None if new_id else None,
-                         line=lineno if new_id else None)
+            conv = _Conv(id=header.strip().rstrip("-").strip() or None if header else None,
+                         line=lineno if header else None)
             continue
         speaker = parse_speaker(line, agent_names, known)
         if speaker is not None:

@@ -25,7 +25,8 @@ from coach.readers.text import parse_speaker
 
 _STAMP = r"(?:\d+:)?\d{1,2}:\d{2}(?:[.,]\d{1,3})?"
 TIMING_RE = re.compile(rf"^\s*(?P<start>{_STAMP})\s*-->\s*(?P<end>{_STAMP})")
-_VOICE_RE = re.compile(r"<v(?:\.(?P<cls>[\w.-]*))?(?:\s+(?P<name>[^>]*))?>", re.IGNORECASE)
+# `[^<>]`, not `[^>]`: a name never holds '<', and stopping there keeps `<v a<v a…` (no '>') linear.
+_VOICE_RE = re.compile(r"<v(?:\.(?P<cls>[\w.-]*))?(?:\s+(?P<name>[^<>]*))?>", re.IGNORECASE)
 _TAG_RE = re.compile(r"</?[a-zA-Z][^<>]*>|<\d[\d:.]*>")
 _BRACKET_RE = re.compile(r"^\s*(?:-\s*)?\[(?P<name>[^\[\]\d][^\[\]]{0,40})\]\s*(?P<colon>:?)\s*(?P<text>.*)$")
 
