@@ -27,10 +27,9 @@ _WORKER: Analyzer | None = None
 
 @dataclass(frozen=True)
 class LostChunk:
-    """Conversations a dead worker took with it."""
+    """A conversation whose worker process died while scoring it."""
 
     first: Conversation
-    count: int
     reason: str
 
     def describe(self) -> str:
@@ -117,7 +116,7 @@ def _isolate(chunk: list[Conversation], context, on_lost, reason: str) -> list[C
         if len(chunk) > 1:
             return [r for conv in chunk for r in _isolate([conv], context, on_lost, reason)]
         if on_lost:
-            on_lost(LostChunk(chunk[0], 1, reason))
+            on_lost(LostChunk(chunk[0], reason))
         return []
     finally:
         pool.shutdown(wait=True)

@@ -21,10 +21,9 @@ def fails(finding: Finding, fail_on: str) -> bool:
 
 
 def exit_code(findings: Iterable[Finding], fail_on: str = "warning", *,
-              input_failed: bool = False, extra_failure: bool = False) -> ExitCode:
-    """0 clean, 1 a failing finding (or another gate failed), 3 some input could not be read."""
-    if input_failed:
-        return ExitCode.INPUT_FAILED
+              extra_failure: bool = False) -> ExitCode:
+    """0 clean, 1 a failing finding or another failed gate (exit 3 for unreadable input is
+    decided by the batch commands, which keep going past it)."""
     if extra_failure or any(fails(f, fail_on) for f in findings):
         return ExitCode.FINDINGS
     return ExitCode.OK
