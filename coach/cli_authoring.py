@@ -182,8 +182,12 @@ def phrasebook_test(
     from .phrasebook import load_rules
 
     paths = paths or []
-    rules = load_rules([str(p) for p in paths], defaults=not (paths and no_defaults) if paths else True)
-    tested = [r for r in rules if not paths or any(Path(r.path).resolve() == p.resolve() for p in paths)]
+    if no_defaults and not paths:
+        raise UsageError("--no-defaults needs at least one phrasebook")
+    # The given files are tested against all loaded rules (the rewrite-loop check needs them).
+    rules = load_rules([str(p) for p in paths], defaults=not no_defaults)
+    wanted = {p.resolve() for p in paths}
+    tested = [r for r in rules if not wanted or Path(r.path).resolve() in wanted]
     engine = Engine(rules)
     failures = example_failures(engine, tested) + rewrite_failures(engine, tested)
     for failure in failures:
