@@ -92,8 +92,9 @@ def phrasebook_list(
 
     rules = select_rules(_rules_for(phrasebook, no_defaults), only or ())
     table = Table(title=f"{len(rules)} rules", title_justify="left")
-    for name in ("id", "category", "severity", "phrases", "source"):
-        table.add_column(name, overflow="fold")
+    for name in ("id", "category", "severity", "phrases"):
+        table.add_column(name, no_wrap=True)  # ids stay whole, to copy into config
+    table.add_column("source", overflow="ellipsis", no_wrap=True, max_width=40)
     for r in rules:
         table.add_row(r.id, r.label if r.category != "apology" else f"apology/{r.element}",
                       r.severity, str(len(r.phrases) + len(r.patterns)), r.source)
