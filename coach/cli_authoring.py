@@ -91,14 +91,21 @@ def phrasebook_list(
     from .phrasebook import select_rules
 
     rules = select_rules(_rules_for(phrasebook, no_defaults), only or ())
+    console = make_console(no_color)
+    wide = console.width >= 120  # the source column only when it fits beside whole ids
     table = Table(title=f"{len(rules)} rules", title_justify="left")
-    for name in ("id", "category", "severity", "phrases"):
-        table.add_column(name, no_wrap=True)  # ids stay whole, to copy into config
-    table.add_column("source", overflow="ellipsis", no_wrap=True, max_width=40)
+    # Ids stay whole: they are copied into config.
+    table.add_column("id", no_wrap=True, min_width=max((len(r.id) for r in rules), default=2))
+    table.add_column("category", no_wrap=True)
+    table.add_column("severity", no_wrap=True, min_width=8)
+    table.add_column("phrases", no_wrap=True, justify="right", min_width=7)
+    if wide:
+        table.add_column("source", overflow="fold")
     for r in rules:
-        table.add_row(r.id, r.label if r.category != "apology" else f"apology/{r.element}",
-                      r.severity, str(len(r.phrases) + len(r.patterns)), r.source)
-    make_console(no_color).print(table)
+        row = [r.id, r.label if r.category != "apology" else f"apology/{r.element}", r.severity,
+               str(len(r.phrases) + len(r.patterns))]
+        table.add_row(*row, *([r.source] if wide else []))
+    console.print(table)
 
 
 @phrasebook_app.command("show")
