@@ -135,7 +135,7 @@ def check(
         with atomic_writer(output) as out:
             writer(result, rules, out)
     for error in result.errors:
-        typer.echo(f"coach: error: {error}", err=True)
+        typer.echo("coach: error: " + error.replace("\r", "\\r").replace("\n", "\\n"), err=True)
     if result.errors:
         raise typer.Exit(int(ExitCode.INPUT_FAILED))
     raise typer.Exit(int(ExitCode.FINDINGS if result.failed else ExitCode.OK))

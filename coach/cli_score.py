@@ -31,6 +31,15 @@ class Stop(Exception):
     """Raised in the main thread by SIGTERM so the run ends like Ctrl-C."""
 
 
+def _one_line(message: str) -> str:
+    """A message about an input as one line: ids and names taken from a file may hold line breaks."""
+    return message.replace("\r", "\\r").replace("\n", "\\n")
+
+
+def _input_warn(message: str) -> None:
+    warn(_one_line(message))
+
+
 def _on_sigterm(signum, frame):  # pragma: no cover - exercised in a subprocess test
     raise Stop()
 
@@ -43,7 +52,7 @@ def conversations(paths: list[str], options, failed: list[CoachError], skip: set
 
     def on_error(exc: InputError) -> None:
         failed.append(exc)
-        warn(str(exc) if "skipped" in exc.message else f"{exc}; skipped")
+        _input_warn(str(exc) if "skipped" in exc.message else f"{exc}; skipped")
 
     for given in paths:
         try:
@@ -53,7 +62,7 @@ def conversations(paths: list[str], options, failed: list[CoachError], skip: set
             continue
         for path in sources:
             try:
-                for conv in read_path(path, options, warn=warn, on_error=on_error):
+                for conv in read_path(path, options, warn=_input_warn, on_error=on_error):
                     if not skip or conversation_key(conv.source, conv.id) not in skip:
                         yield conv
             except CoachError as exc:
@@ -112,7 +121,7 @@ def score(
 
     def on_lost(chunk) -> None:
         lost.append(chunk)
-        warn(chunk.describe())
+        _input_warn(chunk.describe())
 
     summary = Summary(top=top)
     console = make_console(no_color)

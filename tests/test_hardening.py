@@ -281,6 +281,19 @@ def test_score_missing_or_wrongly_typed_fields(tmp_path, good):
     assert "6 input problem(s)" in r.stderr
 
 
+def test_score_messages_stay_one_line_when_the_input_holds_line_breaks(tmp_path, good):
+    header = tmp_path / "header.csv"
+    header.write_text('conversation_id,role,"not\ntext"\n1,agent,hi\n', encoding="utf-8")
+    ids = tmp_path / "ids.jsonl"
+    ids.write_text(json.dumps({"id": "a\nb", "turns": []}) + "\n", encoding="utf-8")
+    r = score(str(good), str(header), str(ids))
+    no_traceback(r)
+    assert r.exit_code == 3
+    one_line(r, header, "no text column", "header: conversation_id, role, not\\ntext")
+    one_line(r, ids, "conversation a\\nb has no readable messages", line=1)
+    assert set(scored(r)) == {"good-1"}
+
+
 def test_score_truncated_gzip_keeps_what_was_read(tmp_path, good):
     rows = "".join(json.dumps({"id": f"c{i}", "turns": [{"speaker": "agent", "text": f"{i} " + "x" * 40}]}) + "\n"
                    for i in range(3000))
@@ -494,6 +507,17 @@ def test_check_missing_or_wrongly_typed_fields(lib):
     good_checked(r, lib)
     (entry,) = entries_of(checked(r), lib / "no-body.json")  # an object without a text key is not a reply
     assert entry["key"] == "b" and entry["findings"][0]["rule"] == "blocking.policy"
+
+
+def test_check_messages_stay_one_line_when_the_input_holds_line_breaks(lib):
+    (lib / "header.csv").write_text('name,"not\nbody"\na,hi\n', encoding="utf-8")
+    (lib / "control.yaml").write_text("a: fine\nb: x\x1fy\n", encoding="utf-8")
+    r = check(str(lib))
+    no_traceback(r)
+    assert r.exit_code == 3
+    one_line(r, lib / "header.csv", "no text column (columns: name, not\\nbody)", line=1, kind="error")
+    one_line(r, lib / "control.yaml", "unacceptable character #x001f", line=2, kind="error")
+    good_checked(r, lib)
 
 
 def test_check_gzip_is_not_a_library_format(lib):

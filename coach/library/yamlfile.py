@@ -169,8 +169,13 @@ def parse(source: Source) -> Node | None:
         problem = exc.problem or exc.context or "syntax error"
         raise InputError(f"invalid YAML: {problem}", path=source.path, line=mark.line + 1 if mark else None,
                          hint="fix the YAML syntax") from None
+    except yaml.reader.ReaderError as exc:  # a control character; its str() spans two lines
+        line = source.pos(exc.position)[0] if isinstance(exc.position, int) else None
+        what = f"#x{exc.character:04x}" if isinstance(exc.character, int) else repr(exc.character)
+        raise InputError(f"invalid YAML: unacceptable character {what} ({exc.reason})", path=source.path,
+                         line=line, hint="remove it, or escape it in a double-quoted string") from None
     except yaml.YAMLError as exc:
-        raise InputError(f"invalid YAML: {exc}", path=source.path) from None
+        raise InputError(f"invalid YAML: {' '.join(str(exc).split())}", path=source.path) from None
     with no_gc():
         return _Builder(source).build(root) if root is not None else None
 

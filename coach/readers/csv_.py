@@ -52,6 +52,11 @@ def norm_header(name: str) -> str:
     return re.sub(r"[\s\-.]+", "_", name.strip().strip("\ufeff").casefold())
 
 
+def _shown(header: list[str]) -> str:
+    """Header cells for a one-line message (a quoted cell may hold a line break)."""
+    return ", ".join(h.replace("\r", "\\r").replace("\n", "\\n") for h in header)
+
+
 def sniff_delimiter(header: str) -> str:
     """The most frequent of , ; tab | in the header line (comma on a tie)."""
     counts = {d: header.count(d) for d in (",", ";", "\t", "|")}
@@ -66,7 +71,7 @@ def _find(header: list[str], given: str | None, candidates: tuple[str, ...], opt
         want = norm_header(given)
         if want in normed:
             return normed.index(want)
-        raise ctx.error(f"column {given!r} not found (columns: {', '.join(header)})", line=1,
+        raise ctx.error(f"column {given!r} not found (columns: {_shown(header)})", line=1,
                         hint=f"check {option}")
     for cand in candidates:
         if cand in normed:
@@ -122,7 +127,7 @@ def _rows(reader, header: list[str], numbers: list[int], ctx: Context) -> Iterat
         missing = "speaker" if col_speaker is None else "text"
         names = SPEAKER_COLUMNS if col_speaker is None else TEXT_COLUMNS
         raise ctx.error(f"no {missing} column (looked for {', '.join(names[:6])}, …; header: "
-                        f"{', '.join(header)[:200]})", line=header_line,
+                        f"{_shown(header)[:200]})", line=header_line,
                         hint=f"name it with --{missing}-column")
     normed = [norm_header(h) for h in header]
     col_public = normed.index("public") if "public" in normed else None
