@@ -8,6 +8,7 @@ grows with tokens x patterns.
 
 from __future__ import annotations
 
+import bisect
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Iterable, Iterator
 
@@ -241,12 +242,17 @@ def _longest_per_label(found: list[RawMatch]) -> list[RawMatch]:
     """Within one label keep the longest of overlapping matches (then the first rule id)."""
     found.sort(key=lambda m: (-(m.end - m.start), m.start, m.rule.id))
     kept: list[RawMatch] = []
-    by_label: dict[str, list[RawMatch]] = {}
+    # Per label, the kept spans are disjoint: keep them sorted and look only at neighbours.
+    starts: dict[str, list[int]] = {}
+    ends: dict[str, list[int]] = {}
     for m in found:
-        same = by_label.setdefault(m.rule.label, [])
-        if any(k.start < m.end and m.start < k.end for k in same):
+        label = m.rule.label
+        s, e = starts.setdefault(label, []), ends.setdefault(label, [])
+        at = bisect.bisect_left(s, m.end)  # kept spans starting before m ends
+        if at and e[at - 1] > m.start:
             continue
-        same.append(m)
+        s.insert(at, m.start)
+        e.insert(at, m.end)
         kept.append(m)
     return kept
 

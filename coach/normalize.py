@@ -8,6 +8,7 @@ returns the normalized string plus an offset map back to the original.
 from __future__ import annotations
 
 import bisect
+import re
 import unicodedata
 
 # Characters dropped before matching: zero-width spaces/joiners, BOM, soft hyphen.
@@ -58,8 +59,15 @@ class Normalized:
         return idx + 1, orig_offset - self._line_starts[idx] + 1
 
 
+# A run of one punctuation character longer than this is cut to RUN_KEEP characters
+# before tokenizing: spaCy's affix splitting is quadratic on such runs (5,000 '=' took
+# seconds), and no phrase matches inside them.
+LONG_RUN = re.compile(r"([^\w\s])\1{63,}")
+RUN_KEEP = 3
+
+
 def _is_plain(text: str) -> bool:
-    return text.isascii()
+    return text.isascii() and LONG_RUN.search(text) is None
 
 
 def normalize(text: str) -> Normalized:
@@ -68,8 +76,14 @@ def normalize(text: str) -> Normalized:
         return Normalized(text, list(range(len(text) + 1)), text)
     out: list[str] = []
     offsets: list[int] = []
+    cuts = [(m.start() + RUN_KEEP, m.end()) for m in LONG_RUN.finditer(text)]
+    cut = 0
     for i, ch in enumerate(text):
         if ch in _IGNORED:
+            continue
+        while cut < len(cuts) and cuts[cut][1] <= i:
+            cut += 1
+        if cut < len(cuts) and cuts[cut][0] <= i:
             continue
         folded = _FOLD.get(ch)
         if folded is None:
@@ -80,3 +94,4 @@ def normalize(text: str) -> Normalized:
             offsets.append(i)
     offsets.append(len(text))
     return Normalized("".join(out), offsets, text)
+

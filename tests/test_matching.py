@@ -115,3 +115,9 @@ def test_memory_zones_give_the_same_findings(analyzer, monkeypatch):
     monkeypatch.setattr(module, "ZONE_TEXTS", 11)
     zoned = [[(f.rule, f.start, f.end, f.text) for f in r] for r in analyzer.findings_in(texts)]
     assert zoned == plain and any(plain)
+
+
+def test_many_findings_in_one_text_are_all_kept(analyzer):
+    text = "Sadly there's nothing we can do. " * 5000
+    report = analyzer.lint_text(text)
+    assert len([f for f in report.findings if f.category == "blocking"]) == 5000

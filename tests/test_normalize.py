@@ -30,3 +30,12 @@ def test_line_and_column_are_one_based():
     assert n.line_col(0) == (1, 1)
     assert n.line_col(6) == (2, 1)
     assert n.line_col(13) == (2, 8)
+
+
+def test_long_punctuation_runs_are_cut_but_offsets_stay_exact():
+    original = "Hi " + "=" * 5000 + " there"
+    n = normalize(original)
+    assert n.text == "Hi === there"
+    start = n.text.index("there")
+    assert n.orig_span(start, start + 5) == (5004, 5009)
+    assert normalize("a ... b --- c").text == "a ... b --- c"  # short runs untouched
