@@ -14,6 +14,7 @@ from itertools import islice
 from typing import TYPE_CHECKING, Iterable, Iterator, Sequence
 
 from .matching import Engine
+from .nlp import get_nlp
 from .models import Conversation, ConversationReport, Finding, Rule, TextReport, TurnReport
 from .normalize import Normalized, normalize
 from .phrasebook import load_rules, select_rules
@@ -23,6 +24,9 @@ if TYPE_CHECKING:  # pragma: no cover
     from spacy.tokens import Doc
 
 BATCH_SIZE = 256
+#: `lint` on at most this many characters builds an engine of just the patterns the
+#: drafts could match (start-up time); more text uses the whole, shared engine.
+FOCUSED_CHARS = 200_000
 #: Texts tokenized normally first, so common words join the vocabulary for good; after
 #: that, every ZONE_TEXTS texts run in a spaCy memory zone whose new word types (order
 #: numbers, e-mails, names) are freed at its end, keeping memory flat on huge inputs.
@@ -39,6 +43,7 @@ class Analyzer:
             rules = load_rules(list(phrasebooks), defaults=defaults)
         self.rules: list[Rule] = select_rules(rules, only, ignore)
         self.weights = {r.id: r.weight for r in self.rules}
+        self._speakers = {r.id: r.speaker for r in self.rules}
         self._engine: Engine | None = None
 
     @property
@@ -53,7 +58,7 @@ class Analyzer:
         A Doc is only valid until the next one is requested: after the warm-up, Docs live
         in memory zones that are freed as the stream moves on.
         """
-        nlp = self.engine.nlp
+        nlp = get_nlp()
         stream = iter(texts)
         chunk = list(islice(stream, WARM_TEXTS))
         zoned = False
@@ -66,15 +71,16 @@ class Analyzer:
             chunk = list(islice(stream, ZONE_TEXTS))
             zoned = True
 
-    def findings_in(self, texts: Iterable[str], speaker: str = "agent") -> Iterator[list[Finding]]:
+    def findings_in(self, texts: Iterable[str], speaker: str = "agent", *,
+                    engine: Engine | None = None) -> Iterator[list[Finding]]:
         """Findings per text (of rules for that speaker's turns), in input order."""
-        engine = self.engine
+        engine = engine or self.engine
         for doc, n in self._analyzed(texts):
             yield [f for f in engine.findings(doc, n) if self._speaks(f.rule, speaker)]
 
     def _speaks(self, rule_id: str, speaker: str) -> bool:
         """Customer-side rules lint customer turns; the rest lint agent (and system) turns."""
-        wanted = self.engine.rules[rule_id].speaker
+        wanted = self._speakers[rule_id]
         return wanted == "any" or (wanted == "customer") == (speaker == "customer")
 
     def report(self, source: str, text: str, findings: list[Finding]) -> TextReport:
@@ -90,8 +96,21 @@ class Analyzer:
         """Analyze drafts in one pass; results come in input order."""
         texts = list(texts)
         names = list(sources) if sources is not None else [f"arg:{i + 1}" for i in range(len(texts))]
-        for source, text, found in zip(names, texts, self.findings_in(texts)):
+        engine = self._engine
+        if engine is None and sum(map(len, texts)) <= FOCUSED_CHARS:
+            engine = self._focused_engine(texts)
+        for source, text, found in zip(names, texts, self.findings_in(texts, engine=engine)):
             yield self.report(source, text, found)
+
+    def _focused_engine(self, texts: list[str]) -> Engine:
+        """An engine holding only the patterns these texts could match: for a few drafts
+        this costs milliseconds where the whole phrasebook costs a few hundred."""
+        from .matching import LOWER, NORM
+
+        words: set[int] = set()
+        for doc in get_nlp().tokenizer.pipe([normalize(t).text for t in texts]):
+            words.update(doc.to_array([NORM, LOWER]).ravel().tolist())
+        return Engine(self.rules, words=words)
 
     def lint_text(self, text: str, source: str = "<text>") -> TextReport:
         return next(self.lint([text], [source]))

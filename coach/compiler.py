@@ -25,16 +25,18 @@ if TYPE_CHECKING:  # pragma: no cover
 UNLESS = "|unless"
 #: (norms, lowers, any, optional, negate): one slot of a slot pattern, in strings.
 SlotSpec = tuple[tuple[str, ...], tuple[str, ...], bool, bool, bool]
-FORMAT = 8  # bump when the Compiled layout changes
+FORMAT = 11  # bump when the Compiled layout changes
 
 
 @dataclass
 class Compiled:
     """Everything the matchers need, as plain data."""
 
-    #: PhraseMatcher phrases by rule key, as NORM string hashes (what the matcher compares).
-    phrases: dict[str, list[tuple[int, ...]]] = field(default_factory=dict)
-    slots: list[tuple[str, tuple[SlotSpec, ...]]] = field(default_factory=list)
+    #: PhraseMatcher phrases as (rule key, NORM string hashes), grouped by their first
+    #: hash: a draft can only match phrases whose first word it contains.
+    phrases: dict[int, list[tuple[str, tuple[int, ...]]]] = field(default_factory=dict)
+    #: Slot patterns with the NORM hashes of their anchor slot (one of them must occur).
+    slots: list[tuple[str, tuple[SlotSpec, ...], frozenset[int]]] = field(default_factory=list)
     raw: list[tuple[str, list[dict]]] = field(default_factory=list)
     anchors: set[str] = field(default_factory=set)  # gate the slot patterns
     raw_anchors: set[str] = field(default_factory=set)  # gate spaCy's Matcher
@@ -116,8 +118,8 @@ class Compiler:
                     seen.add(sig)
                     out.view.setdefault(key, []).append(pattern)
                     if all(list(t) == ["NORM"] and isinstance(t["NORM"], str) for t in pattern):
-                        out.phrases.setdefault(key, []).append(
-                            tuple(self.hash(t["NORM"]) for t in pattern))
+                        hashes = tuple(self.hash(t["NORM"]) for t in pattern)
+                        out.phrases.setdefault(hashes[0], []).append((key, hashes))
                     else:
                         self._token_pattern(out, key, pattern)
         for pattern in raw:
@@ -135,8 +137,8 @@ class Compiler:
             specs.extend(fitted)
         else:
             if specs and not specs[0][2]:
-                out.slots.append((key, tuple(specs)))
-                self._anchor(out, pattern)
+                words = self._anchor(out, pattern)
+                out.slots.append((key, tuple(specs), frozenset(map(self.hash, words or ()))))
                 return
         out.raw.append((key, pattern))
         self._anchor(out, pattern, raw=True)
@@ -144,7 +146,7 @@ class Compiler:
         if out.raw_window is not None:
             out.raw_window = None if length is None else max(out.raw_window, length)
 
-    def _anchor(self, out: Compiled, pattern: list[dict], raw: bool = False) -> None:
+    def _anchor(self, out: Compiled, pattern: list[dict], raw: bool = False) -> set[str] | None:
         """Record the words a token pattern cannot match without: its required slot whose
         shortest word is longest (longer words are rarer)."""
         best: tuple[int, set[str]] | None = None
@@ -167,8 +169,10 @@ class Compiler:
                 break
         if best is not None:
             (out.raw_anchors if raw else out.anchors).update(best[1])
-        elif raw:
+            return best[1]
+        if raw:
             out.always = True  # only spaCy's Matcher then runs on every Doc
+        return None
 
 
 def _max_length(pattern: list[dict]) -> int | None:

@@ -9,13 +9,16 @@ import re
 import tomllib
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from coach.errors import ConfigError, InputError, UsageError
-from coach.library import yamlfile
-from coach.library.globs import matches
-from coach.library.source import Node, Source
-from coach.library.suppress import RULE_ID
+from coach.models import RULE_PREFIX
+
+if TYPE_CHECKING:  # pragma: no cover
+    from coach.library.source import Node, Source
+
+# Library modules are imported where needed: `coach lint` reads config on every start.
+RULE_ID = RULE_PREFIX
 
 YAML_NAMES = (".coach.yaml", ".coach.yml")
 FAIL_ON = ("info", "warning", "error", "never")
@@ -230,6 +233,9 @@ def load_settings(path: str | None = None, *, start: str = ".") -> Settings:
         return Settings()
     text = _read(path)
     if path.endswith((".yaml", ".yml")):
+        from coach.library import yamlfile
+        from coach.library.source import Source
+
         source = Source(path, text)
         try:
             root = yamlfile.parse(source)
@@ -258,6 +264,8 @@ def settings_for(settings: Settings, file_path: str) -> Settings:
     base = settings.root or os.getcwd()
     rel = os.path.relpath(os.path.abspath(file_path), base).replace(os.sep, "/")
     for glob, overrides in settings.per_path:
+        from coach.library.globs import matches
+
         if matches(glob, rel):
             values = dict(overrides)
             if "ignore" in values:

@@ -62,7 +62,11 @@ class RawMatch:
 class Engine:
     """Compiled matchers for a rule set; build once (or load from the cache), match many Docs."""
 
-    def __init__(self, rules: Iterable[Rule], *, use_cache: bool = True) -> None:
+    def __init__(self, rules: Iterable[Rule], *, use_cache: bool = True,
+                 words: set[int] | None = None) -> None:
+        """`words`: when given (the NORM hashes of the only texts this engine will see, as
+        for a few drafts in `coach lint`), patterns that need a word outside it are left out,
+        so building the matchers costs next to nothing."""
         from spacy.matcher import Matcher, PhraseMatcher
 
         from . import cache
@@ -82,14 +86,22 @@ class Engine:
         else:
             self._view = None
         hash_of = self.nlp.vocab.strings.add
-        self.phrase_matcher = PhraseMatcher(self.nlp.vocab, attr="NORM")
-        by_key: dict[str, list] = dict(data.phrases)
+        firsts = data.phrases if words is None else {h: data.phrases[h] for h in words if h in data.phrases}
+        by_key: dict[str, list] = {}
+        for phrases in firsts.values():
+            for rule_key, hashes in phrases:
+                by_key.setdefault(rule_key, []).append(hashes)
+        slots = [(k, specs) for k, specs, anchor in data.slots if words is None or anchor & words]
         # Token-pattern matchers run only on Docs holding a word their patterns require
         # (spaCy's Matcher on every Doc when a raw pattern has no literal word).
-        if data.anchors:
-            by_key[ANCHOR] = [[hash_of(a)] for a in sorted(data.anchors)]
+        anchors = [hash_of(a) for a in sorted(data.anchors)]
+        if words is not None:
+            anchors = [a for a in anchors if a in words]
+        if anchors and slots:
+            by_key[ANCHOR] = [[a] for a in anchors]
         if data.raw_anchors:
             by_key[RAW_ANCHOR] = [[hash_of(a)] for a in sorted(data.raw_anchors)]
+        self.phrase_matcher = PhraseMatcher(self.nlp.vocab, attr="NORM")
         for rule_key, keywords in by_key.items():
             # PhraseMatcher.add takes hash sequences as well as Docs; skipping ~100 us of
             # Doc construction per phrase keeps start-up small.
@@ -97,7 +109,7 @@ class Engine:
         self._always = data.always
         self.slot_matcher = SlotMatcher()
         interned: dict = {}
-        for rule_key, specs in data.slots:
+        for rule_key, specs in slots:
             self.slot_matcher.add(rule_key, [_slot(spec, hash_of, interned) for spec in specs])
         self.matcher = Matcher(self.nlp.vocab)  # raw `patterns` only (the escape hatch)
         for rule_key, pattern in data.raw:

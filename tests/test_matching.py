@@ -121,3 +121,21 @@ def test_many_findings_in_one_text_are_all_kept(analyzer):
     text = "Sadly there's nothing we can do. " * 5000
     report = analyzer.lint_text(text)
     assert len([f for f in report.findings if f.category == "blocking"]) == 5000
+
+
+def test_focused_engine_finds_exactly_what_the_full_engine_finds(default_analyzer):
+    """`lint` builds an engine of only the patterns its drafts could match; it must agree
+    with the whole engine on every text (here: the held-out set and the sample exports)."""
+    import json
+    from pathlib import Path
+
+    data = Path(__file__).parent / "data"
+    texts = [json.loads(line)["text"] for line in (data / "eval" / "holdout.jsonl").open(encoding="utf-8")]
+    texts += [turn["text"] for line in (data / "transcripts" / "conversations.jsonl").open(encoding="utf-8")
+              if line.strip() for turn in json.loads(line)["turns"]]
+    full = [[(f.rule, f.start, f.end) for f in found]
+            for found in default_analyzer.findings_in(texts, engine=default_analyzer.engine)]
+    focused = [[(f.rule, f.start, f.end) for f in report.findings] for report in default_analyzer.lint(texts)]
+    assert focused == full and sum(map(len, full)) > 100
+    single = [[(f.rule, f.start, f.end) for f in default_analyzer.lint_text(t).findings] for t in texts[:40]]
+    assert single == full[:40]

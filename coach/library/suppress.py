@@ -8,9 +8,10 @@ from dataclasses import dataclass
 from typing import Any
 
 from coach.errors import InputError
+from coach.models import RULE_PREFIX
 
 SCOPES = ("line", "next-line", "file", "entry")
-RULE_ID = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_-]*(?:\.[A-Za-z0-9_-]+)*$")
+RULE_ID = RULE_PREFIX
 _DIRECTIVE = re.compile(r"^\s*(?P<verb>[A-Za-z_-]+)(?:\[(?P<ids>[^\]]*)\])?\s*(?:--\s*(?P<reason>.*?))?\s*$", re.S)
 _VERBS = {"ignore": "line", "ignore-next-line": "next-line", "ignore-file": "file"}
 _HTML_COMMENT = re.compile(r"<!--\s*coach:(?P<body>.*?)-->", re.S)
