@@ -38,9 +38,17 @@ def _lookups_dir() -> str:
 
 
 def _load_table(name: str) -> dict[str, str]:
+    """One lookup table; kept in coach's cache as a pickle (gzip + JSON costs ~40 ms a start)."""
+    from . import cache
+
     path = os.path.join(_lookups_dir(), f"en_{name}.json.gz")
-    with gzip.open(path, "rb") as fh:
-        return json.loads(fh.read())
+    key = f"{name}-{os.path.getsize(path)}-{int(os.path.getmtime(path))}"
+    table = cache.load("table", key)
+    if table is None:
+        with gzip.open(path, "rb") as fh:
+            table = json.loads(fh.read())
+        cache.store("table", key, table)
+    return table
 
 
 @lru_cache(maxsize=1)
