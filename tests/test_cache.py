@@ -20,7 +20,8 @@ def findings(analyzer, text="Sadly there's nothing I can do. You will have to ca
 def test_second_load_comes_from_cache_with_same_results(cache_dir, test_phrasebook):
     first = Analyzer(phrasebooks=[str(test_phrasebook)], defaults=False)
     expected = findings(first)
-    assert sorted(p.name.split("-")[0] for p in cache_dir.glob("*.pickle")) == ["engine", "rules"]
+    kinds = sorted({p.name.split("-")[0] for p in cache_dir.glob("*.pickle")})
+    assert kinds in (["engine", "rules"], ["engine", "rules", "table"])  # tables: once per process
     second = Analyzer(phrasebooks=[str(test_phrasebook)], defaults=False)
     assert findings(second) == expected
     assert second.engine._view is None  # loaded, not compiled
