@@ -1,9 +1,10 @@
-"""Rules -> spaCy matchers; a tokenized Doc -> findings. No I/O.
+"""Compiled rules -> matchers; a tokenized Doc -> findings (guards, negation, quotes,
+overlaps). No I/O.
 
-Like spaCy's SpanRuler: phrase variants without gaps go to one PhraseMatcher
-on NORM (fast: cost barely grows with the phrase count); only variants with
-word gaps, exact forms or raw token patterns go to the Matcher, whose cost
-grows with tokens x patterns.
+Like spaCy's SpanRuler: plain phrase variants go to one PhraseMatcher on NORM (fast:
+its cost barely grows with the phrase count); variants with gaps, optional words,
+one-of-many words or exact forms go to coach's slot automaton; raw token patterns
+go to spaCy's Matcher. The routing itself lives in coach.compiler.
 """
 
 from __future__ import annotations

@@ -8,9 +8,10 @@
     sorry [_] but                      zero or one word of any kind
 
 Expansion yields *variants*: tuples of atoms, where an atom is a word (any
-form), an exact word, or a gap. Variants without gaps go to spaCy's
-PhraseMatcher; the few with gaps go to the Matcher. This module is pure: it
-knows nothing of spaCy, so it can be tested and fuzzed on its own.
+form), an exact word, a gap, or (for big phrases, see `plan`) one of several
+words. Plain variants become PhraseMatcher phrases; the rest become slot
+patterns (coach.compiler). This module is pure: it knows nothing of spaCy, so it
+can be tested and fuzzed on its own.
 """
 
 from __future__ import annotations
