@@ -74,6 +74,7 @@ def check(
     from .library.baseline import entries_for, load_baseline, write_baseline as save_baseline
     from .library.source import encoding_of
     from .output import OutputError, atomic_writer
+    from .report import exit_code
 
     paths = paths or ["."]
     settings = load_settings(config, start=paths[0])
@@ -114,7 +115,7 @@ def check(
                                      hint="fix it by hand, or convert the file to UTF-8") from None
         changed = sum(len(e) for e in plans.values())
         if diff:
-            raise typer.Exit(int(ExitCode.FINDINGS if changed else ExitCode.OK))
+            raise typer.Exit(int(exit_code(extra_failure=bool(changed))))
         typer.echo(f"coach: applied {changed} safe fix(es) in {len(plans)} file(s); re-checking",
                    err=True)
         run = run_check(paths, settings, analyzer, options=options, baseline=known)
@@ -136,6 +137,4 @@ def check(
             writer(result, rules, out)
     for error in result.errors:
         typer.echo("coach: error: " + error.replace("\r", "\\r").replace("\n", "\\n"), err=True)
-    if result.errors:
-        raise typer.Exit(int(ExitCode.INPUT_FAILED))
-    raise typer.Exit(int(ExitCode.FINDINGS if result.failed else ExitCode.OK))
+    raise typer.Exit(int(exit_code(extra_failure=result.failed, input_failed=bool(result.errors))))

@@ -11,7 +11,7 @@ import typer
 
 from .cli import (ConfigOpt, IgnoreOpt, NoColorOpt, NoDefaultsOpt, OnlyOpt, PhrasebookOpt, RedactOpt, app, build_analyzer,
                   handle_errors, make_console, warn)
-from .errors import CoachError, ExitCode, InputError, UsageError
+from .errors import CoachError, InputError, UsageError
 
 
 class ScoreFormat(str, enum.Enum):
@@ -108,6 +108,7 @@ def score(
     """Score transcripts: per conversation and per agent, advocacy vs blocking and apologies."""
     from .aggregate import Summary
     from .output import atomic_writer, resumable_jsonl
+    from .report import exit_code
     from .readers import ReaderOptions
 
     options = ReaderOptions(format=format_in, agent_names=tuple(agent_name or ()),
@@ -155,7 +156,7 @@ def score(
     if failed or lost:
         typer.echo(f"coach: {len(failed) + len(lost)} input problem(s); "
                    f"{summary.conversations} conversations scored", err=True)
-        raise typer.Exit(int(ExitCode.INPUT_FAILED))
+        raise typer.Exit(int(exit_code(input_failed=True)))
 
 
 def _reports(analyzer, paths, options, failed, skip, jobs, on_lost, redact):

@@ -20,10 +20,12 @@ def fails(finding: Finding, fail_on: str) -> bool:
     return SEVERITY_RANK[finding.severity] >= SEVERITY_RANK[fail_on]
 
 
-def exit_code(findings: Iterable[Finding], fail_on: str = "warning", *,
-              extra_failure: bool = False) -> ExitCode:
-    """0 clean, 1 a failing finding or another failed gate (exit 3 for unreadable input is
-    decided by the batch commands, which keep going past it)."""
+def exit_code(findings: Iterable[Finding] = (), fail_on: str = "warning", *,
+              extra_failure: bool = False, input_failed: bool = False) -> ExitCode:
+    """0 clean, 1 a failing finding or another failed gate, 3 some input could not be read
+    (it was reported and skipped; that outranks findings, which cover only what was read)."""
+    if input_failed:
+        return ExitCode.INPUT_FAILED
     if extra_failure or any(fails(f, fail_on) for f in findings):
         return ExitCode.FINDINGS
     return ExitCode.OK
