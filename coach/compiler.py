@@ -23,9 +23,20 @@ if TYPE_CHECKING:  # pragma: no cover
     from .nlp import Pipeline
 
 UNLESS = "|unless"
-#: (norms, lowers, any, optional, negate): one slot of a slot pattern, in strings.
-SlotSpec = tuple[tuple[str, ...], tuple[str, ...], bool, bool, bool]
-FORMAT = 11  # bump when the Compiled layout changes
+RUN = "\x00run"  # PhraseMatcher key prefix: a slot pattern's run was found ("\x00run7")
+#: (norms, lowers, orths, flags, any, optional, negate): one slot of a slot pattern.
+SlotSpec = tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...], tuple[tuple[str, bool], ...],
+                 bool, bool, bool]
+FORMAT = 12  # bump when the Compiled layout changes
+#: A run (the words the PhraseMatcher looks for) of more slots may expand to at most
+#: this many word sequences; one slot may have any number of words.
+RUN_VARIANTS = 2000
+#: Token flags a slot can test (spaCy lexeme attributes with boolean values).
+FLAGS = frozenset({
+    "IS_ALPHA", "IS_ASCII", "IS_DIGIT", "IS_LOWER", "IS_UPPER", "IS_TITLE", "IS_PUNCT",
+    "IS_SPACE", "IS_BRACKET", "IS_QUOTE", "IS_LEFT_PUNCT", "IS_RIGHT_PUNCT", "IS_CURRENCY",
+    "LIKE_NUM", "LIKE_URL", "LIKE_EMAIL",
+})
 
 
 @dataclass
@@ -35,13 +46,14 @@ class Compiled:
     #: PhraseMatcher phrases as (rule key, NORM string hashes), grouped by their first
     #: hash: a draft can only match phrases whose first word it contains.
     phrases: dict[int, list[tuple[str, tuple[int, ...]]]] = field(default_factory=dict)
-    #: Slot patterns with the NORM hashes of their anchor slot (one of them must occur).
-    slots: list[tuple[str, tuple[SlotSpec, ...], frozenset[int]]] = field(default_factory=list)
+    #: Slot patterns as (key, slots, first slot of the run, run group); the run's word
+    #: sequences are among `phrases` under the key RUN + group (group None: no run).
+    slots: list[tuple[str, tuple[SlotSpec, ...], int, int | None]] = field(default_factory=list)
     raw: list[tuple[str, list[dict]]] = field(default_factory=list)
-    anchors: set[str] = field(default_factory=set)  # gate the slot patterns
-    raw_anchors: set[str] = field(default_factory=set)  # gate spaCy's Matcher
+    #: Words that gate spaCy's Matcher -> the longest raw pattern anchored on each, in
+    #: tokens (None: unbounded), so the Matcher reads only windows that wide around them.
+    raw_anchors: dict[str, int | None] = field(default_factory=dict)
     always: bool = False  # a raw spaCy pattern has no literal word to anchor on
-    raw_window: int | None = 0  # longest raw pattern in tokens (None: unbounded)
     #: key -> token patterns (spaCy-style dicts), for `coach phrasebook show` and data tests.
     view: dict[str, list[list[dict]]] = field(default_factory=dict)
 
@@ -56,6 +68,8 @@ class Compiler:
         self.norm = norm_function()
         self.hash = nlp.vocab.strings.add
         self._chunks: dict[tuple[str, bool], list[str]] = {}
+        self._groups: dict[tuple, int] = {}  # run signature -> group
+        self._rate = None
 
     def compile(self, rules: Iterable[Rule]) -> Compiled:
         out = Compiled()
@@ -128,7 +142,7 @@ class Compiler:
             self._token_pattern(out, key, converted)
 
     def _token_pattern(self, out: Compiled, key: str, pattern: list[dict]) -> None:
-        """To the slot automaton when every token fits it, else to spaCy's Matcher."""
+        """To the slot matcher when every token fits it, else to spaCy's Matcher."""
         specs: list[SlotSpec] = []
         for token in pattern:
             fitted = slot_specs(token)
@@ -136,18 +150,83 @@ class Compiler:
                 break
             specs.extend(fitted)
         else:
-            if specs and not specs[0][2]:
-                words = self._anchor(out, pattern)
-                out.slots.append((key, tuple(specs), frozenset(map(self.hash, words or ()))))
+            if specs and not specs[0][4] and not all(s[5] for s in specs):
+                run, group = self._run(out, specs)
+                out.slots.append((key, tuple(specs), run, group))
                 return
         out.raw.append((key, pattern))
-        self._anchor(out, pattern, raw=True)
         length = _max_length(pattern)
-        if out.raw_window is not None:
-            out.raw_window = None if length is None else max(out.raw_window, length)
+        words = self._anchor(pattern)
+        if words is None:
+            out.always = True  # spaCy's Matcher then reads every Doc
+            return
+        for word in words:
+            old = out.raw_anchors.get(word, 0)
+            out.raw_anchors[word] = None if old is None or length is None else max(old, length)
 
-    def _anchor(self, out: Compiled, pattern: list[dict], raw: bool = False) -> set[str] | None:
-        """Record the words a token pattern cannot match without: its required slot whose
+    # -- runs: the part of a slot pattern the PhraseMatcher looks for -----------------
+    def _run_words(self, spec: SlotSpec) -> tuple[str, ...] | None:
+        """The NORMs a run slot's words have, or None when the slot cannot be in a run."""
+        norms, lowers, orths, flags, any_, _optional, negate = spec
+        if any_ or negate or orths or flags or not (norms or lowers):
+            return None
+        words = set(norms)
+        for word in lowers:
+            tokens = self._norms(word, False)
+            words.add(tokens[0] if len(tokens) == 1 else self.norm(word))
+        return tuple(sorted(words))
+
+    def _run(self, out: Compiled, specs: list[SlotSpec]) -> tuple[int, int | None]:
+        """Pick the run a text is least likely to contain (by English word frequencies,
+        at most RUN_VARIANTS word sequences unless it is one slot) and register its
+        phrases; returns (first slot of the run, run group), group None when none fits."""
+        rate = self._rates()
+        words = [self._run_words(spec) for spec in specs]
+        best: tuple[float, int, int, int] | None = None  # (expected hits, -length, i, j)
+        for i, first in enumerate(words):
+            if first is None or specs[i][5]:
+                continue
+            expected, variants = 1.0, 1
+            for j in range(i, len(specs)):
+                if words[j] is None:
+                    break
+                p = min(1.0, sum(rate(w) for w in words[j]))
+                optional = specs[j][5]
+                expected *= (1.0 + p) if optional else p
+                variants *= len(words[j]) + optional
+                if j > i and variants > RUN_VARIANTS:
+                    break
+                if optional:
+                    continue  # a run ends on a required slot
+                candidate = (expected, -(j - i), i, j + 1)
+                if best is None or candidate < best:
+                    best = candidate
+        if best is None:
+            return 0, None
+        _, _, i, j = best
+        signature = tuple((words[k], specs[k][5]) for k in range(i, j))
+        group = self._groups.get(signature)
+        if group is None:
+            group = self._groups[signature] = len(self._groups)
+            options = [[*run_words, *([None] if optional else [])] for run_words, optional in signature]
+            phrases = {tuple(w for w in combo if w is not None) for combo in product(*options)}
+            run_key = f"{RUN}{group}"
+            for phrase in sorted(phrases):
+                hashes = tuple(self.hash(w) for w in phrase)
+                out.phrases.setdefault(hashes[0], []).append((run_key, hashes))
+        return i, group
+
+    def _rates(self):
+        if self._rate is None:
+            from .nlp import word_rates
+
+            table = word_rates()
+            floor = min(table.values(), default=1e-9)
+            self._rate = lambda word: table.get(word, floor)
+        return self._rate
+
+    def _anchor(self, pattern: list[dict]) -> set[str] | None:
+        """The words a raw token pattern cannot match without: its required slot whose
         shortest word is longest (longer words are rarer)."""
         best: tuple[int, set[str]] | None = None
         for token in pattern:
@@ -167,12 +246,7 @@ class Compiler:
                 if best is None or score > best[0]:
                     best = (score, words)
                 break
-        if best is not None:
-            (out.raw_anchors if raw else out.anchors).update(best[1])
-            return best[1]
-        if raw:
-            out.always = True  # only spaCy's Matcher then runs on every Doc
-        return None
+        return None if best is None else best[1]
 
 
 def _max_length(pattern: list[dict]) -> int | None:
@@ -200,11 +274,10 @@ _REPEAT = re.compile(r"^\{(\d*),(\d*)\}$|^\{(\d+)\}$")
 def slot_specs(token: dict) -> list[SlotSpec] | None:
     """The slots for one token dict, or None when it needs spaCy's Matcher.
 
-    Handles {NORM|LOWER: x}, {NORM|LOWER: {IN|NOT_IN: [...]}}, ORTH/TEXT values without
-    letters (case cannot matter there), {} gaps, and OP ?, {n}, {n,m}.
+    Handles {NORM|LOWER|ORTH|TEXT: x} and {...: {IN|NOT_IN: [...]}} (one word attribute),
+    boolean FLAGS ({IS_ALPHA: true}), {} gaps, and OP ?, {n}, {n,m}.
     """
     op = token.get("OP")
-    attrs = {k: v for k, v in token.items() if k != "OP"}
     low, high = 1, 1
     if op == "?":
         low, high = 0, 1
@@ -221,13 +294,15 @@ def slot_specs(token: dict) -> list[SlotSpec] | None:
             return None
     elif op is not None:
         return None
-    if not attrs:
-        spec: SlotSpec = ((), (), True, False, False)
-    else:
-        if len(attrs) != 1:
-            return None
-        (attr, value), = attrs.items()
-        negate = False
+    flags = tuple(sorted((k, v) for k, v in token.items() if k in FLAGS and isinstance(v, bool)))
+    attrs = {k: v for k, v in token.items() if k != "OP" and k not in dict(flags)}
+    if len(attrs) > 1:
+        return None
+    norms: tuple[str, ...] = ()
+    lowers: tuple[str, ...] = ()
+    orths: tuple[str, ...] = ()
+    negate = False
+    for attr, value in attrs.items():
         if isinstance(value, dict):
             if len(value) != 1 or not isinstance(next(iter(value.values())), list):
                 return None
@@ -240,18 +315,19 @@ def slot_specs(token: dict) -> list[SlotSpec] | None:
             values = (value,)
         else:
             return None
-        if attr in ("ORTH", "TEXT"):
-            if any(c.isalpha() for v in values for c in v):
-                return None
-            attr = "LOWER"
+        if attr in ("ORTH", "TEXT") and not any(c.isalpha() for v in values for c in v):
+            attr = "LOWER"  # no letters: case cannot matter
         if attr == "NORM":
-            spec = (values, (), False, False, negate)
+            norms = values
         elif attr == "LOWER":
-            spec = ((), tuple(v.lower() for v in values), False, False, negate)
+            lowers = tuple(v.lower() for v in values)
+        elif attr in ("ORTH", "TEXT"):
+            orths = values
         else:
             return None
+    spec: SlotSpec = (norms, lowers, orths, flags, not attrs and not flags, False, negate)
     required = [spec] * low
-    optional = [(spec[0], spec[1], spec[2], True, spec[4])] * (high - low)
+    optional = [(*spec[:5], True, spec[6])] * (high - low)
     return required + optional
 
 

@@ -15,16 +15,15 @@ from typing import TYPE_CHECKING, Iterable, Iterator
 
 from .models import Finding, Rule
 from .normalize import Normalized
-from .compiler import UNLESS
-from .slotmatch import Slot, SlotMatcher
+from .compiler import RUN, UNLESS
+from .slotmatch import Slot, SlotMatcher, Tokens
 
 if TYPE_CHECKING:  # pragma: no cover
     from spacy.tokens import Doc
 
 NORM, LOWER = 67, 66  # spacy.attrs ids (stable across spaCy 3); avoids importing spaCy here
 
-ANCHOR = "\x00anchor"  # PhraseMatcher key: a word some slot pattern needs is in the Doc
-RAW_ANCHOR = "\x00raw"  # ... a word some raw spaCy pattern needs
+RAW_ANCHOR = "\x00raw"  # PhraseMatcher key prefix: a word some raw spaCy pattern needs
 # Words that, right before a match, say the speaker is denying it:
 # "it's not that there's nothing we can do", "I never said ...".
 NEGATION_CUES = (("not", "that"), ("not", "like"), ("not", "say"), ("never", "say"),
@@ -92,16 +91,16 @@ class Engine:
         for phrases in firsts.values():
             for rule_key, hashes in phrases:
                 by_key.setdefault(rule_key, []).append(hashes)
-        slots = [(k, specs) for k, specs, anchor in data.slots if words is None or anchor & words]
-        # Token-pattern matchers run only on Docs holding a word their patterns require
-        # (spaCy's Matcher on every Doc when a raw pattern has no literal word).
-        anchors = [hash_of(a) for a in sorted(data.anchors)]
-        if words is not None:
-            anchors = [a for a in anchors if a in words]
-        if anchors and slots:
-            by_key[ANCHOR] = [[a] for a in anchors]
-        if data.raw_anchors:
-            by_key[RAW_ANCHOR] = [[hash_of(a)] for a in sorted(data.raw_anchors)]
+        # Raw spaCy patterns read only windows around their anchor words, as wide as the
+        # longest pattern anchored there (the whole Doc for an unbounded one).
+        reaches: dict[int | None, list] = {}
+        for word, reach in sorted(data.raw_anchors.items()):
+            reaches.setdefault(reach, []).append([hash_of(word)])
+        self._raw_reach: dict[int, int | None] = {}
+        for reach, anchors in reaches.items():
+            raw_key = f"{RAW_ANCHOR}{reach}"
+            by_key[raw_key] = anchors
+            self._raw_reach[hash_of(raw_key)] = reach
         self.phrase_matcher = PhraseMatcher(self.nlp.vocab, attr="NORM")
         for rule_key, keywords in by_key.items():
             # PhraseMatcher.add takes hash sequences as well as Docs; skipping ~100 us of
@@ -109,15 +108,34 @@ class Engine:
             self.phrase_matcher.add(rule_key, keywords)
         self._always = data.always
         self.slot_matcher = SlotMatcher()
+        # `unless` guards only matter for a rule that matched: checked after the rules.
+        self.guard_matcher = SlotMatcher()
+        self._runs: dict[int, int] = {}  # PhraseMatcher key hash -> run group
         interned: dict = {}
-        for rule_key, specs in slots:
-            self.slot_matcher.add(rule_key, [_slot(spec, hash_of, interned) for spec in specs])
+        columns: set[str] = set()
+        for rule_key, specs, run, group in data.slots:
+            if group is not None:
+                run_key = f"{RUN}{group}"
+                if run_key not in by_key:
+                    continue  # a focused engine: the run's words are not in the drafts
+                self._runs[hash_of(run_key)] = group
+            slots = [_slot(spec, hash_of, interned) for spec in specs]
+            matcher = self.guard_matcher if rule_key.endswith(UNLESS) else self.slot_matcher
+            matcher.add(rule_key, slots, run, group)
+            for slot in slots:
+                columns.update(name for name, _ in slot.flags)
+                if slot.orths:
+                    columns.add("ORTH")
+        from spacy.attrs import IDS
+
+        flags = sorted(columns - {"ORTH"})
+        self._columns = ["NORM", "LOWER", "ORTH", *flags]
+        self._column_ids = [IDS[name] for name in self._columns]
+        self._unanchored = bool(self.slot_matcher.unanchored or self.guard_matcher.unanchored)
         self.matcher = Matcher(self.nlp.vocab)  # raw `patterns` only (the escape hatch)
         for rule_key, pattern in data.raw:
             self.matcher.add(rule_key, [pattern])
         self._has_matcher = len(self.matcher) > 0
-        self._raw_window = data.raw_window
-        self._has_slots = len(self.slot_matcher) > 0
 
     @property
     def compiled(self) -> dict[str, list[list[dict]]]:
@@ -129,42 +147,38 @@ class Engine:
         return self._view
 
     # -- matching --------------------------------------------------------------------
-    def raw_matches(self, doc: "Doc") -> Iterator[tuple[str, int, int]]:
+    def raw_matches(self, doc: "Doc") -> list[tuple[str, int, int]]:
+        """(key, start, end) of every rule match in a Doc, and of the `unless` guards of
+        the rules that matched (a guard of a rule that did not match may be left out)."""
         strings = self.nlp.vocab.strings
-        anchored: list[int] = []
-        raw_at: list[int] = []
+        runs, raw_reach = self._runs, self._raw_reach
+        found: list[tuple[str, int, int]] = []
+        found_runs: list[tuple[int, int]] = []
+        raw_at: list[tuple[int, int | None]] = []
         for match_id, start, end in self.phrase_matcher(doc):
-            key = strings[match_id]
-            if key == ANCHOR:
-                anchored.append(start)
-            elif key == RAW_ANCHOR:
-                raw_at.append(start)
+            group = runs.get(match_id)
+            if group is not None:
+                found_runs.append((group, start))
+            elif match_id in raw_reach:
+                raw_at.append((start, raw_reach[match_id]))
             else:
-                yield key, start, end
-        if anchored and self._has_slots:
-            arr = doc.to_array([NORM, LOWER])
-            for key, start, end in self.slot_matcher.find(arr[:, 0].tolist(), arr[:, 1].tolist(),
-                                                          anchored):
-                yield key, start, end
+                found.append((strings[match_id], start, end))
+        tokens = self._tokens(doc) if found_runs or self._unanchored else None
+        if tokens is not None:
+            found += self.slot_matcher.find(tokens, found_runs)
         if self._has_matcher and (raw_at or self._always):
-            for lo, hi in self._raw_windows(raw_at, len(doc)):
+            for lo, hi in _windows(raw_at, len(doc), self._always):
                 for match_id, start, end in self.matcher(doc[lo:hi]):
-                    yield strings[match_id], lo + start, lo + end
+                    found.append((strings[match_id], lo + start, lo + end))
+        if tokens is not None and found and len(self.guard_matcher):
+            wanted = {key + UNLESS for key, _, _ in found}
+            found += self.guard_matcher.find(tokens, found_runs, wanted)
+        return found
 
-    def _raw_windows(self, anchors: list[int], length: int) -> list[tuple[int, int]]:
-        """Token windows around anchor words wide enough for any raw pattern; spaCy's Matcher
-        costs per token, so it only reads these."""
-        reach = self._raw_window
-        if self._always or reach is None:
-            return [(0, length)]
-        windows: list[tuple[int, int]] = []
-        for at in sorted(anchors):
-            lo, hi = max(0, at - reach + 1), min(length, at + reach)
-            if windows and lo <= windows[-1][1]:
-                windows[-1] = (windows[-1][0], max(hi, windows[-1][1]))
-            else:
-                windows.append((lo, hi))
-        return windows
+    def _tokens(self, doc: "Doc") -> Tokens:
+        """The token attributes the slot patterns test, as lists."""
+        norm, lower, orth, *flags = doc.to_array(self._column_ids).T.tolist()
+        return Tokens(norm, lower, orth, dict(zip(self._columns[3:], flags)))
 
     def matches(self, doc: "Doc", text: str, only_rule: str | None = None) -> list[RawMatch]:
         """Rule matches in one Doc after unless-guards, quotes, negation and overlaps.
@@ -218,11 +232,26 @@ def _slot(spec, hash_of, interned: dict) -> Slot:
     """A Slot of hashes for a cached spec; identical slots are shared."""
     slot = interned.get(spec)
     if slot is None:
-        norms, lowers, any_, optional, negate = spec
-        slot = Slot(frozenset(hash_of(n) for n in norms), frozenset(hash_of(w) for w in lowers),
-                    any_, optional, negate)
+        norms, lowers, orths, flags, any_, optional, negate = spec
+        slot = Slot(frozenset(map(hash_of, norms)), frozenset(map(hash_of, lowers)),
+                    frozenset(map(hash_of, orths)), tuple(flags), any_, optional, negate)
         interned[spec] = slot
     return slot
+
+
+def _windows(anchors: list[tuple[int, int | None]], length: int,
+             always: bool) -> list[tuple[int, int]]:
+    """Token windows around anchor words, each as wide as the raw patterns anchored on
+    that word; spaCy's Matcher costs per token, so it only reads these."""
+    if always or any(reach is None for _, reach in anchors):
+        return [(0, length)]
+    windows: list[tuple[int, int]] = []
+    for lo, hi in sorted((max(0, at - reach + 1), min(length, at + reach)) for at, reach in anchors):
+        if windows and lo <= windows[-1][1]:
+            windows[-1] = (windows[-1][0], max(hi, windows[-1][1]))
+        else:
+            windows.append((lo, hi))
+    return windows
 
 
 def _negated(doc: "Doc", start: int) -> bool:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import gzip
 import json
+import math
 import os
 from functools import lru_cache
 from contextlib import contextmanager
@@ -30,6 +31,9 @@ NORM_OVERRIDES = {
     "dont": "do", "wont": "will", "im": "i",
 }
 
+#: Words rarer than this (natural log of the unigram probability) count as unseen.
+RARE_LOG_P = -17.0
+
 
 def _lookups_dir() -> str:
     import spacy_lookups_data  # the lemma tables ship in this package; nothing is downloaded
@@ -47,6 +51,31 @@ def _load_table(name: str) -> dict[str, str]:
     if table is None:
         with gzip.open(path, "rb") as fh:
             table = json.loads(fh.read())
+        cache.store("table", key, table)
+    return table
+
+
+@lru_cache(maxsize=1)
+def word_rates() -> dict[str, float]:
+    """How often each NORM occurs in English text: spacy-lookups-data's unigram
+    probabilities summed over the word forms sharing a NORM. The compiler looks for the
+    rarest part of each slot pattern; used only when compiling, the result cached."""
+    from . import cache
+
+    path = os.path.join(_lookups_dir(), "en_lexeme_prob.json.gz")
+    if not os.path.exists(path):
+        return {}
+    key = f"rates-{os.path.getsize(path)}-{int(os.path.getmtime(path))}"
+    table = cache.load("table", key)
+    if table is None:
+        with gzip.open(path, "rb") as fh:
+            probs = json.loads(fh.read())
+        norm = norm_function()
+        table = {}
+        for word, log_p in probs.items():
+            if log_p > RARE_LOG_P:
+                n = norm(word)
+                table[n] = table.get(n, 0.0) + math.exp(log_p)
         cache.store("table", key, table)
     return table
 

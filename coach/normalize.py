@@ -28,17 +28,19 @@ class Normalized:
 
     __slots__ = ("text", "_map", "original", "_line_starts")
 
-    def __init__(self, text: str, offsets: list[int], original: str) -> None:
+    def __init__(self, text: str, offsets: list[int] | None, original: str) -> None:
         self.text = text
-        self._map = offsets  # len(text) + 1 entries
+        self._map = offsets  # len(text) + 1 entries; None when text is the original
         self.original = original
         self._line_starts: list[int] | None = None
 
     def orig_offset(self, offset: int) -> int:
-        return self._map[offset]
+        return offset if self._map is None else self._map[offset]
 
     def orig_span(self, start: int, end: int) -> tuple[int, int]:
         """Map a normalized [start, end) to the original, covering every source character."""
+        if self._map is None:
+            return start, max(start, end)
         if end <= start:
             o = self._map[start]
             return o, o
@@ -51,9 +53,11 @@ class Normalized:
         """1-based line and column of an ORIGINAL offset."""
         if self._line_starts is None:
             starts = [0]
-            for i, ch in enumerate(self.original):
-                if ch == "\n":
-                    starts.append(i + 1)
+            text = self.original
+            at = text.find("\n")
+            while at != -1:
+                starts.append(at + 1)
+                at = text.find("\n", at + 1)
             self._line_starts = starts
         idx = bisect.bisect_right(self._line_starts, orig_offset) - 1
         return idx + 1, orig_offset - self._line_starts[idx] + 1
@@ -73,7 +77,7 @@ def _is_plain(text: str) -> bool:
 def normalize(text: str) -> Normalized:
     """NFKC-normalize `text`, fold quotes, drop zero-width characters, keep an offset map."""
     if _is_plain(text) and "`" not in text:
-        return Normalized(text, list(range(len(text) + 1)), text)
+        return Normalized(text, None, text)
     out: list[str] = []
     offsets: list[int] = []
     cuts = [(m.start() + RUN_KEEP, m.end()) for m in LONG_RUN.finditer(text)]

@@ -1,194 +1,132 @@
-"""A token automaton for phrases with word gaps, optional slots and big alternations.
+"""Slot patterns (word gaps, optional slots, big alternations, exact forms) checked only
+where their rarest run of words occurs.
 
-spaCy's Matcher preprocesses every pattern in Python (thousands took seconds to
-compile) and its per-token cost grows with the pattern count. Phrases that
-cannot become PhraseMatcher phrases compile here instead: linear lists of
-slots (a set of NORM hashes, a set of LOWER hashes, any token, or any token
-but a set; each slot may be optional), merged into one trie so patterns that
-share a beginning share their states. A thread is (trie node, start), so a
-common first word ("I", "we") starts one thread, not one per pattern. Pure
-Python; it never imports spaCy.
+spaCy's Matcher preprocesses every pattern in Python and its per-token cost grows
+with the pattern count; a Python automaton stepping over every token was the
+largest cost of `coach score`. So each slot pattern has a *run*: contiguous slots,
+the first and last required, none a gap, negated or flag test, picked at compile
+time as the part of the pattern a text is least likely to contain (coach.compiler).
+The run's word sequences go into the engine's PhraseMatcher, which scans in C;
+only where one is found does this module read the rest of the pattern, backwards
+from the run's start and forwards from it. Pure Python; it never imports spaCy.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Sequence
+from typing import Container, Iterable, Sequence
+
+
+class Tokens:
+    """One Doc's token attributes as plain lists (what slots test), indexed by position."""
+
+    __slots__ = ("norm", "lower", "orth", "flags", "length")
+
+    def __init__(self, norm: Sequence[int], lower: Sequence[int], orth: Sequence[int] = (),
+                 flags: dict[str, Sequence[int]] | None = None) -> None:
+        self.norm, self.lower, self.orth = norm, lower, orth
+        self.flags = flags or {}
+        self.length = len(norm)
 
 
 @dataclass(frozen=True, slots=True, eq=False)
 class Slot:
     """One token position of a pattern. Compared by identity: the engine interns slots, so
-    equal slots are the same object and hashing stays cheap while building the trie."""
+    equal slots are the same object."""
 
     norms: frozenset[int] = frozenset()
     lowers: frozenset[int] = frozenset()
+    orths: frozenset[int] = frozenset()  # exact-case forms (ORTH with letters)
+    flags: tuple[tuple[str, bool], ...] = ()  # (IS_ALPHA, True)...: all must hold
     any: bool = False
     optional: bool = False
-    negate: bool = False  # any token whose NORM/LOWER is NOT in the sets
+    negate: bool = False  # a token whose NORM/LOWER/ORTH is NOT in the sets
 
-    def accepts(self, norm: int, lower: int) -> bool:
+    def accepts(self, tokens: Tokens, i: int) -> bool:
         if self.any:
             return True
-        hit = norm in self.norms or lower in self.lowers
+        for name, wanted in self.flags:
+            if bool(tokens.flags[name][i]) != wanted:
+                return False
+        if not (self.norms or self.lowers or self.orths):
+            return True  # a flags-only slot
+        hit = (tokens.norm[i] in self.norms or tokens.lower[i] in self.lowers
+               or (bool(self.orths) and tokens.orth[i] in self.orths))
         return hit != self.negate
 
 
-class _Node:
-    __slots__ = ("by_norm", "by_lower", "other", "skips", "keys", "children", "live")
+def _reach(slots: Sequence[Slot], tokens: Tokens, at: int, step: int) -> set[int]:
+    """Positions reachable from `at` reading `slots` forwards (step 1) or backwards (-1)."""
+    here = {at}
+    size = tokens.length
+    for slot in slots:
+        there = set()
+        for p in here:
+            i = p if step == 1 else p - 1
+            if 0 <= i < size and slot.accepts(tokens, i):
+                there.add(p + step)
+        if slot.optional:
+            there |= here
+        if not there:
+            return there
+        here = there
+    return here
 
-    def __init__(self) -> None:
-        self.by_norm: dict[int, list[_Node]] = {}
-        self.by_lower: dict[int, list[_Node]] = {}
-        self.other: list[tuple[Slot, _Node]] = []  # any / negated slots: checked per token
-        self.skips: list[_Node] = []  # epsilon edges over optional slots
-        self.keys: list[str] = []  # patterns that end here
-        self.children: dict[Slot, _Node] = {}
-        self.live = False  # has outgoing edges; set when the trie is finalized
+
+@dataclass(frozen=True, slots=True)
+class SlotPattern:
+    """A linear slot pattern split at its run: `before` is read backwards from where the
+    run starts, `after` (the run and the rest) forwards."""
+
+    key: str
+    before: tuple[Slot, ...]
+    after: tuple[Slot, ...]
+
+    def matches(self, tokens: Tokens, at: int) -> Iterable[tuple[str, int, int]]:
+        """Every (key, start, end) of this pattern whose run starts at token `at`."""
+        ends = _reach(self.after, tokens, at, 1)
+        if not ends:
+            return ()
+        starts = _reach(self.before, tokens, at, -1) if self.before else (at,)
+        return [(self.key, s, e) for s in starts for e in ends if e > s]
 
 
 class SlotMatcher:
-    """Linear slot patterns under keys, merged into one trie; `find` returns matches."""
+    """Slot patterns grouped by run; `find` checks the patterns of the runs found in a Doc."""
+
+    groups: dict[int, list[SlotPattern]]
 
     def __init__(self) -> None:
-        self.root = _Node()
+        self.groups: dict[int, list[SlotPattern]] = {}
+        self.unanchored: list[SlotPattern] = []  # no run: tried at every token
         self.count = 0
-        self.max_len = 0  # slots in the longest pattern: a match spans at most this many tokens
-        self._root_closure: list[_Node] | None = None
-        self._root_norms: set[int] = set()
-        self._root_lowers: set[int] = set()
-        self._root_other = False
 
     def __len__(self) -> int:
         return self.count
 
-    def add(self, key: str, slots: Sequence[Slot]) -> None:
-        """Add one pattern: a sequence of slots, the first of them not a bare gap."""
-        if not slots or slots[0].any:
-            raise ValueError("a pattern cannot begin with a gap")
-        node = self.root
-        for slot in slots:
-            child = node.children.get(slot)
-            if child is None:
-                child = node.children[slot] = _Node()
-                if slot.any or slot.negate:
-                    node.other.append((slot, child))
-                else:
-                    for h in slot.norms:
-                        node.by_norm.setdefault(h, []).append(child)
-                    for h in slot.lowers:
-                        node.by_lower.setdefault(h, []).append(child)
-                if slot.optional:
-                    node.skips.append(child)
-            node = child
-        node.keys.append(key)
-        self.count += 1
-        self.max_len = max(self.max_len, len(slots))
-        self._root_closure = None  # finalize again before the next find
-
-    @staticmethod
-    def _closure(nodes: list[_Node]) -> list[_Node]:
-        seen: dict[int, _Node] = {}
-        stack = list(nodes)
-        while stack:
-            node = stack.pop()
-            if id(node) not in seen:
-                seen[id(node)] = node
-                stack.extend(node.skips)
-        return list(seen.values())
-
-    def _finalize(self) -> None:
-        stack, seen = [self.root], set()
-        while stack:
-            node = stack.pop()
-            if id(node) in seen:
-                continue
-            seen.add(id(node))
-            node.live = bool(node.by_norm or node.by_lower or node.other)
-            stack.extend(node.children.values())
-        self._root_closure = [n for n in self._closure([self.root]) if n.live]
-        self._root_norms = {h for n in self._root_closure for h in n.by_norm}
-        self._root_lowers = {h for n in self._root_closure for h in n.by_lower}
-        self._root_other = any(n.other for n in self._root_closure)
-        # What the second token must be for a start to go anywhere (None: anything may do).
-        self._follow: dict[int, frozenset[int] | None] = {}
-        for table in ("by_norm", "by_lower"):
-            for root in self._root_closure:
-                for h, children in getattr(root, table).items():
-                    follow = self._follow.get(h, frozenset())
-                    for child in self._closure(children):
-                        if follow is None or child.keys or child.other:
-                            follow = None
-                            break
-                        follow = follow | child.by_norm.keys() | child.by_lower.keys()
-                    self._follow[h] = follow
-
-    def find(self, norms: Sequence[int], lowers: Sequence[int],
-             anchors: Sequence[int] | None = None) -> list[tuple[str, int, int]]:
-        """All matches (every start, every length) over one Doc's NORM and LOWER hashes.
-
-        Tokens that can start no pattern are jumped over while no thread is alive; with
-        `anchors` (positions of words every pattern needs one of), only starts close
-        enough before an anchor are tried.
-        """
-        if self._root_closure is None:
-            self._finalize()
-        roots = self._root_closure
-        root_norms, root_lowers = self._root_norms, self._root_lowers
-        if self._root_other:
-            starts = list(range(len(norms)))
+    def add(self, key: str, slots: Sequence[Slot], run: int, group: int | None) -> None:
+        """Add a pattern whose run starts at slot `run` and whose run phrases are reported
+        under `group` (None: the pattern has no run and is tried everywhere)."""
+        if not slots or all(s.optional for s in slots):
+            raise ValueError("a slot pattern needs a required slot")
+        pattern = SlotPattern(key, tuple(reversed(slots[:run])), tuple(slots[run:]))
+        if group is None:
+            self.unanchored.append(pattern)
         else:
-            follow = self._follow
-            last = len(norms) - 1
-            starts = []
-            for i, (n, l) in enumerate(zip(norms, lowers)):
-                if n in root_norms or l in root_lowers:
-                    need = follow.get(n, frozenset()) if n in root_norms else frozenset()
-                    if l in root_lowers:
-                        more = follow.get(l, frozenset())
-                        need = None if need is None or more is None else need | more
-                    if need is None or (i < last and (norms[i + 1] in need or lowers[i + 1] in need)):
-                        starts.append(i)
-        if anchors is not None:
-            reach = self.max_len
-            near: set[int] = set()
-            for at in anchors:
-                near.update(range(max(0, at - reach + 1), at + 1))
-            starts = [i for i in starts if i in near]
+            self.groups.setdefault(group, []).append(pattern)
+        self.count += 1
+
+    def find(self, tokens: Tokens, runs: Iterable[tuple[int, int]],
+             keys: Container[str] | None = None) -> list[tuple[str, int, int]]:
+        """All matches (every start, every length) given the (group, start) runs found;
+        with `keys`, only of patterns under those keys."""
         found: set[tuple[str, int, int]] = set()
-        active: list[tuple[_Node, int]] = []
-        next_start = 0  # index into `starts`
-        i = starts[0] if starts else len(norms)
-        while i < len(norms):
-            norm, lower = norms[i], lowers[i]
-            threads = active
-            if next_start < len(starts) and starts[next_start] == i:
-                threads = active + [(r, i) for r in roots]
-                next_start += 1
-            reached: dict[tuple[int, int], tuple[_Node, int]] = {}
-            for node, start in threads:
-                targets = node.by_norm.get(norm, ())
-                more = node.by_lower.get(lower, ())
-                if more:
-                    targets = list(targets) + more
-                if node.other:
-                    targets = list(targets) + [c for s, c in node.other if s.accepts(norm, lower)]
-                for child in targets:
-                    stack = [child]
-                    while stack:
-                        n = stack.pop()
-                        mark = (id(n), start)
-                        if mark in reached:
-                            continue
-                        reached[mark] = (n, start)
-                        for key in n.keys:
-                            found.add((key, start, i + 1))
-                        stack.extend(n.skips)
-            active = [(n, s) for n, s in reached.values() if n.live]
-            if active:
-                i += 1
-            elif next_start < len(starts):
-                i = starts[next_start]
-            else:
-                break
+        for group, at in set(runs):
+            for pattern in self.groups.get(group, ()):
+                if keys is None or pattern.key in keys:
+                    found.update(pattern.matches(tokens, at))
+        for pattern in self.unanchored:
+            if keys is None or pattern.key in keys:
+                for at in range(tokens.length):
+                    found.update(pattern.matches(tokens, at))
         return sorted(found, key=lambda m: (m[1], m[2], m[0]))
