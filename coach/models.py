@@ -283,3 +283,13 @@ class CheckResult:
     @property
     def failed(self) -> bool:
         return any(e.failed for e in self.entries)
+
+
+def _reduce_by_fields(self: Any) -> tuple:
+    """Pickle as (class, field values): about 3x faster to write than the default for slots
+    dataclasses, and `--jobs` workers send every conversation and report through pickle."""
+    return type(self), tuple(getattr(self, name) for name in self.__slots__)
+
+
+for _cls in (Finding, Apology, Turn, Conversation, TurnReport, ConversationReport):
+    _cls.__reduce__ = _reduce_by_fields  # type: ignore[method-assign]
