@@ -112,25 +112,14 @@ class Engine:
         self.guard_matcher = SlotMatcher()
         self._runs: dict[int, int] = {}  # PhraseMatcher key hash -> run group
         interned: dict = {}
-        columns: set[str] = set()
         for rule_key, specs, run, group in data.slots:
             if group is not None:
                 run_key = f"{RUN}{group}"
                 if run_key not in by_key:
                     continue  # a focused engine: the run's words are not in the drafts
                 self._runs[hash_of(run_key)] = group
-            slots = [_slot(spec, hash_of, interned) for spec in specs]
             matcher = self.guard_matcher if rule_key.endswith(UNLESS) else self.slot_matcher
-            matcher.add(rule_key, slots, run, group)
-            for slot in slots:
-                columns.update(name for name, _ in slot.flags)
-                if slot.orths:
-                    columns.add("ORTH")
-        from spacy.attrs import IDS
-
-        flags = sorted(columns - {"ORTH"})
-        self._columns = ["NORM", "LOWER", "ORTH", *flags]
-        self._column_ids = [IDS[name] for name in self._columns]
+            matcher.add(rule_key, [_slot(spec, hash_of, interned) for spec in specs], run, group)
         self._unanchored = bool(self.slot_matcher.unanchored or self.guard_matcher.unanchored)
         self.matcher = Matcher(self.nlp.vocab)  # raw `patterns` only (the escape hatch)
         for rule_key, pattern in data.raw:
@@ -163,7 +152,7 @@ class Engine:
                 raw_at.append((start, raw_reach[match_id]))
             else:
                 found.append((strings[match_id], start, end))
-        tokens = self._tokens(doc) if found_runs or self._unanchored else None
+        tokens = Tokens(doc) if found_runs or self._unanchored else None
         if tokens is not None:
             found += self.slot_matcher.find(tokens, found_runs)
         if self._has_matcher and (raw_at or self._always):
@@ -174,11 +163,6 @@ class Engine:
             wanted = {key + UNLESS for key, _, _ in found}
             found += self.guard_matcher.find(tokens, found_runs, wanted)
         return found
-
-    def _tokens(self, doc: "Doc") -> Tokens:
-        """The token attributes the slot patterns test, as lists."""
-        norm, lower, orth, *flags = doc.to_array(self._column_ids).T.tolist()
-        return Tokens(norm, lower, orth, dict(zip(self._columns[3:], flags)))
 
     def matches(self, doc: "Doc", text: str, only_rule: str | None = None) -> list[RawMatch]:
         """Rule matches in one Doc after unless-guards, quotes, negation and overlaps.

@@ -18,15 +18,28 @@ from typing import Container, Iterable, Sequence
 
 
 class Tokens:
-    """One Doc's token attributes as plain lists (what slots test), indexed by position."""
+    """A Doc's token attributes by position, read lazily: a pattern is checked on the few
+    tokens around its run, and copying whole columns out of every Doc cost more than that.
+    Takes anything indexable whose items have .norm/.lower/.orth hashes (a spaCy Doc)."""
 
-    __slots__ = ("norm", "lower", "orth", "flags", "length")
+    __slots__ = ("doc", "length", "_seen")
 
-    def __init__(self, norm: Sequence[int], lower: Sequence[int], orth: Sequence[int] = (),
-                 flags: dict[str, Sequence[int]] | None = None) -> None:
-        self.norm, self.lower, self.orth = norm, lower, orth
-        self.flags = flags or {}
-        self.length = len(norm)
+    def __init__(self, doc) -> None:
+        self.doc = doc
+        self.length = len(doc)
+        self._seen: dict[int, tuple[int, int, int]] = {}
+
+    def at(self, i: int) -> tuple[int, int, int]:
+        """(NORM, LOWER, ORTH) hashes of token i."""
+        hit = self._seen.get(i)
+        if hit is None:
+            token = self.doc[i]
+            hit = self._seen[i] = (token.norm, token.lower, token.orth)
+        return hit
+
+    def flag(self, i: int, name: str) -> bool:
+        """A boolean token attribute by its spaCy name (IS_ALPHA -> token.is_alpha)."""
+        return bool(getattr(self.doc[i], name.lower()))
 
 
 @dataclass(frozen=True, slots=True, eq=False)
@@ -46,12 +59,12 @@ class Slot:
         if self.any:
             return True
         for name, wanted in self.flags:
-            if bool(tokens.flags[name][i]) != wanted:
+            if tokens.flag(i, name) != wanted:
                 return False
         if not (self.norms or self.lowers or self.orths):
             return True  # a flags-only slot
-        hit = (tokens.norm[i] in self.norms or tokens.lower[i] in self.lowers
-               or (bool(self.orths) and tokens.orth[i] in self.orths))
+        norm, lower, orth = tokens.at(i)
+        hit = norm in self.norms or lower in self.lowers or orth in self.orths
         return hit != self.negate
 
 
