@@ -203,6 +203,20 @@ class Run:
     source: str = ""      # fingerprint of coach/**/*.py when the run started
     parent_cpu: float = 0.0  # CPU seconds of the main coach process alone (sampled)
     leaked: int = 0          # descendants still running after coach exited (then killed)
+    ref: float = 0.0         # seconds of the reference loop timed just before the run
+
+
+REF_LOOPS = 10_000_000
+
+
+def reference_loop() -> float:
+    """Seconds for a fixed pure-Python loop: how fast this machine is right now. On a shared
+    VM it has varied 2x within minutes, and coach's wall time moves with it."""
+    start = time.perf_counter()
+    total = 0
+    for i in range(REF_LOOPS):
+        total += i
+    return time.perf_counter() - start
 
 
 def source_fingerprint() -> str:
@@ -672,7 +686,9 @@ def main(argv: list[str] | None = None) -> int:
         tries: list[Run] = []
         check = ""
         for _ in range(max(1, args.repeat)):
+            ref = reference_loop()
             r = run_coach(corpus, output, jobs, extra)
+            r.ref = ref
             tries.append(r)
             if r.returncode != 0:
                 check = f"FAIL: exit code {r.returncode}"
@@ -682,7 +698,7 @@ def main(argv: list[str] | None = None) -> int:
             if r.leaked:
                 print(f"  WARNING: {r.leaked} process(es) of coach's tree were still running 3 s "
                       f"after it exited (ended by run.py)", flush=True)
-            print(f"  jobs={jobs}: {r.wall:.2f} s (CPU {r.cpu:.1f} s; other processes kept "
+            print(f"  jobs={jobs}: {r.wall:.2f} s (reference loop {r.ref:.2f} s; CPU {r.cpu:.1f} s; other processes kept "
                   f"{r.others:.2f} cores busy), {words / r.wall:,.0f} words/s, "
                   f"peak RSS tree {mb(r.peak_tree)} MB / max process {mb(r.peak_single)} MB "
                   f"(PSS tree {mb(r.peak_pss)} MB, ru_maxrss {mb(r.ru_maxrss)} MB, {r.samples} samples); "
@@ -723,21 +739,22 @@ def main(argv: list[str] | None = None) -> int:
             phrase_info = {"error": f"{type(exc).__name__}: {exc}"}
 
     rows = ["| jobs | wall s | words/s | conversations/s | peak RSS MB tree / max process "
-            "| peak PSS MB tree | CPU s | words/CPU-s | words/s excl. start-up | other load (cores) |",
-            "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
+            "| peak PSS MB tree | CPU s | words/CPU-s | words/s excl. start-up | other load (cores) "
+            "| reference loop s |",
+            "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
     for r in runs:
         steady = f"{words / (r.wall - startup.wall):,.0f}" if r.wall > startup.wall else "n/a"
         rows.append(f"| {r.jobs} | {r.wall:.1f} | {words / r.wall:,.0f} | {convs / r.wall:,.0f} "
                     f"| {mb(r.peak_tree)} / {mb(r.peak_single)} | {mb(r.peak_pss)} | {r.cpu:.1f} "
-                    f"| {words / r.cpu:,.0f} | {steady} | {r.others:.2f} |")
+                    f"| {words / r.cpu:,.0f} | {steady} | {r.others:.2f} | {r.ref:.2f} |")
     if base:
         rows.append(f"| regex baseline, scan only | {base['scan_s']:.1f} | "
                     f"{base['words'] / base['scan_s']:,.0f} | {base['conversations'] / base['scan_s']:,.0f} "
-                    f"| | | {base['scan_cpu']:.1f} | {base['words'] / base['scan_cpu']:,.0f} | | |")
+                    f"| | | {base['scan_cpu']:.1f} | {base['words'] / base['scan_cpu']:,.0f} | | | |")
         rows.append(f"| regex baseline, read + JSON + scan | {base['total_s']:.1f} | "
                     f"{base['words'] / base['total_s']:,.0f} | "
                     f"{base['conversations'] / base['total_s']:,.0f} | | | {base['total_cpu']:.1f} "
-                    f"| {base['words'] / base['total_cpu']:,.0f} | | |")
+                    f"| {base['words'] / base['total_cpu']:,.0f} | | | |")
     table = "\n".join(rows)
 
     notes = [
@@ -753,6 +770,9 @@ def main(argv: list[str] | None = None) -> int:
         f"('words/s excl. start-up' subtracts the warm wall time)",
         "- other load: cores kept busy by processes outside the benchmark during the run "
         "(from /proc/stat); above 0 the wall times are pessimistic",
+        f"- reference loop: {REF_LOOPS:,} iterations of a pure-Python loop timed just before each "
+        "run, to show how fast the machine was then (its CPU speed varies with its neighbours: "
+        "~0.5 s fast, ~1 s slow); compare runs at similar values",
     ]
     if phrase_info and "error" not in phrase_info:
         notes.append(f"- phrasebooks at the time: {phrase_info['rules']} rules "
