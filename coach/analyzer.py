@@ -13,6 +13,7 @@ from contextlib import nullcontext
 from itertools import islice
 from typing import TYPE_CHECKING, Iterable, Iterator, Sequence
 
+from .gcpause import paused
 from .matching import Engine
 from .nlp import get_nlp
 from .models import Conversation, ConversationReport, Finding, Rule, TextReport, TurnReport
@@ -49,7 +50,8 @@ class Analyzer:
     @property
     def engine(self) -> Engine:
         if self._engine is None:
-            self._engine = Engine(self.rules)
+            with paused():
+                self._engine = Engine(self.rules)
         return self._engine
 
     def _analyzed(self, texts: Iterable[str]) -> Iterator[tuple["Doc", Normalized]]:
@@ -110,7 +112,8 @@ class Analyzer:
         words: set[int] = set()
         for doc in get_nlp().tokenizer.pipe([normalize(t).text for t in texts]):
             words.update(doc.to_array([NORM, LOWER]).ravel().tolist())
-        return Engine(self.rules, words=words)
+        with paused():
+            return Engine(self.rules, words=words)
 
     def lint_text(self, text: str, source: str = "<text>") -> TextReport:
         return next(self.lint([text], [source]))

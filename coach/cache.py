@@ -29,8 +29,10 @@ def load(kind: str, key: str) -> Any | None:
     directory = cache_dir()
     if directory is None:
         return None
+    from .gcpause import paused
+
     try:
-        with open(directory / f"{kind}-{key}.pickle", "rb") as handle:
+        with open(directory / f"{kind}-{key}.pickle", "rb") as handle, paused():
             return pickle.load(handle)
     except Exception:  # noqa: BLE001 - missing, truncated or stale: compile instead
         return None

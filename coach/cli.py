@@ -212,7 +212,16 @@ from . import cli_authoring, cli_check, cli_score  # noqa: E402,F401
 
 
 def main() -> None:
-    """Console-script entry point: run the app, flush, and skip interpreter teardown."""
+    """Console-script entry point: run the app, flush, and skip interpreter teardown.
+
+    The cyclic garbage collector is off while a command starts (importing spaCy and
+    building matchers allocate objects that live until the process ends; each collection
+    would walk them all again): lint, check and eval are short-lived and never turn it
+    back on; `coach score` does once its matchers are built (gcpause.settle).
+    """
+    import gc
+
+    gc.disable()
     try:
         app()
         code = 0

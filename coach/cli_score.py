@@ -117,6 +117,9 @@ def score(
                             time_column=time_column, encoding=encoding)
     start = next((p for p in paths if p != "-"), ".")
     analyzer = build_analyzer(phrasebook, no_defaults, only, ignore, config=config, start=start)
+    analyzer.engine  # build the matchers now, then let the collector run for the long haul
+    from .gcpause import settle
+    settle()
     failed: list[CoachError] = []
     lost: list = []
 

@@ -86,11 +86,7 @@ class Engine:
         else:
             self._view = None
         hash_of = self.nlp.vocab.strings.add
-        firsts = data.phrases if words is None else {h: data.phrases[h] for h in words if h in data.phrases}
-        by_key: dict[str, list] = {}
-        for phrases in firsts.values():
-            for rule_key, hashes in phrases:
-                by_key.setdefault(rule_key, []).append(hashes)
+        by_key = data.table.by_key(words)
         # Raw spaCy patterns read only windows around their anchor words, as wide as the
         # longest pattern anchored there (the whole Doc for an unbounded one).
         reaches: dict[int | None, list] = {}

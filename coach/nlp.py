@@ -127,6 +127,14 @@ def get_nlp() -> Pipeline:
     the 1,300 tokenizer exceptions, which coach would then have to load again with its
     own NORMs — about twice the start-up time of `coach lint`.
     """
+    from .gcpause import paused
+
+    with paused():
+        return _build_pipeline()
+
+
+def _build_pipeline() -> Pipeline:
+    """The vocab (coach NORMs on every lexeme) and tokenizer get_nlp caches."""
     from spacy.attrs import NORM, ORTH
     from spacy.lang.en import English
     from spacy.tokenizer import Tokenizer
