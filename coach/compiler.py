@@ -1,9 +1,10 @@
 """Rules -> plain pattern data, routed like spaCy's SpanRuler, and cached on disk.
 
 Routing: a variant whose every token is a plain NORM becomes a PhraseMatcher
-phrase; a variant with gaps, optional slots, one-of-many words or exact forms
-becomes a slot pattern (coach.slotmatch); raw `patterns` from phrasebooks go to
-spaCy's Matcher. The result is plain tuples of strings, so it pickles quickly
+phrase; a variant with gaps, optional slots, one-of-many words, exact forms or flag
+tests becomes a slot pattern (coach.slotmatch) whose rarest run of words also goes
+to the PhraseMatcher; raw `patterns` that fit no slot go to spaCy's Matcher. The
+result is plain data (numpy arrays and tuples of strings), so it pickles quickly
 and `coach lint` can skip compiling on the next run.
 """
 

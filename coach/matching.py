@@ -3,8 +3,9 @@ overlaps). No I/O.
 
 Like spaCy's SpanRuler: plain phrase variants go to one PhraseMatcher on NORM (fast:
 its cost barely grows with the phrase count); variants with gaps, optional words,
-one-of-many words or exact forms go to coach's slot automaton; raw token patterns
-go to spaCy's Matcher. The routing itself lives in coach.compiler.
+one-of-many words or exact forms become slot patterns, looked for by their rarest run
+of words in the same PhraseMatcher and read around it (coach.slotmatch); raw token
+patterns that fit no slot go to spaCy's Matcher. The routing lives in coach.compiler.
 """
 
 from __future__ import annotations
