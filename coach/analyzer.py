@@ -78,7 +78,10 @@ class Analyzer:
         """Findings per text (of rules for that speaker's turns), in input order."""
         engine = engine or self.engine
         for doc, n in self._analyzed(texts):
-            yield [f for f in engine.findings(doc, n) if self._speaks(f.rule, speaker)]
+            yield self._findings(engine, doc, n, speaker)
+
+    def _findings(self, engine: Engine, doc: "Doc", n: Normalized, speaker: str) -> list[Finding]:
+        return [f for f in engine.findings(doc, n) if self._speaks(f.rule, speaker)]
 
     def _speaks(self, rule_id: str, speaker: str) -> bool:
         """Customer-side rules lint customer turns; the rest lint agent (and system) turns."""
@@ -98,22 +101,27 @@ class Analyzer:
         """Analyze drafts in one pass; results come in input order."""
         texts = list(texts)
         names = list(sources) if sources is not None else [f"arg:{i + 1}" for i in range(len(texts))]
-        engine = self._engine
-        if engine is None and sum(map(len, texts)) <= FOCUSED_CHARS:
-            engine = self._focused_engine(texts)
-        for source, text, found in zip(names, texts, self.findings_in(texts, engine=engine)):
+        if self._engine is None and sum(map(len, texts)) <= FOCUSED_CHARS:
+            engine, analyzed = self._focused(texts)
+            for source, text, (doc, n) in zip(names, texts, analyzed):
+                yield self.report(source, text, self._findings(engine, doc, n, "agent"))
+            return
+        for source, text, found in zip(names, texts, self.findings_in(texts)):
             yield self.report(source, text, found)
 
-    def _focused_engine(self, texts: list[str]) -> Engine:
-        """An engine holding only the patterns these texts could match: for a few drafts
-        this costs milliseconds where the whole phrasebook costs a few hundred."""
+    def _focused(self, texts: list[str]) -> tuple[Engine, list[tuple["Doc", Normalized]]]:
+        """The drafts tokenized once, and an engine holding only the patterns they could
+        match: for a few drafts this costs milliseconds where the whole phrasebook costs a
+        few hundred."""
         from .matching import LOWER, NORM
 
+        norms = [normalize(t) for t in texts]
+        docs = list(get_nlp().tokenizer.pipe([n.text for n in norms], batch_size=BATCH_SIZE))
         words: set[int] = set()
-        for doc in get_nlp().tokenizer.pipe([normalize(t).text for t in texts]):
+        for doc in docs:
             words.update(doc.to_array([NORM, LOWER]).ravel().tolist())
         with paused():
-            return Engine(self.rules, words=words)
+            return Engine(self.rules, words=words), list(zip(docs, norms))
 
     def lint_text(self, text: str, source: str = "<text>") -> TextReport:
         return next(self.lint([text], [source]))

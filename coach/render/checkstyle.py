@@ -10,7 +10,7 @@ import xml.etree.ElementTree as ET
 from typing import Mapping, TextIO
 
 from ..models import NEGATIVE_CATEGORIES, CheckResult, LocatedFinding, Rule
-from .junit import sanitize
+from .junit import sanitize, write_tree
 
 SEVERITIES = {"error": "error", "warning": "warning", "info": "info"}
 
@@ -56,6 +56,4 @@ def checkstyle_tree(result: CheckResult) -> ET.ElementTree:
 
 
 def write_checkstyle(result: CheckResult, rules: Mapping[str, Rule], out: TextIO) -> None:
-    out.write('<?xml version="1.0" encoding="UTF-8"?>\n')
-    checkstyle_tree(result).write(out, encoding="unicode")
-    out.write("\n")
+    write_tree(checkstyle_tree(result), out)

@@ -79,7 +79,12 @@ def junit_tree(result: CheckResult) -> ET.ElementTree:
     return ET.ElementTree(sanitize(root))
 
 
-def write_junit(result: CheckResult, rules: Mapping[str, Rule], out: TextIO) -> None:
+def write_tree(tree: ET.ElementTree, out: TextIO) -> None:
+    """An XML report with its declaration (shared with the checkstyle writer)."""
     out.write('<?xml version="1.0" encoding="UTF-8"?>\n')
-    junit_tree(result).write(out, encoding="unicode")
+    tree.write(out, encoding="unicode")
     out.write("\n")
+
+
+def write_junit(result: CheckResult, rules: Mapping[str, Rule], out: TextIO) -> None:
+    write_tree(junit_tree(result), out)
