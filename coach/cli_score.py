@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import contextlib
 import enum
+import os
 import signal
 import sys
+from collections import deque
 from typing import Annotated, Iterator, Optional
 
 import typer
@@ -44,8 +47,45 @@ def _on_sigterm(signum, frame):  # pragma: no cover - exercised in a subprocess 
     raise Stop()
 
 
-def conversations(paths: list[str], options, failed: list[CoachError], skip: set[str] = frozenset()
-                  ) -> Iterator:
+class InputPosition:
+    """How many bytes of the inputs have been read, and how many there are (None when
+    stdin or an unreadable size is among them): the progress bar's fraction and ETA.
+    Scoring runs behind reading (batches, workers), so each conversation read leaves a
+    mark, taken back when its report comes out."""
+
+    def __init__(self) -> None:
+        self.total: int | None = 0
+        self.finished = 0  # bytes of the files read to the end
+        self.stream = None  # the file being read
+        self.marks: deque[int] = deque()
+
+    def scored(self) -> int:
+        """Bytes read up to the conversation whose report just came out."""
+        return self.marks.popleft() if self.marks else self.read
+
+    def add(self, path: str) -> None:
+        try:
+            size = None if path == "-" else os.path.getsize(path)
+        except OSError:
+            size = None
+        self.total = None if size is None or self.total is None else self.total + size
+
+    def done(self, path: str) -> None:
+        self.stream = None
+        if path != "-":
+            with contextlib.suppress(OSError):
+                self.finished += os.path.getsize(path)
+
+    @property
+    def read(self) -> int:
+        try:
+            return self.finished + (self.stream.tell() if self.stream is not None else 0)
+        except (OSError, ValueError):
+            return self.finished
+
+
+def conversations(paths: list[str], options, failed: list[CoachError], skip: set[str] = frozenset(),
+                  position: InputPosition | None = None) -> Iterator:
     """Every conversation of every input; a bad file or record is reported and skipped."""
     from .output import conversation_key
     from .readers import iter_sources, read_path
@@ -54,19 +94,30 @@ def conversations(paths: list[str], options, failed: list[CoachError], skip: set
         failed.append(exc)
         _input_warn(str(exc) if "skipped" in exc.message else f"{exc}; skipped")
 
+    position = position or InputPosition()
+    expanded: list[list[str]] = []
     for given in paths:
         try:
-            sources = list(iter_sources([given]))
+            expanded.append(list(iter_sources([given])))
         except CoachError as exc:
             on_error(exc)
             continue
+        for path in expanded[-1]:
+            position.add(path)
+
+    def opened(stream) -> None:
+        position.stream = stream
+
+    for sources in expanded:
         for path in sources:
             try:
-                for conv in read_path(path, options, warn=_input_warn, on_error=on_error):
+                for conv in read_path(path, options, warn=_input_warn, on_error=on_error, on_open=opened):
                     if not skip or conversation_key(conv.source, conv.id) not in skip:
+                        position.marks.append(position.read)
                         yield conv
             except CoachError as exc:
                 on_error(exc)
+            position.done(path)
 
 
 @app.command()
@@ -134,15 +185,18 @@ def score(
         raise UsageError("--resume needs --format jsonl and --output PATH")
     previous = signal.signal(signal.SIGTERM, _on_sigterm)
     try:
-        with _progress(progress, no_color) as tick:
+        position = InputPosition()
+        with _progress(progress, no_color, position) as tick:
             if resumable:
                 with resumable_jsonl(output, resume) as (out, done):
                     if done:
                         warn(f"resuming: {len(done)} conversation(s) already in the output are skipped")
-                    reports = _reports(analyzer, paths, options, failed, done, jobs, on_lost, redact)
+                    reports = _reports(analyzer, paths, options, failed, done, jobs, on_lost, redact,
+                                       position)
                     _write(fmt, per, _counted(reports, summary, tick), summary, out, console, top)
             else:
-                reports = _reports(analyzer, paths, options, failed, set(), jobs, on_lost, redact)
+                reports = _reports(analyzer, paths, options, failed, set(), jobs, on_lost, redact,
+                                   position)
                 with atomic_writer(output if fmt is not ScoreFormat.rich else None) as out:
                     _write(fmt, per, _counted(reports, summary, tick), summary, out, console, top)
     except (KeyboardInterrupt, Stop):
@@ -162,10 +216,10 @@ def score(
         raise typer.Exit(int(exit_code(input_failed=True)))
 
 
-def _reports(analyzer, paths, options, failed, skip, jobs, on_lost, redact):
+def _reports(analyzer, paths, options, failed, skip, jobs, on_lost, redact, position=None):
     from . import batch
 
-    reports = batch.score(analyzer, conversations(paths, options, failed, skip), jobs=jobs,
+    reports = batch.score(analyzer, conversations(paths, options, failed, skip, position), jobs=jobs,
                           on_lost=on_lost)
     if redact:
         from .redact import redact_conversation
@@ -181,11 +235,13 @@ def _counted(reports, summary, tick):
 
 
 class _progress:
-    """A rich progress bar on stderr, or a no-op."""
+    """A rich progress bar on stderr, or a no-op. With the inputs' total size known, the
+    bar, percentage and ETA follow the bytes read; the count and rate are conversations."""
 
-    def __init__(self, enabled: bool, no_color: bool) -> None:
+    def __init__(self, enabled: bool, no_color: bool, position: InputPosition | None = None) -> None:
         self.enabled = enabled
         self.no_color = no_color
+        self.position = position or InputPosition()
         self.bar = None
 
     def __enter__(self):
@@ -194,9 +250,20 @@ class _progress:
         from .render.score_terminal import make_progress
 
         self.bar = make_progress(make_console(self.no_color, stderr=True))
-        task = self.bar.add_task("scoring", total=None)
+        task = self.bar.add_task("scoring", total=None, conversations=0)
         self.bar.start()
-        return lambda: self.bar.advance(task)
+        scored = 0
+
+        def tick() -> None:
+            nonlocal scored
+            scored += 1
+            total = self.position.total  # known once the inputs are listed
+            if total:
+                self.bar.update(task, total=total, completed=self.position.scored(), conversations=scored)
+            else:
+                self.bar.update(task, completed=scored, conversations=scored)
+
+        return tick
 
     def __exit__(self, *exc):
         if self.bar is not None:

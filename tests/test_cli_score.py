@@ -109,3 +109,26 @@ def test_score_reads_project_config(tmp_path, corpus, test_phrasebook):
     rules = {f["rule"] for line in r.stdout.splitlines() for t in json.loads(line)["turns"]
              for f in t["findings"]}
     assert rules == {"blocking.nothing-i-can-do"}
+
+
+def test_progress_follows_the_bytes_behind_each_scored_conversation(corpus, tmp_path):
+    """The bar's fraction and ETA come from input bytes; each report takes back the read
+    position of its own conversation, however far reading has run ahead."""
+    from coach.cli_score import InputPosition, _progress, conversations
+    from coach.readers import ReaderOptions
+
+    second = tmp_path / "more.jsonl"
+    second.write_bytes(corpus.read_bytes())
+    position, failed = InputPosition(), []
+    convs = list(conversations([str(corpus), str(second)], ReaderOptions(), failed, position=position))
+    size = corpus.stat().st_size + second.stat().st_size
+    assert len(convs) == 80 and not failed
+    assert position.total == size and position.finished == size
+    marks = list(position.marks)
+    assert len(marks) == 80 and marks == sorted(marks) and 0 < marks[0] and marks[-1] <= size
+    with _progress(True, True, position) as tick:
+        tick()
+        assert position.total and len(position.marks) == 79
+    stdin = InputPosition()
+    stdin.add("-")
+    assert stdin.total is None  # no size: the bar counts conversations, no ETA

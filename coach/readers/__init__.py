@@ -62,9 +62,13 @@ _UNEXPECTED = (ValueError, TypeError, KeyError, IndexError, AttributeError, Unic
 
 
 def read_path(path: str, options: ReaderOptions | None = None, warn: Warn = stderr_warn, *,
-              on_error: OnError | None = None) -> Iterator[Conversation]:
-    """Conversations in the file at `path` ("-" = stdin; .gz transparently), streamed."""
+              on_error: OnError | None = None,
+              on_open: Callable[[BinaryIO], None] | None = None) -> Iterator[Conversation]:
+    """Conversations in the file at `path` ("-" = stdin; .gz transparently), streamed.
+    `on_open` gets the raw byte stream (its tell() is how far the reader has got)."""
     stream = open_binary(path)
+    if on_open is not None:
+        on_open(stream)
     yield from _read_stream(stream, path, options or ReaderOptions(), warn, on_error)
 
 
