@@ -28,7 +28,7 @@ RUN = "\x00run"  # PhraseMatcher key prefix: a slot pattern's run was found ("\x
 #: (norms, lowers, orths, flags, any, optional, negate): one slot of a slot pattern.
 SlotSpec = tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...], tuple[tuple[str, bool], ...],
                  bool, bool, bool]
-FORMAT = 13  # bump when the Compiled layout changes
+FORMAT = 14  # bump when the Compiled layout changes
 #: A run (the words the PhraseMatcher looks for) of more slots may expand to at most
 #: this many word sequences; one slot may have any number of words. Bigger runs are
 #: found less often but cost PhraseMatcher memory (2,000: +60 MB for ~20% fewer hits).
@@ -88,8 +88,8 @@ class Compiled:
     phrases: list[tuple[str, tuple[int, ...]]] = field(default_factory=list)
     table: PhraseTable | None = None
     #: Slot patterns as (key, slots, first slot of the run, run group); the run's word
-    #: sequences are among `phrases` under the key RUN + group (group None: no run).
-    slots: list[tuple[str, tuple[SlotSpec, ...], int, int | None]] = field(default_factory=list)
+    #: sequences are among `phrases` under the key RUN + group.
+    slots: list[tuple[str, tuple[SlotSpec, ...], int, int]] = field(default_factory=list)
     raw: list[tuple[str, list[dict]]] = field(default_factory=list)
     #: Words that gate spaCy's Matcher -> the longest raw pattern anchored on each, in
     #: tokens (None: unbounded), so the Matcher reads only windows that wide around them.
@@ -195,8 +195,11 @@ class Compiler:
         else:
             if specs and not specs[0][4] and not all(s[5] for s in specs):
                 run, group = self._run(out, specs)
-                out.slots.append((key, tuple(specs), run, group))
-                return
+                if group is not None:
+                    out.slots.append((key, tuple(specs), run, group))
+                    return
+                # No run of words to look for: spaCy's Matcher, in C, reads every token
+                # faster than coach could try the pattern at each one.
         out.raw.append((key, pattern))
         length = _max_length(pattern)
         words = self._anchor(pattern)
@@ -222,7 +225,8 @@ class Compiler:
     def _run(self, out: Compiled, specs: list[SlotSpec]) -> tuple[int, int | None]:
         """Pick the run a text is least likely to contain (by English word frequencies,
         at most RUN_VARIANTS word sequences unless it is one slot) and register its
-        phrases; returns (first slot of the run, run group), group None when none fits."""
+        phrases; returns (first slot of the run, run group), group None when no slot can
+        be in a run (only gaps, flags, negated or optional slots)."""
         rate = self._rates()
         words = [self._run_words(spec) for spec in specs]
         best: tuple[float, int, int, int] | None = None  # (expected hits, -length, i, j)

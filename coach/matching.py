@@ -110,14 +110,12 @@ class Engine:
         self._runs: dict[int, int] = {}  # PhraseMatcher key hash -> run group
         interned: dict = {}
         for rule_key, specs, run, group in data.slots:
-            if group is not None:
-                run_key = f"{RUN}{group}"
-                if run_key not in by_key:
-                    continue  # a focused engine: the run's words are not in the drafts
-                self._runs[hash_of(run_key)] = group
+            run_key = f"{RUN}{group}"
+            if run_key not in by_key:
+                continue  # a focused engine: the run's words are not in the drafts
+            self._runs[hash_of(run_key)] = group
             matcher = self.guard_matcher if rule_key.endswith(UNLESS) else self.slot_matcher
             matcher.add(rule_key, [_slot(spec, hash_of, interned) for spec in specs], run, group)
-        self._unanchored = bool(self.slot_matcher.unanchored or self.guard_matcher.unanchored)
         self.matcher = Matcher(self.nlp.vocab)  # raw `patterns` only (the escape hatch)
         for rule_key, pattern in data.raw:
             self.matcher.add(rule_key, [pattern])
@@ -149,7 +147,7 @@ class Engine:
                 raw_at.append((start, raw_reach[match_id]))
             else:
                 found.append((strings[match_id], start, end))
-        tokens = Tokens(doc) if found_runs or self._unanchored else None
+        tokens = Tokens(doc) if found_runs else None
         if tokens is not None:
             found += self.slot_matcher.find(tokens, found_runs)
         if self._has_matcher and (raw_at or self._always):

@@ -111,22 +111,18 @@ class SlotMatcher:
 
     def __init__(self) -> None:
         self.groups: dict[int, list[SlotPattern]] = {}
-        self.unanchored: list[SlotPattern] = []  # no run: tried at every token
         self.count = 0
 
     def __len__(self) -> int:
         return self.count
 
-    def add(self, key: str, slots: Sequence[Slot], run: int, group: int | None) -> None:
+    def add(self, key: str, slots: Sequence[Slot], run: int, group: int) -> None:
         """Add a pattern whose run starts at slot `run` and whose run phrases are reported
-        under `group` (None: the pattern has no run and is tried everywhere)."""
-        if not slots or all(s.optional for s in slots):
-            raise ValueError("a slot pattern needs a required slot")
+        under `group`."""
+        if not 0 <= run < len(slots) or slots[run].optional or slots[run].any:
+            raise ValueError("a slot pattern's run starts at a required word slot")
         pattern = SlotPattern(key, tuple(reversed(slots[:run])), tuple(slots[run:]))
-        if group is None:
-            self.unanchored.append(pattern)
-        else:
-            self.groups.setdefault(group, []).append(pattern)
+        self.groups.setdefault(group, []).append(pattern)
         self.count += 1
 
     def find(self, tokens: Tokens, runs: Iterable[tuple[int, int]],
@@ -137,9 +133,5 @@ class SlotMatcher:
         for group, at in set(runs):
             for pattern in self.groups.get(group, ()):
                 if keys is None or pattern.key in keys:
-                    found.update(pattern.matches(tokens, at))
-        for pattern in self.unanchored:
-            if keys is None or pattern.key in keys:
-                for at in range(tokens.length):
                     found.update(pattern.matches(tokens, at))
         return sorted(found, key=lambda m: (m[1], m[2], m[0]))

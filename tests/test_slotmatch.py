@@ -77,3 +77,13 @@ def test_rare_words_anchor_a_pattern():
     engine = Engine([Rule(id="t.p", category="blocking", patterns=(pattern,))], use_cache=False)
     (group, patterns), = engine.slot_matcher.groups.items()
     assert patterns[0].after[0].norms == frozenset({get_nlp().vocab.strings["reimburse"]})
+
+
+def test_a_pattern_with_no_run_of_words_goes_to_spacys_matcher():
+    """Nothing to look for in the PhraseMatcher: spaCy's Matcher reads every token, in C."""
+    pattern = [{"IS_TITLE": True}, {"NORM": "policy", "OP": "?"}]
+    engine = Engine([Rule(id="t.p", category="blocking", patterns=(pattern,))], use_cache=False)
+    assert len(engine.slot_matcher) == 0 and len(engine.matcher) == 1
+    text = "Our Policy is Firm"
+    got = {(s, e) for _, s, e in engine.raw_matches(get_nlp().tokenizer(text))}
+    assert got == _spacy_matches(pattern, text) == {(0, 1), (0, 2), (1, 2), (3, 4)}
