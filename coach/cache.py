@@ -39,11 +39,12 @@ def load(kind: str, key: str) -> Any | None:
 
 
 KEEP = 8  # entries kept per kind; older ones (edited phrasebooks) are removed
+KEEP_BY_KIND = {"book": 32}  # one per phrasebook file: the bundled four and the user's
 
 
 def _prune(directory: Path, kind: str) -> None:
     entries = sorted(directory.glob(f"{kind}-*.pickle"), key=lambda p: p.stat().st_mtime, reverse=True)
-    for old in entries[KEEP:]:
+    for old in entries[KEEP_BY_KIND.get(kind, KEEP):]:
         old.unlink(missing_ok=True)
 
 

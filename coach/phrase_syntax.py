@@ -16,6 +16,8 @@ can be tested and fuzzed on its own.
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 from dataclasses import dataclass
 from itertools import product
 
@@ -212,11 +214,13 @@ def expand(phrase: str, limit: int = MAX_VARIANTS) -> list[Variant]:
     return _checked(_expand(parse(phrase), limit))
 
 
-def plan(phrase: str, limit: int = MAX_VARIANTS) -> list[Variant]:
+@lru_cache(maxsize=8192)
+def plan(phrase: str, limit: int = MAX_VARIANTS) -> tuple[Variant, ...]:
     """The variants coach compiles: all of them for a small phrase; for a big one, its
-    single-word alternations kept as Choice atoms (one Matcher token each)."""
+    single-word alternations kept as Choice atoms (one Matcher token each). Cached:
+    loading a phrasebook checks every phrase and compiling it plans them again."""
     node = parse(phrase)
-    return _checked(_expand(node, limit, compact=count(node) > SMALL))
+    return tuple(_checked(_expand(node, limit, compact=count(node) > SMALL)))
 
 
 def _required(atom: Atom) -> bool:

@@ -306,7 +306,10 @@ def parse_phrasebook(text: str, path: str) -> Phrasebook:
 
 
 def read_phrasebook(path: str | Path) -> Phrasebook:
-    """Load one phrasebook file from disk."""
+    """Load one phrasebook file from disk; a valid one is cached by its path and bytes, so
+    editing one phrasebook re-reads only that one."""
+    from . import __version__, cache
+
     p = Path(path)
     try:
         size = p.stat().st_size
@@ -323,7 +326,14 @@ def read_phrasebook(path: str | Path) -> Phrasebook:
             f"not UTF-8 (byte {exc.start}); save the phrasebook as UTF-8", path=str(path))]) from None
     except OSError as exc:
         raise PhrasebookErrors([PhrasebookError(f"cannot read: {exc.strerror}", path=str(path))]) from None
-    return parse_phrasebook(text.lstrip("\ufeff"), str(path))
+    import hashlib
+
+    key = hashlib.sha256(f"book|{__version__}|{path}|".encode() + text.encode("utf-8")).hexdigest()
+    book = cache.load("book", key)
+    if book is None:
+        book = parse_phrasebook(text.lstrip("\ufeff"), str(path))
+        cache.store("book", key, book)
+    return book
 
 
 def builtin_dir() -> Path:

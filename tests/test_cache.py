@@ -21,7 +21,7 @@ def test_second_load_comes_from_cache_with_same_results(cache_dir, test_phrasebo
     first = Analyzer(phrasebooks=[str(test_phrasebook)], defaults=False)
     expected = findings(first)
     kinds = sorted({p.name.split("-")[0] for p in cache_dir.glob("*.pickle")})
-    assert kinds in (["engine", "rules"], ["engine", "rules", "table"])  # tables: once per process
+    assert kinds in (["book", "engine", "rules"], ["book", "engine", "rules", "table"])  # tables: once per process
     second = Analyzer(phrasebooks=[str(test_phrasebook)], defaults=False)
     assert findings(second) == expected
     assert second.engine._view is None  # loaded, not compiled
@@ -36,6 +36,21 @@ def test_edited_phrasebook_misses_the_cache(cache_dir, tmp_path, test_phrasebook
                     encoding="utf-8")
     assert "blocking.nothing-i-can-do" not in [r for r, _ in findings(
         Analyzer(phrasebooks=[str(book)], defaults=False))]
+
+
+def test_editing_one_phrasebook_reparses_only_that_one(cache_dir, tmp_path, test_phrasebook, monkeypatch):
+    import coach.phrasebook as module
+
+    kept, edited = tmp_path / "kept.yaml", tmp_path / "edited.yaml"
+    kept.write_text(test_phrasebook.read_text(encoding="utf-8"), encoding="utf-8")
+    edited.write_text("rules: []\n", encoding="utf-8")
+    module.load_rules([str(kept), str(edited)], defaults=False)
+    parsed = []
+    real = module.parse_phrasebook
+    monkeypatch.setattr(module, "parse_phrasebook", lambda text, path: parsed.append(path) or real(text, path))
+    edited.write_text("rules: []\n# edited\n", encoding="utf-8")
+    module.load_rules([str(kept), str(edited)], defaults=False)
+    assert parsed == [str(edited)]
 
 
 def test_damaged_cache_is_ignored(cache_dir, test_phrasebook):
