@@ -30,6 +30,7 @@ RAW_ANCHOR = "\x00raw"  # PhraseMatcher key prefix: a word some raw spaCy patter
 NEGATION_CUES = (("not", "that"), ("not", "like"), ("not", "say"), ("never", "say"),
                  ("not", "saying"), ("not", "mean"))
 QUOTES = '"'
+SENTENCE_ENDS = frozenset({".", "!", "?", "…"})
 # Labels a non-apology overrides when they overlap it ("sorry for any inconvenience"
 # is not regret).
 CANCELLED_BY_NON_APOLOGY = frozenset({"regret", "forgiveness"})
@@ -170,9 +171,27 @@ class Engine:
         if not hits:
             return []
         quoted = _quoted_regions(text) if QUOTES in text else ()
+        rules = self.rules
+        # `followed_by` rules keep only the matches a finding of those categories follows
+        # in the same sentence; settled before overlaps, so a match that does not qualify
+        # cannot hide a shorter one of the same label.
+        pending = [key for key in hits if not key.endswith(UNLESS) and rules[key].followed_by
+                   and (only_rule is None or key == only_rule)]
+        if pending:
+            needed = {c for key in pending for c in rules[key].followed_by}
+            context = self._kept(doc, hits, quoted, lambda key: rules[key].category in needed)
+            for key in pending:
+                hits[key] = [(start, end) for start, end in hits[key]
+                             if any(c.start >= end and c.rule.category in rules[key].followed_by
+                                    and _one_sentence(doc, end, c.start) for c in context)]
+        found = self._kept(doc, hits, quoted, lambda key: only_rule is None or key == only_rule)
+        return _cancel_by_non_apology(found)
+
+    def _kept(self, doc: "Doc", hits: dict[str, list[tuple[int, int]]], quoted, wanted) -> list[RawMatch]:
+        """The matches of the `wanted` rule keys that survive overlaps, unless-guards,
+        negation and quotes."""
         candidates = [RawMatch(self.rules[key], start, end)
-                      for key, spans in hits.items() if not key.endswith(UNLESS)
-                      and (only_rule is None or key == only_rule)
+                      for key, spans in hits.items() if not key.endswith(UNLESS) and wanted(key)
                       for start, end in spans]
         found: list[RawMatch] = []
         # Overlaps first, so a guarded or negated long match takes its sub-matches with it.
@@ -185,7 +204,7 @@ class Engine:
             if quoted and _inside(doc, m.start, m.end, quoted):
                 continue
             found.append(m)
-        return _cancel_by_non_apology(found)
+        return found
 
     def findings(self, doc: "Doc", norm: Normalized, only_rule: str | None = None) -> list[Finding]:
         """Findings for one Doc, with offsets into the original text."""
@@ -238,6 +257,11 @@ def _negated(doc: "Doc", start: int) -> bool:
         return False
     before = (doc[start - 2].norm_, doc[start - 1].norm_)
     return before in NEGATION_CUES
+
+
+def _one_sentence(doc: "Doc", start: int, end: int) -> bool:
+    """No sentence end (. ! ? … or a line break) among tokens start..end-1."""
+    return not any(t.text in SENTENCE_ENDS or "\n" in t.text for t in doc[start:end])
 
 
 def _quoted_regions(text: str) -> list[tuple[int, int]]:

@@ -52,6 +52,9 @@ class Rule:
     override: bool = False
     match_examples: tuple[Example, ...] = ()
     no_match_examples: tuple[str, ...] = ()
+    #: Categories one of whose findings must follow in the same sentence ("sorry, but"
+    #: is a non-apology only when a refusal or blame follows it).
+    followed_by: tuple[str, ...] = ()
     path: str = ""
     line: int = 0
 

@@ -21,7 +21,7 @@ from .yamlsafe import Located
 
 RULE_KEYS = (
     "id", "category", "element", "phrases", "patterns", "unless", "message", "source",
-    "severity", "weight", "rewrites", "fix", "speaker", "examples", "override",
+    "severity", "weight", "rewrites", "fix", "speaker", "examples", "override", "followed_by",
 )
 TOP_KEYS = ("phrasebook", "version", "description", "defaults", "define", "extends", "disable",
             "rules")
@@ -219,6 +219,11 @@ def _rule(loc: Located, defaults: dict[str, Any], errs: _Collector, path: str,
     if fix not in (None, "safe", "unsafe"):
         errs.add("'fix' must be 'safe' (the first rewrite may be applied automatically) or 'unsafe'",
                  data["fix"].line, rid)
+    followed_by = [text for text, _ in _strings(data.get("followed_by"), "followed_by", errs, rid)]
+    for text in followed_by:
+        if not CATEGORY_RE.match(text):
+            errs.add(f"followed_by {text!r} must be a category such as 'blocking'",
+                     data["followed_by"].line, rid)
     matches, no_match = _examples(data.get("examples"), errs, rid, loc.line)
     if len(errs.errors) > before or rid is None:
         return None
@@ -229,7 +234,7 @@ def _rule(loc: Located, defaults: dict[str, Any], errs: _Collector, path: str,
         message=get("message", (str,), "").strip(), source=get("source", (str,), "").strip(),
         severity=severity, weight=float(weight), rewrites=tuple(rewrites), fix=fix,
         speaker=speaker, override=override, match_examples=matches, no_match_examples=no_match,
-        path=path, line=loc.line,
+        followed_by=tuple(followed_by), path=path, line=loc.line,
     )
 
 

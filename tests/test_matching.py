@@ -143,3 +143,29 @@ def test_focused_engine_finds_exactly_what_the_full_engine_finds(default_analyze
     assert focused == full and sum(map(len, full)) > 100
     single = [[(f.rule, f.start, f.end) for f in fresh.lint_text(t).findings] for t in texts[:40]]
     assert single == full[:40]
+
+
+def test_followed_by_needs_a_finding_of_that_category_later_in_the_same_sentence():
+    """A `followed_by` match that does not qualify is gone before overlaps are settled, so
+    it cannot hide a shorter match of the same label."""
+    from coach.analyzer import Analyzer
+    from coach.models import Example, Rule
+
+    rules = [
+        Rule(id="blocking.cant", category="blocking", phrases=("we can't",), rewrites=("a", "b")),
+        Rule(id="non_apology.sorry-but", category="non_apology", phrases=("sorry [about] [that] [,] but",),
+             followed_by=("blocking",), rewrites=("a", "b")),
+        Rule(id="non_apology.sorry-about", category="non_apology", phrases=("sorry about",),
+             rewrites=("a", "b")),
+    ]
+    analyzer = Analyzer(rules)
+
+    def found(text):
+        return sorted((f.rule, f.text) for f in analyzer.lint_text(text).findings)
+
+    assert found("Sorry about that, but we can't refund it.") == [
+        ("blocking.cant", "we can't"), ("non_apology.sorry-but", "Sorry about that, but")]
+    # the refusal is in the next sentence: the longer match falls away, the shorter one stays
+    assert found("Sorry about that, but hold on. We can't refund it.") == [
+        ("blocking.cant", "We can't"), ("non_apology.sorry-about", "Sorry about")]
+    assert ("non_apology.sorry-but", "Sorry about that, but") not in found("Sorry about that, but good news!")

@@ -185,3 +185,25 @@ def test_unknown_fragment_is_reported():
             examples: {match: ["x"], no_match: ["y"]}
         """)
     assert any("unknown fragment $LOOKS" in p and "did you mean 'LOOK'" in p for p in found)
+
+
+RULE_WITH = """rules:
+  - id: non_apology.sorry-but
+    category: non_apology
+    phrases: ["sorry, but"]
+{extra}    rewrites: ["sorry.", "sorry about that."]
+    examples:
+      match: ["Sorry, but we can't."]
+      no_match: ["Sorry about that."]
+"""
+
+
+def test_followed_by_takes_category_names():
+    from coach.errors import PhrasebookErrors
+    from coach.phrasebook import parse_phrasebook
+
+    good = parse_phrasebook(RULE_WITH.format(extra="    followed_by: [blocking]\n"), "f.yaml")
+    assert good.rules[0].followed_by == ("blocking",)
+    with pytest.raises(PhrasebookErrors) as info:
+        parse_phrasebook(RULE_WITH.format(extra="    followed_by: [Blocking Stuff]\n"), "f.yaml")
+    assert "followed_by 'Blocking Stuff' must be a category" in str(info.value)
