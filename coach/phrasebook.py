@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import difflib
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from importlib import resources
 from pathlib import Path
 from typing import Any, Iterable
@@ -41,6 +41,11 @@ class Phrasebook:
     rules: list[Rule] = field(default_factory=list)
     extends: tuple[str, ...] | None = None
     disable: tuple[str, ...] = ()
+
+
+#: The cached classes' fields: part of every cache key here, so pickles written by a coach
+#: whose Rule had other fields are never read back into the wrong slots.
+MODEL = "|".join(",".join(f.name for f in fields(cls)) for cls in (Rule, Example, Phrasebook))
 
 
 def _suggest(key: str, valid: Iterable[str]) -> str | None:
@@ -333,7 +338,7 @@ def read_phrasebook(path: str | Path) -> Phrasebook:
         raise PhrasebookErrors([PhrasebookError(f"cannot read: {exc.strerror}", path=str(path))]) from None
     import hashlib
 
-    key = hashlib.sha256(f"book|{__version__}|{path}|".encode() + text.encode("utf-8")).hexdigest()
+    key = hashlib.sha256(f"book|{__version__}|{MODEL}|{path}|".encode() + text.encode("utf-8")).hexdigest()
     book = cache.load("book", key)
     if book is None:
         book = parse_phrasebook(text.lstrip("\ufeff"), str(path))
@@ -394,7 +399,7 @@ def _content_key(default_paths: list[str], user_paths: list[str]) -> str | None:
 
     from . import __version__
 
-    digest = hashlib.sha256(f"rules|{__version__}".encode())
+    digest = hashlib.sha256(f"rules|{__version__}|{MODEL}".encode())
     for group, paths in (("d", default_paths), ("u", user_paths)):
         for path in paths:
             try:

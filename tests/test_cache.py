@@ -71,3 +71,19 @@ def test_old_entries_are_pruned(cache_dir):
     for i in range(cache.KEEP + 3):
         cache.store("engine", f"k{i}", i)
     assert len(list(cache_dir.glob("engine-*.pickle"))) == cache.KEEP
+
+
+def test_pickles_from_a_coach_with_other_rule_fields_are_not_read(cache_dir, test_phrasebook, monkeypatch):
+    """A cached Rule written when the class had other fields would unpickle into the wrong
+    slots: the class layout is part of every phrasebook cache key."""
+    import coach.phrasebook as module
+
+    parsed = []
+    real = module.parse_phrasebook
+    monkeypatch.setattr(module, "parse_phrasebook", lambda text, path: parsed.append(path) or real(text, path))
+    module.load_rules([str(test_phrasebook)], defaults=False)
+    module.load_rules([str(test_phrasebook)], defaults=False)
+    assert parsed == [str(test_phrasebook)]  # the second load came from the cache
+    monkeypatch.setattr(module, "MODEL", module.MODEL + ",followed_by")  # a coach with another Rule
+    module.load_rules([str(test_phrasebook)], defaults=False)
+    assert parsed == [str(test_phrasebook)] * 2
