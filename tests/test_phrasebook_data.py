@@ -1,8 +1,12 @@
 """The shipped phrasebooks are data with their own tests (proselint / codespell style):
 every rule's examples fire both ways, ids are unique, no phrase sits in two rules, and no
-rewrite of a blocking or non-apology rule triggers such a rule itself."""
+rewrite of a blocking or non-apology rule triggers such a rule itself; and no example is
+copied from the labeled evaluation sets."""
 
+import json
+import re
 from collections import defaultdict
+from pathlib import Path
 
 import pytest
 
@@ -65,3 +69,27 @@ def test_ids_match_their_category():
         assert rule.id.split(".")[0] == rule.category, rule.id
         if rule.category == "apology":
             assert rule.id.split(".")[1] == rule.element, rule.id
+
+
+def _runs(text: str, n: int = 8) -> set[str]:
+    words = re.findall(r"[a-z']+", text.lower().replace("\u2019", "'"))
+    return {" ".join(words[i:i + n]) for i in range(len(words) - n + 1)}
+
+
+def test_rule_examples_are_not_copied_from_the_labeled_sets():
+    """coach is measured on data it has not seen: no rule example may share a run of eight
+    words with a labeled set (the shared dev sets when present, and the project's holdouts)."""
+    sets = sorted((Path(__file__).parent / "data" / "eval").glob("*.jsonl"))
+    shared = Path(__file__).resolve().parents[2] / "shared" / "eval"
+    sets += sorted(shared.glob("*.jsonl")) if shared.is_dir() else []
+    labeled: dict[str, str] = {}
+    for path in sets:
+        for line in path.read_text(encoding="utf-8").splitlines():
+            if line.strip():
+                item = json.loads(line)
+                for run in _runs(item.get("text", "")):
+                    labeled.setdefault(run, f"{path.name}:{item.get('id')}")
+    copied = [(rule.id, run, labeled[run]) for rule in RULES
+              for text in [e.text for e in rule.match_examples] + list(rule.no_match_examples)
+              for run in _runs(text) if run in labeled]
+    assert len(sets) >= 2 and not copied
