@@ -63,19 +63,28 @@ class PhraseTable:
         return len(self.key_of)
 
     def by_key(self, words: set[int] | None = None) -> dict[str, list[list[int]]]:
-        """key -> phrases; with `words`, only the phrases whose first hash is among them."""
+        """key -> phrases; with `words`, only the phrases whose every hash is among them
+        (a phrase cannot match a text that lacks one of its words)."""
         import numpy as np
 
         if words is None:
             chosen = np.arange(len(self.key_of))
+        elif not len(self.key_of):
+            chosen = np.arange(0)
         else:
             wanted = np.fromiter(words, dtype=np.uint64, count=len(words))
-            chosen = np.flatnonzero(np.isin(self.first, wanted))
-        flat = self.flat.tolist()
+            covered = np.logical_and.reduceat(np.isin(self.flat, wanted), self.starts)
+            chosen = np.flatnonzero(covered)
+        starts, ends = self.starts[chosen], self.ends[chosen]
+        lengths = ends - starts
+        # Gather just the chosen phrases' hashes in one numpy step, then cut them apart.
+        offsets = np.cumsum(lengths) - lengths
+        index = np.arange(int(lengths.sum())) - np.repeat(offsets - starts, lengths)
+        values = self.flat[index].tolist()
         out: dict[str, list[list[int]]] = {}
-        for key, start, end in zip(self.key_of[chosen].tolist(), self.starts[chosen].tolist(),
-                                   self.ends[chosen].tolist()):
-            out.setdefault(self.keys[key], []).append(flat[start:end])
+        keys = self.keys
+        for key, offset, length in zip(self.key_of[chosen].tolist(), offsets.tolist(), lengths.tolist()):
+            out.setdefault(keys[key], []).append(values[offset:offset + length])
         return out
 
 
