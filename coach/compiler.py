@@ -28,7 +28,7 @@ RUN = "\x00run"  # PhraseMatcher key prefix: a slot pattern's run was found ("\x
 #: (norms, lowers, orths, flags, any, optional, negate): one slot of a slot pattern.
 SlotSpec = tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...], tuple[tuple[str, bool], ...],
                  bool, bool, bool]
-FORMAT = 14  # bump when the Compiled layout changes
+FORMAT = 15  # bump when the Compiled layout changes
 #: A run (the words the PhraseMatcher looks for) of more slots may expand to at most
 #: this many word sequences; one slot may have any number of words. Bigger runs are
 #: found less often but cost PhraseMatcher memory (2,000: +60 MB for ~20% fewer hits).
@@ -44,7 +44,7 @@ FLAGS = frozenset({
 class PhraseTable:
     """PhraseMatcher phrases (NORM hash sequences under keys) as a few numpy arrays: they
     unpickle in a millisecond where 100k tuples took a tenth of a second, and a `coach
-    lint` picks the phrases whose first word its drafts contain without a Python loop."""
+    lint` picks the phrases whose words its drafts contain without a Python loop."""
 
     def __init__(self, phrases: list[tuple[str, tuple[int, ...]]]) -> None:
         import numpy as np
@@ -57,7 +57,6 @@ class PhraseTable:
         self.ends = np.cumsum(lengths)
         self.starts = self.ends - lengths
         self.flat = np.array([h for _, hashes in phrases for h in hashes], dtype=np.uint64)
-        self.first = self.flat[self.starts]
 
     def __len__(self) -> int:
         return len(self.key_of)
@@ -93,7 +92,7 @@ class Compiled:
     """Everything the matchers need, as plain data."""
 
     #: PhraseMatcher phrases as (rule key, NORM string hashes) while compiling; then the
-    #: same as a PhraseTable (a draft can only match phrases whose first word it contains).
+    #: same as a PhraseTable (a draft can only match phrases whose every word it contains).
     phrases: list[tuple[str, tuple[int, ...]]] = field(default_factory=list)
     table: PhraseTable | None = None
     #: Slot patterns as (key, slots, first slot of the run, run group); the run's word

@@ -149,7 +149,7 @@ def test_followed_by_needs_a_finding_of_that_category_later_in_the_same_sentence
     """A `followed_by` match that does not qualify is gone before overlaps are settled, so
     it cannot hide a shorter match of the same label."""
     from coach.analyzer import Analyzer
-    from coach.models import Example, Rule
+    from coach.models import Rule
 
     rules = [
         Rule(id="blocking.cant", category="blocking", phrases=("we can't",), rewrites=("a", "b")),
