@@ -32,6 +32,23 @@ phrasebook_app = typer.Typer(help="List, show, validate and test phrasebooks.", 
 app.add_typer(phrasebook_app, name="phrasebook")
 
 
+def _print_version(value: bool) -> None:
+    if value:
+        from . import __version__
+
+        typer.echo(f"coach {__version__}")
+        raise typer.Exit(0)
+
+
+@app.callback()
+def _root(
+    version: Annotated[Optional[bool], typer.Option(
+        "--version", help="Print coach's version and exit.", callback=_print_version,
+        is_eager=True)] = None,
+) -> None:
+    """Coach customer-service language: advocacy vs blocking phrases and apology completeness."""
+
+
 class LintFormat(str, enum.Enum):
     rich = "rich"
     text = "text"

@@ -136,3 +136,12 @@ def test_lint_reads_project_config(tmp_path, test_phrasebook):
     r = runner.invoke(app, ["lint", "--format", "json", "--config", str(tmp_path / ".coach.yaml"),
                             "--fail-on", "warning", BLOCKING])
     assert r.exit_code == 1
+
+
+def test_version_and_help_exit_zero():
+    from coach import __version__
+
+    r = runner.invoke(app, ["--version"])
+    assert r.exit_code == 0 and r.stdout.strip() == f"coach {__version__}"
+    r = runner.invoke(app, ["--help"])
+    assert r.exit_code == 0 and "lint" in r.stdout and "score" in r.stdout and "--version" in r.stdout
