@@ -117,6 +117,7 @@ class Compiler:
         self.norm = norm_function()
         self.hash = nlp.vocab.strings.add
         self._chunks: dict[tuple[str, bool], list[str]] = {}
+        self._options: dict = {}  # atom -> its token options (an atom recurs in many variants)
         self._groups: dict[tuple, int] = {}  # run signature -> group
         self._rate = None
 
@@ -147,7 +148,15 @@ class Compiler:
         return hit
 
     def _atom_options(self, atom) -> list[list[dict]]:
-        """The token sequences one atom can stand for (one, unless a Choice holds contractions)."""
+        """The token sequences one atom can stand for (one, unless a Choice holds contractions).
+        Memoized: the returned dicts are shared by every pattern holding the atom, and no
+        one changes them."""
+        hit = self._options.get(atom)
+        if hit is None:
+            hit = self._options[atom] = self._build_options(atom)
+        return hit
+
+    def _build_options(self, atom) -> list[list[dict]]:
         if isinstance(atom, Gap):
             return [[{"OP": "?"} if atom.optional else {}]]
         if isinstance(atom, Choice):
