@@ -211,7 +211,7 @@ REF_LOOPS = 10_000_000
 
 def reference_loop() -> float:
     """Seconds for a fixed pure-Python loop: how fast this machine is right now. On a shared
-    VM it has varied 2x within minutes, and coach's wall time moves with it."""
+    VM it has varied several-fold within an hour, and coach's wall time moves with it."""
     start = time.perf_counter()
     total = 0
     for i in range(REF_LOOPS):

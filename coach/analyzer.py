@@ -13,7 +13,6 @@ from contextlib import nullcontext
 from itertools import islice
 from typing import TYPE_CHECKING, Iterable, Iterator, Sequence
 
-from .gcpause import paused
 from .matching import Engine
 from .nlp import get_nlp
 from .models import Conversation, ConversationReport, Finding, Rule, TextReport, TurnReport
@@ -50,8 +49,7 @@ class Analyzer:
     @property
     def engine(self) -> Engine:
         if self._engine is None:
-            with paused():
-                self._engine = Engine(self.rules)
+            self._engine = Engine(self.rules)
         return self._engine
 
     def _analyzed(self, texts: Iterable[str]) -> Iterator[tuple["Doc", Normalized]]:
@@ -120,8 +118,7 @@ class Analyzer:
         words: set[int] = set()
         for doc in docs:
             words.update(doc.to_array([NORM, LOWER]).ravel().tolist())
-        with paused():
-            return Engine(self.rules, words=words), list(zip(docs, norms))
+        return Engine(self.rules, words=words), list(zip(docs, norms))
 
     def lint_text(self, text: str, source: str = "<text>") -> TextReport:
         return next(self.lint([text], [source]))

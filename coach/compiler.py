@@ -58,9 +58,6 @@ class PhraseTable:
         self.starts = self.ends - lengths
         self.flat = np.array([h for _, hashes in phrases for h in hashes], dtype=np.uint64)
 
-    def __len__(self) -> int:
-        return len(self.key_of)
-
     def by_key(self, words: set[int] | None = None) -> dict[str, list[list[int]]]:
         """key -> phrases; with `words`, only the phrases whose every hash is among them
         (a phrase cannot match a text that lacks one of its words)."""

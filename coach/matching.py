@@ -69,6 +69,12 @@ class Engine:
         """`words`: when given (the NORM hashes of the only texts this engine will see, as
         for a few drafts in `coach lint`), patterns that need a word outside it are left out,
         so building the matchers costs next to nothing."""
+        from .gcpause import paused
+
+        with paused():  # ~10^5 long-lived objects: no cyclic collections meanwhile
+            self._build(rules, use_cache, words)
+
+    def _build(self, rules: Iterable[Rule], use_cache: bool, words: set[int] | None) -> None:
         from spacy.matcher import Matcher, PhraseMatcher
 
         from . import cache

@@ -41,16 +41,19 @@ def _lookups_dir() -> str:
     return os.path.join(os.path.dirname(spacy_lookups_data.__file__), "data")
 
 
-def _load_table(name: str) -> dict[str, str]:
-    """One lookup table; kept in coach's cache as a pickle (gzip + JSON costs ~40 ms a start)."""
+def _load_table(name: str, derive: Callable[[dict], dict] | None = None, tag: str = "") -> dict:
+    """One lookup table, or a table `derive`d from it, kept in coach's cache as a pickle
+    (gzip + JSON costs ~40 ms a start for the lemma table, seconds for the word rates)."""
     from . import cache
 
     path = os.path.join(_lookups_dir(), f"en_{name}.json.gz")
-    key = f"{name}-{os.path.getsize(path)}-{int(os.path.getmtime(path))}"
+    key = f"{tag or name}-{os.path.getsize(path)}-{int(os.path.getmtime(path))}"
     table = cache.load("table", key)
     if table is None:
         with gzip.open(path, "rb") as fh:
             table = json.loads(fh.read())
+        if derive is not None:
+            table = derive(table)
         cache.store("table", key, table)
     return table
 
@@ -60,24 +63,19 @@ def word_rates() -> dict[str, float]:
     """How often each NORM occurs in English text: spacy-lookups-data's unigram
     probabilities summed over the word forms sharing a NORM. The compiler looks for the
     rarest part of each slot pattern; used only when compiling, the result cached."""
-    from . import cache
-
-    path = os.path.join(_lookups_dir(), "en_lexeme_prob.json.gz")
-    if not os.path.exists(path):
+    if not os.path.exists(os.path.join(_lookups_dir(), "en_lexeme_prob.json.gz")):
         return {}
-    key = f"rates-{os.path.getsize(path)}-{int(os.path.getmtime(path))}"
-    table = cache.load("table", key)
-    if table is None:
-        with gzip.open(path, "rb") as fh:
-            probs = json.loads(fh.read())
+
+    def by_norm(probs: dict[str, float]) -> dict[str, float]:
         norm = norm_function()
-        table = {}
+        table: dict[str, float] = {}
         for word, log_p in probs.items():
             if log_p > RARE_LOG_P:
                 n = norm(word)
                 table[n] = table.get(n, 0.0) + math.exp(log_p)
-        cache.store("table", key, table)
-    return table
+        return table
+
+    return _load_table("lexeme_prob", by_norm, tag="rates")
 
 
 @lru_cache(maxsize=1)
