@@ -390,7 +390,7 @@ def _joined(words: list[str]) -> str:
 def _fragment(variant) -> tuple[str, str, str] | None:
     """A regex for one compact variant (Word / Choice / optional Gap atoms) as (first letters,
     first part, rest), or None if it needs a gap."""
-    from coach import phrase_syntax as ps  # noqa: E402
+    from coach.engine import phrase_syntax as ps  # noqa: E402
 
     atoms: list[tuple[str, bool]] = []
     initials: set[str] = set()
@@ -449,7 +449,7 @@ def load_phrases(snapshot: list[str] | None = None) -> tuple[list[str], list[tup
     """The loaded rules' phrases for the regex: gap-free variants as strings for the trie, plus
     regex fragments for phrases too big to expand (coach compiles those to one-of-many slots)."""
     sys.path.insert(0, str(REPO))
-    from coach import phrase_syntax as ps  # noqa: E402
+    from coach.engine import phrase_syntax as ps  # noqa: E402
     from coach.phrasebook import load_rules  # noqa: E402
 
     limit = getattr(ps, "MAX_VARIANTS", 2000)

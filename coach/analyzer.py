@@ -13,10 +13,10 @@ from contextlib import nullcontext
 from itertools import islice
 from typing import TYPE_CHECKING, Iterable, Iterator, Sequence
 
-from .matching import Engine
-from .nlp import get_nlp
+from .engine.engine import Engine
+from .engine.nlp import get_nlp
 from .models import Conversation, ConversationReport, Finding, Rule, TextReport, TurnReport
-from .normalize import Normalized, normalize
+from .engine.normalize import Normalized, normalize
 from .phrasebook import load_rules, select_rules
 from . import scoring
 
@@ -111,7 +111,7 @@ class Analyzer:
         """The drafts tokenized once, and an engine holding only the patterns they could
         match: for a few drafts this costs milliseconds where the whole phrasebook costs a
         few hundred."""
-        from .matching import LOWER, NORM
+        from .engine.engine import LOWER, NORM
 
         norms = [normalize(t) for t in texts]
         docs = list(get_nlp().tokenizer.pipe([n.text for n in norms], batch_size=BATCH_SIZE))

@@ -9,9 +9,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Iterable
 
-from .matching import Engine
+from .engine.engine import Engine
 from .models import NEGATIVE_CATEGORIES, Rule
-from .normalize import normalize
+from .engine.normalize import normalize
 
 
 @dataclass(frozen=True)

@@ -16,7 +16,7 @@ from .library.baseline import entries_for
 from .library.suppress import find as find_suppression
 from .models import CheckResult, EntryResult, Finding, LocatedFinding
 from .phrasebook import has_prefix
-from .report import fails, gate_problems
+from .exitcodes import fails, gate_problems
 
 
 @dataclass

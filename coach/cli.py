@@ -180,7 +180,7 @@ def lint(
     no_color: NoColorOpt = False,
 ) -> None:
     """Lint draft replies: highlight blocking language, suggest rewrites, check the apology."""
-    from .report import exit_code, gate_problems
+    from .exitcodes import exit_code, gate_problems
 
     drafts: list[str] = list(texts or [])
     sources = [f"arg:{i + 1}" for i in range(len(drafts))]

@@ -121,7 +121,7 @@ def phrasebook_show(
 
     from rich.text import Text
 
-    from .matching import Engine
+    from .engine.engine import Engine
 
     rules = {r.id: r for r in _rules_for(phrasebook, no_defaults)}
     if rule not in rules:
@@ -160,7 +160,7 @@ def phrasebook_validate(
 ) -> None:
     """Check phrasebooks' schema and patterns; report every problem as file:line; exit 2 on any."""
     from .errors import PhrasebookErrors
-    from .matching import Engine
+    from .engine.engine import Engine
     from .phrasebook import read_phrasebook
 
     problems: list[str] = []
@@ -186,7 +186,7 @@ def phrasebook_test(
 ) -> None:
     """Run every rule's examples both ways and the rewrite-loop check, like a test runner."""
     from .authoring import example_failures, rewrite_failures
-    from .matching import Engine
+    from .engine.engine import Engine
     from .phrasebook import load_rules
 
     paths = paths or []
@@ -216,8 +216,8 @@ def phrasebook_norms(
 ) -> None:
     """Show each token and the NORM coach matches on (lowercase lookup lemma, contractions
     expanded), for writing raw `patterns` and checking why a phrase does or does not fire."""
-    from .nlp import get_nlp
-    from .normalize import normalize
+    from .engine.nlp import get_nlp
+    from .engine.normalize import normalize
 
     for token in get_nlp().tokenizer(normalize(text).text):
         typer.echo(f"{token.text}\t{token.norm_}")

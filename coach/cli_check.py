@@ -73,8 +73,8 @@ def check(
     from .library import LibraryOptions, apply_edits
     from .library.baseline import entries_for, load_baseline, write_baseline as save_baseline
     from .library.source import encoding_of
-    from .output import OutputError, atomic_writer
-    from .report import exit_code
+    from .atomic import OutputError, atomic_writer
+    from .exitcodes import exit_code
 
     paths = paths or ["."]
     settings = load_settings(config, start=paths[0])

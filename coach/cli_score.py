@@ -87,7 +87,7 @@ class InputPosition:
 def conversations(paths: list[str], options, failed: list[CoachError], skip: set[str] = frozenset(),
                   position: InputPosition | None = None) -> Iterator:
     """Every conversation of every input; a bad file or record is reported and skipped."""
-    from .output import conversation_key
+    from .atomic import conversation_key
     from .readers import iter_sources, read_path
 
     def on_error(exc: InputError) -> None:
@@ -158,8 +158,8 @@ def score(
 ) -> None:
     """Score transcripts: per conversation and per agent, advocacy vs blocking and apologies."""
     from .aggregate import Summary
-    from .output import atomic_writer, resumable_jsonl
-    from .report import exit_code
+    from .atomic import atomic_writer, resumable_jsonl
+    from .exitcodes import exit_code
     from .readers import ReaderOptions
 
     options = ReaderOptions(format=format_in, agent_names=tuple(agent_name or ()),

@@ -6,7 +6,7 @@ import enum
 
 
 class ExitCode(enum.IntEnum):
-    """Process exit codes; decided in one place (coach.report.exit_code) from results."""
+    """Process exit codes; decided in one place (coach.exitcodes.exit_code) from results."""
 
     OK = 0
     FINDINGS = 1

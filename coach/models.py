@@ -34,7 +34,7 @@ class Example:
 
 @dataclass(frozen=True, slots=True)
 class Rule:
-    """One phrasebook rule, validated; compiled patterns live in coach.matching."""
+    """One phrasebook rule, validated; compiled patterns live in coach.engine."""
 
     id: str
     category: str

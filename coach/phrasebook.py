@@ -16,7 +16,7 @@ from typing import Any, Iterable
 from . import yamlsafe
 from .errors import PhrasebookError, PhrasebookErrors
 from .models import APOLOGY_ELEMENTS, NEGATIVE_CATEGORIES, SEVERITIES, Example, Rule
-from .phrase_syntax import PhraseSyntaxError, plan
+from .engine.phrase_syntax import PhraseSyntaxError, plan
 from .yamlsafe import Located
 
 RULE_KEYS = (
@@ -244,13 +244,13 @@ def _rule(loc: Located, defaults: dict[str, Any], errs: _Collector, path: str,
 
 
 def _patterns(loc: Located | None, errs: _Collector, rid: str | None) -> list[Any]:
-    """Raw spaCy token patterns (escape hatch), checked by coach.matching.validate_pattern."""
+    """Raw spaCy token patterns (escape hatch), checked by coach.engine.engine.validate_pattern."""
     if loc is None:
         return []
     if not isinstance(loc.value, list):
         errs.add("'patterns' must be a list of spaCy token patterns (lists of dicts)", loc.line, rid)
         return []
-    from .patterns import pattern_problem  # pure checks, no spaCy import
+    from .engine.patterns import pattern_problem  # pure checks, no spaCy import
 
     out = []
     for item in loc.value:
@@ -318,7 +318,8 @@ def parse_phrasebook(text: str, path: str) -> Phrasebook:
 def read_phrasebook(path: str | Path) -> Phrasebook:
     """Load one phrasebook file from disk; a valid one is cached by its path and bytes, so
     editing one phrasebook re-reads only that one."""
-    from . import __version__, cache
+    from . import __version__
+    from .engine import cache
 
     p = Path(path)
     try:
@@ -378,7 +379,7 @@ def load_rules(user_paths: Iterable[str] = (), *, defaults: bool = True) -> list
     A user rule with an id already loaded is an error unless it says `override: true`.
     Problems in all files are reported together. Valid results are cached by file content.
     """
-    from . import cache
+    from .engine import cache
 
     # A bundled phrasebook named again (`coach phrasebook test phrasebooks/x.yaml`) is one file.
     bundled = {Path(p).resolve() for p in builtin_paths()} if defaults else set()

@@ -2,7 +2,7 @@
 
 import pytest
 
-from coach import cache
+from coach.engine import cache
 from coach.analyzer import Analyzer
 
 

@@ -89,12 +89,12 @@ def test_closed_pipe_is_quiet(tmp_path):
 
 
 def test_full_disk_gives_one_line_and_no_file(tmp_path, monkeypatch):
-    import coach.output
+    import coach.atomic
 
     def full(fd):
         raise OSError(errno.ENOSPC, "No space left on device")
 
-    monkeypatch.setattr(coach.output.os, "fsync", full)
+    monkeypatch.setattr(coach.atomic.os, "fsync", full)
     out = tmp_path / "report.html"
     corpus = tmp_path / "corpus.jsonl"
     write_corpus(corpus, 5)

@@ -7,7 +7,7 @@ import os
 
 import pytest
 
-from coach.output import OutputError
+from coach.atomic import OutputError
 
 from coach.errors import InputError
 from coach.library import baseline

@@ -2,7 +2,7 @@
 
 import pytest
 
-from coach.nlp import token_norms
+from coach.engine.nlp import token_norms
 
 
 def rules_fired(analyzer, text):

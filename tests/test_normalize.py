@@ -1,6 +1,6 @@
 """Normalization keeps an exact map back to the original text."""
 
-from coach.normalize import normalize
+from coach.engine.normalize import normalize
 
 
 def test_ascii_is_identity():

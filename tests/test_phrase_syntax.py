@@ -2,7 +2,7 @@
 
 import pytest
 
-from coach.phrase_syntax import Gap, PhraseSyntaxError, Word, describe, expand
+from coach.engine.phrase_syntax import Gap, PhraseSyntaxError, Word, describe, expand
 
 
 def variants(phrase):

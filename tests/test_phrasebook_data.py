@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from coach.authoring import example_failures, rewrite_failures
-from coach.matching import Engine
+from coach.engine.engine import Engine
 from coach.phrasebook import builtin_paths, load_rules, read_phrasebook
 
 RULES = load_rules()

@@ -5,7 +5,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from coach.errors import PhrasebookErrors
-from coach.phrase_syntax import PhraseSyntaxError, expand
+from coach.engine.phrase_syntax import PhraseSyntaxError, expand
 from coach.phrasebook import parse_phrasebook
 
 PHRASE_CHARS = st.lists(st.sampled_from(list("ab c()[]|_='’,.") + ["can't", " I "]), max_size=30).map("".join)

@@ -10,9 +10,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from spacy.matcher import Matcher
 
-from coach.matching import Engine
+from coach.engine.engine import Engine
 from coach.models import Rule
-from coach.nlp import get_nlp
+from coach.engine.nlp import get_nlp
 
 WORDS = ["we", "can", "not", "help", "sorry", "Visa", "visa", "the", "The", ",", ".", "refunded",
          "refund", "can't", "WE"]

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from coach.errors import InputError
-from coach.output import atomic_writer
+from coach.atomic import atomic_writer
 
 SCHEMA = "coach-baseline/1"
 _QUOTES = str.maketrans({"\u2018": "'", "\u2019": "'", "\u201a": "'", "\u201b": "'", "\u2032": "'",

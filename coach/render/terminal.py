@@ -12,7 +12,7 @@ from rich.table import Table
 from rich.text import Text
 
 from ..models import CORE_APOLOGY_ELEMENTS, NEGATIVE_CATEGORIES, TextReport
-from ..report import fails
+from ..exitcodes import fails
 from ..rewrite import apply_rewrites
 from ..scoring import ELEMENT_EXAMPLES
 

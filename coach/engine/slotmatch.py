@@ -5,7 +5,7 @@ spaCy's Matcher preprocesses every pattern in Python and its per-token cost grow
 with the pattern count; a Python automaton stepping over every token was the
 largest cost of `coach score`. So each slot pattern has a *run*: contiguous slots,
 the first and last required, none a gap, negated or flag test, picked at compile
-time as the part of the pattern a text is least likely to contain (coach.compiler).
+time as the part of the pattern a text is least likely to contain (coach.engine.compiler).
 The run's word sequences go into the engine's PhraseMatcher, which scans in C;
 only where one is found does this module read the rest of the pattern, backwards
 from the run's start and forwards from it. Pure Python; it never imports spaCy.

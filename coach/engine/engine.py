@@ -4,8 +4,8 @@ overlaps). No I/O.
 Like spaCy's SpanRuler: plain phrase variants go to one PhraseMatcher on NORM (fast:
 its cost barely grows with the phrase count); variants with gaps, optional words,
 one-of-many words or exact forms become slot patterns, looked for by their rarest run
-of words in the same PhraseMatcher and read around it (coach.slotmatch); raw token
-patterns that fit no slot go to spaCy's Matcher. The routing lives in coach.compiler.
+of words in the same PhraseMatcher and read around it (coach.engine.slotmatch); raw token
+patterns that fit no slot go to spaCy's Matcher. The routing lives in coach.engine.compiler.
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ import bisect
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Iterable
 
-from .models import Finding, Rule
+from ..models import Finding, Rule
 from .normalize import Normalized
 from .compiler import RUN, UNLESS
 from .slotmatch import Slot, SlotMatcher, Tokens
@@ -69,7 +69,7 @@ class Engine:
         """`words`: when given (the NORM hashes of the only texts this engine will see, as
         for a few drafts in `coach lint`), patterns that need a word outside it are left out,
         so building the matchers costs next to nothing."""
-        from .gcpause import paused
+        from ..gcpause import paused
 
         with paused():  # ~10^5 long-lived objects: no cyclic collections meanwhile
             self._build(rules, use_cache, words)

@@ -29,7 +29,7 @@ def load(kind: str, key: str) -> Any | None:
     directory = cache_dir()
     if directory is None:
         return None
-    from .gcpause import paused
+    from ..gcpause import paused
 
     try:
         with open(directory / f"{kind}-{key}.pickle", "rb") as handle, paused():

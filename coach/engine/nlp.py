@@ -125,7 +125,7 @@ def get_nlp() -> Pipeline:
     the 1,300 tokenizer exceptions, which coach would then have to load again with its
     own NORMs — about twice the start-up time of `coach lint`.
     """
-    from .gcpause import paused
+    from ..gcpause import paused
 
     with paused():
         return _build_pipeline()

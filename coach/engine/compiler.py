@@ -2,7 +2,7 @@
 
 Routing: a variant whose every token is a plain NORM becomes a PhraseMatcher
 phrase; a variant with gaps, optional slots, one-of-many words, exact forms or flag
-tests becomes a slot pattern (coach.slotmatch) whose rarest run of words also goes
+tests becomes a slot pattern (coach.engine.slotmatch) whose rarest run of words also goes
 to the PhraseMatcher; raw `patterns` that fit no slot go to spaCy's Matcher. The
 result is plain data (numpy arrays and tuples of strings), so it pickles quickly
 and `coach lint` can skip compiling on the next run.
@@ -15,8 +15,8 @@ from dataclasses import dataclass, field
 from itertools import product
 from typing import TYPE_CHECKING, Iterable
 
-from .errors import PhrasebookError, PhrasebookErrors
-from .models import Rule
+from ..errors import PhrasebookError, PhrasebookErrors
+from ..models import Rule
 from .patterns import spacy_pattern
 from .phrase_syntax import Choice, Gap, Variant, plan
 
@@ -398,7 +398,7 @@ def cache_key(rules: Iterable[Rule]) -> str:
 
     import spacy
 
-    from . import __version__
+    from .. import __version__
 
     from .phrase_syntax import MAX_VARIANTS, SMALL
 

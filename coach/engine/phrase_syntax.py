@@ -10,7 +10,7 @@
 Expansion yields *variants*: tuples of atoms, where an atom is a word (any
 form), an exact word, a gap, or (for big phrases, see `plan`) one of several
 words. Plain variants become PhraseMatcher phrases; the rest become slot
-patterns (coach.compiler). This module is pure: it knows nothing of spaCy, so it
+patterns (coach.engine.compiler). This module is pure: it knows nothing of spaCy, so it
 can be tested and fuzzed on its own.
 """
 
