@@ -114,7 +114,7 @@ def test_score_reads_project_config(tmp_path, corpus, test_phrasebook):
 def test_progress_follows_the_bytes_behind_each_scored_conversation(corpus, tmp_path):
     """The bar's fraction and ETA come from input bytes; each report takes back the read
     position of its own conversation, however far reading has run ahead."""
-    from coach.cli_score import InputPosition, _progress, conversations
+    from coach.cli.score import InputPosition, _progress, conversations
     from coach.readers import ReaderOptions
 
     second = tmp_path / "more.jsonl"

@@ -1,83 +1,28 @@
-"""`coach eval` and `coach phrasebook ...`: measuring accuracy and authoring phrasebooks."""
+"""`coach phrasebook ...`: list, show, validate and test phrasebooks."""
 
 from __future__ import annotations
 
-import enum
 from pathlib import Path
 from typing import Annotated, Optional
 
 import typer
 
-from .cli import (ConfigOpt, IgnoreOpt, NoColorOpt, NoDefaultsOpt, OnlyOpt, PhrasebookOpt, app, build_analyzer,
-                  handle_errors, make_console, phrasebook_app)
-from .errors import ExitCode, UsageError
+from .options import (NoColorOpt, NoDefaultsOpt, OnlyOpt, PhrasebookOpt, handle_errors, make_console,
+                      require_phrasebooks)
+from ..errors import ExitCode, UsageError
 
 
-class EvalFormat(str, enum.Enum):
-    rich = "rich"
-    json = "json"
-
-
-class Split(str, enum.Enum):
-    all = "all"
-    tune = "tune"
-    check = "check"
-
-
-@app.command("eval")
-@handle_errors(exit_code=ExitCode.USAGE)
-def eval_(
-    files: Annotated[list[str], typer.Argument(help="Labeled JSONL files (shared/eval format).")],
-    phrasebook: PhrasebookOpt = None,
-    no_defaults: NoDefaultsOpt = None,
-    only: OnlyOpt = None,
-    ignore: IgnoreOpt = None,
-    errors: Annotated[bool, typer.Option("--errors", help="List every false positive and negative.")] = False,
-    unused: Annotated[bool, typer.Option("--unused", help="List rules that never fired.")] = False,
-    split: Annotated[Split, typer.Option(
-        "--split", help="Score only the stable 'tune' (70%) or 'check' (30%) part.")] = Split.all,
-    fmt: Annotated[EvalFormat, typer.Option("--format", help="Output format.")] = EvalFormat.rich,
-    config: ConfigOpt = None,
-    no_color: NoColorOpt = False,
-) -> None:
-    """Measure precision, recall and F1 per label on labeled utterances."""
-    import json
-
-    from .evaluate import evaluate, read_items
-
-    analyzer = build_analyzer(phrasebook, no_defaults, only, ignore, config=config)
-    items = [item for path in files for item in read_items(path, split.value)]
-    reports = analyzer.lint([i.text for i in items], [i.id for i in items])
-    result = evaluate(items, reports)
-    if fmt is EvalFormat.json:
-        doc = result.to_dict()
-        if errors:
-            doc["errors"] = [{"kind": e.kind, "label": e.label, "id": e.item.id, "text": e.item.text,
-                              "rules": list(e.rules), "spans": list(e.spans)} for e in result.errors]
-        if unused:
-            doc["unused"] = sorted(r.id for r in analyzer.rules if r.id not in result.fired)
-        typer.echo(json.dumps(doc, indent=2, ensure_ascii=False))
-        return
-    from .render.evaluation import render_errors, render_scores, render_unused
-
-    console = make_console(no_color)
-    title = f"coach eval ({split.value}): {', '.join(Path(f).name for f in files)}"
-    render_scores(result, console, title)
-    if errors:
-        render_errors(result, console)
-    if unused:
-        render_unused(analyzer.rules, result.fired, console)
+app = typer.Typer(help="List, show, validate and test phrasebooks.", no_args_is_help=True)
 
 
 def _rules_for(paths: list[Path] | None, no_defaults: bool):
-    from .phrasebook import load_rules
+    from ..phrasebook import load_rules
 
-    if no_defaults and not paths:
-        raise UsageError("--no-defaults needs at least one phrasebook")
+    require_phrasebooks(no_defaults, paths)
     return load_rules([str(p) for p in paths or []], defaults=not no_defaults)
 
 
-@phrasebook_app.command("list")
+@app.command("list")
 @handle_errors(exit_code=ExitCode.USAGE)
 def phrasebook_list(
     phrasebook: PhrasebookOpt = None,
@@ -88,7 +33,7 @@ def phrasebook_list(
     """List rules: id, category, severity, phrase count and source."""
     from rich.table import Table
 
-    from .phrasebook import select_rules
+    from ..phrasebook import select_rules
 
     rules = select_rules(_rules_for(phrasebook, no_defaults), only or ())
     console = make_console(no_color)
@@ -108,7 +53,7 @@ def phrasebook_list(
     console.print(table)
 
 
-@phrasebook_app.command("show")
+@app.command("show")
 @handle_errors(exit_code=ExitCode.USAGE)
 def phrasebook_show(
     rule: Annotated[str, typer.Argument(help="A rule id.")],
@@ -121,7 +66,7 @@ def phrasebook_show(
 
     from rich.text import Text
 
-    from .engine.engine import Engine
+    from ..engine.engine import Engine
 
     rules = {r.id: r for r in _rules_for(phrasebook, no_defaults)}
     if rule not in rules:
@@ -153,15 +98,15 @@ def phrasebook_show(
         console.print(f"    no_match: {text}")
 
 
-@phrasebook_app.command("validate")
+@app.command("validate")
 @handle_errors(exit_code=ExitCode.USAGE)
 def phrasebook_validate(
     paths: Annotated[list[Path], typer.Argument(help="Phrasebook files to validate.")],
 ) -> None:
     """Check phrasebooks' schema and patterns; report every problem as file:line; exit 2 on any."""
-    from .errors import PhrasebookErrors
-    from .engine.engine import Engine
-    from .phrasebook import read_phrasebook
+    from ..errors import PhrasebookErrors
+    from ..engine.engine import Engine
+    from ..phrasebook import read_phrasebook
 
     problems: list[str] = []
     for path in paths:
@@ -177,7 +122,7 @@ def phrasebook_validate(
     typer.echo(f"{len(paths)} phrasebook(s) valid")
 
 
-@phrasebook_app.command("test")
+@app.command("test")
 @handle_errors(exit_code=ExitCode.USAGE)
 def phrasebook_test(
     paths: Annotated[Optional[list[Path]], typer.Argument(
@@ -185,13 +130,12 @@ def phrasebook_test(
     no_defaults: NoDefaultsOpt = None,
 ) -> None:
     """Run every rule's examples both ways and the rewrite-loop check, like a test runner."""
-    from .authoring import example_failures, rewrite_failures
-    from .engine.engine import Engine
-    from .phrasebook import load_rules
+    from ..authoring import example_failures, rewrite_failures
+    from ..engine.engine import Engine
+    from ..phrasebook import load_rules
 
     paths = paths or []
-    if no_defaults and not paths:
-        raise UsageError("--no-defaults needs at least one phrasebook")
+    require_phrasebooks(no_defaults, paths)
     # The given files are tested against all loaded rules (the rewrite-loop check needs them).
     rules = load_rules([str(p) for p in paths], defaults=not no_defaults)
     wanted = {p.resolve() for p in paths}
@@ -209,15 +153,15 @@ def phrasebook_test(
         raise typer.Exit(int(ExitCode.FINDINGS))
 
 
-@phrasebook_app.command("norms")
+@app.command("norms")
 @handle_errors(exit_code=ExitCode.USAGE)
 def phrasebook_norms(
     text: Annotated[str, typer.Argument(help="Text to show as coach matches it.")],
 ) -> None:
     """Show each token and the NORM coach matches on (lowercase lookup lemma, contractions
     expanded), for writing raw `patterns` and checking why a phrase does or does not fire."""
-    from .engine.nlp import get_nlp
-    from .engine.normalize import normalize
+    from ..engine.nlp import get_nlp
+    from ..engine.normalize import normalize
 
     for token in get_nlp().tokenizer(normalize(text).text):
         typer.echo(f"{token.text}\t{token.norm_}")

@@ -8,8 +8,9 @@ from typing import Annotated, Optional
 
 import typer
 
-from .cli import IgnoreOpt, NoColorOpt, OnlyOpt, PhrasebookOpt, RedactOpt, app, handle_errors, make_console
-from .errors import ExitCode
+from .options import (ConfigOpt, FailOnOpt, IgnoreOpt, NoColorOpt, NoDefaultsOpt, OnlyOpt, PhrasebookOpt,
+                      RedactOpt, handle_errors, make_console, require_phrasebooks)
+from ..errors import ExitCode
 
 
 class CheckFormat(str, enum.Enum):
@@ -30,26 +31,22 @@ WRITERS = {
 }
 
 
-@app.command()
 @handle_errors(exit_code=ExitCode.USAGE)
 def check(
     paths: Annotated[Optional[list[str]], typer.Argument(
         help="Reply files or folders (default: the current folder).")] = None,
-    config: Annotated[Optional[str], typer.Option(
-        "--config", help="Use this pyproject.toml / .coach.yaml instead of discovering one.")] = None,
+    config: ConfigOpt = None,
     fmt: Annotated[Optional[CheckFormat], typer.Option("--format", help="Output format.")] = None,
     output: Annotated[Optional[str], typer.Option(
         "--output", "-o", help="Write the report here (atomically) instead of stdout.")] = None,
-    fail_on: Annotated[Optional[str], typer.Option(
-        "--fail-on", help="info | warning | error | never (default from config, else warning).")] = None,
+    fail_on: FailOnOpt = None,
     min_score: Annotated[Optional[int], typer.Option("--min-score", help="Fail replies scoring below.")
                          ] = None,
     require_complete_apology: Annotated[Optional[bool], typer.Option(
         "--require-complete-apology/--allow-partial-apology",
         help="An apology must have all five elements.")] = None,
     phrasebook: PhrasebookOpt = None,
-    no_defaults: Annotated[Optional[bool], typer.Option(
-        "--no-defaults", help="Use only the configured/given phrasebooks.")] = None,
+    no_defaults: NoDefaultsOpt = None,
     only: OnlyOpt = None,
     ignore: IgnoreOpt = None,
     baseline: Annotated[Optional[str], typer.Option(
@@ -67,24 +64,23 @@ def check(
     no_color: NoColorOpt = False,
 ) -> None:
     """Check canned replies in CI: exit 0 clean, 1 findings at/above fail-on, 2 usage or config error."""
-    from .analyzer import Analyzer
-    from .checking import plan_fixes, run_check, unified_diff
-    from .config import load_settings, merge_cli
-    from .library import LibraryOptions, apply_edits
-    from .library.baseline import entries_for, load_baseline, write_baseline as save_baseline
-    from .library.source import encoding_of
-    from .atomic import OutputError, atomic_writer
-    from .exitcodes import exit_code
+    from ..analyzer import Analyzer
+    from ..checking import plan_fixes, run_check, unified_diff
+    from ..config import load_settings, merge_cli
+    from ..library import LibraryOptions, apply_edits
+    from ..library.baseline import entries_for, load_baseline, write_baseline as save_baseline
+    from ..library.source import encoding_of
+    from ..atomic import OutputError, atomic_writer
+    from ..exitcodes import exit_code
 
     paths = paths or ["."]
     settings = load_settings(config, start=paths[0])
-    settings = merge_cli(settings, fail_on=fail_on, min_score=min_score,
+    settings = merge_cli(settings, fail_on=fail_on.value if fail_on else None, min_score=min_score,
                          require_complete_apology=require_complete_apology,
                          select=tuple(only) if only else None, ignore=tuple(ignore) if ignore else None,
                          no_defaults=no_defaults)
     phrasebooks = list(settings.phrasebooks) + [str(p) for p in phrasebook or []]
-    if settings.no_defaults and not phrasebooks:
-        raise typer.BadParameter("--no-defaults needs at least one phrasebook")
+    require_phrasebooks(settings.no_defaults, phrasebooks)
     analyzer = Analyzer(phrasebooks=phrasebooks, defaults=not settings.no_defaults)
     options = LibraryOptions(format=format_in, encoding=encoding)
     known = load_baseline(baseline) if baseline else None
@@ -122,12 +118,12 @@ def check(
 
     result = run.result
     if redact:
-        from .redact import redact_check
+        from ..redact import redact_check
         result = redact_check(result)
     rules = {r.id: r for r in analyzer.rules}
     chosen = fmt or CheckFormat(settings.format or "rich")
     if chosen is CheckFormat.rich:
-        from .render.check_terminal import render_check
+        from ..render.check_terminal import render_check
         render_check(result, rules, make_console(no_color))
     else:
         module, name = WRITERS[chosen]

@@ -12,9 +12,9 @@ from typing import Annotated, Iterator, Optional
 
 import typer
 
-from .cli import (ConfigOpt, IgnoreOpt, NoColorOpt, NoDefaultsOpt, OnlyOpt, PhrasebookOpt, RedactOpt, app, build_analyzer,
-                  handle_errors, make_console, warn)
-from .errors import CoachError, InputError, UsageError
+from .options import (ConfigOpt, IgnoreOpt, NoColorOpt, NoDefaultsOpt, OnlyOpt, PhrasebookOpt, RedactOpt,
+                      build_analyzer, handle_errors, make_console, warn)
+from ..errors import CoachError, InputError, UsageError
 
 
 class ScoreFormat(str, enum.Enum):
@@ -87,8 +87,8 @@ class InputPosition:
 def conversations(paths: list[str], options, failed: list[CoachError], skip: set[str] = frozenset(),
                   position: InputPosition | None = None) -> Iterator:
     """Every conversation of every input; a bad file or record is reported and skipped."""
-    from .atomic import conversation_key
-    from .readers import iter_sources, read_path
+    from ..atomic import conversation_key
+    from ..readers import iter_sources, read_path
 
     def on_error(exc: InputError) -> None:
         failed.append(exc)
@@ -120,7 +120,6 @@ def conversations(paths: list[str], options, failed: list[CoachError], skip: set
             position.done(path)
 
 
-@app.command()
 @handle_errors()
 def score(
     paths: Annotated[list[str], typer.Argument(
@@ -157,10 +156,10 @@ def score(
     no_color: NoColorOpt = False,
 ) -> None:
     """Score transcripts: per conversation and per agent, advocacy vs blocking and apologies."""
-    from .aggregate import Summary
-    from .atomic import atomic_writer, resumable_jsonl
-    from .exitcodes import exit_code
-    from .readers import ReaderOptions
+    from ..aggregate import Summary
+    from ..atomic import atomic_writer, resumable_jsonl
+    from ..exitcodes import exit_code
+    from ..readers import ReaderOptions
 
     options = ReaderOptions(format=format_in, agent_names=tuple(agent_name or ()),
                             id_column=id_column, speaker_column=speaker_column,
@@ -169,7 +168,7 @@ def score(
     start = next((p for p in paths if p != "-"), ".")
     analyzer = build_analyzer(phrasebook, no_defaults, only, ignore, config=config, start=start)
     analyzer.engine  # build the matchers now, then let the collector run for the long haul
-    from .gcpause import settle
+    from ..gcpause import settle
     settle()
     failed: list[CoachError] = []
     lost: list = []
@@ -217,12 +216,12 @@ def score(
 
 
 def _reports(analyzer, paths, options, failed, skip, jobs, on_lost, redact, position=None):
-    from . import batch
+    from .. import batch
 
     reports = batch.score(analyzer, conversations(paths, options, failed, skip, position), jobs=jobs,
                           on_lost=on_lost)
     if redact:
-        from .redact import redact_conversation
+        from ..redact import redact_conversation
         reports = map(redact_conversation, reports)
     return reports
 
@@ -247,7 +246,7 @@ class _progress:
     def __enter__(self):
         if not self.enabled:
             return lambda: None
-        from .render.score_terminal import make_progress
+        from ..render.score_terminal import make_progress
 
         self.bar = make_progress(make_console(self.no_color, stderr=True))
         task = self.bar.add_task("scoring", total=None, conversations=0)
@@ -273,20 +272,20 @@ class _progress:
 
 def _write(fmt: ScoreFormat, per: Per, reports, summary, out, console, top: int) -> None:
     if fmt is ScoreFormat.jsonl:
-        from .render.score_json import write_jsonl
+        from ..render.score_json import write_jsonl
         write_jsonl(reports, out)
     elif fmt is ScoreFormat.json:
-        from .render.score_json import write_json
+        from ..render.score_json import write_json
         write_json(reports, summary, out)
     elif fmt is ScoreFormat.csv:
-        from .render.score_csv import write_csv
+        from ..render.score_csv import write_csv
         write_csv(reports, out, per=per.value)
     else:
         for _ in reports:  # fold everything into the summary first
             pass
         if fmt is ScoreFormat.html:
-            from .render.html import write_html
+            from ..render.html import write_html
             write_html(summary, summary.worst(), out, title="coach score")
         else:
-            from .render.score_terminal import render_score
+            from ..render.score_terminal import render_score
             render_score(summary, console, top=top)

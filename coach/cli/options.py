@@ -1,0 +1,126 @@
+"""What every command shares: options, error handling, the console, building the analyzer.
+
+Imports no command module, so commands can import it without a circle.
+"""
+
+from __future__ import annotations
+
+import enum
+import functools
+import sys
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, Callable, Optional
+
+import typer
+
+from ..errors import CoachError, InputError, UsageError
+
+if TYPE_CHECKING:  # pragma: no cover
+    from rich.console import Console
+
+
+class FailOn(str, enum.Enum):
+    info = "info"
+    warning = "warning"
+    error = "error"
+    never = "never"
+
+
+def handle_errors(exit_code: int | None = None) -> Callable:
+    """Turn CoachError into one line on stderr and an exit code; never a traceback."""
+    def decorate(func: Callable) -> Callable:
+        @functools.wraps(func)
+        def wrapper(*args, **kwargs):
+            try:
+                return func(*args, **kwargs)
+            except CoachError as exc:
+                code = exit_code if exit_code is not None else exc.exit_code
+                for line in str(exc).splitlines() or [exc.__class__.__name__]:
+                    typer.echo(f"coach: error: {line}", err=True)
+                raise typer.Exit(int(code)) from None
+            except KeyboardInterrupt:
+                typer.echo("coach: interrupted", err=True)
+                raise typer.Exit(130) from None
+        return wrapper
+    return decorate
+
+
+def make_console(no_color: bool = False, stderr: bool = False) -> "Console":
+    from rich.console import Console
+
+    return Console(no_color=no_color or None, stderr=stderr, highlight=False, markup=False,
+                   soft_wrap=False)
+
+
+def warn(message: str) -> None:
+    typer.echo(f"coach: warning: {message}", err=True)
+
+
+def read_text_file(path: str) -> str:
+    """A draft from disk: UTF-8 (BOM stripped), invalid bytes replaced with a warning."""
+    try:
+        data = sys.stdin.buffer.read() if path == "-" else Path(path).read_bytes()
+    except FileNotFoundError:
+        raise InputError("file not found", path=path, hint="check the path") from None
+    except IsADirectoryError:
+        raise InputError("is a directory; give a file", path=path) from None
+    except OSError as exc:
+        raise InputError(f"cannot read: {exc.strerror}", path=path) from None
+    if data.startswith(b"\xef\xbb\xbf"):
+        data = data[3:]
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        warn(f"{path}: invalid UTF-8 at byte {exc.start}; decoded with replacement")
+        text = data.decode("utf-8", errors="replace")
+    return text.replace("\r\n", "\n").replace("\r", "\n")
+
+
+# -- shared options ------------------------------------------------------------------
+PhrasebookOpt = Annotated[Optional[list[Path]], typer.Option(
+    "--phrasebook", "-p", help="Add a phrasebook YAML file (repeatable).")]
+NoDefaultsOpt = Annotated[Optional[bool], typer.Option(
+    "--no-defaults", help="Use only the given phrasebooks, not the bundled ones.", show_default=False)]
+ConfigOpt = Annotated[Optional[str], typer.Option(
+    "--config", help="Use this pyproject.toml / .coach.yaml instead of discovering one.")]
+OnlyOpt = Annotated[Optional[list[str]], typer.Option(
+    "--only", "--select", help="Only rules whose dotted id starts with this prefix (repeatable).")]
+IgnoreOpt = Annotated[Optional[list[str]], typer.Option(
+    "--ignore", help="Skip rules whose dotted id starts with this prefix (repeatable).")]
+NoColorOpt = Annotated[bool, typer.Option("--no-color", help="No colors (NO_COLOR is honoured too).")]
+RedactOpt = Annotated[bool, typer.Option(
+    "--redact", help="Mask e-mail addresses, phone and card numbers and @handles in the output.")]
+FailOnOpt = Annotated[Optional[FailOn], typer.Option(
+    "--fail-on", help="Exit 1 when a blocking/non-apology finding is at or above this "
+                      "(default from config, else warning).", show_default=False)]
+
+
+def project_settings(config: str | None, start: str = ".", **cli):
+    """[tool.coach] / .coach.yaml settings (found upward from `start`), overridden by flags."""
+    from ..config import load_settings, merge_cli
+
+    return merge_cli(load_settings(config, start=start), **cli)
+
+
+def build_analyzer(phrasebook: list[Path] | None, no_defaults: bool | None, only: list[str] | None,
+                   ignore: list[str] | None, *, config: str | None = None, start: str = ".",
+                   settings=None):
+    """The Analyzer the project's config and these flags ask for (flags win)."""
+    from ..analyzer import Analyzer
+
+    if settings is None:
+        settings = project_settings(config, start, no_defaults=no_defaults,
+                                    select=tuple(only) if only else None,
+                                    ignore=tuple(ignore) if ignore else None)
+    phrasebooks = list(settings.phrasebooks) + [str(p) for p in phrasebook or []]
+    require_phrasebooks(settings.no_defaults, phrasebooks)
+    return Analyzer(phrasebooks=phrasebooks, defaults=not settings.no_defaults,
+                    only=settings.select, ignore=settings.ignore)
+
+
+
+
+def require_phrasebooks(no_defaults: bool | None, phrasebooks: list) -> None:
+    """--no-defaults with nothing to use instead is a usage error (every command agrees)."""
+    if no_defaults and not phrasebooks:
+        raise UsageError("--no-defaults needs at least one --phrasebook")
