@@ -8,12 +8,13 @@
 
 from __future__ import annotations
 
+import os
 from collections import deque
 from contextlib import nullcontext
 from itertools import islice
 from typing import TYPE_CHECKING, Iterable, Iterator, Sequence
 
-from .engine.engine import Engine
+from .engine.engine import CANCELLED_BY_NON_APOLOGY, Engine
 from .engine.nlp import get_nlp
 from .models import Conversation, ConversationReport, Finding, Rule, TextReport, TurnReport
 from .engine.normalize import Normalized, normalize
@@ -22,6 +23,8 @@ from . import scoring
 
 if TYPE_CHECKING:  # pragma: no cover
     from spacy.tokens import Doc
+
+    from .model.predict import Classifier
 
 BATCH_SIZE = 256
 #: `lint` on at most this many characters builds an engine of just the patterns the
@@ -35,16 +38,39 @@ ZONE_TEXTS = 10_000
 
 
 class Analyzer:
-    """Loads phrasebooks, compiles matchers once, and analyzes texts in batches."""
+    """Loads phrasebooks and the classifier, compiles matchers once, and analyzes texts in
+    batches: rules find exact spans, the model the sentences no rule list enumerates."""
 
     def __init__(self, rules: Sequence[Rule] | None = None, *, phrasebooks: Iterable[str] = (),
-                 defaults: bool = True, only: Iterable[str] = (), ignore: Iterable[str] = ()) -> None:
+                 defaults: bool = True, only: Iterable[str] = (), ignore: Iterable[str] = (),
+                 model: "bool | str | os.PathLike[str]" = True) -> None:
+        """`model`: True for the bundled classifier (when the install has one), False for
+        rules only, or the folder of a model `coach train` wrote."""
         if rules is None:
             rules = load_rules(list(phrasebooks), defaults=defaults)
+        only, ignore = tuple(only), tuple(ignore)
         self.rules: list[Rule] = select_rules(rules, only, ignore)
-        self.weights = {r.id: r.weight for r in self.rules}
-        self._speakers = {r.id: r.speaker for r in self.rules}
+        self.model = model
+        self.model_rules: list[Rule] = []
+        if model is not False and model is not None:
+            from .model.rules import model_rules
+
+            self.model_rules = select_rules(model_rules(), only, ignore)
+        self.weights = {r.id: r.weight for r in self.all_rules}
+        self._speakers = {r.id: r.speaker for r in self.all_rules}
         self._engine: Engine | None = None
+        self._classifier: "Classifier | None | bool" = False  # False: not loaded yet
+
+    @property
+    def all_rules(self) -> list[Rule]:
+        """Phrasebook rules and the model's rules: what reports and renderers look up."""
+        return self.rules + self.model_rules
+
+    def compile(self) -> "Analyzer":
+        """Build the matchers and load the model now (a long run does it before forking)."""
+        self.engine
+        self.classifier
+        return self
 
     @property
     def engine(self) -> Engine:
@@ -52,11 +78,20 @@ class Analyzer:
             self._engine = Engine(self.rules)
         return self._engine
 
-    def _analyzed(self, texts: Iterable[str]) -> Iterator[tuple["Doc", Normalized]]:
-        """Normalize and tokenize texts through batched spaCy pipes, streaming.
+    @property
+    def classifier(self) -> "Classifier | None":
+        """The loaded model restricted to the selected labels; None when off or absent."""
+        if self._classifier is False:
+            from .model.predict import load_classifier
 
-        A Doc is only valid until the next one is requested: after the warm-up, Docs live
-        in memory zones that are freed as the stream moves on.
+            self._classifier = load_classifier(self.model, self.model_rules, get_nlp().vocab.strings)
+        return self._classifier  # type: ignore[return-value]
+
+    def _batches(self, texts: Iterable[str]) -> Iterator[list[tuple["Doc", Normalized]]]:
+        """Normalize and tokenize texts through spaCy, streaming, in batches of BATCH_SIZE.
+
+        A batch's Docs are only valid until the next batch is requested: after the
+        warm-up, Docs live in memory zones that are freed as the stream moves on.
         """
         nlp = get_nlp()
         stream = iter(texts)
@@ -65,21 +100,52 @@ class Analyzer:
         while chunk:
             with (nlp.memory_zone() if zoned else nullcontext()):
                 norms = [normalize(text) for text in chunk]
-                for doc, n in zip(nlp.tokenizer.pipe([n.text for n in norms], batch_size=BATCH_SIZE),
-                                  norms):
-                    yield doc, n
+                docs = nlp.tokenizer.pipe([n.text for n in norms], batch_size=BATCH_SIZE)
+                for at in range(0, len(norms), BATCH_SIZE):
+                    yield list(zip(islice(docs, BATCH_SIZE), norms[at:at + BATCH_SIZE]))
             chunk = list(islice(stream, ZONE_TEXTS))
             zoned = True
 
     def findings_in(self, texts: Iterable[str], speaker: str = "agent", *,
                     engine: Engine | None = None) -> Iterator[list[Finding]]:
-        """Findings per text (of rules for that speaker's turns), in input order."""
+        """Findings per text (of rules and model for that speaker's turns), in input order."""
         engine = engine or self.engine
-        for doc, n in self._analyzed(texts):
-            yield self._findings(engine, doc, n, speaker)
+        for batch in self._batches(texts):
+            yield from self._batch_findings(engine, batch, [speaker] * len(batch))
+
+    def findings_by_source(self, texts: Iterable[str]) -> Iterator[tuple[list[Finding], list[Finding]]]:
+        """Per text, the rules' findings and the model's, before they are merged (coach eval
+        measures each alone and both together)."""
+        for batch in self._batches(texts):
+            rules = [self._findings(self.engine, doc, n, "agent") for doc, n in batch]
+            yield from zip(rules, self._model_findings(batch, ["agent"] * len(batch)))
 
     def _findings(self, engine: Engine, doc: "Doc", n: Normalized, speaker: str) -> list[Finding]:
         return [f for f in engine.findings(doc, n) if self._speaks(f.rule, speaker)]
+
+    def _model_findings(self, batch: list[tuple["Doc", Normalized]], speakers: list[str]) -> list[list[Finding]]:
+        """The classifier's findings per text of a batch (none for customer turns: it was
+        trained on agent replies)."""
+        out: list[list[Finding]] = [[] for _ in batch]
+        classifier = self.classifier
+        if classifier is None:
+            return out
+        agent = [i for i, sp in enumerate(speakers) if sp != "customer"]
+        for i, predictions in zip(agent, classifier.predict([batch[i][0] for i in agent])):
+            if predictions:
+                doc, n = batch[i]
+                out[i] = classifier.findings(doc, n, predictions)
+        return out
+
+    def _batch_findings(self, engine: Engine, batch: list[tuple["Doc", Normalized]],
+                        speakers: list[str]) -> list[list[Finding]]:
+        """Rule and model findings, merged, per text of a batch."""
+        found = [self._findings(engine, doc, n, sp) for (doc, n), sp in zip(batch, speakers)]
+        if self.model_rules:
+            for i, extra in enumerate(self._model_findings(batch, speakers)):
+                if extra:
+                    found[i] = merge_findings(found[i], extra)
+        return found
 
     def _speaks(self, rule_id: str, speaker: str) -> bool:
         """Customer-side rules lint customer turns; the rest lint agent (and system) turns."""
@@ -101,11 +167,15 @@ class Analyzer:
         names = list(sources) if sources is not None else [f"arg:{i + 1}" for i in range(len(texts))]
         if self._engine is None and sum(map(len, texts)) <= FOCUSED_CHARS:
             engine, analyzed = self._focused(texts)
-            for source, text, (doc, n) in zip(names, texts, analyzed):
-                yield self.report(source, text, self._findings(engine, doc, n, "agent"))
-            return
-        for source, text, found in zip(names, texts, self.findings_in(texts)):
-            yield self.report(source, text, found)
+            batches: Iterable[list[tuple["Doc", Normalized]]] = (
+                analyzed[at:at + BATCH_SIZE] for at in range(0, len(analyzed), BATCH_SIZE))
+        else:
+            engine, batches = self.engine, self._batches(texts)
+        at = 0
+        for batch in batches:
+            for found in self._batch_findings(engine, batch, ["agent"] * len(batch)):
+                yield self.report(names[at], texts[at], found)
+                at += 1
 
     def _focused(self, texts: list[str]) -> tuple[Engine, list[tuple["Doc", Normalized]]]:
         """The drafts tokenized once, and an engine holding only the patterns they could
@@ -127,24 +197,43 @@ class Analyzer:
         """Score conversations as they stream in; all turns go through one tokenizer pipe."""
         engine = self.engine
         pending: deque[Conversation] = deque()
+        speakers: deque[str] = deque()
 
         def turn_texts() -> Iterator[str]:
             for conv in conversations:
                 pending.append(conv)
-                yield from (turn.text for turn in conv.turns)
+                for turn in conv.turns:
+                    speakers.append(turn.speaker)
+                    yield turn.text
 
         current: list[list[Finding]] = []
-        for doc, n in self._analyzed(turn_texts()):
-            while not pending[0].turns:
-                yield conversation_report(pending.popleft(), [], self.weights)
-            conv = pending[0]
-            speaker = conv.turns[len(current)].speaker
-            current.append([f for f in engine.findings(doc, n) if self._speaks(f.rule, speaker)])
-            if len(current) == len(conv.turns):
-                yield conversation_report(pending.popleft(), current, self.weights)
-                current = []
+        for batch in self._batches(turn_texts()):
+            for found in self._batch_findings(engine, batch, [speakers.popleft() for _ in batch]):
+                while not pending[0].turns:
+                    yield conversation_report(pending.popleft(), [], self.weights)
+                current.append(found)
+                if len(current) == len(pending[0].turns):
+                    yield conversation_report(pending.popleft(), current, self.weights)
+                    current = []
         while pending:
             yield conversation_report(pending.popleft(), [], self.weights)
+
+
+def merge_findings(rules: list[Finding], model: list[Finding]) -> list[Finding]:
+    """Rule and model findings as one list: where a rule found the same label in the same
+    sentence, the rule's finding (exact span, rewrite) stands for both; a non-apology
+    cancels regret and forgiveness it overlaps, whichever found them."""
+    kept = [m for m in model if not any(r.label == m.label and r.start < m.end and m.start < r.end
+                                        for r in rules)]
+    if not kept:
+        return rules
+    merged = rules + kept
+    non = [f for f in merged if f.label == "non_apology"]
+    if non:
+        merged = [f for f in merged if not (f.label in CANCELLED_BY_NON_APOLOGY and any(
+            n.start < f.end and f.start < n.end for n in non))]
+    merged.sort(key=lambda f: (f.start, f.end, f.rule))
+    return merged
 
 
 def conversation_report(conv: Conversation, per_turn: list[list[Finding]],

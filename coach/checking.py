@@ -91,7 +91,7 @@ def run_check(paths: Iterable[str], settings: Settings, analyzer: Analyzer, *,
 
 def plan_fixes(run: CheckRun, analyzer: Analyzer) -> dict[str, list[Edit]]:
     """Safe edits per file: rules marked `fix: safe`, never suppressed, never overlapping."""
-    rules = {r.id: r for r in analyzer.rules}
+    rules = {r.id: r for r in analyzer.all_rules}
     plans: dict[str, list[Edit]] = {}
     for path, entries in run.entries.items():
         for entry, findings in entries:

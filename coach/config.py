@@ -24,7 +24,7 @@ YAML_NAMES = (".coach.yaml", ".coach.yml")
 FAIL_ON = ("info", "warning", "error", "never")
 #: Keys allowed in a per-path table (the rest only make sense once per project).
 PER_PATH_KEYS = ("no-defaults", "select", "ignore", "fail-on", "min-score", "require-complete-apology", "format")
-KEYS = ("phrasebooks", *PER_PATH_KEYS, "include", "exclude", "per-path")
+KEYS = ("phrasebooks", "model", *PER_PATH_KEYS, "include", "exclude", "per-path")
 
 
 @dataclass(frozen=True)
@@ -32,6 +32,8 @@ class Settings:
     """Resolved settings; `root` is the config file's folder (globs and phrasebooks are relative to it)."""
 
     phrasebooks: tuple[str, ...] = ()
+    #: True: the bundled classifier; False: rules only; a path: a model `coach train` wrote.
+    model: bool | str = True
     no_defaults: bool = False
     select: tuple[str, ...] = ()
     ignore: tuple[str, ...] = ()
@@ -76,6 +78,12 @@ def _convert(key: str, value: Any, fail: Callable[[str], Exception], root: str) 
         return _strings(value.split(",") if isinstance(value, str) else value, "rule ids", fail, RULE_ID)
     if key in ("include", "exclude"):
         return _strings(value, "globs", fail)
+    if key == "model":
+        if isinstance(value, bool):
+            return value
+        if not isinstance(value, str) or not value.strip():
+            raise fail(f"must be true, false or the path of a model folder, got {_type_name(value)}")
+        return os.path.normpath(os.path.join(root, os.path.expanduser(value.strip())))
     if key == "phrasebooks":
         paths = _strings(value, "paths", fail)
         return tuple(os.path.normpath(os.path.join(root, os.path.expanduser(p))) for p in paths)

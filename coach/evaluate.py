@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Iterable, Iterator
 
 from .errors import InputError
-from .models import APOLOGY_ELEMENTS, TextReport
+from .models import APOLOGY_ELEMENTS, Finding, TextReport
 
 LABELS = ("blocking", "advocacy", "non_apology") + APOLOGY_ELEMENTS
 SPLITS = ("all", "tune", "check")
@@ -30,6 +30,7 @@ class Item:
     spans: dict
     path: str
     line: int
+    source: str = ""
 
 
 @dataclass
@@ -135,17 +136,50 @@ def read_items(path: str, split: str = "all") -> Iterator[Item]:
                                  hint="see shared/eval/README.md for the format") from None
             item_id = str(data.get("id", f"{Path(path).name}:{number}"))
             if in_split(item_id, split):
-                yield Item(item_id, text, frozenset(labels), data.get("spans") or {}, path, number)
+                yield Item(item_id, text, frozenset(labels), data.get("spans") or {}, path, number,
+                           str(data.get("source") or ""))
 
 
 def evaluate(items: Iterable[Item], reports: Iterable[TextReport], rule_ids: Iterable[str] = ()
              ) -> Evaluation:
     """Compare each item's labels with the labels its report's findings vote for."""
+    return evaluate_findings(items, (report.findings for report in reports))
+
+
+#: The views `coach eval` measures: the phrasebooks alone, the classifier alone, and both
+#: merged as coach reports them.
+VIEWS = ("rules", "model", "both")
+
+
+def evaluate_views(items: list[Item], by_source: Iterable[tuple[list[Finding], list[Finding]]],
+                   with_model: bool = True) -> dict[str, Evaluation]:
+    """One Evaluation per view from each item's (rule findings, model findings)."""
+    from .analyzer import merge_findings
+
+    pairs = list(by_source)
+    views = {"rules": evaluate_findings(items, (r for r, _ in pairs))}
+    if with_model:
+        views["model"] = evaluate_findings(items, (m for _, m in pairs))
+        views["both"] = evaluate_findings(items, (merge_findings(r, m) for r, m in pairs))
+    return views
+
+
+def group_items(items: list[Item], by: str) -> dict[str, list[int]]:
+    """Item positions per group: the labeled `source` field, or the file they came from."""
+    groups: dict[str, list[int]] = {}
+    for i, item in enumerate(items):
+        key = (item.source or "(no source)") if by == "source" else Path(item.path).name
+        groups.setdefault(key, []).append(i)
+    return dict(sorted(groups.items()))
+
+
+def evaluate_findings(items: Iterable[Item], findings: Iterable[Iterable[Finding]]) -> Evaluation:
+    """Compare each item's labels with the labels its findings vote for."""
     result = Evaluation({label: LabelScore(label) for label in LABELS})
-    for item, report in zip(items, reports):
+    for item, found in zip(items, findings):
         result.items += 1
         by_label: dict[str, list] = {}
-        for f in report.findings:
+        for f in found:
             result.fired.add(f.rule)
             by_label.setdefault(f.label, []).append(f)
         for label in set(by_label) | item.labels:

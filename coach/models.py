@@ -70,7 +70,10 @@ class Rule:
 
 @dataclass(frozen=True, slots=True)
 class Finding:
-    """One rule match, with offsets into the ORIGINAL text (end exclusive); line/column 1-based."""
+    """One rule match or model prediction, with offsets into the ORIGINAL text (end
+    exclusive); line/column 1-based. `source` says which: "rule" (a phrasebook rule
+    matched these words) or "model" (the classifier marked this sentence, with a
+    `confidence` from 0 to 1; rules have none)."""
 
     rule: str
     category: str
@@ -83,6 +86,8 @@ class Finding:
     text: str
     message: str
     rewrites: tuple[str, ...] = ()
+    source: str = "rule"
+    confidence: float | None = None
 
     @property
     def label(self) -> str:
@@ -101,6 +106,8 @@ class Finding:
             "text": self.text,
             "message": self.message,
             "rewrites": list(self.rewrites),
+            "source": self.source,
+            "confidence": self.confidence,
         }
 
 

@@ -13,7 +13,7 @@ from typing import Annotated, Optional
 import typer
 
 from ..errors import ExitCode
-from . import check, eval as eval_cmd, lint, phrasebook, score
+from . import check, eval as eval_cmd, lint, phrasebook, score, train
 
 app = typer.Typer(
     name="coach",
@@ -46,6 +46,7 @@ app.command("lint")(lint.lint)
 app.command("score")(score.score)
 app.command("check")(check.check)
 app.command("eval")(eval_cmd.eval_)
+app.command("train")(train.train)
 app.add_typer(phrasebook.app, name="phrasebook")
 
 

@@ -8,8 +8,8 @@ from typing import Annotated, Optional
 
 import typer
 
-from .options import (ConfigOpt, FailOnOpt, IgnoreOpt, NoColorOpt, NoDefaultsOpt, OnlyOpt, PhrasebookOpt,
-                      RedactOpt, handle_errors, make_console, require_phrasebooks)
+from .options import (ModelOpt, NoModelOpt, ConfigOpt, FailOnOpt, IgnoreOpt, NoColorOpt, NoDefaultsOpt, OnlyOpt, PhrasebookOpt,
+                      RedactOpt, handle_errors, make_console, model_choice, require_phrasebooks)
 from ..errors import ExitCode
 
 
@@ -47,6 +47,8 @@ def check(
         help="An apology must have all five elements.")] = None,
     phrasebook: PhrasebookOpt = None,
     no_defaults: NoDefaultsOpt = None,
+    no_model: NoModelOpt = None,
+    model: ModelOpt = None,
     only: OnlyOpt = None,
     ignore: IgnoreOpt = None,
     baseline: Annotated[Optional[str], typer.Option(
@@ -78,10 +80,10 @@ def check(
     settings = merge_cli(settings, fail_on=fail_on.value if fail_on else None, min_score=min_score,
                          require_complete_apology=require_complete_apology,
                          select=tuple(only) if only else None, ignore=tuple(ignore) if ignore else None,
-                         no_defaults=no_defaults)
+                         no_defaults=no_defaults, model=model_choice(no_model, model))
     phrasebooks = list(settings.phrasebooks) + [str(p) for p in phrasebook or []]
     require_phrasebooks(settings.no_defaults, phrasebooks)
-    analyzer = Analyzer(phrasebooks=phrasebooks, defaults=not settings.no_defaults)
+    analyzer = Analyzer(phrasebooks=phrasebooks, defaults=not settings.no_defaults, model=settings.model)
     options = LibraryOptions(format=format_in, encoding=encoding)
     known = load_baseline(baseline) if baseline else None
     run = run_check(paths, settings, analyzer, options=options, baseline=known)
@@ -120,7 +122,7 @@ def check(
     if redact:
         from ..redact import redact_check
         result = redact_check(result)
-    rules = {r.id: r for r in analyzer.rules}
+    rules = {r.id: r for r in analyzer.all_rules}
     chosen = fmt or CheckFormat(settings.format or "rich")
     if chosen is CheckFormat.rich:
         from ..render.check_terminal import render_check

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import enum
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Optional
 
 import typer
 
-from .options import (ConfigOpt, IgnoreOpt, NoColorOpt, NoDefaultsOpt, OnlyOpt, PhrasebookOpt,
+from .options import (ModelOpt, NoModelOpt, Split, ConfigOpt, IgnoreOpt, NoColorOpt, NoDefaultsOpt, OnlyOpt, PhrasebookOpt,
                       build_analyzer, handle_errors, make_console)
 from ..errors import ExitCode
 
@@ -18,10 +18,9 @@ class EvalFormat(str, enum.Enum):
     json = "json"
 
 
-class Split(str, enum.Enum):
-    all = "all"
-    tune = "tune"
-    check = "check"
+class By(str, enum.Enum):
+    source = "source"
+    file = "file"
 
 
 @handle_errors(exit_code=ExitCode.USAGE)
@@ -29,40 +28,58 @@ def eval_(
     files: Annotated[list[str], typer.Argument(help="Labeled JSONL files (shared/eval format).")],
     phrasebook: PhrasebookOpt = None,
     no_defaults: NoDefaultsOpt = None,
+    no_model: NoModelOpt = None,
+    model: ModelOpt = None,
     only: OnlyOpt = None,
     ignore: IgnoreOpt = None,
     errors: Annotated[bool, typer.Option("--errors", help="List every false positive and negative.")] = False,
     unused: Annotated[bool, typer.Option("--unused", help="List rules that never fired.")] = False,
     split: Annotated[Split, typer.Option(
         "--split", help="Score only the stable 'tune' (70%) or 'check' (30%) part.")] = Split.all,
+    by: Annotated[Optional[By], typer.Option(
+        "--by", help="Also score each group: the labeled 'source' field (real vs written data), or the file.",
+        show_default=False)] = None,
     fmt: Annotated[EvalFormat, typer.Option("--format", help="Output format.")] = EvalFormat.rich,
     config: ConfigOpt = None,
     no_color: NoColorOpt = False,
 ) -> None:
-    """Measure precision, recall and F1 per label on labeled utterances."""
+    """Measure precision, recall and F1 per label: rules alone, model alone, and both."""
     import json
 
-    from ..evaluate import evaluate, read_items
+    from ..evaluate import evaluate_views, group_items, read_items
 
-    analyzer = build_analyzer(phrasebook, no_defaults, only, ignore, config=config)
+    analyzer = build_analyzer(phrasebook, no_defaults, only, ignore, config=config, no_model=no_model,
+                              model=model)
     items = [item for path in files for item in read_items(path, split.value)]
-    reports = analyzer.lint([i.text for i in items], [i.id for i in items])
-    result = evaluate(items, reports)
+    with_model = analyzer.classifier is not None
+    pairs = list(analyzer.findings_by_source(i.text for i in items))
+    views = evaluate_views(items, pairs, with_model)
+    main = views["both" if with_model else "rules"]
+    groups = {}
+    if by is not None:
+        for name, at in group_items(items, by.value).items():
+            groups[name] = evaluate_views([items[i] for i in at], [pairs[i] for i in at], with_model)
     if fmt is EvalFormat.json:
-        doc = result.to_dict()
+        doc = main.to_dict()
+        doc["view"] = "both" if with_model else "rules"
+        doc["views"] = {name: ev.to_dict() for name, ev in views.items()}
+        if groups:
+            doc["groups"] = {name: {view: ev.to_dict() for view, ev in vs.items()} for name, vs in groups.items()}
         if errors:
             doc["errors"] = [{"kind": e.kind, "label": e.label, "id": e.item.id, "text": e.item.text,
-                              "rules": list(e.rules), "spans": list(e.spans)} for e in result.errors]
+                              "rules": list(e.rules), "spans": list(e.spans)} for e in main.errors]
         if unused:
-            doc["unused"] = sorted(r.id for r in analyzer.rules if r.id not in result.fired)
+            doc["unused"] = sorted(r.id for r in analyzer.all_rules if r.id not in main.fired)
         typer.echo(json.dumps(doc, indent=2, ensure_ascii=False))
         return
-    from ..render.evaluation import render_errors, render_scores, render_unused
+    from ..render.evaluation import render_errors, render_groups, render_unused, render_views
 
     console = make_console(no_color)
     title = f"coach eval ({split.value}): {', '.join(Path(f).name for f in files)}"
-    render_scores(result, console, title)
+    render_views(views, console, title)
+    if groups:
+        render_groups(groups, console, by.value)
     if errors:
-        render_errors(result, console)
+        render_errors(main, console)
     if unused:
-        render_unused(analyzer.rules, result.fired, console)
+        render_unused(analyzer.all_rules, main.fired, console)

@@ -9,9 +9,9 @@ from typing import Annotated, Optional
 import typer
 
 from ..errors import ExitCode, UsageError
-from .options import (ConfigOpt, FailOnOpt, IgnoreOpt, NoColorOpt, NoDefaultsOpt, OnlyOpt, PhrasebookOpt,
+from .options import (ModelOpt, NoModelOpt, ConfigOpt, FailOnOpt, IgnoreOpt, NoColorOpt, NoDefaultsOpt, OnlyOpt, PhrasebookOpt,
                       RedactOpt, build_analyzer, handle_errors, make_console, project_settings,
-                      read_text_file)
+                      model_choice, read_text_file)
 
 
 class LintFormat(str, enum.Enum):
@@ -29,6 +29,8 @@ def lint(
         "--file", "-f", help="Read a draft from a file ('-' for stdin); repeatable.")] = None,
     phrasebook: PhrasebookOpt = None,
     no_defaults: NoDefaultsOpt = None,
+    no_model: NoModelOpt = None,
+    model: ModelOpt = None,
     only: OnlyOpt = None,
     ignore: IgnoreOpt = None,
     fail_on: FailOnOpt = None,
@@ -52,7 +54,7 @@ def lint(
         drafts.append(read_text_file("-"))
         sources.append("<stdin>")
     start = next((p for p in file or [] if p != "-"), ".")
-    settings = project_settings(config, start, no_defaults=no_defaults,
+    settings = project_settings(config, start, no_defaults=no_defaults, model=model_choice(no_model, model),
                                 select=tuple(only) if only else None,
                                 ignore=tuple(ignore) if ignore else None,
                                 fail_on=fail_on.value if fail_on else None)

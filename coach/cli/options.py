@@ -19,6 +19,14 @@ if TYPE_CHECKING:  # pragma: no cover
     from rich.console import Console
 
 
+class Split(str, enum.Enum):
+    """The stable partition of labeled files by id hash (coach.evaluate.in_split)."""
+
+    all = "all"
+    tune = "tune"
+    check = "check"
+
+
 class FailOn(str, enum.Enum):
     info = "info"
     warning = "warning"
@@ -90,6 +98,11 @@ IgnoreOpt = Annotated[Optional[list[str]], typer.Option(
 NoColorOpt = Annotated[bool, typer.Option("--no-color", help="No colors (NO_COLOR is honoured too).")]
 RedactOpt = Annotated[bool, typer.Option(
     "--redact", help="Mask e-mail addresses, phone and card numbers and @handles in the output.")]
+NoModelOpt = Annotated[Optional[bool], typer.Option(
+    "--no-model", help="Rules only: do not run coach's classifier.", show_default=False)]
+ModelOpt = Annotated[Optional[str], typer.Option(
+    "--model", help="Use this model folder (written by `coach train`) instead of the bundled one.",
+    show_default=False)]
 FailOnOpt = Annotated[Optional[FailOn], typer.Option(
     "--fail-on", help="Exit 1 when a blocking/non-apology finding is at or above this "
                       "(default from config, else warning).", show_default=False)]
@@ -102,20 +115,28 @@ def project_settings(config: str | None, start: str = ".", **cli):
     return merge_cli(load_settings(config, start=start), **cli)
 
 
+def model_choice(no_model: bool | None, model: str | None) -> bool | str | None:
+    """--no-model / --model DIR as the `model` setting (None: leave the config's)."""
+    if no_model and model:
+        raise UsageError("give --no-model or --model, not both")
+    return False if no_model else model
+
+
 def build_analyzer(phrasebook: list[Path] | None, no_defaults: bool | None, only: list[str] | None,
                    ignore: list[str] | None, *, config: str | None = None, start: str = ".",
-                   settings=None):
+                   settings=None, no_model: bool | None = None, model: str | None = None):
     """The Analyzer the project's config and these flags ask for (flags win)."""
     from ..analyzer import Analyzer
 
     if settings is None:
         settings = project_settings(config, start, no_defaults=no_defaults,
                                     select=tuple(only) if only else None,
-                                    ignore=tuple(ignore) if ignore else None)
+                                    ignore=tuple(ignore) if ignore else None,
+                                    model=model_choice(no_model, model))
     phrasebooks = list(settings.phrasebooks) + [str(p) for p in phrasebook or []]
     require_phrasebooks(settings.no_defaults, phrasebooks)
     return Analyzer(phrasebooks=phrasebooks, defaults=not settings.no_defaults,
-                    only=settings.select, ignore=settings.ignore)
+                    only=settings.select, ignore=settings.ignore, model=settings.model)
 
 
 

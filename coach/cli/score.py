@@ -12,7 +12,7 @@ from typing import Annotated, Iterator, Optional
 
 import typer
 
-from .options import (ConfigOpt, IgnoreOpt, NoColorOpt, NoDefaultsOpt, OnlyOpt, PhrasebookOpt, RedactOpt,
+from .options import (ModelOpt, NoModelOpt, ConfigOpt, IgnoreOpt, NoColorOpt, NoDefaultsOpt, OnlyOpt, PhrasebookOpt, RedactOpt,
                       build_analyzer, handle_errors, make_console, warn)
 from ..errors import CoachError, InputError, UsageError
 
@@ -144,6 +144,8 @@ def score(
     jobs: Annotated[int, typer.Option("--jobs", "-j", help="Worker processes.", min=1)] = 1,
     phrasebook: PhrasebookOpt = None,
     no_defaults: NoDefaultsOpt = None,
+    no_model: NoModelOpt = None,
+    model: ModelOpt = None,
     only: OnlyOpt = None,
     ignore: IgnoreOpt = None,
     progress: Annotated[bool, typer.Option(
@@ -166,8 +168,9 @@ def score(
                             text_column=text_column, agent_column=agent_column,
                             time_column=time_column, encoding=encoding)
     start = next((p for p in paths if p != "-"), ".")
-    analyzer = build_analyzer(phrasebook, no_defaults, only, ignore, config=config, start=start)
-    analyzer.engine  # build the matchers now, then let the collector run for the long haul
+    analyzer = build_analyzer(phrasebook, no_defaults, only, ignore, config=config, start=start,
+                              no_model=no_model, model=model)
+    analyzer.compile()  # build the matchers now, then let the collector run for the long haul
     from ..gcpause import settle
     settle()
     failed: list[CoachError] = []

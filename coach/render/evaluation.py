@@ -36,6 +36,66 @@ def render_scores(ev: Evaluation, console: Console, title: str) -> None:
     console.print(f"{ev.items} utterances")
 
 
+def _prf(s) -> list[Text]:
+    return [_num(s.precision), _num(s.recall), _num(s.f1)]
+
+
+def render_views(views: dict[str, Evaluation], console: Console, title: str) -> None:
+    """One table: per label, precision/recall/F1 of each view (rules, model, both)."""
+    if len(views) == 1:
+        render_scores(views["rules"], console, title + " (rules only: no model)")
+        return
+    table = Table(title=title, title_justify="left")
+    table.add_column("label")
+    table.add_column("support", justify="right")
+    for view in views:
+        for name in ("P", "R", "F1"):
+            table.add_column(f"{view} {name}" if name == "P" else name, justify="right")
+    first = next(iter(views.values()))
+    for label, s in first.scores.items():
+        if not s.support and not any(v.scores[label].fp for v in views.values()):
+            continue
+        row = [label, str(s.support)]
+        for ev in views.values():
+            row += _prf(ev.scores[label])
+        table.add_row(*row)
+    table.add_section()
+    row = ["micro avg", str(first.micro().support)]
+    for ev in views.values():
+        row += _prf(ev.micro())
+    table.add_row(*row)
+    row = ["macro avg", ""]
+    for ev in views.values():
+        macro = ev.macro()
+        row += [_num(macro["precision"]), _num(macro["recall"]), _num(macro["f1"])]
+    table.add_row(*row)
+    console.print(table)
+    console.print(f"{first.items} utterances; rules = phrasebooks alone, model = the classifier alone, "
+                  "both = what coach reports")
+
+
+def render_groups(groups: dict[str, dict[str, Evaluation]], console: Console, by: str) -> None:
+    """F1 per label and view for each group of utterances (by source or file)."""
+    views = list(next(iter(groups.values())))
+    table = Table(title=f"F1 by {by}", title_justify="left")
+    table.add_column(by)
+    table.add_column("n", justify="right")
+    table.add_column("label")
+    table.add_column("support", justify="right")
+    for view in views:
+        table.add_column(view, justify="right")
+    for name, evs in groups.items():
+        first = evs[views[0]]
+        rows = [(label, s) for label, s in first.scores.items()
+                if s.support or any(ev.scores[label].fp for ev in evs.values())]
+        for k, (label, s) in enumerate(rows):
+            table.add_row(name if k == 0 else "", str(first.items) if k == 0 else "", label, str(s.support),
+                          *[_num(evs[v].scores[label].f1) for v in views])
+        table.add_row("", "", "micro avg", str(first.micro().support), *[_num(evs[v].micro().f1) for v in views])
+        table.add_section()
+    console.print(table)
+
+
 def render_errors(ev: Evaluation, console: Console) -> None:
     for kind, heading in (("fp", "False positives"), ("fn", "False negatives")):
         cases = [e for e in ev.errors if e.kind == kind]
@@ -58,3 +118,17 @@ def render_unused(rules: Iterable[Rule], fired: set[str], console: Console) -> N
     console.print(Text(f"\nRules that never fired ({len(unused)})", style="bold"))
     for rule_id in unused:
         console.print(f"  {rule_id}")
+
+
+def render_training(result, console: Console, title: str) -> None:
+    """Per label: the chosen threshold and C, and cross-validated P/R/F1 of rules, model, both."""
+    from ..model.train import LabelReport
+
+    table = Table(title=title, title_justify="left")
+    for name in ("label", "support", "threshold", "C", "rules F1", "model P", "R", "F1", "both P", "R", "F1"):
+        table.add_column(name, justify="left" if name == "label" else "right")
+    for r in result.reports:
+        rules, model, both = (LabelReport.prf(c) for c in (r.rules, r.model, r.combined))
+        table.add_row(r.label, str(r.support), f"{r.threshold:.2f}", f"{r.c:g}", _num(rules[2]),
+                      *map(_num, model), *map(_num, both))
+    console.print(table)
