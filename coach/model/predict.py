@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Iterable, Sequence
 import numpy as np
 
 from ..models import Finding, Rule
-from .features import NORM, SentenceSplitter, Sentences, lookup
+from .features import SentenceSplitter, Sentences, lookup
 from .rules import evidence_message
 from .store import ModelData
 
