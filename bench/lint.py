@@ -5,7 +5,8 @@
     python3 bench/lint.py --runs 20 --draft my-draft.txt
 
 Each round runs, in turn, `python3 -c "import spacy"`, `coach lint --file DRAFT
---format json` and the rich report (stdout to /dev/null), so a neighbour slowing the
+--format json`, the rich report, and the JSON without the classifier (--no-model: what
+the model costs) (stdout to /dev/null), so a neighbour slowing the
 machine down hits all three alike; the ratio of medians is the number to compare
 with issue 3's target (<= 1.2x). The compiled-phrasebook cache is warmed first, as
 an agent's second lint would find it. A reference loop is timed before and after:
@@ -44,6 +45,8 @@ def main() -> int:
         "import spacy": [sys.executable, "-c", "import spacy"],
         "lint --format json": [sys.executable, "-m", "coach", "lint", "--file", draft, "--format", "json"],
         "lint (rich report)": [sys.executable, "-m", "coach", "lint", "--file", draft, "--format", "rich"],
+        "lint --no-model --format json": [sys.executable, "-m", "coach", "lint", "--no-model", "--file", draft,
+                                          "--format", "json"],
     }
     wall(commands["lint --format json"])  # warm the compiled-phrasebook cache
     before = reference_loop()

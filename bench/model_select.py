@@ -59,7 +59,7 @@ def coach_candidate(whole: bool):
     def fit(items):
         if whole:
             return reply_level(items)
-        prepared = prepare(items)
+        prepared = prepare(items, LABELS)
         models = {}
         for j, label in enumerate(LABELS):
             y = prepared.y[:, j]

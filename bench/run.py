@@ -645,6 +645,8 @@ def main(argv: list[str] | None = None) -> int:
                     help="copy the bundled phrasebooks to bench/out/phrasebooks/ first ('reuse': take "
                          "the copy a previous run made) and score with --no-defaults -p COPY..., so "
                          "edits during the run cannot change the rules")
+    ap.add_argument("--no-model", action="store_true",
+                    help="score with rules only (coach score --no-model), to see what the classifier costs")
     ap.add_argument("--results", type=Path, default=OUT / "results.md", help="where to write the table")
     args = ap.parse_args(argv)
 
@@ -661,6 +663,9 @@ def main(argv: list[str] | None = None) -> int:
         snapshot = take_snapshot(reuse=args.snapshot == "reuse")
         extra = ["--no-defaults"] + [a for p in snapshot for a in ("--phrasebook", p)]
         print(f"phrasebooks: scoring with a snapshot: {' '.join(snapshot)}")
+    if args.no_model:
+        extra.append("--no-model")
+        print("model: off (--no-model)")
 
     # Fixed cost: start-up, phrasebook load and matcher compilation, on one conversation.
     one = OUT / "one-conversation.jsonl"

@@ -12,7 +12,7 @@ import os
 from collections import deque
 from contextlib import nullcontext
 from itertools import islice
-from typing import TYPE_CHECKING, Iterable, Iterator, Sequence
+from typing import TYPE_CHECKING, Iterable, Iterator, NamedTuple, Sequence
 
 from .engine.engine import CANCELLED_BY_NON_APOLOGY, Engine
 from .engine.nlp import get_nlp
@@ -113,39 +113,39 @@ class Analyzer:
         for batch in self._batches(texts):
             yield from self._batch_findings(engine, batch, [speaker] * len(batch))
 
-    def findings_by_source(self, texts: Iterable[str]) -> Iterator[tuple[list[Finding], list[Finding]]]:
-        """Per text, the rules' findings and the model's, before they are merged (coach eval
-        measures each alone and both together)."""
+    def findings_by_source(self, texts: Iterable[str]) -> Iterator[Sources]:
+        """Per text, the rules' findings, the model's, and the rule findings the model
+        confirms, before they are merged (coach eval measures rules, model and both)."""
         for batch in self._batches(texts):
             rules = [self._findings(self.engine, doc, n, "agent") for doc, n in batch]
-            yield from zip(rules, self._model_findings(batch, ["agent"] * len(batch)))
+            for found, (model, confirmed) in zip(rules, self._model_pass(batch, ["agent"] * len(batch), rules)):
+                yield Sources(found, model, confirmed)
 
     def _findings(self, engine: Engine, doc: "Doc", n: Normalized, speaker: str) -> list[Finding]:
         return [f for f in engine.findings(doc, n) if self._speaks(f.rule, speaker)]
 
-    def _model_findings(self, batch: list[tuple["Doc", Normalized]], speakers: list[str]) -> list[list[Finding]]:
-        """The classifier's findings per text of a batch (none for customer turns: it was
-        trained on agent replies)."""
-        out: list[list[Finding]] = [[] for _ in batch]
+    def _model_pass(self, batch: list[tuple["Doc", Normalized]], speakers: list[str],
+                    rules: list[list[Finding]]) -> list[tuple[list[Finding], list[Finding]]]:
+        """Per text of a batch: the classifier's findings, and the rule findings it lets
+        stand (customer turns are left to the rules: the model was trained on agent replies)."""
+        out = [([], found) for found in rules]
         classifier = self.classifier
         if classifier is None:
             return out
         agent = [i for i, sp in enumerate(speakers) if sp != "customer"]
-        for i, predictions in zip(agent, classifier.predict([batch[i][0] for i in agent])):
-            if predictions:
-                doc, n = batch[i]
-                out[i] = classifier.findings(doc, n, predictions)
+        scores = classifier.score([batch[i][0] for i in agent])
+        for d, i in enumerate(agent):
+            doc, n = batch[i]
+            out[i] = (classifier.findings(d, doc, n, scores), classifier.confirmed(d, doc, n, scores, rules[i]))
         return out
 
     def _batch_findings(self, engine: Engine, batch: list[tuple["Doc", Normalized]],
                         speakers: list[str]) -> list[list[Finding]]:
         """Rule and model findings, merged, per text of a batch."""
         found = [self._findings(engine, doc, n, sp) for (doc, n), sp in zip(batch, speakers)]
-        if self.model_rules:
-            for i, extra in enumerate(self._model_findings(batch, speakers)):
-                if extra:
-                    found[i] = merge_findings(found[i], extra)
-        return found
+        if not self.model_rules:
+            return found
+        return [merge_findings(confirmed, model) for model, confirmed in self._model_pass(batch, speakers, found)]
 
     def _speaks(self, rule_id: str, speaker: str) -> bool:
         """Customer-side rules lint customer turns; the rest lint agent (and system) turns."""
@@ -217,6 +217,14 @@ class Analyzer:
                     current = []
         while pending:
             yield conversation_report(pending.popleft(), [], self.weights)
+
+
+class Sources(NamedTuple):
+    """One text's findings by where they come from (see Analyzer.findings_by_source)."""
+
+    rules: list[Finding]
+    model: list[Finding]
+    confirmed: list[Finding]
 
 
 def merge_findings(rules: list[Finding], model: list[Finding]) -> list[Finding]:

@@ -12,10 +12,13 @@ import hashlib
 import json
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Iterable, Iterator
+from typing import TYPE_CHECKING, Iterable, Iterator
 
 from .errors import InputError
 from .models import APOLOGY_ELEMENTS, Finding, TextReport
+
+if TYPE_CHECKING:  # pragma: no cover
+    from .analyzer import Sources
 
 LABELS = ("blocking", "advocacy", "non_apology") + APOLOGY_ELEMENTS
 SPLITS = ("all", "tune", "check")
@@ -151,16 +154,17 @@ def evaluate(items: Iterable[Item], reports: Iterable[TextReport], rule_ids: Ite
 VIEWS = ("rules", "model", "both")
 
 
-def evaluate_views(items: list[Item], by_source: Iterable[tuple[list[Finding], list[Finding]]],
-                   with_model: bool = True) -> dict[str, Evaluation]:
-    """One Evaluation per view from each item's (rule findings, model findings)."""
+def evaluate_views(items: list[Item], by_source: Iterable["Sources"], with_model: bool = True
+                   ) -> dict[str, Evaluation]:
+    """One Evaluation per view from each item's findings by source: the rules alone, the
+    model alone, and both as coach reports them (confirmed rule findings + the model's)."""
     from .analyzer import merge_findings
 
-    pairs = list(by_source)
-    views = {"rules": evaluate_findings(items, (r for r, _ in pairs))}
+    found = list(by_source)
+    views = {"rules": evaluate_findings(items, (f.rules for f in found))}
     if with_model:
-        views["model"] = evaluate_findings(items, (m for _, m in pairs))
-        views["both"] = evaluate_findings(items, (merge_findings(r, m) for r, m in pairs))
+        views["model"] = evaluate_findings(items, (f.model for f in found))
+        views["both"] = evaluate_findings(items, (merge_findings(f.confirmed, f.model) for f in found))
     return views
 
 

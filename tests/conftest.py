@@ -27,11 +27,11 @@ def test_phrasebook() -> Path:
 def analyzer():
     from coach.analyzer import Analyzer
 
-    return Analyzer(phrasebooks=[str(TEST_PHRASEBOOK)], defaults=False)
+    return Analyzer(phrasebooks=[str(TEST_PHRASEBOOK)], defaults=False, model=False)
 
 
 @pytest.fixture(scope="session")
 def default_analyzer():
     from coach.analyzer import Analyzer
 
-    return Analyzer()
+    return Analyzer(model=False)  # the rules alone: tests of the model are in test_model.py

@@ -27,7 +27,7 @@ def project(tmp_path, test_phrasebook):
 
 
 def check(project, *args):
-    return runner.invoke(app, ["check", str(project / "replies"), *args])
+    return runner.invoke(app, ["check", str(project / "replies"), "--no-model", *args])
 
 
 def test_exit_codes_and_locations(project):

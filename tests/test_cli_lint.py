@@ -15,7 +15,7 @@ CLEAN = "Let me check what I can do for you."
 @pytest.fixture
 def lint(test_phrasebook):
     def run(*args, input=None):
-        return runner.invoke(app, ["lint", "--no-defaults", "-p", str(test_phrasebook), *args],
+        return runner.invoke(app, ["lint", "--no-defaults", "--no-model", "-p", str(test_phrasebook), *args],
                              input=input)
     return run
 

@@ -85,7 +85,7 @@ def big_analyzer(tmp_path_factory):
 
     path = tmp_path_factory.mktemp("big") / "big.yaml"
     path.write_text(BIG, encoding="utf-8")
-    return Analyzer(phrasebooks=[str(path)], defaults=False)
+    return Analyzer(phrasebooks=[str(path)], defaults=False, model=False)
 
 
 @pytest.mark.parametrize("text, span", [
@@ -137,7 +137,7 @@ def test_focused_engine_finds_exactly_what_the_full_engine_finds(default_analyze
 
     full = [[(f.rule, f.start, f.end) for f in found]
             for found in default_analyzer.findings_in(texts, engine=default_analyzer.engine)]
-    fresh = Analyzer(default_analyzer.rules)  # no engine built yet: lint takes the focused path
+    fresh = Analyzer(default_analyzer.rules, model=False)  # no engine built yet: lint takes the focused path
     focused = [[(f.rule, f.start, f.end) for f in report.findings] for report in fresh.lint(texts)]
     assert fresh._engine is None  # the focused engine is not kept for later calls
     assert focused == full and sum(map(len, full)) > 100
@@ -158,7 +158,7 @@ def test_followed_by_needs_a_finding_of_that_category_later_in_the_same_sentence
         Rule(id="non_apology.sorry-about", category="non_apology", phrases=("sorry about",),
              rewrites=("a", "b")),
     ]
-    analyzer = Analyzer(rules)
+    analyzer = Analyzer(rules, model=False)
 
     def found(text):
         return sorted((f.rule, f.text) for f in analyzer.lint_text(text).findings)

@@ -1,4 +1,5 @@
-"""The wheel ships the phrasebooks: build it, install it in a fresh venv, load them from there."""
+"""The wheel ships the phrasebooks and the bundled model: build it, install it in a fresh venv,
+load them from there."""
 
 import json
 import subprocess
@@ -24,8 +25,10 @@ def test_wheel_contains_and_loads_phrasebooks(tmp_path):
                     str(wheel)], check=True, cwd=tmp_path)
     probe = (
         "import json, coach; from coach.phrasebook import builtin_dir, builtin_paths, load_rules;"
+        "from coach.model import store;"
         "print(json.dumps({'pkg': coach.__file__, 'dir': str(builtin_dir()),"
-        " 'books': [p.rsplit('/', 1)[-1] for p in builtin_paths()], 'rules': len(load_rules())}))"
+        " 'books': [p.rsplit('/', 1)[-1] for p in builtin_paths()], 'rules': len(load_rules()),"
+        " 'model': str(store.BUNDLED), 'labels': list(store.load(store.BUNDLED).labels)}))"
     )
     out = subprocess.run([str(python), "-c", probe], check=True, cwd=tmp_path, capture_output=True,
                          text=True).stdout
@@ -33,6 +36,7 @@ def test_wheel_contains_and_loads_phrasebooks(tmp_path):
     assert info["pkg"].startswith(str(env_dir)), info
     assert info["dir"].startswith(str(env_dir)) and info["dir"].endswith("coach/phrasebooks")
     assert "blocking.yaml" in info["books"] and info["rules"] > 0
+    assert info["model"].startswith(str(env_dir)) and "blocking" in info["labels"]
     lint = subprocess.run([str(env_dir / "bin" / "coach"), "lint", "--format", "json",
                            "There's nothing I can do."], cwd=tmp_path, capture_output=True, text=True)
     assert lint.returncode == 1, lint.stderr

@@ -52,13 +52,13 @@ def eval_(
                               model=model)
     items = [item for path in files for item in read_items(path, split.value)]
     with_model = analyzer.classifier is not None
-    pairs = list(analyzer.findings_by_source(i.text for i in items))
-    views = evaluate_views(items, pairs, with_model)
+    found = list(analyzer.findings_by_source(i.text for i in items))
+    views = evaluate_views(items, found, with_model)
     main = views["both" if with_model else "rules"]
     groups = {}
     if by is not None:
         for name, at in group_items(items, by.value).items():
-            groups[name] = evaluate_views([items[i] for i in at], [pairs[i] for i in at], with_model)
+            groups[name] = evaluate_views([items[i] for i in at], [found[i] for i in at], with_model)
     if fmt is EvalFormat.json:
         doc = main.to_dict()
         doc["view"] = "both" if with_model else "rules"

@@ -51,21 +51,22 @@ def train(
                                                                         if split.value != "all" else ""))
     console = make_console(no_color)
     err_console = make_console(no_color, stderr=True)
-    rule_labels = None
+    rule_hits = None
     analyzer = build_analyzer(phrasebook, no_defaults, None, None, config=config, no_model=True)
     if rules:
-        rule_labels = [frozenset(f.label for f in found)
-                       for found, _ in analyzer.findings_by_source(i.text for i in items)]
+        rule_hits = [[(f.label, f.start, f.end) for f in found.rules]
+                     for found in analyzer.findings_by_source(i.text for i in items)]
     meta = {
         "coach": __version__,
         "trained_on": [{"path": Path(p).as_posix(), "sha256": _sha256(p)} for p in files],
         "split": split.value,
         "thresholds_for": "rules+model" if rules else "model",
+        "rules": sorted(r.id for r in analyzer.rules) if rules else [],
         "versions": _versions(sklearn.__version__),
     }
     with _bar(progress, err_console) as tick:
         try:
-            result = fit(items, rule_labels, seed=seed, folds=folds, progress=tick, meta=meta)
+            result = fit(items, rule_hits, seed=seed, folds=folds, progress=tick, meta=meta)
         except TrainingError as exc:
             raise UsageError(str(exc)) from None
     store.save(result.model, output)

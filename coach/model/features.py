@@ -59,45 +59,62 @@ class SentenceSplitter:
     def __init__(self, strings) -> None:
         self.ends = np.array(sorted({strings.add(s) for s in SENTENCE_ENDS}), dtype=np.uint64)
         self.strings = strings
+        self._breaks: dict[int, bool] = {}  # whitespace token hash -> holds a line break
+
+    def _line_breaks(self, orth: np.ndarray) -> np.ndarray:
+        """Which whitespace tokens (by ORTH hash) hold a line break."""
+        out = np.zeros(len(orth), dtype=bool)
+        if not len(orth):
+            return out
+        unique, inverse = np.unique(orth, return_inverse=True)
+        known = self._breaks
+        flags = np.array([known[h] if h in known else known.setdefault(h, "\n" in self.strings[h])
+                          for h in unique.tolist()], dtype=bool)
+        return flags[inverse]
 
     def split(self, docs: Sequence["Doc"], whole: bool = False) -> Sentences:
-        """Sentences and their features for a batch of Docs; `whole` makes each Doc one
-        segment (features of the entire reply)."""
-        doc_ids, starts, ends, key_parts, counts = [], [], [], [], []
-        for d, doc in enumerate(docs):
-            if not len(doc):
-                continue
-            arr = doc.to_array([ORTH, NORM, IS_SPACE])
-            orth, norm, space = arr[:, 0], arr[:, 1], arr[:, 2].astype(bool)
-            if whole:
-                bounds = [(0, len(doc))]
-            else:
-                stop = np.isin(orth, self.ends)
-                if space.any():  # a line break ends a sentence too
-                    for i in np.flatnonzero(space):
-                        if "\n" in doc[int(i)].text:
-                            stop[i] = True
-                cut = np.flatnonzero(stop) + 1
-                edges = np.concatenate(([0], cut[cut < len(doc)], [len(doc)]))
-                bounds = list(zip(edges[:-1].tolist(), edges[1:].tolist()))
-            for lo, hi in bounds:
-                words = np.flatnonzero(~space[lo:hi]) + lo
-                if not len(words):
-                    continue
-                w = norm[words]
-                keys = np.concatenate((w, bigram_keys(w[:-1], w[1:]), bigram_keys(np.array([BOS]), w[:1])))
-                doc_ids.append(d)
-                starts.append(int(words[0]))
-                ends.append(int(words[-1]) + 1)
-                key_parts.append(keys)
-                counts.append(len(keys))
-        offsets = np.zeros(len(counts) + 1, dtype=np.int64)
+        """Sentences and their features for a batch of Docs (a fixed number of numpy
+        operations per batch, whatever its size); `whole` makes each Doc one segment."""
+        arrays = [doc.to_array([ORTH, NORM, IS_SPACE]) for doc in docs]
+        lengths = np.array([len(a) for a in arrays], dtype=np.int64)
+        empty = np.zeros(0, dtype=np.int64)
+        if not lengths.sum():
+            return Sentences(empty, empty, empty, np.zeros(0, dtype=np.uint64), np.zeros(1, dtype=np.int64))
+        tokens = np.concatenate([a for a in arrays if len(a)]).astype(np.uint64, copy=False)
+        orth, norm, space = tokens[:, 0], tokens[:, 1], tokens[:, 2].astype(bool)
+        doc_of = np.repeat(np.arange(len(docs)), lengths)
+        first_of_doc = np.zeros(len(tokens), dtype=bool)
+        first_of_doc[np.cumsum(lengths)[lengths > 0] - lengths[lengths > 0]] = True
+        index = np.arange(len(tokens)) - np.repeat(np.cumsum(lengths) - lengths, lengths)
+        if whole:
+            starts = first_of_doc
+        else:
+            stop = np.isin(orth, self.ends)
+            stop[space] = self._line_breaks(orth[space])
+            starts = first_of_doc.copy()
+            starts[1:] |= stop[:-1] & ~first_of_doc[1:]
+        segment = np.cumsum(starts) - 1
+        words = np.flatnonzero(~space)
+        w_norm, w_seg = norm[words], segment[words]
+        # Sentences made only of whitespace have no words and are left out.
+        seg_ids, first_word = np.unique(w_seg, return_index=True)
+        last_word = np.append(first_word[1:], len(words)) - 1
+        sent_of_word = np.searchsorted(seg_ids, w_seg)
+        same = sent_of_word[1:] == sent_of_word[:-1]
+        uni_owner = sent_of_word
+        bi_keys = bigram_keys(w_norm[:-1][same], w_norm[1:][same])
+        bi_owner = sent_of_word[:-1][same]
+        bos_keys = bigram_keys(np.full(len(seg_ids), BOS, dtype=np.uint64), w_norm[first_word])
+        bos_owner = np.arange(len(seg_ids))
+        owner = np.concatenate((uni_owner, bi_owner, bos_owner))
+        keys = np.concatenate((w_norm, bi_keys, bos_keys))
+        order = np.argsort(owner, kind="stable")
+        counts = np.bincount(owner, minlength=len(seg_ids))
+        offsets = np.zeros(len(seg_ids) + 1, dtype=np.int64)
         np.cumsum(counts, out=offsets[1:])
-        return Sentences(
-            doc=np.array(doc_ids, dtype=np.int64), start=np.array(starts, dtype=np.int64),
-            end=np.array(ends, dtype=np.int64),
-            keys=np.concatenate(key_parts) if key_parts else np.zeros(0, dtype=np.uint64),
-            offsets=offsets)
+        first_token, last_token = words[first_word], words[last_word]
+        return Sentences(doc=doc_of[first_token], start=index[first_token], end=index[last_token] + 1,
+                         keys=keys[order], offsets=offsets)
 
 
 def lookup(vocabulary: np.ndarray, keys: np.ndarray) -> np.ndarray:

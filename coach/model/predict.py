@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Iterable, Sequence
 import numpy as np
 
 from ..models import Finding, Rule
-from .features import SentenceSplitter, Sentences, lookup
+from .features import SentenceSplitter, Sentences, bigram_keys, lookup
 from .rules import evidence_message
 from .store import ModelData
 
@@ -24,14 +24,26 @@ if TYPE_CHECKING:  # pragma: no cover
     from ..engine.normalize import Normalized
 
 
-@dataclass(frozen=True, slots=True)
-class Prediction:
-    """A label the model gives one sentence: tokens [start, end) of the Doc."""
+class BatchScores:
+    """The model's probabilities for every sentence of a batch of Docs, and which
+    (sentence, label) pairs reach the label's threshold: computed once per batch, read
+    per Doc only where there is something to read."""
 
-    label: str
-    start: int
-    end: int
-    probability: float
+    def __init__(self, sentences: Sentences, probs: np.ndarray, thresholds: np.ndarray, docs: int) -> None:
+        self.sentences, self.probs = sentences, probs
+        self.cuts = np.searchsorted(sentences.doc, np.arange(docs + 1)).tolist()
+        hits = np.argwhere(probs >= thresholds)
+        self.hits: dict[int, list[tuple[int, int]]] = {}
+        for s, j in hits.tolist():
+            self.hits.setdefault(int(sentences.doc[s]), []).append((s, j))
+
+    def spans(self, d: int, doc: "Doc", norm: "Normalized") -> list[tuple[int, int, int]]:
+        """(sentence row, start, end) of Doc d's sentences, as characters of the original text."""
+        out = []
+        for s in range(self.cuts[d], self.cuts[d + 1]):
+            first, last = doc[int(self.sentences.start[s])], doc[int(self.sentences.end[s]) - 1]
+            out.append((s, *norm.orig_span(first.idx, last.idx + len(last.text))))
+        return out
 
 
 class Classifier:
@@ -45,6 +57,10 @@ class Classifier:
         self.weights = np.ascontiguousarray(data.weights[:, self.columns])
         self.bias = data.bias[self.columns]
         self.thresholds = data.thresholds[self.columns]
+        self.gates = {label: float(data.gates[i]) for label, i in zip(self.labels, self.columns)
+                      if data.gates[i] > 0}
+        #: Only the rules the model was trained beside are gated (a team's later rules never are).
+        self.gated_rules = frozenset(data.meta.get("rules") or ())
         self.splitter = SentenceSplitter(strings)
 
     def probabilities(self, sentences: Sentences) -> np.ndarray:
@@ -65,52 +81,70 @@ class Classifier:
         z = self.bias + sums / np.sqrt(np.maximum(counts, 1.0))[:, None]
         return 1.0 / (1.0 + np.exp(-z))
 
-    def predict(self, docs: Sequence["Doc"]) -> list[list[Prediction]]:
-        """Per Doc, the (sentence, label) pairs at or above the label's threshold."""
-        out: list[list[Prediction]] = [[] for _ in docs]
-        if not self.labels or not docs:
-            return out
+    def score(self, docs: Sequence["Doc"]) -> BatchScores:
+        """Every sentence of every Doc, with its probabilities (one numpy pass per batch)."""
         sentences = self.splitter.split(docs)
-        probs = self.probabilities(sentences)
-        hits = np.argwhere(probs >= self.thresholds)
-        for s, j in hits.tolist():
-            out[int(sentences.doc[s])].append(Prediction(
-                self.labels[j], int(sentences.start[s]), int(sentences.end[s]), float(probs[s, j])))
-        return out
+        return BatchScores(sentences, self.probabilities(sentences), self.thresholds, len(docs))
 
-    def findings(self, doc: "Doc", norm: "Normalized", predictions: list[Prediction]) -> list[Finding]:
-        """Model findings for one Doc, with offsets into the original text like rule findings."""
+    def findings(self, d: int, doc: "Doc", norm: "Normalized", scores: BatchScores) -> list[Finding]:
+        """Model findings of Doc d of the batch: sentences at or above a label's threshold,
+        with offsets into the original text like rule findings."""
         out = []
-        for p in predictions:
-            rule = self.rules[p.label]
-            first, last = doc[p.start], doc[p.end - 1]
+        for s, j in scores.hits.get(d, ()):
+            label = self.labels[j]
+            rule = self.rules[label]
+            first, last = doc[int(scores.sentences.start[s])], doc[int(scores.sentences.end[s]) - 1]
             start, end = norm.orig_span(first.idx, last.idx + len(last.text))
             line, column = norm.line_col(start)
+            probability = round(float(scores.probs[s, j]), 2)
+            words = self.evidence(doc, first.i, last.i + 1, j)
             out.append(Finding(
                 rule=rule.id, category=rule.category, element=rule.element, severity=rule.severity,
                 start=start, end=end, line=line, column=column, text=norm.original[start:end],
-                message=evidence_message(rule, p.probability, self.evidence(doc, p)),
-                rewrites=rule.rewrites, source="model", confidence=round(p.probability, 3)))
+                message=evidence_message(rule, probability, words),
+                rewrites=rule.rewrites, source="model", confidence=probability))
         return out
 
-    def evidence(self, doc: "Doc", p: Prediction, top: int = 3) -> list[str]:
-        """The words of the sentence that pushed hardest toward the label (for the message)."""
-        j = self.labels.index(p.label)
-        tokens = [t for t in doc[p.start:p.end] if not t.is_space and not t.is_punct]
+    def confirmed(self, d: int, doc: "Doc", norm: "Normalized", scores: BatchScores,
+                  found: list[Finding]) -> list[Finding]:
+        """The rule findings of Doc d that stand: a gated rule's finding needs the model to
+        give a sentence it overlaps at least the label's gate."""
+        gates, gated = self.gates, self.gated_rules
+        if not gates or not any(f.label in gates and f.rule in gated for f in found):
+            return found
+        spans = scores.spans(d, doc, norm)
+        kept = []
+        for f in found:
+            gate = gates.get(f.label)
+            if gate is None or f.rule not in gated:
+                kept.append(f)
+                continue
+            j = self.labels.index(f.label)
+            if any(lo < f.end and f.start < hi and scores.probs[s, j] >= gate for s, lo, hi in spans):
+                kept.append(f)
+        return kept
+
+    def evidence(self, doc: "Doc", start: int, end: int, j: int, top: int = 3) -> list[str]:
+        """The words and word pairs of the sentence that pushed hardest toward label j, as
+        written (for the message): what a person can check the model's reading against."""
+        tokens = [t for t in doc[start:end] if not t.is_space]
         if not tokens:
             return []
-        keys = np.array([t.norm for t in tokens], dtype=np.uint64)
+        norms = np.array([t.norm for t in tokens], dtype=np.uint64)
+        keys = np.concatenate((norms, bigram_keys(norms[:-1], norms[1:])))
+        spans = [(i, i + 1) for i in range(len(tokens))] + [(i, i + 2) for i in range(len(tokens) - 1)]
         rows = lookup(self.data.vocabulary, keys)
-        scored = sorted(((float(self.weights[r, j]), i) for i, r in enumerate(rows.tolist()) if r >= 0),
+        scored = sorted(((float(self.weights[r, j]), k) for k, r in enumerate(rows.tolist()) if r >= 0),
                         reverse=True)
-        words: list[str] = []
-        for weight, i in scored:
-            word = tokens[i].text
-            if weight <= 0 or len(words) == top:
+        taken: list[tuple[int, int]] = []
+        for weight, k in scored:
+            if weight <= 0 or len(taken) == top:
                 break
-            if word.lower() not in (w.lower() for w in words):
-                words.append(word)
-        return words
+            a, b = spans[k]
+            if all(t.is_punct for t in tokens[a:b]) or any(a < y and x < b for x, y in taken):
+                continue
+            taken.append((a, b))
+        return [doc[tokens[a].i:tokens[b - 1].i + 1].text for a, b in sorted(taken)]
 
 
 def load_classifier(model: str | bool, rules: Iterable[Rule], strings) -> Classifier | None:

@@ -58,5 +58,5 @@ def model_rules(labels: tuple[str, ...] = LABELS) -> list[Rule]:
 def evidence_message(rule: Rule, probability: float, words: list[str]) -> str:
     """The rule's message plus how sure the model is and which words weighed most."""
     because = ", ".join(f"\u201c{w}\u201d" for w in words)
-    detail = f"coach's model, {probability:.0%} sure" + (f"; words that weighed most: {because}" if words else "")
+    detail = f"{probability:.0%} sure" + (f"; the words that weighed most: {because}" if words else "")
     return f"{rule.message} ({detail})"

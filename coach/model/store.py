@@ -25,7 +25,7 @@ BUNDLED = Path(__file__).resolve().parent / "bundled"
 #: spaCy's hash of this string, recorded at training: features are spaCy string hashes,
 #: so a model is refused if the running spaCy hashes strings differently.
 HASH_PROBE = "coach"
-ARRAYS = ("vocabulary", "weights", "bias", "thresholds")
+ARRAYS = ("vocabulary", "weights", "bias", "thresholds", "gates")
 
 
 class ModelError(CoachError):
@@ -37,13 +37,15 @@ class ModelError(CoachError):
 @dataclass(frozen=True)
 class ModelData:
     """The classifier's parameters: a sorted feature vocabulary (uint64 keys), one weight
-    column per label, a bias and a decision threshold per label."""
+    column per label, and per label a bias, the threshold at which a sentence becomes a
+    model finding, and the gate a rule finding's sentence needs to stand."""
 
     labels: tuple[str, ...]
     vocabulary: np.ndarray
     weights: np.ndarray
     bias: np.ndarray
     thresholds: np.ndarray
+    gates: np.ndarray
     meta: dict[str, Any] = field(default_factory=dict)
     path: str = ""
 
@@ -66,7 +68,8 @@ def save(model: ModelData, directory: str | os.PathLike) -> None:
     with atomic_writer(str(directory / "model.npz"), mode="wb") as handle:
         handle.write(npz_bytes({name: getattr(model, name) for name in ARRAYS}))
     meta = {**model.meta, "format": FORMAT, "labels": list(model.labels),
-            "thresholds": [round(float(t), 4) for t in model.thresholds]}
+            "thresholds": [round(float(t), 4) for t in model.thresholds],
+            "gates": [round(float(g), 4) for g in model.gates]}
     with atomic_writer(str(directory / "model.json")) as handle:
         json.dump(meta, handle, indent=2, ensure_ascii=False)
         handle.write("\n")
@@ -99,7 +102,7 @@ def load(directory: str | os.PathLike) -> ModelData:
     labels = tuple(meta.get("labels") or ())
     vocabulary, weights = arrays["vocabulary"], arrays["weights"]
     if (vocabulary.dtype != np.uint64 or vocabulary.ndim != 1 or weights.shape != (len(vocabulary), len(labels))
-            or arrays["bias"].shape != (len(labels),) or arrays["thresholds"].shape != (len(labels),)
+            or any(arrays[name].shape != (len(labels),) for name in ("bias", "thresholds", "gates"))
             or not np.all(vocabulary[1:] > vocabulary[:-1])):
         raise ModelError("model.npz does not match model.json (labels, shapes or a sorted vocabulary)",
                          path=str(arrays_path), hint="train it again: coach train")
@@ -108,8 +111,8 @@ def load(directory: str | os.PathLike) -> ModelData:
         raise ModelError("this model was trained with a spaCy that hashes words differently",
                          path=str(meta_path), hint="train it again with this install: coach train")
     return ModelData(labels, vocabulary, weights.astype(np.float32, copy=False),
-                     arrays["bias"].astype(np.float32, copy=False),
-                     arrays["thresholds"].astype(np.float32, copy=False), meta, str(directory))
+                     *(arrays[name].astype(np.float32, copy=False) for name in ("bias", "thresholds", "gates")),
+                     meta, str(directory))
 
 
 def npz_bytes(arrays: dict[str, np.ndarray]) -> bytes:

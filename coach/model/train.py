@@ -6,11 +6,17 @@ when its utterance lacks the label, and is left out for that label otherwise (an
 sentence of the reply carries it). One logistic regression per label (scikit-learn,
 liblinear: deterministic) over hashed word uni- and bigrams.
 
-Thresholds and the regularization strength are chosen by K-fold cross-validation over
+The model works with the rules in two ways, each learned per label: it adds the
+sentences it gives at least the label's `threshold` (wording no rule enumerates), and it
+confirms rule findings, which stand only where it gives their sentence at least the
+label's `gate` (0 for labels whose rules are precise on real text; higher for labels
+whose rules over-fire there, such as "sorry" that only cushions a refusal).
+
+Threshold, gate and regularization strength are chosen by K-fold cross-validation over
 the training files only, grouped by utterance: every utterance is predicted by a model
-that never saw it, and the threshold of each label is the one that maximizes F1 of the
-rules and the model together (they run together), ties going to the higher, more
-precise threshold. The final model is then fitted on all the training data.
+that never saw it, and the choice maximizes F1 of rules and model together as coach runs
+them, ties going to the lower gate and the higher, more precise threshold. The final
+model is then fitted on all the training data.
 """
 
 from __future__ import annotations
@@ -30,7 +36,9 @@ if TYPE_CHECKING:  # pragma: no cover
     from scipy.sparse import csr_matrix
 
 #: Regularization strengths tried per label (inverse: smaller is stronger).
-C_GRID = (0.5, 1.0, 2.0, 4.0, 8.0)
+C_GRID = (2.0, 4.0, 8.0, 16.0)
+#: Gates tried per label: the probability a rule finding's sentence needs to stand.
+GATE_GRID = (0.0, 0.05, 0.1, 0.15, 0.2, 0.3, 0.4, 0.5)
 FOLDS = 5
 MIN_COUNT = 2  # a feature must occur in this many training sentences
 
@@ -46,8 +54,9 @@ class LabelReport:
     label: str
     support: int
     threshold: float
+    gate: float
     c: float
-    model: tuple[int, int, int]  # tp, fp, fn at utterance level
+    model: tuple[int, int, int]  # tp, fp, fn at utterance level, the model alone at its best threshold
     combined: tuple[int, int, int]
     rules: tuple[int, int, int]
 
@@ -60,7 +69,7 @@ class LabelReport:
 
     def to_dict(self) -> dict:
         out: dict = {"label": self.label, "support": self.support, "threshold": round(self.threshold, 4),
-                     "c": self.c}
+                     "gate": self.gate, "c": self.c}
         for name in ("rules", "model", "combined"):
             p, r, f = self.prf(getattr(self, name))
             out[name] = {"precision": round(p, 4), "recall": round(r, 4), "f1": round(f, 4)}
@@ -77,6 +86,7 @@ class Prepared:
     y: np.ndarray
     owner: np.ndarray
     vocabulary: np.ndarray
+    bounds: np.ndarray  # (sentences x 2) character span of each sentence in its original text
     missing_spans: int = 0
 
 
@@ -112,11 +122,13 @@ def prepare(items: Sequence[Item], labels: Sequence[str] = LABELS,
             at = item.text.find(text) if text else -1
             spans[(d, label)] = (at, at + len(text)) if at >= 0 else None
             missing += at < 0
+    bounds = np.zeros((n, 2), dtype=np.int64)
     for s in range(n):
         d = int(sentences.doc[s])
         doc, norm = docs[d], norms[d]
         first, last = doc[int(sentences.start[s])], doc[int(sentences.end[s]) - 1]
         lo, hi = norm.orig_span(first.idx, last.idx + len(last.text))
+        bounds[s] = lo, hi
         for j, label in enumerate(labels):
             if label not in items[d].labels:
                 continue
@@ -124,7 +136,7 @@ def prepare(items: Sequence[Item], labels: Sequence[str] = LABELS,
             y[s, j] = 1 if span is not None and span[0] < hi and lo < span[1] else -1
     vocabulary = _vocabulary(sentences, min_count)
     x = _matrix(sentences, vocabulary, csr_matrix)
-    return Prepared(list(items), x, y, sentences.doc.copy(), vocabulary, missing)
+    return Prepared(list(items), x, y, sentences.doc.copy(), vocabulary, bounds, missing)
 
 
 def _vocabulary(sentences: Sentences, min_count: int) -> np.ndarray:
@@ -157,7 +169,8 @@ def fold_of(item_id: str, seed: int, folds: int) -> int:
 def _fit(x, y, c: float, seed: int):
     from sklearn.linear_model import LogisticRegression
 
-    model = LogisticRegression(C=c, solver="liblinear", random_state=seed, max_iter=1000)
+    model = LogisticRegression(C=c, solver="liblinear", class_weight="balanced", random_state=seed,
+                               max_iter=1000)
     model.fit(x, y)
     return model
 
@@ -165,6 +178,31 @@ def _fit(x, y, c: float, seed: int):
 def _utterance_max(probs: np.ndarray, owner: np.ndarray, items: int) -> np.ndarray:
     out = np.zeros(items, dtype=np.float64)
     np.maximum.at(out, owner, probs)
+    return out
+
+
+#: A rule finding as training sees it: (label, start, end) in the original text.
+RuleHit = tuple[str, int, int]
+
+
+def _rule_support(prepared: Prepared, hits: Sequence[Sequence[RuleHit]], label: str,
+                  probs: np.ndarray) -> np.ndarray:
+    """Per utterance, the highest probability the model gives a sentence that one of the
+    rules' findings of `label` overlaps (-1 where no rule found the label): a gate of g
+    keeps the utterance's rule label exactly when this is >= g."""
+    out = np.full(len(prepared.items), -1.0)
+    first = np.searchsorted(prepared.owner, np.arange(len(prepared.items)))
+    last = np.searchsorted(prepared.owner, np.arange(len(prepared.items)), side="right")
+    for d, found in enumerate(hits):
+        for hit_label, start, end in found:
+            if hit_label != label:
+                continue
+            best = 0.0
+            for s in range(first[d], last[d]):
+                lo, hi = prepared.bounds[s]
+                if lo < end and start < hi:
+                    best = max(best, probs[s])
+            out[d] = max(out[d], best)
     return out
 
 
@@ -181,21 +219,36 @@ def best_threshold(probs: np.ndarray, truth: np.ndarray, rules: np.ndarray) -> t
     return best, best_counts
 
 
+def best_gate(probs: np.ndarray, truth: np.ndarray, support: np.ndarray,
+              gates: Sequence[float] = GATE_GRID) -> tuple[float, float, tuple[int, int, int]]:
+    """(gate, threshold, counts) maximizing F1 of (rule confirmed or prob >= t)."""
+    best = (-1.0, 0.0, 0.5, (0, 0, 0))
+    for gate in gates:
+        threshold, counts = best_threshold(probs, truth, support >= gate)
+        f1 = LabelReport.prf(counts)[2]
+        if f1 > best[0] + 1e-9:
+            best = (f1, gate, threshold, counts)
+    return best[1], best[2], best[3]
+
+
 def _counts(pred: np.ndarray, truth: np.ndarray) -> tuple[int, int, int]:
     return int((pred & truth).sum()), int((pred & ~truth).sum()), int((~pred & truth).sum())
 
 
-def train(items: Sequence[Item], rule_labels: Sequence[frozenset[str]] | None = None, *,
+def train(items: Sequence[Item], rule_hits: Sequence[Sequence[RuleHit]] | None = None, *,
           labels: Sequence[str] = LABELS, seed: int = 0, folds: int = FOLDS,
-          c_grid: Sequence[float] = C_GRID, min_count: int = MIN_COUNT,
-          progress: Callable[[int, int], None] | None = None, meta: dict | None = None) -> Result:
-    """Train one classifier per label; `rule_labels[i]` are the labels the phrasebooks give
-    utterance i (thresholds are tuned for rules and model together; none: model alone)."""
+          c_grid: Sequence[float] = C_GRID, gate_grid: Sequence[float] = GATE_GRID,
+          min_count: int = MIN_COUNT, progress: Callable[[int, int], None] | None = None,
+          meta: dict | None = None) -> Result:
+    """Train one classifier per label; `rule_hits[i]` are the phrasebooks' findings in
+    utterance i (threshold and gate are tuned for rules and model together; None: for
+    the model alone)."""
     if len(items) < folds * 2:
         raise TrainingError(f"{len(items)} labeled utterances are too few to train (need {folds * 2}+)")
     prepared = prepare(items, labels, min_count)
     n_items = len(items)
-    rule_labels = rule_labels or [frozenset()] * n_items
+    hits = rule_hits if rule_hits is not None else [()] * n_items
+    gate_grid = gate_grid if rule_hits is not None else (0.0,)
     fold = np.array([fold_of(item.id, seed, folds) for item in items])[prepared.owner]
     trained = [lab for j, lab in enumerate(labels) if (prepared.y[:, j] == 1).sum() >= 2
                and (prepared.y[:, j] == 0).sum() >= 2]
@@ -204,33 +257,33 @@ def train(items: Sequence[Item], rule_labels: Sequence[frozenset[str]] | None = 
     weights = np.zeros((len(prepared.vocabulary), len(trained)), dtype=np.float32)
     bias = np.zeros(len(trained), dtype=np.float32)
     thresholds = np.zeros(len(trained), dtype=np.float32)
+    gates = np.zeros(len(trained), dtype=np.float32)
     reports = []
     for k, label in enumerate(trained):
         j = list(labels).index(label)
         target = prepared.y[:, j]
         truth = np.array([label in item.labels for item in items])
-        by_rules = np.array([label in found for found in rule_labels])
+        by_rules = np.array([any(h[0] == label for h in found) for found in hits])
         best = None
         for c in c_grid:
             oof = np.zeros(len(target))
             for f in range(folds):
                 fit_rows = (fold != f) & (target >= 0)
-                if len(np.unique(target[fit_rows])) < 2:
-                    done += 1
-                    continue
-                model = _fit(prepared.x[fit_rows], target[fit_rows], c, seed)
                 test_rows = fold == f
-                oof[test_rows] = model.predict_proba(prepared.x[test_rows])[:, 1]
+                if len(np.unique(target[fit_rows])) == 2:
+                    oof[test_rows] = _fit(prepared.x[fit_rows], target[fit_rows], c, seed).predict_proba(
+                        prepared.x[test_rows])[:, 1]
                 done += 1
                 if progress:
                     progress(done, total)
             utter = _utterance_max(oof, prepared.owner, n_items)
-            threshold, combined = best_threshold(utter, truth, by_rules)
+            support = _rule_support(prepared, hits, label, oof)
+            gate, threshold, combined = best_gate(utter, truth, support, gate_grid)
             f1 = LabelReport.prf(combined)[2]
             if best is None or f1 > best[0] + 1e-9:
-                model_counts = _counts(utter >= threshold, truth)
-                best = (f1, c, threshold, combined, model_counts)
-        _, c, threshold, combined, model_counts = best
+                alone = best_threshold(utter, truth, np.zeros(n_items, dtype=bool))[1]
+                best = (f1, c, gate, threshold, combined, alone)
+        _, c, gate, threshold, combined, model_counts = best
         final = _fit(prepared.x[target >= 0], target[target >= 0], c, seed)
         done += 1
         if progress:
@@ -238,14 +291,15 @@ def train(items: Sequence[Item], rule_labels: Sequence[frozenset[str]] | None = 
         weights[:, k] = final.coef_[0]
         bias[k] = final.intercept_[0]
         thresholds[k] = threshold
-        reports.append(LabelReport(label, int(truth.sum()), threshold, c, model_counts, combined,
+        gates[k] = gate
+        reports.append(LabelReport(label, int(truth.sum()), threshold, gate, c, model_counts, combined,
                                    _counts(by_rules, truth)))
     from spacy.strings import hash_string
 
-    info = {**(meta or {}), "seed": seed, "folds": folds, "c_grid": list(c_grid), "min_count": min_count,
-            "utterances": n_items, "sentences": int(prepared.x.shape[0]),
+    info = {**(meta or {}), "seed": seed, "folds": folds, "c_grid": list(c_grid), "gate_grid": list(gate_grid),
+            "min_count": min_count, "utterances": n_items, "sentences": int(prepared.x.shape[0]),
             "features": int(len(prepared.vocabulary)), "missing_spans": prepared.missing_spans,
             "hash_probe": int(hash_string(HASH_PROBE)),
             "cross_validated": [r.to_dict() for r in reports]}
-    data = ModelData(tuple(trained), prepared.vocabulary, weights, bias, thresholds, info)
+    data = ModelData(tuple(trained), prepared.vocabulary, weights, bias, thresholds, gates, info)
     return Result(data, reports, int(prepared.x.shape[0]))

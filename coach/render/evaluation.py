@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Iterable
 
+from rich import box
 from rich.console import Console
 from rich.table import Table
 from rich.text import Text
@@ -41,43 +42,35 @@ def _prf(s) -> list[Text]:
 
 
 def render_views(views: dict[str, Evaluation], console: Console, title: str) -> None:
-    """One table: per label, precision/recall/F1 of each view (rules, model, both)."""
+    """One table: per label, F1 of each view (rules, model, both) and both's precision and recall."""
     if len(views) == 1:
         render_scores(views["rules"], console, title + " (rules only: no model)")
         return
-    table = Table(title=title, title_justify="left")
-    table.add_column("label")
-    table.add_column("support", justify="right")
-    for view in views:
-        for name in ("P", "R", "F1"):
-            table.add_column(f"{view} {name}" if name == "P" else name, justify="right")
-    first = next(iter(views.values()))
-    for label, s in first.scores.items():
+    table = Table(title=title, title_justify="left", box=box.SIMPLE_HEAD, pad_edge=False)
+    table.add_column("label", no_wrap=True)
+    for name in ("n", *views, "P", "R"):
+        table.add_column(name, justify="right", no_wrap=True)
+    both = views["both"]
+    for label, s in both.scores.items():
         if not s.support and not any(v.scores[label].fp for v in views.values()):
             continue
-        row = [label, str(s.support)]
-        for ev in views.values():
-            row += _prf(ev.scores[label])
-        table.add_row(*row)
+        table.add_row(label, str(s.support), *[_num(ev.scores[label].f1) for ev in views.values()],
+                      _num(s.precision), _num(s.recall))
     table.add_section()
-    row = ["micro avg", str(first.micro().support)]
-    for ev in views.values():
-        row += _prf(ev.micro())
-    table.add_row(*row)
-    row = ["macro avg", ""]
-    for ev in views.values():
-        macro = ev.macro()
-        row += [_num(macro["precision"]), _num(macro["recall"]), _num(macro["f1"])]
-    table.add_row(*row)
+    micro = both.micro()
+    table.add_row("micro avg", str(micro.support), *[_num(ev.micro().f1) for ev in views.values()],
+                  _num(micro.precision), _num(micro.recall))
+    table.add_row("macro avg", "", *[_num(ev.macro()["f1"]) for ev in views.values()],
+                  _num(both.macro()["precision"]), _num(both.macro()["recall"]))
     console.print(table)
-    console.print(f"{first.items} utterances; rules = phrasebooks alone, model = the classifier alone, "
-                  "both = what coach reports")
+    console.print(f"{both.items} utterances. F1 of rules (phrasebooks alone), model (the classifier "
+                  "alone) and both (what coach reports); P, R: precision and recall of both")
 
 
 def render_groups(groups: dict[str, dict[str, Evaluation]], console: Console, by: str) -> None:
     """F1 per label and view for each group of utterances (by source or file)."""
     views = list(next(iter(groups.values())))
-    table = Table(title=f"F1 by {by}", title_justify="left")
+    table = Table(title=f"F1 by {by}", title_justify="left", box=box.SIMPLE_HEAD, pad_edge=False)
     table.add_column(by)
     table.add_column("n", justify="right")
     table.add_column("label")
@@ -121,14 +114,18 @@ def render_unused(rules: Iterable[Rule], fired: set[str], console: Console) -> N
 
 
 def render_training(result, console: Console, title: str) -> None:
-    """Per label: the chosen threshold and C, and cross-validated P/R/F1 of rules, model, both."""
+    """Per label: the chosen threshold and gate, and cross-validated F1 of rules, model and
+    both (with both's precision and recall)."""
     from ..model.train import LabelReport
 
-    table = Table(title=title, title_justify="left")
-    for name in ("label", "support", "threshold", "C", "rules F1", "model P", "R", "F1", "both P", "R", "F1"):
-        table.add_column(name, justify="left" if name == "label" else "right")
+    table = Table(title=title, title_justify="left", box=box.SIMPLE_HEAD, pad_edge=False)
+    table.add_column("label", no_wrap=True)
+    for name in ("n", "thr", "gate", "rules", "model", "both", "P", "R"):
+        table.add_column(name, justify="right", no_wrap=True)
     for r in result.reports:
         rules, model, both = (LabelReport.prf(c) for c in (r.rules, r.model, r.combined))
-        table.add_row(r.label, str(r.support), f"{r.threshold:.2f}", f"{r.c:g}", _num(rules[2]),
-                      *map(_num, model), *map(_num, both))
+        table.add_row(r.label, str(r.support), f"{r.threshold:.2f}", f"{r.gate:.2f}", _num(rules[2]),
+                      _num(model[2]), _num(both[2]), _num(both[0]), _num(both[1]))
     console.print(table)
+    console.print("F1 per label (P, R: precision and recall of both); thr: a sentence at or above it "
+                  "is a model finding; gate: what a rule finding's sentence needs to stand")

@@ -75,8 +75,9 @@ def findings_block(report: TextReport, fail_on: str) -> Table:
         mark = MARKS.get(f.category, "!")
         if f.category in NEGATIVE_CATEGORIES and not fails(f, fail_on):
             mark = "·"
+        origin = f.rule if f.source == "rule" else f"coach's model, {f.confidence or 0:.0%}"
         head = Text.assemble((f.label.replace("_", "-"), style_for(f.category)), "  ",
-                             (f.rule, "dim"), "  ", (f"“{f.text}”", "italic"))
+                             (origin, "dim"), "  ", (f"“{f.text}”", "italic"))
         body = [head]
         if f.message and f.category not in ("advocacy", "apology"):
             body.append(Text(f.message))
