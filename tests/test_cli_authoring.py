@@ -66,8 +66,10 @@ def test_eval_splits_partition(labeled, test_phrasebook):
 
 
 def test_phrasebook_list_and_show(test_phrasebook):
+    r = run("phrasebook", "list", "--no-defaults", "-p", str(test_phrasebook), "--no-color", "--no-model")
+    assert "blocking.nothing-i-can-do" in r.stdout and "8 rules" in r.stdout and ".model" not in r.stdout
     r = run("phrasebook", "list", "--no-defaults", "-p", str(test_phrasebook), "--no-color")
-    assert "blocking.nothing-i-can-do" in r.stdout and "8 rules" in r.stdout
+    assert "blocking.model" in r.stdout and "17 rules" in r.stdout
     r = run("phrasebook", "show", "blocking.nothing-i-can-do", "--no-defaults", "-p", str(test_phrasebook))
     assert "compiled patterns" in r.stdout and "[there's] nothing (I|we) can do" in r.stdout
     r = run("phrasebook", "show", "blocking.nothing-i-can-d", "--no-defaults", "-p", str(test_phrasebook))

@@ -215,3 +215,19 @@ def test_bundled_model_ships_and_loads():
     assert {"blocking", "advocacy", "regret"} <= set(data.labels)
     meta = json.loads((store.BUNDLED / "model.json").read_text())
     assert meta["rules"] and meta["trained_on"]
+
+
+def test_uncertain_model_findings_of_failing_categories_are_info(tiny_model, monkeypatch):
+    """Below CONFIDENT a model blocking finding does not fail a run (severity info)."""
+    import coach.model.predict as predict
+
+    out, _ = tiny_model
+    text = "You'll need to take the upgrade up with the airport desk."
+
+    def severities(confident):
+        monkeypatch.setattr(predict, "CONFIDENT", confident)
+        found = Analyzer(rules=[], model=str(out)).lint_text(text).findings
+        return {f.severity for f in found if f.label == "blocking"}
+
+    assert severities(1.01) == {"info"}
+    assert severities(0.0) == {"warning"}

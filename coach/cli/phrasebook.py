@@ -7,7 +7,7 @@ from typing import Annotated, Optional
 
 import typer
 
-from .options import (NoColorOpt, NoDefaultsOpt, OnlyOpt, PhrasebookOpt, handle_errors, make_console,
+from .options import (NoColorOpt, NoDefaultsOpt, NoModelOpt, OnlyOpt, PhrasebookOpt, handle_errors, make_console,
                       require_phrasebooks)
 from ..errors import ExitCode, UsageError
 
@@ -28,14 +28,21 @@ def phrasebook_list(
     phrasebook: PhrasebookOpt = None,
     no_defaults: NoDefaultsOpt = None,
     only: OnlyOpt = None,
+    no_model: NoModelOpt = None,
     no_color: NoColorOpt = False,
 ) -> None:
-    """List rules: id, category, severity, phrase count and source."""
+    """List rules: id, category, severity, phrase count and source (the classifier's labels
+    are listed too, as `<label>.model`, when a model is bundled)."""
     from rich.table import Table
 
+    from ..model.rules import model_rules
+    from ..model.store import bundled_available
     from ..phrasebook import select_rules
 
-    rules = select_rules(_rules_for(phrasebook, no_defaults), only or ())
+    rules = _rules_for(phrasebook, no_defaults)
+    if not no_model and bundled_available():
+        rules = rules + model_rules()
+    rules = select_rules(rules, only or ())
     console = make_console(no_color)
     wide = console.width >= 120  # the source column only when it fits beside whole ids
     table = Table(title=f"{len(rules)} rules", title_justify="left")
@@ -47,8 +54,8 @@ def phrasebook_list(
     if wide:
         table.add_column("source", overflow="fold")
     for r in rules:
-        row = [r.id, r.label if r.category != "apology" else f"apology/{r.element}", r.severity,
-               str(len(r.phrases) + len(r.patterns))]
+        count = "model" if r.path == "<model>" else str(len(r.phrases) + len(r.patterns))
+        row = [r.id, r.label if r.category != "apology" else f"apology/{r.element}", r.severity, count]
         table.add_row(*row, *([r.source] if wide else []))
     console.print(table)
 

@@ -72,9 +72,10 @@ class SentenceSplitter:
                           for h in unique.tolist()], dtype=bool)
         return flags[inverse]
 
-    def split(self, docs: Sequence["Doc"], whole: bool = False) -> Sentences:
+    def split(self, docs: Sequence["Doc"], whole: bool = False, trigrams: bool = False) -> Sentences:
         """Sentences and their features for a batch of Docs (a fixed number of numpy
-        operations per batch, whatever its size); `whole` makes each Doc one segment."""
+        operations per batch, whatever its size); `whole` makes each Doc one segment;
+        `trigrams` adds word trigrams."""
         arrays = [doc.to_array([ORTH, NORM, IS_SPACE]) for doc in docs]
         lengths = np.array([len(a) for a in arrays], dtype=np.int64)
         empty = np.zeros(0, dtype=np.int64)
@@ -106,8 +107,15 @@ class SentenceSplitter:
         bi_owner = sent_of_word[:-1][same]
         bos_keys = bigram_keys(np.full(len(seg_ids), BOS, dtype=np.uint64), w_norm[first_word])
         bos_owner = np.arange(len(seg_ids))
-        owner = np.concatenate((uni_owner, bi_owner, bos_owner))
-        keys = np.concatenate((w_norm, bi_keys, bos_keys))
+        owner_parts = [uni_owner, bi_owner, bos_owner]
+        key_parts = [w_norm, bi_keys, bos_keys]
+        if trigrams and len(w_norm) > 2:
+            same3 = same[:-1] & same[1:]
+            pair = bigram_keys(w_norm[:-2][same3], w_norm[1:-1][same3])
+            key_parts.append(bigram_keys(pair, w_norm[2:][same3]))
+            owner_parts.append(sent_of_word[:-2][same3])
+        owner = np.concatenate(owner_parts)
+        keys = np.concatenate(key_parts)
         order = np.argsort(owner, kind="stable")
         counts = np.bincount(owner, minlength=len(seg_ids))
         offsets = np.zeros(len(seg_ids) + 1, dtype=np.int64)

@@ -18,6 +18,11 @@ from .features import SentenceSplitter, Sentences, bigram_keys, lookup
 from .rules import evidence_message
 from .store import ModelData
 
+#: A model finding of a failing category (blocking, non_apology) keeps its rule's
+#: severity at or above this confidence and is `info` below it, so CI gates and exit
+#: codes only fail on the model's confident readings (rules keep their own severity).
+CONFIDENT = 0.9
+
 if TYPE_CHECKING:  # pragma: no cover
     from spacy.tokens import Doc
 
@@ -98,8 +103,9 @@ class Classifier:
             line, column = norm.line_col(start)
             probability = round(float(scores.probs[s, j]), 2)
             words = self.evidence(doc, first.i, last.i + 1, j)
+            severity = rule.severity if probability >= CONFIDENT or rule.severity == "info" else "info"
             out.append(Finding(
-                rule=rule.id, category=rule.category, element=rule.element, severity=rule.severity,
+                rule=rule.id, category=rule.category, element=rule.element, severity=severity,
                 start=start, end=end, line=line, column=column, text=norm.original[start:end],
                 message=evidence_message(rule, probability, words),
                 rewrites=rule.rewrites, source="model", confidence=probability))

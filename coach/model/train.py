@@ -98,7 +98,7 @@ class Result:
 
 
 def prepare(items: Sequence[Item], labels: Sequence[str] = LABELS,
-            min_count: int = MIN_COUNT) -> Prepared:
+            min_count: int = MIN_COUNT, trigrams: bool = False) -> Prepared:
     """Tokenize the utterances, cut sentences, label them from the spans, build features."""
     from scipy.sparse import csr_matrix
 
@@ -108,7 +108,7 @@ def prepare(items: Sequence[Item], labels: Sequence[str] = LABELS,
     nlp = get_nlp()
     norms = [normalize(item.text) for item in items]
     docs = list(nlp.tokenizer.pipe([n.text for n in norms], batch_size=256))
-    sentences = SentenceSplitter(nlp.vocab.strings).split(docs)
+    sentences = SentenceSplitter(nlp.vocab.strings).split(docs, trigrams=trigrams)
     n = len(sentences)
     y = np.zeros((n, len(labels)), dtype=np.int8)
     missing = 0

@@ -1,5 +1,5 @@
-"""Round 2 of labeling: replies the rules and a first model disagree on, plus cues for the
-rarest labels (responsibility, repentance, forgiveness).
+"""Later rounds of labeling: replies the rules and a model disagree on, cues for the
+rarest labels (responsibility, repentance, forgiveness), and a plain random share.
 
 Why: after round 1 the rarest apology elements had a few dozen positives, and a model
 learns most from the replies it is unsure of or contradicts the rules on (active
@@ -10,6 +10,11 @@ split never steers what is drawn.
         --model /tmp/round1-model --exclude data/labeled/sample-round1.jsonl \
         --n-disagree 450 --n-rare 250 --out-batches /tmp/labeling/batches2 \
         --manifest data/labeled/sample-round2.jsonl
+    # round 3: half random (precision on everyday replies), half disagreements
+    python3 data/scripts/sample_round2.py ../shared/corpus/agent_pool.jsonl --round 3 \
+        --model coach/model/bundled --exclude data/labeled/sample-round1.jsonl \
+        data/labeled/sample-round2.jsonl --n-random 500 --n-disagree 500 --n-rare 0 \
+        --batch-size 250 --out-batches /tmp/labeling/batches3 --manifest data/labeled/sample-round3.jsonl
 """
 
 from __future__ import annotations
@@ -43,6 +48,8 @@ def main() -> None:
     ap.add_argument("--exclude", nargs="+", required=True)
     ap.add_argument("--n-disagree", type=int, default=450)
     ap.add_argument("--n-rare", type=int, default=250)
+    ap.add_argument("--n-random", type=int, default=0, help="a plain random share (capped like the rest)")
+    ap.add_argument("--round", type=int, default=2, help="round number: seeds the draw and names the batches")
     ap.add_argument("--candidates", type=int, default=25000, help="pool replies scored for disagreement")
     ap.add_argument("--batch-size", type=int, default=175)
     ap.add_argument("--out-batches", required=True)
@@ -53,7 +60,7 @@ def main() -> None:
 
     pool = [json.loads(line) for line in open(args.pool, encoding="utf-8")]
     by_id = {r["id"]: r for r in pool}
-    rng = random.Random(SEED + 2)
+    rng = random.Random(SEED + args.round)
     dedupe = NearDuplicates()
     taken = set()
     for m in args.exclude:
@@ -63,7 +70,7 @@ def main() -> None:
             dedupe.seen(norm_key(by_id[rid]["text"]))
     order = [r for r in pool if r["id"] not in taken]
     rng.shuffle(order)
-    n_total = args.n_disagree + args.n_rare
+    n_total = args.n_disagree + args.n_rare + args.n_random
     brand_cap = int(n_total * 0.10)
     brands: Counter[str] = Counter()
     chosen: list[tuple[dict, str]] = []
@@ -84,6 +91,12 @@ def main() -> None:
         if got >= args.n_rare:
             break
         if RARE.search(rec["text"]) and take(rec, "rare"):
+            got += 1
+    got = 0
+    for rec in order[len(order) // 2:]:  # a different part of the shuffled pool than the cues read first
+        if got >= args.n_random:
+            break
+        if take(rec, "random"):
             got += 1
 
     candidates = [r for r in order if r["id"] not in taken][:args.candidates]
@@ -114,7 +127,7 @@ def main() -> None:
     batches = Path(args.out_batches)
     batches.mkdir(parents=True, exist_ok=True)
     for b in range(0, len(chosen), args.batch_size):
-        with open(batches / f"batch_r2_{b // args.batch_size:02d}.jsonl", "w", encoding="utf-8") as out:
+        with open(batches / f"batch_r{args.round}_{b // args.batch_size:02d}.jsonl", "w", encoding="utf-8") as out:
             for rec, _ in chosen[b:b + args.batch_size]:
                 out.write(json.dumps({"id": rec["id"], "text": rec["text"], "context": rec.get("context") or ""},
                                      ensure_ascii=False) + "\n")
