@@ -13,8 +13,11 @@ Candidates:
 - coach-reply: the same features and model over whole replies.
 - tfidf-word-char: scikit-learn TfidfVectorizer word 1-2-grams + char_wb 2-5-grams,
   logistic regression per label, over whole replies (the reference the issue names).
-The choice is made on the validation score (thresholds are chosen there too, so it
-is optimistic alike for every candidate); the test score is reported, not chosen on.
+Every candidate runs beside the rules as coach does: per label a gate (a rule's label
+stands where the model gives the reply at least it) and a threshold (the model adds
+replies at or above it), both chosen on the validation part. The choice is made on the
+validation score (optimistic alike for every candidate); the test score is reported,
+not chosen on.
 - spacy-bow / spacy-ensemble: spaCy's textcat_multilabel (TextCatBOW.v3 with bigrams;
   TextCatEnsemble.v2 with a fresh tok2vec), trained 15 epochs over whole replies.
 Needs scikit-learn (pip install "coach-cs[train]").
@@ -35,7 +38,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from coach.analyzer import Analyzer  # noqa: E402
 from coach.evaluate import LABELS, read_items  # noqa: E402
-from coach.model.train import LabelReport, best_threshold  # noqa: E402
+from coach.model.train import LabelReport, best_gate, best_threshold  # noqa: E402
 
 
 def validation_part(item_id: str) -> bool:
@@ -234,15 +237,26 @@ def main() -> None:
         started = time.time()
         fit = CANDIDATES[name]()
         p_val = fit(fit_part)(val_part)
-        thresholds = [best_threshold(p_val[:, j], t_val[:, j], r_val[:, j])[0] for j in range(len(LABELS))]
-        val_both = [f1((p_val[:, j] >= thresholds[j]) | r_val[:, j], t_val[:, j])[2]
+        # Per label a gate (a rule's label stands where the model gives the reply at least
+        # it) and a threshold (the model adds replies at or above it), as coach runs them.
+        chosen = [best_gate(p_val[:, j], t_val[:, j], np.where(r_val[:, j], p_val[:, j], -1.0))[:2]
+                  for j in range(len(LABELS))]
+        gates = [g for g, _ in chosen]
+        thresholds = [t for _, t in chosen]
+        alone = [best_threshold(p_val[:, j], t_val[:, j], np.zeros(len(val_part), dtype=bool))[0]
+                 for j in range(len(LABELS))]
+
+        def both(p, r, j):
+            return (r[:, j] & (p[:, j] >= gates[j])) | (p[:, j] >= thresholds[j])
+
+        val_both = [f1(both(p_val, r_val, j), t_val[:, j])[2]
                     for j in range(len(LABELS)) if t_val[:, j].sum() >= 5]
         p_test = fit(train)(test)
         rows = {}
         for j, label in enumerate(LABELS):
-            model = p_test[:, j] >= thresholds[j]
+            model = p_test[:, j] >= alone[j]  # the model alone, at its own best threshold
             rows[label] = {"support": int(t_test[:, j].sum()), "rules": f1(r_test[:, j], t_test[:, j]),
-                           "model": f1(model, t_test[:, j]), "both": f1(model | r_test[:, j], t_test[:, j])}
+                           "model": f1(model, t_test[:, j]), "both": f1(both(p_test, r_test, j), t_test[:, j])}
         macro = {v: float(np.mean([rows[k][v][2] for k in LABELS if rows[k]["support"] >= 15]))
                  for v in ("rules", "model", "both")}
         results[name] = {"labels": rows, "macro_f1_support15": macro, "validation_macro_f1_both": float(np.mean(val_both)),

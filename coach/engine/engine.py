@@ -33,7 +33,7 @@ QUOTES = '"'
 SENTENCE_ENDS = frozenset({".", "!", "?", "…"})
 # Labels a non-apology overrides when they overlap it ("sorry for any inconvenience"
 # is not regret).
-CANCELLED_BY_NON_APOLOGY = frozenset({"regret", "forgiveness"})
+CANCELLED_BY_NON_APOLOGY = frozenset({"regret"})
 
 
 def match_case(rewrite: str, matched: str) -> str:
