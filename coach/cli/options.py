@@ -39,29 +39,58 @@ def handle_errors(exit_code: int | None = None) -> Callable:
     def decorate(func: Callable) -> Callable:
         @functools.wraps(func)
         def wrapper(*args, **kwargs):
+            redact_stderr(False)  # a command given --redact turns it on
             try:
                 return func(*args, **kwargs)
             except CoachError as exc:
                 code = exit_code if exit_code is not None else exc.exit_code
-                for line in str(exc).splitlines() or [exc.__class__.__name__]:
-                    typer.echo(f"coach: error: {line}", err=True)
+                for line in str(exc).split("\n") if str(exc) else [exc.__class__.__name__]:
+                    echo_err(f"coach: error: {line}")
                 raise typer.Exit(int(code)) from None
             except KeyboardInterrupt:
-                typer.echo("coach: interrupted", err=True)
+                echo_err("coach: interrupted")
                 raise typer.Exit(130) from None
         return wrapper
     return decorate
 
 
 def make_console(no_color: bool = False, stderr: bool = False) -> "Console":
-    from rich.console import Console
+    """A console that shows control characters in what it prints as escapes (render.console)."""
+    from ..render.console import SafeConsole
 
-    return Console(no_color=no_color or None, stderr=stderr, highlight=False, markup=False,
-                   soft_wrap=False)
+    return SafeConsole(no_color=no_color or None, stderr=stderr, highlight=False, markup=False,
+                       soft_wrap=False)
+
+
+class _Stderr:
+    """What every stderr line goes through; `redact` is set by a command run with --redact."""
+
+    redact = False
+
+
+def redact_stderr(on: bool) -> None:
+    """Under --redact, mask personal data in every warning and error line too."""
+    _Stderr.redact = on
+
+
+def stderr_line(message: str) -> str:
+    """`message` as one safe line: personal data masked under --redact, then control
+    characters and line breaks shown as escapes, so input text cannot drive the terminal."""
+    from ..controls import escape_controls
+
+    if _Stderr.redact:
+        from ..redact import redact_text
+
+        message = redact_text(message)
+    return escape_controls(message, one_line=True)
+
+
+def echo_err(message: str) -> None:
+    typer.echo(stderr_line(message), err=True)
 
 
 def warn(message: str) -> None:
-    typer.echo(f"coach: warning: {message}", err=True)
+    echo_err(f"coach: warning: {message}")
 
 
 def read_text_file(path: str) -> str:

@@ -13,7 +13,7 @@ from typing import Annotated, Iterator, Optional
 import typer
 
 from .options import (ModelOpt, NoModelOpt, ConfigOpt, IgnoreOpt, NoColorOpt, NoDefaultsOpt, OnlyOpt, PhrasebookOpt, RedactOpt,
-                      build_analyzer, handle_errors, make_console, warn)
+                      build_analyzer, echo_err, handle_errors, make_console, redact_stderr, warn)
 from ..errors import CoachError, InputError, UsageError
 
 
@@ -34,13 +34,10 @@ class Stop(Exception):
     """Raised in the main thread by SIGTERM so the run ends like Ctrl-C."""
 
 
-def _one_line(message: str) -> str:
-    """A message about an input as one line: ids and names taken from a file may hold line breaks."""
-    return message.replace("\r", "\\r").replace("\n", "\\n")
-
-
 def _input_warn(message: str) -> None:
-    warn(_one_line(message))
+    """A warning about an input: one line (ids and names taken from a file may hold line
+    breaks and control characters; warn shows them escaped)."""
+    warn(message)
 
 
 def _on_sigterm(signum, frame):  # pragma: no cover - exercised in a subprocess test
@@ -163,6 +160,7 @@ def score(
     from ..exitcodes import exit_code
     from ..readers import ReaderOptions
 
+    redact_stderr(redact)
     options = ReaderOptions(format=format_in, agent_names=tuple(agent_name or ()),
                             id_column=id_column, speaker_column=speaker_column,
                             text_column=text_column, agent_column=agent_column,
@@ -206,15 +204,15 @@ def score(
             where = f"; whole lines are kept in {output}.partial: run again with --resume to continue"
         else:
             where = f"; {output} was not written" if output else ""
-        typer.echo(f"coach: interrupted after {summary.conversations} conversations{where}", err=True)
+        echo_err(f"coach: interrupted after {summary.conversations} conversations{where}")
         raise typer.Exit(130) from None
     except BrokenPipeError:
         raise typer.Exit(0) from None  # `coach score ... | head`: the reader has what it wanted
     finally:
         signal.signal(signal.SIGTERM, previous)
     if failed or lost:
-        typer.echo(f"coach: {len(failed) + len(lost)} input problem(s); "
-                   f"{summary.conversations} conversations scored", err=True)
+        echo_err(f"coach: {len(failed) + len(lost)} input problem(s); "
+                 f"{summary.conversations} conversations scored")
         raise typer.Exit(int(exit_code(input_failed=True)))
 
 
