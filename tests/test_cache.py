@@ -118,22 +118,21 @@ def _plant_everywhere(cache_dir, marker):
 
 def test_a_planted_pickle_in_the_cache_never_runs(cache_dir, tmp_path, test_phrasebook):
     expected = findings(Analyzer(phrasebooks=[str(test_phrasebook)], defaults=False))
-    Analyzer().lint_text("There's nothing I can do.")  # the default books and lookup tables too
     marker = tmp_path / "marker"
     _plant_everywhere(cache_dir, marker)
     assert findings(Analyzer(phrasebooks=[str(test_phrasebook)], defaults=False)) == expected
-    assert Analyzer().lint_text("There's nothing I can do.").findings
     assert not marker.exists()
 
 
-def test_a_planted_pickle_never_runs_in_a_fresh_coach_lint(cache_dir, tmp_path):
+def test_a_planted_pickle_never_runs_in_a_fresh_coach_lint(cache_dir, tmp_path, test_phrasebook):
     """The same through the CLI, in a new process (so the lookup tables come from the cache)."""
     import subprocess
     import sys
 
     draft = tmp_path / "draft.txt"
-    draft.write_text("There's nothing I can do.", encoding="utf-8")
-    cmd = [sys.executable, "-m", "coach", "lint", "--file", str(draft), "--format", "json"]
+    draft.write_text("Sadly there's nothing I can do.", encoding="utf-8")
+    cmd = [sys.executable, "-m", "coach", "lint", "--file", str(draft), "--format", "json",
+           "--no-defaults", "-p", str(test_phrasebook)]
     first = subprocess.run(cmd, capture_output=True, text=True)
     marker = tmp_path / "marker"
     _plant_everywhere(cache_dir, marker)

@@ -81,6 +81,13 @@ def main() -> None:
         sys.stdout.flush()
     except BrokenPipeError:
         pass
+    except OSError as exc:  # what was left in stdout's buffer met a full disk or /dev/full
+        from .options import disk_full
+
+        if not disk_full(exc):
+            raise
+        print(f"coach: error: cannot write the output: disk full ({exc.strerror})", file=sys.stderr)
+        code = int(ExitCode.USAGE)
     try:
         sys.stderr.flush()
     except BrokenPipeError:

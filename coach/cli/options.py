@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Annotated, Callable, Optional
 
 import typer
 
-from ..errors import CoachError, InputError, UsageError
+from ..errors import CoachError, ExitCode, InputError, UsageError
 
 if TYPE_CHECKING:  # pragma: no cover
     from rich.console import Console
@@ -50,8 +50,19 @@ def handle_errors(exit_code: int | None = None) -> Callable:
             except KeyboardInterrupt:
                 echo_err("coach: interrupted")
                 raise typer.Exit(130) from None
+            except OSError as exc:  # stdout on a full disk or /dev/full: one line, not a crash
+                if not disk_full(exc):
+                    raise
+                echo_err(f"coach: error: cannot write the output: disk full ({exc.strerror})")
+                raise typer.Exit(int(ExitCode.USAGE)) from None
         return wrapper
     return decorate
+
+
+def disk_full(exc: OSError) -> bool:
+    from ..atomic import FULL
+
+    return exc.errno in FULL
 
 
 def make_console(no_color: bool = False, stderr: bool = False) -> "Console":
