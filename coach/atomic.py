@@ -172,15 +172,14 @@ def _temporary(target: Target, suffix: str = ".tmp") -> tuple[str, int]:
         fd, tmp = tempfile.mkstemp(prefix=f".{name}.", suffix=suffix, dir=directory)
     except OSError as exc:
         raise OutputError(f"cannot write here: {exc.strerror}", path=target.path) from None
-    try:
-        os.fchmod(fd, target.mode)
-        if target.st is not None:  # keep the owner and group where we may (root; a group we are in)
-            with contextlib.suppress(OSError):
-                os.fchown(fd, target.st.st_uid, target.st.st_gid)
-            with contextlib.suppress(OSError):
-                os.fchown(fd, -1, target.st.st_gid)
-    except OSError:
-        pass  # e.g. no fchmod on this platform: the file keeps mkstemp's 0600
+    with contextlib.suppress(OSError):
+        if hasattr(os, "fchmod"):  # (not on Windows before Python 3.13: mkstemp's 0600 stays)
+            os.fchmod(fd, target.mode)
+    if target.st is not None and hasattr(os, "fchown"):  # keep owner and group where we may
+        with contextlib.suppress(OSError):
+            os.fchown(fd, target.st.st_uid, target.st.st_gid)
+        with contextlib.suppress(OSError):
+            os.fchown(fd, -1, target.st.st_gid)
     return tmp, fd
 
 

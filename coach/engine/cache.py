@@ -23,7 +23,8 @@ from ..models import Example, Rule
 
 T = TypeVar("T")
 #: Bump when the container layout changes; also part of every file name's suffix, so a
-#: coach never opens another version's entries (the pickles of coach <= 0.x are never read).
+#: coach never opens another version's entries. The `*.pickle` entries older coaches wrote
+#: are never opened (nor deleted: an older coach may still share the folder).
 VERSION = 2
 MAGIC = b"coach-cache\x00" + struct.pack("<I", VERSION)
 SUFFIX = f".v{VERSION}.cache"
@@ -132,8 +133,6 @@ def _prune(directory: Path, kind: str) -> None:
     entries = sorted(directory.glob(f"{kind}-*{SUFFIX}"), key=lambda p: p.stat().st_mtime, reverse=True)
     for old in entries[KEEP_BY_KIND.get(kind, KEEP):]:
         old.unlink(missing_ok=True)
-    for legacy in directory.glob(f"{kind}-*.pickle"):  # written by coach before the data-only format
-        legacy.unlink(missing_ok=True)
 
 
 def store(kind: str, key: str, doc: Any, blobs: Mapping[str, Any] | None = None) -> None:
