@@ -267,7 +267,7 @@ def conversation_report(conv: Conversation, per_turn: list[list[Finding]],
         conversation=conv.id, source=conv.source, agent=conv.agent or _agent_name(conv),
         channel=conv.channel, score=scoring.score(agent_findings, weights, apology),
         apology=apology, apology_expected=complaint_seen and agent_replied and not answered,
-        counts=tuple(sorted(all_counts.items())), turns=tuple(turns),
+        counts=tuple(sorted(all_counts.items())), turns=tuple(turns), line=conv.line, record=conv.record,
     )
 
 

@@ -177,6 +177,9 @@ class Conversation:
     source: str = ""
     line: int | None = None
     meta: tuple[tuple[str, Any], ...] = field(default=())
+    #: Its 1-based number among the conversations read from `source` (set by `coach score`):
+    #: with the resolved source, the position `--resume` skips by.
+    record: int | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -207,6 +210,8 @@ class ConversationReport:
     apology_expected: bool
     counts: tuple[tuple[str, int], ...]
     turns: tuple[TurnReport, ...]
+    line: int | None = None  # where the conversation starts in `source`, when the format has lines
+    record: int | None = None  # its number among the conversations read from `source`
 
     @property
     def count_map(self) -> dict[str, int]:
@@ -225,6 +230,8 @@ class ConversationReport:
         return {
             "conversation": self.conversation,
             "source": self.source,
+            "line": self.line,
+            "record": self.record,
             "agent": self.agent,
             "channel": self.channel,
             "score": self.score,

@@ -43,8 +43,8 @@ class Phrasebook:
     disable: tuple[str, ...] = ()
 
 
-#: The cached classes' fields: part of every cache key here, so pickles written by a coach
-#: whose Rule had other fields are never read back into the wrong slots.
+#: The cached classes' fields: part of every cache key here, so entries written by a coach
+#: whose Rule had other fields are never read back.
 MODEL = "|".join(",".join(f.name for f in fields(cls)) for cls in (Rule, Example, Phrasebook))
 
 
@@ -340,11 +340,25 @@ def read_phrasebook(path: str | Path) -> Phrasebook:
     import hashlib
 
     key = hashlib.sha256(f"book|{__version__}|{MODEL}|{path}|".encode() + text.encode("utf-8")).hexdigest()
-    book = cache.load("book", key)
+    book = cache.load("book", key, _book_from_data)
     if book is None:
         book = parse_phrasebook(text.lstrip("\ufeff"), str(path))
-        cache.store("book", key, book)
+        rules = cache.rules_to_data(book.rules)
+        if rules is not None:
+            cache.store("book", key, {"path": book.path, "rules": rules, "disable": list(book.disable),
+                                      "extends": None if book.extends is None else list(book.extends)})
     return book
+
+
+def _book_from_data(doc: Any, _blobs: Any) -> Phrasebook:
+    """A cached Phrasebook (plain data, see coach.engine.cache); raises on any other shape."""
+    from .engine.cache import rules_from_data
+
+    extends, disable = doc["extends"], doc["disable"]
+    if not isinstance(doc["path"], str) or not all(isinstance(p, str) for p in [*disable, *(extends or ())]):
+        raise ValueError("not a cached phrasebook")
+    return Phrasebook(doc["path"], rules_from_data(doc["rules"]),
+                      None if extends is None else tuple(extends), tuple(disable))
 
 
 def builtin_dir() -> Path:
@@ -385,12 +399,13 @@ def load_rules(user_paths: Iterable[str] = (), *, defaults: bool = True) -> list
     bundled = {Path(p).resolve() for p in builtin_paths()} if defaults else set()
     user_paths = [p for p in user_paths if Path(p).resolve() not in bundled]
     key = _content_key(builtin_paths() if defaults else [], user_paths)
-    cached = cache.load("rules", key) if key else None
+    cached = cache.load("rules", key, lambda doc, _: cache.rules_from_data(doc)) if key else None
     if cached is not None:
         return cached
     rules = _load_rules(user_paths, defaults)
-    if key:
-        cache.store("rules", key, rules)
+    data = cache.rules_to_data(rules) if key else None
+    if data is not None:
+        cache.store("rules", key, data)
     return rules
 
 

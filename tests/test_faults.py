@@ -30,6 +30,12 @@ def write_corpus(path: Path, n: int) -> None:
                                              "it's company policy, but let me check what I can do."}]}) + "\n")
 
 
+def _live_size(folder: Path, name: str) -> int:
+    """The size of the run's own temporary output (`.NAME.XXXXXX.partial`), 0 before it exists."""
+    sizes = [p.stat().st_size for p in folder.glob(f".{name}.*.partial") if p.exists()]
+    return max(sizes, default=0)
+
+
 @pytest.mark.slow
 @pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM])
 def test_interrupt_keeps_whole_lines_and_resume_completes(tmp_path, sig):
@@ -41,7 +47,7 @@ def test_interrupt_keeps_whole_lines_and_resume_completes(tmp_path, sig):
                    "-o", str(out), "--no-progress"]
     proc = subprocess.Popen(cmd, stderr=subprocess.PIPE, text=True)
     deadline = time.time() + 60
-    while time.time() < deadline and (not partial.exists() or partial.stat().st_size < 10_000):
+    while time.time() < deadline and _live_size(tmp_path, "out.jsonl") < 10_000:
         time.sleep(0.05)
     proc.send_signal(sig)
     _, err = proc.communicate(timeout=60)
@@ -57,6 +63,29 @@ def test_interrupt_keeps_whole_lines_and_resume_completes(tmp_path, sig):
     ids = [json.loads(line)["conversation"] for line in out.read_text(encoding="utf-8").splitlines()]
     assert len(ids) == 30_000 and len(set(ids)) == 30_000
     assert not partial.exists()
+
+
+@pytest.mark.slow
+def test_a_killed_run_is_resumed_from_the_file_it_left(tmp_path):
+    """SIGKILL leaves no chance to rename: --resume finds the run's own temporary file."""
+    corpus = tmp_path / "corpus.jsonl"
+    write_corpus(corpus, 30_000)
+    out = tmp_path / "out.jsonl"
+    cmd = COACH + ["score", str(corpus), "--no-defaults", "-p", str(GOLDEN), "--format", "jsonl",
+                   "-o", str(out), "--no-progress"]
+    proc = subprocess.Popen(cmd, stderr=subprocess.PIPE, text=True)
+    deadline = time.time() + 60
+    while time.time() < deadline and _live_size(tmp_path, "out.jsonl") < 10_000:
+        time.sleep(0.05)
+    proc.kill()
+    proc.communicate(timeout=60)
+    assert _live_size(tmp_path, "out.jsonl") >= 10_000 and not out.exists()
+    done = subprocess.run(cmd + ["--resume"], capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr
+    assert "left by a run that was killed" in done.stderr
+    ids = [json.loads(line)["conversation"] for line in out.read_text(encoding="utf-8").splitlines()]
+    assert len(ids) == 30_000 and len(set(ids)) == 30_000
+    assert not [p for p in tmp_path.iterdir() if p.name.startswith(".")]
 
 
 def test_dead_worker_is_reported_and_the_rest_scored(monkeypatch, analyzer):

@@ -12,6 +12,7 @@ from typing import Annotated, Optional
 
 import typer
 
+from ..controls import escape_controls
 from ..errors import ExitCode
 from . import check, eval as eval_cmd, lint, phrasebook, score, train
 
@@ -68,18 +69,25 @@ def main() -> None:
         if isinstance(exc.code, int) or exc.code is None:
             code = exc.code or 0
         else:
-            print(exc.code, file=sys.stderr)
+            print(escape_controls(str(exc.code)), file=sys.stderr)
             code = 1
     except Exception as exc:  # a bug: still one line, unless the user asks for the traceback
         if os.environ.get("COACH_DEBUG"):
             raise
-        print(f"coach: internal error: {type(exc).__name__}: {exc} "
+        print(f"coach: internal error: {type(exc).__name__}: {escape_controls(str(exc), one_line=True)} "
               "(set COACH_DEBUG=1 for the traceback and please report it)", file=sys.stderr)
         code = int(ExitCode.INTERNAL)
     try:
         sys.stdout.flush()
     except BrokenPipeError:
         pass
+    except OSError as exc:  # what was left in stdout's buffer met a full disk or /dev/full
+        from .options import disk_full
+
+        if not disk_full(exc):
+            raise
+        print(f"coach: error: cannot write the output: disk full ({exc.strerror})", file=sys.stderr)
+        code = int(ExitCode.USAGE)
     try:
         sys.stderr.flush()
     except BrokenPipeError:

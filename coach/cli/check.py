@@ -9,7 +9,8 @@ from typing import Annotated, Optional
 import typer
 
 from .options import (ModelOpt, NoModelOpt, ConfigOpt, FailOnOpt, IgnoreOpt, NoColorOpt, NoDefaultsOpt, OnlyOpt, PhrasebookOpt,
-                      RedactOpt, handle_errors, make_console, model_choice, require_phrasebooks)
+                      RedactOpt, echo_err, handle_errors, make_console, model_choice, redact_stderr,
+                      require_phrasebooks)
 from ..errors import ExitCode
 
 
@@ -75,6 +76,7 @@ def check(
     from ..atomic import OutputError, atomic_writer
     from ..exitcodes import exit_code
 
+    redact_stderr(redact)
     paths = paths or ["."]
     settings = load_settings(config, start=paths[0])
     settings = merge_cli(settings, fail_on=fail_on.value if fail_on else None, min_score=min_score,
@@ -91,7 +93,7 @@ def check(
     if write_baseline:
         rows = [(f.finding.rule, f.finding.text, f.path, f.key) for f in run.result.findings]
         save_baseline(write_baseline, entries_for(rows, root=settings.root))
-        typer.echo(f"coach: wrote {len(rows)} finding(s) to baseline {write_baseline}", err=True)
+        echo_err(f"coach: wrote {len(rows)} finding(s) to baseline {write_baseline}")
         raise typer.Exit(0)
 
     if fix or diff:
@@ -102,7 +104,7 @@ def check(
                 before = handle.read()
             after = apply_edits(path, edits, options)
             if diff:
-                sys.stdout.write(unified_diff(path, before, after))
+                sys.stdout.write(_shown_diff(unified_diff(path, before, after), redact))
             else:
                 try:
                     with atomic_writer(path, encoding=codec, newline="") as handle:
@@ -114,8 +116,7 @@ def check(
         changed = sum(len(e) for e in plans.values())
         if diff:
             raise typer.Exit(int(exit_code(extra_failure=bool(changed))))
-        typer.echo(f"coach: applied {changed} safe fix(es) in {len(plans)} file(s); re-checking",
-                   err=True)
+        echo_err(f"coach: applied {changed} safe fix(es) in {len(plans)} file(s); re-checking")
         run = run_check(paths, settings, analyzer, options=options, baseline=known)
 
     result = run.result
@@ -134,5 +135,17 @@ def check(
         with atomic_writer(output) as out:
             writer(result, rules, out)
     for error in result.errors:
-        typer.echo("coach: error: " + error.replace("\r", "\\r").replace("\n", "\\n"), err=True)
+        echo_err("coach: error: " + error)
     raise typer.Exit(int(exit_code(extra_failure=result.failed, input_failed=bool(result.errors))))
+
+
+def _shown_diff(text: str, redact: bool) -> str:
+    """The --diff text for a terminal: personal data masked under --redact, control
+    characters escaped (a CRLF file shows `\\r` at its line ends)."""
+    from ..controls import escape_controls
+
+    if redact:
+        from ..redact import redact_text
+
+        text = redact_text(text)
+    return escape_controls(text)

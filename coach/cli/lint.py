@@ -10,8 +10,8 @@ import typer
 
 from ..errors import ExitCode, UsageError
 from .options import (ModelOpt, NoModelOpt, ConfigOpt, FailOnOpt, IgnoreOpt, NoColorOpt, NoDefaultsOpt, OnlyOpt, PhrasebookOpt,
-                      RedactOpt, build_analyzer, handle_errors, make_console, project_settings,
-                      model_choice, read_text_file)
+                      RedactOpt, build_analyzer, echo_err, handle_errors, make_console, project_settings,
+                      model_choice, read_text_file, redact_stderr)
 
 
 class LintFormat(str, enum.Enum):
@@ -43,6 +43,7 @@ def lint(
     """Lint draft replies: highlight blocking language, suggest rewrites, check the apology."""
     from ..exitcodes import exit_code, gate_problems
 
+    redact_stderr(redact)
     drafts: list[str] = list(texts or [])
     sources = [f"arg:{i + 1}" for i in range(len(drafts))]
     for path in file or []:
@@ -79,7 +80,7 @@ def lint(
     gates = [(r.source, p) for r in reports
              for p in gate_problems(r, settings.min_score, settings.require_complete_apology)]
     for source, problem in gates:
-        typer.echo(f"coach: {source}: {problem}", err=True)
+        echo_err(f"coach: {source}: {problem}")
     code = exit_code([f for r in reports for f in r.findings], settings.fail_on,
                      extra_failure=bool(gates))
     raise typer.Exit(int(code))

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Annotated, Callable, Optional
 
 import typer
 
-from ..errors import CoachError, InputError, UsageError
+from ..errors import CoachError, ExitCode, InputError, UsageError
 
 if TYPE_CHECKING:  # pragma: no cover
     from rich.console import Console
@@ -39,29 +39,69 @@ def handle_errors(exit_code: int | None = None) -> Callable:
     def decorate(func: Callable) -> Callable:
         @functools.wraps(func)
         def wrapper(*args, **kwargs):
+            redact_stderr(False)  # a command given --redact turns it on
             try:
                 return func(*args, **kwargs)
             except CoachError as exc:
                 code = exit_code if exit_code is not None else exc.exit_code
-                for line in str(exc).splitlines() or [exc.__class__.__name__]:
-                    typer.echo(f"coach: error: {line}", err=True)
+                for line in str(exc).split("\n") if str(exc) else [exc.__class__.__name__]:
+                    echo_err(f"coach: error: {line}")
                 raise typer.Exit(int(code)) from None
             except KeyboardInterrupt:
-                typer.echo("coach: interrupted", err=True)
+                echo_err("coach: interrupted")
                 raise typer.Exit(130) from None
+            except OSError as exc:  # stdout on a full disk or /dev/full: one line, not a crash
+                if not disk_full(exc):
+                    raise
+                echo_err(f"coach: error: cannot write the output: disk full ({exc.strerror})")
+                raise typer.Exit(int(ExitCode.USAGE)) from None
         return wrapper
     return decorate
 
 
-def make_console(no_color: bool = False, stderr: bool = False) -> "Console":
-    from rich.console import Console
+def disk_full(exc: OSError) -> bool:
+    from ..atomic import FULL
 
-    return Console(no_color=no_color or None, stderr=stderr, highlight=False, markup=False,
-                   soft_wrap=False)
+    return exc.errno in FULL
+
+
+def make_console(no_color: bool = False, stderr: bool = False) -> "Console":
+    """A console that shows control characters in what it prints as escapes (render.console)."""
+    from ..render.console import SafeConsole
+
+    return SafeConsole(no_color=no_color or None, stderr=stderr, highlight=False, markup=False,
+                       soft_wrap=False)
+
+
+class _Stderr:
+    """What every stderr line goes through; `redact` is set by a command run with --redact."""
+
+    redact = False
+
+
+def redact_stderr(on: bool) -> None:
+    """Under --redact, mask personal data in every warning and error line too."""
+    _Stderr.redact = on
+
+
+def stderr_line(message: str) -> str:
+    """`message` as one safe line: personal data masked under --redact, then control
+    characters and line breaks shown as escapes, so input text cannot drive the terminal."""
+    from ..controls import escape_controls
+
+    if _Stderr.redact:
+        from ..redact import redact_text
+
+        message = redact_text(message)
+    return escape_controls(message, one_line=True)
+
+
+def echo_err(message: str) -> None:
+    typer.echo(stderr_line(message), err=True)
 
 
 def warn(message: str) -> None:
-    typer.echo(f"coach: warning: {message}", err=True)
+    echo_err(f"coach: warning: {message}")
 
 
 def read_text_file(path: str) -> str:
@@ -97,7 +137,8 @@ IgnoreOpt = Annotated[Optional[list[str]], typer.Option(
     "--ignore", help="Skip rules whose dotted id starts with this prefix (repeatable).")]
 NoColorOpt = Annotated[bool, typer.Option("--no-color", help="No colors (NO_COLOR is honoured too).")]
 RedactOpt = Annotated[bool, typer.Option(
-    "--redact", help="Mask e-mail addresses, phone and card numbers and @handles in the output.")]
+    "--redact", help="Mask e-mail addresses, phone and card numbers, IBANs and @handles in the output and "
+                     "on stderr.")]
 NoModelOpt = Annotated[Optional[bool], typer.Option(
     "--no-model", help="Rules only: do not run coach's classifier.", show_default=False)]
 ModelOpt = Annotated[Optional[str], typer.Option(

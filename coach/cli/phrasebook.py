@@ -7,8 +7,8 @@ from typing import Annotated, Optional
 
 import typer
 
-from .options import (NoColorOpt, NoDefaultsOpt, NoModelOpt, OnlyOpt, PhrasebookOpt, handle_errors, make_console,
-                      require_phrasebooks)
+from .options import (NoColorOpt, NoDefaultsOpt, NoModelOpt, OnlyOpt, PhrasebookOpt, echo_err, handle_errors,
+                      make_console, require_phrasebooks)
 from ..errors import ExitCode, UsageError
 
 
@@ -122,9 +122,9 @@ def phrasebook_validate(
         except PhrasebookErrors as exc:
             problems.extend(str(e) for e in exc.errors)
     for line in problems:
-        typer.echo(line, err=True)
+        echo_err(line)
     if problems:
-        typer.echo(f"{len(problems)} problem(s) in {len(paths)} file(s)", err=True)
+        echo_err(f"{len(problems)} problem(s) in {len(paths)} file(s)")
         raise typer.Exit(int(ExitCode.USAGE))
     typer.echo(f"{len(paths)} phrasebook(s) valid")
 

@@ -13,7 +13,7 @@ from typing import Annotated, Iterator, Optional
 import typer
 
 from .options import (ModelOpt, NoModelOpt, ConfigOpt, IgnoreOpt, NoColorOpt, NoDefaultsOpt, OnlyOpt, PhrasebookOpt, RedactOpt,
-                      build_analyzer, handle_errors, make_console, warn)
+                      build_analyzer, echo_err, handle_errors, make_console, redact_stderr, warn)
 from ..errors import CoachError, InputError, UsageError
 
 
@@ -34,13 +34,10 @@ class Stop(Exception):
     """Raised in the main thread by SIGTERM so the run ends like Ctrl-C."""
 
 
-def _one_line(message: str) -> str:
-    """A message about an input as one line: ids and names taken from a file may hold line breaks."""
-    return message.replace("\r", "\\r").replace("\n", "\\n")
-
-
 def _input_warn(message: str) -> None:
-    warn(_one_line(message))
+    """A warning about an input: one line (ids and names taken from a file may hold line
+    breaks and control characters; warn shows them escaped)."""
+    warn(message)
 
 
 def _on_sigterm(signum, frame):  # pragma: no cover - exercised in a subprocess test
@@ -84,10 +81,14 @@ class InputPosition:
             return self.finished
 
 
-def conversations(paths: list[str], options, failed: list[CoachError], skip: set[str] = frozenset(),
+def conversations(paths: list[str], options, failed: list[CoachError], skip=None,
                   position: InputPosition | None = None) -> Iterator:
-    """Every conversation of every input; a bad file or record is reported and skipped."""
-    from ..atomic import conversation_key
+    """Every conversation of every input, numbered by its place in its file; a bad file or
+    record is reported and skipped, and so is one whose (resolved file, number) is in `skip`
+    (what an interrupted output already holds: repeated or missing ids do not matter)."""
+    import dataclasses
+
+    from ..atomic import input_name
     from ..readers import iter_sources, read_path
 
     def on_error(exc: InputError) -> None:
@@ -110,11 +111,13 @@ def conversations(paths: list[str], options, failed: list[CoachError], skip: set
 
     for sources in expanded:
         for path in sources:
+            name = input_name(path) if skip else path
             try:
-                for conv in read_path(path, options, warn=_input_warn, on_error=on_error, on_open=opened):
-                    if not skip or conversation_key(conv.source, conv.id) not in skip:
+                for record, conv in enumerate(read_path(path, options, warn=_input_warn, on_error=on_error,
+                                                        on_open=opened), 1):
+                    if not skip or (name, record) not in skip:
                         position.marks.append(position.read)
-                        yield conv
+                        yield dataclasses.replace(conv, record=record)
             except CoachError as exc:
                 on_error(exc)
             position.done(path)
@@ -163,6 +166,7 @@ def score(
     from ..exitcodes import exit_code
     from ..readers import ReaderOptions
 
+    redact_stderr(redact)
     options = ReaderOptions(format=format_in, agent_names=tuple(agent_name or ()),
                             id_column=id_column, speaker_column=speaker_column,
                             text_column=text_column, agent_column=agent_column,
@@ -186,35 +190,40 @@ def score(
     if resume and not resumable:
         raise UsageError("--resume needs --format jsonl and --output PATH")
     previous = signal.signal(signal.SIGTERM, _on_sigterm)
+    job = None
     try:
         position = InputPosition()
         with _progress(progress, no_color, position) as tick:
             if resumable:
-                with resumable_jsonl(output, resume) as (out, done):
-                    if done:
-                        warn(f"resuming: {len(done)} conversation(s) already in the output are skipped")
-                    reports = _reports(analyzer, paths, options, failed, done, jobs, on_lost, redact,
+                with resumable_jsonl(output, resume) as job:
+                    if job.done:
+                        warn(f"resuming: {len(job.done)} conversation(s) already in the output are skipped")
+                    if job.resumed_from and os.path.basename(job.resumed_from).startswith("."):
+                        warn(f"resumed from {job.resumed_from}, left by a run that was killed")
+                    reports = _reports(analyzer, paths, options, failed, job.done, jobs, on_lost, redact,
                                        position)
-                    _write(fmt, per, _counted(reports, summary, tick), summary, out, console, top)
+                    _write(fmt, per, _counted(reports, summary, tick), summary, job.out, console, top)
             else:
-                reports = _reports(analyzer, paths, options, failed, set(), jobs, on_lost, redact,
+                reports = _reports(analyzer, paths, options, failed, None, jobs, on_lost, redact,
                                    position)
                 with atomic_writer(output if fmt is not ScoreFormat.rich else None) as out:
                     _write(fmt, per, _counted(reports, summary, tick), summary, out, console, top)
     except (KeyboardInterrupt, Stop):
-        if resumable:
-            where = f"; whole lines are kept in {output}.partial: run again with --resume to continue"
+        if resumable and job is not None and job.kept_in:
+            where = f"; whole lines are kept in {job.kept_in}: run again with --resume to continue"
+        elif resumable:
+            where = f"; {output} was not written"
         else:
             where = f"; {output} was not written" if output else ""
-        typer.echo(f"coach: interrupted after {summary.conversations} conversations{where}", err=True)
+        echo_err(f"coach: interrupted after {summary.conversations} conversations{where}")
         raise typer.Exit(130) from None
     except BrokenPipeError:
         raise typer.Exit(0) from None  # `coach score ... | head`: the reader has what it wanted
     finally:
         signal.signal(signal.SIGTERM, previous)
     if failed or lost:
-        typer.echo(f"coach: {len(failed) + len(lost)} input problem(s); "
-                   f"{summary.conversations} conversations scored", err=True)
+        echo_err(f"coach: {len(failed) + len(lost)} input problem(s); "
+                 f"{summary.conversations} conversations scored")
         raise typer.Exit(int(exit_code(input_failed=True)))
 
 

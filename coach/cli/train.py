@@ -9,8 +9,8 @@ from typing import Annotated, Optional
 import typer
 
 from ..errors import ExitCode, UsageError
-from .options import (Split, ConfigOpt, NoColorOpt, NoDefaultsOpt, PhrasebookOpt, build_analyzer, handle_errors,
-                      make_console)
+from .options import (Split, ConfigOpt, NoColorOpt, NoDefaultsOpt, PhrasebookOpt, build_analyzer, echo_err,
+                      handle_errors, make_console)
 
 
 @handle_errors(exit_code=ExitCode.USAGE)
@@ -79,8 +79,8 @@ def train(
     render_training(result, console, f"coach train: {len(items)} utterances, {result.sentences} sentences, "
                                      f"{len(result.model.vocabulary)} features; {folds}-fold cross-validated")
     if result.model.meta.get("missing_spans"):
-        typer.echo(f"coach: warning: {result.model.meta['missing_spans']} labels had no span found in their "
-                   "text; their sentences were left out", err=True)
+        echo_err(f"coach: warning: {result.model.meta['missing_spans']} labels had no span found in their "
+                 "text; their sentences were left out")
     if test:
         from ..analyzer import Analyzer
         from ..evaluate import evaluate_views
@@ -90,7 +90,7 @@ def train(
         test_items = [item for path in test for item in read_items(path)]
         views = evaluate_views(test_items, checked.findings_by_source(i.text for i in test_items))
         render_views(views, console, f"held-out test: {', '.join(Path(t).name for t in test)}")
-    typer.echo(f"coach: model written to {output}", err=True)
+    echo_err(f"coach: model written to {output}")
 
 
 def _sha256(path: str) -> str:

@@ -4,8 +4,9 @@ Routing: a variant whose every token is a plain NORM becomes a PhraseMatcher
 phrase; a variant with gaps, optional slots, one-of-many words, exact forms or flag
 tests becomes a slot pattern (coach.engine.slotmatch) whose rarest run of words also goes
 to the PhraseMatcher; raw `patterns` that fit no slot go to spaCy's Matcher. The
-result is plain data (numpy arrays and tuples of strings), so it pickles quickly
-and `coach lint` can skip compiling on the next run.
+result is plain data (numpy arrays and tuples of strings), so it is cached as JSON
+and arrays (coach.engine.cache: never a pickle) and `coach lint` can skip compiling on
+the next run.
 """
 
 from __future__ import annotations
@@ -28,7 +29,7 @@ RUN = "\x00run"  # PhraseMatcher key prefix: a slot pattern's run was found ("\x
 #: (norms, lowers, orths, flags, any, optional, negate): one slot of a slot pattern.
 SlotSpec = tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...], tuple[tuple[str, bool], ...],
                  bool, bool, bool]
-FORMAT = 15  # bump when the Compiled layout changes
+FORMAT = 16  # bump when the Compiled layout or its cached form changes
 #: A run (the words the PhraseMatcher looks for) of more slots may expand to at most
 #: this many word sequences; one slot may have any number of words. Bigger runs are
 #: found less often but cost PhraseMatcher memory (2,000: +60 MB for ~20% fewer hits).
@@ -43,8 +44,8 @@ FLAGS = frozenset({
 
 class PhraseTable:
     """PhraseMatcher phrases (NORM hash sequences under keys) as a few numpy arrays: they
-    unpickle in a millisecond where 100k tuples took a tenth of a second, and a `coach
-    lint` picks the phrases whose words its drafts contain without a Python loop."""
+    load from the cache in a millisecond where 100k tuples took a tenth of a second, and
+    a `coach lint` picks the phrases whose words its drafts contain without a Python loop."""
 
     def __init__(self, phrases: list[tuple[str, tuple[int, ...]]]) -> None:
         import numpy as np
@@ -84,6 +85,25 @@ class PhraseTable:
         return out
 
 
+    ARRAYS = ("key_of", "starts", "ends", "flat")
+
+    @classmethod
+    def from_arrays(cls, keys: list[str], arrays: dict) -> "PhraseTable":
+        """A table from cached arrays (read-only views are fine: nothing writes them)."""
+        table = cls.__new__(cls)
+        table.keys = keys
+        for name, dtype in zip(cls.ARRAYS, ("uint32", "int64", "int64", "uint64")):
+            if arrays[name].dtype != dtype or arrays[name].ndim != 1:
+                raise ValueError("damaged phrase table")
+            setattr(table, name, arrays[name])
+        n = len(table.key_of)
+        if not (len(table.starts) == len(table.ends) == n and (not n or (
+                int(table.key_of.max()) < len(keys) and int(table.ends[-1]) == len(table.flat)
+                and bool((table.starts <= table.ends).all()) and int(table.starts.min()) >= 0))):
+            raise ValueError("damaged phrase table")
+        return table
+
+
 @dataclass
 class Compiled:
     """Everything the matchers need, as plain data."""
@@ -102,6 +122,68 @@ class Compiled:
     always: bool = False  # a raw spaCy pattern has no literal word to anchor on
     #: key -> token patterns (spaCy-style dicts), for `coach phrasebook show` and data tests.
     view: dict[str, list[list[dict]]] = field(default_factory=dict)
+
+
+    def to_cache(self) -> tuple[dict, dict]:
+        """(JSON document, arrays) for coach.engine.cache; slot specs are listed once each."""
+        import numpy as np
+
+        assert self.table is not None
+        specs: dict[SlotSpec, int] = {}
+        keys: dict[str, int] = {}
+        slot_specs_flat: list[int] = []
+        slot_rows: list[list[int]] = []
+        for key, spec_tuple, run, group in self.slots:
+            ids = [specs.setdefault(spec, len(specs)) for spec in spec_tuple]
+            slot_rows.append([keys.setdefault(key, len(keys)), len(slot_specs_flat), len(ids), run, group])
+            slot_specs_flat.extend(ids)
+        doc = {"keys": self.table.keys, "slot_keys": list(keys),
+               "specs": [[list(n), list(lw), list(o), [list(f) for f in fl], a, op, ng]
+                         for n, lw, o, fl, a, op, ng in specs],
+               "raw": [[key, pattern] for key, pattern in self.raw],
+               "raw_anchors": [[word, reach] for word, reach in self.raw_anchors.items()],
+               "always": self.always}
+        arrays = {name: getattr(self.table, name) for name in PhraseTable.ARRAYS}
+        arrays["slot_rows"] = np.array(slot_rows, dtype="<i8").reshape(-1)
+        arrays["slot_specs"] = np.array(slot_specs_flat, dtype="<i8")
+        return doc, arrays
+
+    @classmethod
+    def from_cache(cls, doc: dict, arrays: dict) -> "Compiled":
+        """The inverse of to_cache; raises on anything of another shape."""
+        def strings(items) -> tuple[str, ...]:
+            if not isinstance(items, list) or not all(isinstance(i, str) for i in items):
+                raise ValueError("damaged slot spec")
+            return tuple(items)
+
+        specs: list[SlotSpec] = []
+        for norms, lowers, orths, flags, any_, optional, negate in doc["specs"]:
+            if not all(isinstance(b, bool) for b in (any_, optional, negate)) or not all(
+                    isinstance(f, list) and len(f) == 2 and isinstance(f[0], str) and isinstance(f[1], bool)
+                    for f in flags):
+                raise ValueError("damaged slot spec")
+            specs.append((strings(norms), strings(lowers), strings(orths),
+                          tuple((f[0], f[1]) for f in flags), any_, optional, negate))
+        slot_keys = strings(doc["slot_keys"])
+        if arrays["slot_rows"].dtype != "int64" or arrays["slot_specs"].dtype != "int64":
+            raise ValueError("damaged slots")
+        rows = arrays["slot_rows"].tolist()
+        flat = arrays["slot_specs"].tolist()
+        slots = []
+        for i in range(0, len(rows), 5):
+            key, start, count, run, group = rows[i:i + 5]
+            slots.append((slot_keys[key], tuple(specs[s] for s in flat[start:start + count]), run, group))
+        raw = [(key, pattern) for key, pattern in doc["raw"]]
+        if not all(isinstance(k, str) and isinstance(p, list) and all(isinstance(t, dict) for t in p)
+                   for k, p in raw):
+            raise ValueError("damaged raw pattern")
+        anchors = {word: reach for word, reach in doc["raw_anchors"]}
+        if not all(isinstance(w, str) and (r is None or isinstance(r, int)) for w, r in anchors.items()):
+            raise ValueError("damaged raw anchors")
+        if not isinstance(doc["always"], bool):
+            raise ValueError("damaged flag")
+        return cls(table=PhraseTable.from_arrays(list(strings(doc["keys"])), arrays), slots=slots,
+                   raw=raw, raw_anchors=anchors, always=doc["always"])
 
 
 class Compiler:

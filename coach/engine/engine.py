@@ -78,19 +78,19 @@ class Engine:
         from spacy.matcher import Matcher, PhraseMatcher
 
         from . import cache
-        from .compiler import Compiler, cache_key
+        from .compiler import Compiled, Compiler, cache_key
         from .nlp import get_nlp
 
         self.rules = {r.id: r for r in rules}
         self.nlp = get_nlp()
         key = cache_key(self.rules.values()) if use_cache else ""
-        data = cache.load("engine", key) if use_cache else None
+        data = cache.load("engine", key, Compiled.from_cache) if use_cache else None
         if data is None:
             data = Compiler(self.nlp).compile(self.rules.values())
             self._view = data.view
             data.view = {}
             if use_cache:
-                cache.store("engine", key, data)
+                cache.store("engine", key, *data.to_cache())
         else:
             self._view = None
         hash_of = self.nlp.vocab.strings.add

@@ -42,20 +42,47 @@ def _lookups_dir() -> str:
 
 
 def _load_table(name: str, derive: Callable[[dict], dict] | None = None, tag: str = "") -> dict:
-    """One lookup table, or a table `derive`d from it, kept in coach's cache as a pickle
+    """One lookup table, or a table `derive`d from it, kept in coach's cache as text blobs
     (gzip + JSON costs ~40 ms a start for the lemma table, seconds for the word rates)."""
     from . import cache
 
     path = os.path.join(_lookups_dir(), f"en_{name}.json.gz")
     key = f"{tag or name}-{os.path.getsize(path)}-{int(os.path.getmtime(path))}"
-    table = cache.load("table", key)
+    table = cache.load("table", key, _table_from_blobs)
     if table is None:
         with gzip.open(path, "rb") as fh:
             table = json.loads(fh.read())
         if derive is not None:
             table = derive(table)
-        cache.store("table", key, table)
+        blobs = _table_to_blobs(table)
+        if blobs is not None:
+            cache.store("table", key, {"size": len(table)}, blobs)
     return table
+
+
+def _table_to_blobs(table: dict) -> dict | None:
+    """str -> str | float as NUL-joined keys plus NUL-joined strings or a float array
+    (splitting a string is as fast as unpickling); None when it does not fit that shape."""
+    import numpy as np
+
+    keys = list(table)
+    values = list(table.values())
+    if not all(isinstance(k, str) and "\0" not in k for k in keys):
+        return None
+    if all(isinstance(v, str) and "\0" not in v for v in values):
+        return {"keys": "\0".join(keys), "texts": "\0".join(values)}
+    if all(isinstance(v, float) for v in values):
+        return {"keys": "\0".join(keys), "numbers": np.array(values, dtype="<f8")}
+    return None
+
+
+def _table_from_blobs(doc: dict, blobs: dict) -> dict:
+    keys = blobs["keys"].split("\0") if doc["size"] else []
+    values = (blobs["texts"].split("\0") if doc["size"] else []) if "texts" in blobs \
+        else blobs["numbers"].tolist()
+    if len(keys) != doc["size"] or len(values) != doc["size"]:
+        raise ValueError("damaged table")
+    return dict(zip(keys, values))
 
 
 @lru_cache(maxsize=1)

@@ -11,6 +11,7 @@ from typing import Mapping
 from rich.console import Console
 from rich.text import Text
 
+from ..controls import visible_check
 from ..models import NEGATIVE_CATEGORIES, CheckResult, EntryResult, LocatedFinding, Rule
 from .check_json import summary, summary_line
 
@@ -51,6 +52,7 @@ def entry_lines(entry: EntryResult, show_rewrites: bool) -> list[Text]:
 
 def render_check(result: CheckResult, rules: Mapping[str, Rule], console: Console, *,
                  show_rewrites: bool = True) -> None:
+    result = visible_check(result)  # control characters in replies and names shown, not obeyed
     by_file: dict[str, list[Text]] = {}
     for entry in result.entries:
         lines = entry_lines(entry, show_rewrites)

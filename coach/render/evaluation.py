@@ -9,6 +9,7 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
+from ..controls import escape_controls as esc
 from ..evaluate import Evaluation
 from ..models import Rule
 
@@ -94,16 +95,16 @@ def render_errors(ev: Evaluation, console: Console) -> None:
         cases = [e for e in ev.errors if e.kind == kind]
         console.print(Text(f"\n{heading} ({len(cases)})", style="bold"))
         for e in sorted(cases, key=lambda c: (c.label, c.item.path, c.item.line)):
-            where = f"{e.item.path}:{e.item.line}"
-            head = Text.assemble((f"{e.label:<15}", "bold red" if kind == "fp" else "bold yellow"),
-                                 (f" {e.item.id} ", "dim"), (where, "dim"))
+            where = esc(f"{e.item.path}:{e.item.line}", one_line=True)
+            head = Text.assemble((esc(f"{e.label:<15}"), "bold red" if kind == "fp" else "bold yellow"),
+                                 (esc(f" {e.item.id} ", one_line=True), "dim"), (where, "dim"))
             console.print(head)
-            console.print(Text(f"    {e.item.text}"))
+            console.print(Text(f"    {esc(e.item.text)}"))
             if kind == "fp":
                 for rule, span in zip(e.rules, e.spans):
-                    console.print(Text.assemble("    fired ", (rule, "cyan"), f" on “{span}”"))
+                    console.print(Text.assemble("    fired ", (rule, "cyan"), f" on “{esc(span)}”"))
             elif e.spans:
-                console.print(Text.assemble("    missed “", (e.spans[0], "yellow"), "”"))
+                console.print(Text.assemble("    missed “", (esc(e.spans[0]), "yellow"), "”"))
 
 
 def render_unused(rules: Iterable[Rule], fired: set[str], console: Console) -> None:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import Mapping, TextIO
 
+from ..controls import escape_controls
 from ..models import CheckResult, EntryResult, LocatedFinding, Rule
 from .check_json import problems_found, summary_line
 
@@ -15,8 +16,9 @@ LEVELS = {"error": "error", "warning": "warning", "info": "notice"}
 
 
 def escape_data(value: str) -> str:
-    """The message part: GitHub decodes %25, %0D and %0A there."""
-    return value.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+    """The message part: GitHub decodes %25, %0D and %0A there; other control characters
+    are shown escaped (the log is a terminal)."""
+    return escape_controls(value.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A"))
 
 
 def escape_property(value: str) -> str:

@@ -12,6 +12,7 @@ from rich.table import Table
 from rich.text import Text
 
 from ..aggregate import AgentSummary, Summary
+from ..controls import escape_controls, visible_conversation
 from ..models import NEGATIVE_CATEGORIES, ConversationReport, Finding
 
 STYLES = {"blocking": "bold red", "non_apology": "bold magenta", "advocacy": "bold green",
@@ -30,7 +31,7 @@ def percent(value: float | None) -> str:
 
 def agent_cells(a: AgentSummary) -> list:
     """One agent's row, shared by the per-agent rows and the overall footer."""
-    return [Text(a.agent, overflow="fold"), str(a.conversations), str(a.turns),
+    return [Text(escape_controls(a.agent, one_line=True), overflow="fold"), str(a.conversations), str(a.turns),
             Text(f"{a.per_100(a.advocacy):.1f}", "green"),
             Text(f"{a.per_100(a.blocking):.1f}", "red" if a.blocking else ""),
             percent(a.mean_completeness), str(a.apology_expected),
@@ -112,10 +113,10 @@ def rules_table(summary: Summary, top: int, show_rewrites: bool) -> Table:
     if show_rewrites:
         table.add_column("first rewrite", overflow="fold", ratio=3)
     for rule, count in summary.rules.most_common(top):
-        cells = [Text(rule, STYLES.get(rule.split(".", 1)[0], "")), str(count)]
+        cells = [Text(escape_controls(rule), STYLES.get(rule.split(".", 1)[0], "")), str(count)]
         if show_rewrites:
             rewrite = summary.rewrites.get(rule)
-            cells.append(Text(f"“{rewrite}”", "green") if rewrite else Text("–", "dim"))
+            cells.append(Text(f"“{escape_controls(rewrite)}”", "green") if rewrite else Text("–", "dim"))
         table.add_row(*cells)
     return table
 
@@ -132,7 +133,7 @@ def render_score(summary: Summary, console: Console, *, top: int = 10,
     if worst:
         console.print(Text("Worst conversations", "bold"))
         for rank, report in enumerate(worst, 1):
-            console.print(conversation_block(rank, report, plain, show_rewrites))
+            console.print(conversation_block(rank, visible_conversation(report), plain, show_rewrites))
         console.print()
     if summary.rules:
         console.print(rules_table(summary, top, show_rewrites))
@@ -166,8 +167,10 @@ class EtaColumn(TimeRemainingColumn):
 
 def make_progress(console: Console) -> Progress:
     """A stderr progress display; update tasks with `conversations=n` and bytes as completed."""
-    err = console if console.stderr else Console(stderr=True, no_color=console.no_color,
-                                                 highlight=False)
+    from .console import SafeConsole
+
+    err = console if console.stderr else SafeConsole(stderr=True, no_color=console.no_color,
+                                                     highlight=False)
     return Progress(SpinnerColumn(), TextColumn("{task.description}"), BarColumn(bar_width=20),
                     CountColumn(), RateColumn(), TimeElapsedColumn(), EtaColumn(),
                     console=err, transient=True)

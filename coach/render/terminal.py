@@ -11,6 +11,7 @@ from rich.panel import Panel
 from rich.table import Table
 from rich.text import Text
 
+from ..controls import visible_report
 from ..models import CORE_APOLOGY_ELEMENTS, NEGATIVE_CATEGORIES, TextReport
 from ..exitcodes import fails
 from ..rewrite import apply_rewrites
@@ -127,6 +128,7 @@ def summary(report: TextReport, fail_on: str) -> Text:
 
 
 def render_report(report: TextReport, console: Console, fail_on: str = "warning") -> None:
+    report = visible_report(report)  # control characters in the draft shown, not obeyed
     plain = console.no_color or not console.is_terminal
     title = Text.assemble(("draft ", "bold"), (f"({report.source})", "dim"))
     subtitle = Text.assemble("score ", (f"{report.score}/100", f"bold {score_style(report.score)}"))
@@ -154,7 +156,7 @@ def render_lint(reports: Iterable[TextReport], console: Console, fail_on: str = 
     for i, report in enumerate(reports):
         if quiet:
             counts = report.count_map
-            console.print(f"{report.source}: score {report.score}/100, "
+            console.print(f"{visible_report(report).source}: score {report.score}/100, "
                           f"{counts.get('blocking', 0)} blocking, "
                           f"{counts.get('non_apology', 0)} non-apology, "
                           f"{counts.get('advocacy', 0)} advocacy", highlight=False)

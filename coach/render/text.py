@@ -4,13 +4,15 @@ from __future__ import annotations
 
 from typing import IO, Iterable
 
+from ..controls import escape_controls
 from ..models import TextReport
 
 
 def write_text(reports: Iterable[TextReport], out: IO[str]) -> None:
     for report in reports:
+        source = escape_controls(report.source, one_line=True)  # text is repr()'d: escaped already
         for f in report.findings:
             hint = f" -> {f.rewrites[0]!r}" if f.rewrites else ""
-            out.write(f"{report.source}:{f.line}:{f.column}: {f.severity} {f.rule} "
-                      f"{f.text!r}: {f.message}{hint}\n")
-        out.write(f"{report.source}: score {report.score}/100\n")
+            out.write(f"{source}:{f.line}:{f.column}: {f.severity} {f.rule} "
+                      f"{f.text!r}: {escape_controls(f.message, one_line=True)}{hint}\n")
+        out.write(f"{source}: score {report.score}/100\n")
