@@ -285,6 +285,8 @@ class CheckResult:
     unused_suppressions: tuple[str, ...] = ()
     errors: tuple[str, ...] = ()  # files that could not be read, one line each
     fail_on: str = "warning"
+    #: The folder report paths are relative to (git top level, else the config's folder); None: here.
+    root: str | None = None
 
     @property
     def findings(self) -> tuple[LocatedFinding, ...]:

@@ -95,9 +95,12 @@ def test_every_sample_format_scores(score):
     assert len(r.stdout.splitlines()) >= 15
 
 
-def test_missing_path_exit_3(score, corpus):
+def test_missing_path_is_a_usage_error_before_anything_is_scored(score, corpus, tmp_path):
     r = score(str(corpus), "/nonexistent/folder", "--format", "jsonl")
-    assert r.exit_code == 3 and len(r.stdout.splitlines()) == 40
+    assert r.exit_code == 2 and r.stdout == ""
+    assert "/nonexistent/folder: no such file or folder" in r.stderr
+    r = score(str(tmp_path / "*.nothing"), "--format", "jsonl")
+    assert r.exit_code == 2 and "no files match" in r.stderr
 
 
 def test_score_reads_project_config(tmp_path, corpus, test_phrasebook):

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from coach.errors import InputError
+from coach.errors import InputError, UsageError
 from coach.library import Entry, LibraryOptions, discover, iter_entries, sniff_library
 
 DATA = Path(__file__).parent / "data" / "library"
@@ -254,7 +254,7 @@ def test_discover(tmp_path):
     assert found == [os.path.join("b", "c.yaml")]
     explicit = str(tmp_path / "g.png")
     assert list(discover([explicit], [], ["*.png"], root=root)) == [explicit]
-    with pytest.raises(InputError, match="no such file"):
+    with pytest.raises(UsageError, match="no such file"):
         list(discover([str(tmp_path / "missing")], [], []))
 
 

@@ -387,9 +387,9 @@ def test_iter_sources_folders_globs_and_stdin(tmp_path):
 
 
 def test_iter_sources_errors(tmp_path):
-    with pytest.raises(InputError, match="no such file"):
+    with pytest.raises(UsageError, match="no such file"):
         iter_sources([str(tmp_path / "missing.jsonl")])
-    with pytest.raises(InputError, match="no files match"):
+    with pytest.raises(UsageError, match="no files match"):
         iter_sources([str(tmp_path / "*.csv")])
     (tmp_path / "only.xml").write_text("<x/>")
     with pytest.raises(InputError, match="no transcript files"):

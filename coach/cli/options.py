@@ -84,6 +84,21 @@ def read_text_file(path: str) -> str:
     return text.replace("\r\n", "\n").replace("\r", "\n")
 
 
+def read_stdin_text(encoding: str | None = None) -> str:
+    """All of stdin as text for `coach check -`: the codec given, else the one a BOM names, else UTF-8."""
+    from ..library.source import file_encoding
+
+    data = sys.stdin.buffer.read()
+    codec = file_encoding(data[:4], encoding)
+    try:
+        return data.decode(codec)
+    except LookupError:
+        raise UsageError(f"unknown encoding {encoding!r}") from None
+    except UnicodeDecodeError as exc:
+        raise InputError(f"cannot decode stdin as {codec} at byte {exc.start} ({exc.reason})", path="-",
+                         hint="pass its encoding with --encoding") from None
+
+
 # -- shared options ------------------------------------------------------------------
 PhrasebookOpt = Annotated[Optional[list[Path]], typer.Option(
     "--phrasebook", "-p", help="Add a phrasebook YAML file (repeatable).")]

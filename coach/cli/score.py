@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import enum
+import glob
 import os
 import signal
 import sys
@@ -99,6 +100,8 @@ def conversations(paths: list[str], options, failed: list[CoachError], skip: set
     for given in paths:
         try:
             expanded.append(list(iter_sources([given])))
+        except UsageError:
+            raise
         except CoachError as exc:
             on_error(exc)
             continue
@@ -167,6 +170,9 @@ def score(
                             id_column=id_column, speaker_column=speaker_column,
                             text_column=text_column, agent_column=agent_column,
                             time_column=time_column, encoding=encoding)
+    missing = [p for p in paths if p != "-" and not os.path.exists(p) and not glob.has_magic(p)]
+    if missing:
+        raise UsageError(f"{missing[0]}: no such file or folder", hint="check the path")
     start = next((p for p in paths if p != "-"), ".")
     analyzer = build_analyzer(phrasebook, no_defaults, only, ignore, config=config, start=start,
                               no_model=no_model, model=model)

@@ -12,7 +12,7 @@ import os
 import re
 from typing import Iterator
 
-from coach.errors import InputError
+from coach.errors import InputError, UsageError
 
 TRANSCRIPT_SUFFIXES = (".jsonl", ".ndjson", ".json", ".txt", ".log", ".csv", ".tsv", ".vtt", ".srt")
 _MAGIC = re.compile(r"[*?\[]")
@@ -49,8 +49,8 @@ def iter_sources(paths: list[str], *, pattern: str | None = None) -> Iterator[st
     Folders yield non-hidden files matching `pattern` (a glob on the file name, or on
     the path below the folder if it contains "/"); without a pattern, files with a
     transcript extension (.jsonl .ndjson .json .txt .log .csv .tsv .vtt .srt, each
-    optionally .gz). A missing path, a glob matching nothing, or a folder without
-    transcripts is an InputError raised before anything is yielded.
+    optionally .gz). A missing path or a glob matching nothing is a UsageError, a
+    folder without transcripts an InputError, raised before anything is yielded.
     """
     out: list[str] = []
     seen: set[str] = set()
@@ -81,9 +81,9 @@ def iter_sources(paths: list[str], *, pattern: str | None = None) -> Iterator[st
             for folder in (m for m in matches if os.path.isdir(m)):
                 files.extend(_walk(folder, pattern))
             if not files:
-                raise InputError("no files match this pattern", path=path)
+                raise UsageError("no files match this pattern", path=path, hint="check the pattern")
             for item in files:
                 add(item)
         else:
-            raise InputError("no such file or folder", path=path)
+            raise UsageError("no such file or folder", path=path, hint="check the path")
     return iter(out)
