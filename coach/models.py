@@ -55,6 +55,8 @@ class Rule:
     #: Categories one of whose findings must follow in the same sentence ("sorry, but"
     #: is a non-apology only when a refusal or blame follows it).
     followed_by: tuple[str, ...] = ()
+    #: Where a reader learns more about the rule (SARIF helpUri); empty: its section in docs/rules.md.
+    help_uri: str = ""
     path: str = ""
     line: int = 0
 

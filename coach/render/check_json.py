@@ -3,11 +3,23 @@
 from __future__ import annotations
 
 import json
+import re
 from typing import Any, Mapping, TextIO
 
 from ..models import NEGATIVE_CATEGORIES, CheckResult, EntryResult, LocatedFinding, Rule
 
 SCHEMA = "coach-check/1"
+
+
+_ERROR = re.compile(r"^(?P<path>.+?)(?::(?P<line>\d+))?: (?P<message>.*)$", re.S)
+
+
+def split_error(error: str) -> tuple[str, int | None, str]:
+    """(path, line or None, reason) of an input error line "path[:line]: reason" (path "" if none)."""
+    m = _ERROR.match(error)
+    if not m:
+        return "", None, error
+    return m["path"], int(m["line"]) if m["line"] else None, m["message"]
 
 
 def problems_found(result: CheckResult) -> list[LocatedFinding]:
