@@ -191,9 +191,14 @@ class TurnReport:
     text: str
     findings: tuple[Finding, ...] = ()
 
+    @property
+    def number(self) -> int:
+        """The turn as people count it (from 1): what every report shows as "turn N"."""
+        return self.index + 1
+
     def to_dict(self) -> dict[str, Any]:
-        return {"index": self.index, "speaker": self.speaker, "name": self.name, "text": self.text,
-                "findings": [f.to_dict() for f in self.findings]}
+        return {"index": self.index, "turn": self.number, "speaker": self.speaker, "name": self.name,
+                "text": self.text, "findings": [f.to_dict() for f in self.findings]}
 
 
 @dataclass(frozen=True, slots=True)

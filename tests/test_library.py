@@ -125,6 +125,22 @@ def test_helpscout_export():
     assert "{%" not in es[0].lintable_text()
 
 
+def test_html_table_cells_end_words(tmp_path, default_analyzer):
+    from coach.library.htmltext import to_text
+
+    html = "<table><tr><th>Why</th><th>Refund</th></tr><tr><td>It's</td><td>company policy</td></tr></table>"
+    text, spans = to_text(html)
+    assert text == "Why Refund\nIt's company policy"
+    start = text.index("company")
+    assert html[spans.span(start)[0]:].startswith("company policy")  # offsets still point into the HTML
+    (tmp_path / "fd.json").write_text(json.dumps([{"id": 1, "title": "Table", "content_html": html}]),
+                                      encoding="utf-8")
+    (entry,) = iter_entries(str(tmp_path / "fd.json"))
+    assert "It's company policy" in entry.text
+    rules = {f.rule for f in default_analyzer.lint_text(entry.lintable_text()).findings}
+    assert "blocking.policy.company-policy" in rules
+
+
 def test_freshdesk_export_prefers_plain_content():
     es = entries("freshdesk_canned_responses.json")
     assert [e.key for e in es] == ["Refund denied", "Apology"]

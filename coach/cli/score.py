@@ -90,6 +90,7 @@ def conversations(paths: list[str], options, failed: list[CoachError], skip: set
     """Every conversation of every input; a bad file or record is reported and skipped."""
     from ..atomic import conversation_key
     from ..readers import iter_sources, read_path
+    from ..readers._files import compressed_twins, content_key
 
     def on_error(exc: InputError) -> None:
         failed.append(exc)
@@ -111,16 +112,29 @@ def conversations(paths: list[str], options, failed: list[CoachError], skip: set
     def opened(stream) -> None:
         position.stream = stream
 
+    twins = compressed_twins([p for sources in expanded for p in sources])
+    seen: set[tuple[str, bytes]] = set()  # content keys of conversations read from twin files
     for sources in expanded:
         for path in sources:
+            repeated = 0
             try:
                 for conv in read_path(path, options, warn=_input_warn, on_error=on_error, on_open=opened):
+                    if path in twins:
+                        key = content_key(conv)
+                        if key in seen:
+                            repeated += 1
+                            continue
+                        seen.add(key)
                     if not skip or conversation_key(conv.source, conv.id) not in skip:
                         position.marks.append(position.read)
                         yield conv
             except CoachError as exc:
                 on_error(exc)
             position.done(path)
+            if repeated:
+                _input_warn(f"{path}: {repeated} conversation(s) are the same (id and turns) as in its "
+                            f"{'uncompressed' if path.endswith('.gz') else 'compressed'} twin; each was "
+                            "scored once")
 
 
 @handle_errors()

@@ -87,3 +87,27 @@ def iter_sources(paths: list[str], *, pattern: str | None = None) -> Iterator[st
         else:
             raise UsageError("no such file or folder", path=path, hint="check the path")
     return iter(out)
+
+
+def compressed_twins(paths: list[str]) -> set[str]:
+    """The files among `paths` that have a twin differing only by `.gz` (x.jsonl beside x.jsonl.gz):
+    the same export saved twice, whose conversations must be scored once."""
+    def stem(path: str) -> str:
+        full = os.path.normcase(os.path.abspath(path))
+        return full[:-3] if full.endswith(".gz") else full
+
+    stems: dict[str, list[str]] = {}
+    for path in paths:
+        if path != "-":
+            stems.setdefault(stem(path), []).append(path)
+    return {p for group in stems.values() if len(group) > 1 for p in group}
+
+
+def content_key(conv) -> tuple[str, bytes]:
+    """A conversation's id and a digest of its turns: equal only for the same conversation read twice."""
+    import hashlib
+
+    digest = hashlib.blake2b(digest_size=16)
+    for turn in conv.turns:
+        digest.update(f"{turn.speaker}\x1e{turn.name or ''}\x1e{turn.text}\x1f".encode("utf-8", "surrogatepass"))
+    return conv.id, digest.digest()

@@ -88,7 +88,7 @@ def conversation_block(rank: int, report: ConversationReport, plain: bool,
     bad = [(t, f) for t in report.turns for f in t.findings if f.category in NEGATIVE_CATEGORIES]
     for turn, f in bad[:MAX_FINDINGS]:
         label = Text.assemble((f.category.replace("_", "-"), STYLES.get(f.category, "bold yellow")),
-                              " ", (f.rule, "dim"), " ", (f"turn {turn.index + 1}", "dim"))
+                              " ", (f.rule, "dim"), " ", (f"turn {turn.number}", "dim"))
         grid.add_row("", label)
         grid.add_row("", Text.assemble("  ", snippet(turn.text, f, plain)))
         if show_rewrites and f.rewrites:
