@@ -5,11 +5,13 @@ Imports no command module, so commands can import it without a circle.
 
 from __future__ import annotations
 
+import contextlib
 import enum
 import functools
+import re
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Callable, Optional
+from typing import TYPE_CHECKING, Annotated, Callable, Iterator, Optional
 
 import typer
 
@@ -60,8 +62,62 @@ def make_console(no_color: bool = False, stderr: bool = False) -> "Console":
                    soft_wrap=False)
 
 
+class Warnings:
+    """A run's warnings: the first SHOWN of each kind printed as they come (through the progress
+    display when one is live, so they land above the bar), the rest counted and summarized at the end.
+
+    A warning's kind is its text without the leading `path:line:` and with numbers blurred, so
+    "x.jsonl:17: line is not valid JSON" and "x.jsonl:18: ..." are alike."""
+
+    SHOWN = 3
+
+    def __init__(self) -> None:
+        self.counts: dict[str, int] = {}
+        self.examples: dict[str, str] = {}
+        self.printer: Callable[[str], None] = lambda line: typer.echo(line, err=True)
+
+    @staticmethod
+    def kind(message: str) -> str:
+        bare = re.sub(r"^[^\s:][^:]*?(?::\d+)*: ", "", message, count=1)
+        return re.sub(r"\d+", "#", bare)
+
+    def __call__(self, message: str) -> None:
+        kind = self.kind(message)
+        seen = self.counts.get(kind, 0)
+        self.counts[kind] = seen + 1
+        if seen < self.SHOWN:
+            self.printer(f"coach: warning: {message}")
+        elif seen == self.SHOWN:
+            self.examples[kind] = message
+
+    def summary(self) -> list[str]:
+        """One line per kind that was cut short: "... and 297 more like this" (one more is just printed)."""
+        return [f"coach: warning: {self.examples[kind]}" if count == self.SHOWN + 1 else
+                f"coach: warning: ... and {count - self.SHOWN} more like this ({self.examples[kind]})"
+                for kind, count in self.counts.items() if count > self.SHOWN]
+
+
+_warnings: Warnings | None = None
+
+
+@contextlib.contextmanager
+def collecting_warnings() -> Iterator[Warnings]:
+    """Route `warn` through one Warnings for a run; print the summary of repeats when it ends."""
+    global _warnings
+    previous, _warnings = _warnings, Warnings()
+    try:
+        yield _warnings
+    finally:
+        collected, _warnings = _warnings, previous
+        for line in collected.summary():
+            typer.echo(line, err=True)
+
+
 def warn(message: str) -> None:
-    typer.echo(f"coach: warning: {message}", err=True)
+    if _warnings is not None:
+        _warnings(message)
+    else:
+        typer.echo(f"coach: warning: {message}", err=True)
 
 
 def read_text_file(path: str) -> str:

@@ -14,7 +14,7 @@ from typing import Annotated, Iterator, Optional
 import typer
 
 from .options import (ModelOpt, NoModelOpt, ConfigOpt, IgnoreOpt, NoColorOpt, NoDefaultsOpt, OnlyOpt, PhrasebookOpt, RedactOpt,
-                      build_analyzer, handle_errors, make_console, warn)
+                      build_analyzer, collecting_warnings, handle_errors, make_console, warn)
 from ..errors import CoachError, InputError, UsageError
 
 
@@ -206,32 +206,41 @@ def score(
     if resume and not resumable:
         raise UsageError("--resume needs --format jsonl and --output PATH")
     previous = signal.signal(signal.SIGTERM, _on_sigterm)
-    try:
-        position = InputPosition()
-        with _progress(progress, no_color, position) as tick:
-            if resumable:
-                with resumable_jsonl(output, resume) as (out, done):
-                    if done:
-                        warn(f"resuming: {len(done)} conversation(s) already in the output are skipped")
-                    reports = _reports(analyzer, paths, options, failed, done, jobs, on_lost, redact,
+    # Warnings print above the progress bar (repeats summarized when the run ends); the bar is gone
+    # before the report starts.
+    with collecting_warnings() as warnings:
+        try:
+            position = InputPosition()
+            with _progress(progress, no_color, position, warnings) as tick:
+                if resumable:
+                    with resumable_jsonl(output, resume) as (out, done):
+                        if done:
+                            warn(f"resuming: {len(done)} conversation(s) already in the output are skipped")
+                        reports = _reports(analyzer, paths, options, failed, done, jobs, on_lost, redact,
+                                           position)
+                        _write(fmt, per, _counted(reports, summary, tick), summary, out, top)
+                else:
+                    reports = _reports(analyzer, paths, options, failed, set(), jobs, on_lost, redact,
                                        position)
-                    _write(fmt, per, _counted(reports, summary, tick), summary, out, console, top)
+                    with atomic_writer(output if fmt is not ScoreFormat.rich else None) as out:
+                        _write(fmt, per, _counted(reports, summary, tick), summary, out, top)
+        except (KeyboardInterrupt, Stop):
+            if resumable:
+                where = f"; whole lines are kept in {output}.partial: run again with --resume to continue"
             else:
-                reports = _reports(analyzer, paths, options, failed, set(), jobs, on_lost, redact,
-                                   position)
-                with atomic_writer(output if fmt is not ScoreFormat.rich else None) as out:
-                    _write(fmt, per, _counted(reports, summary, tick), summary, out, console, top)
-    except (KeyboardInterrupt, Stop):
-        if resumable:
-            where = f"; whole lines are kept in {output}.partial: run again with --resume to continue"
-        else:
-            where = f"; {output} was not written" if output else ""
-        typer.echo(f"coach: interrupted after {summary.conversations} conversations{where}", err=True)
-        raise typer.Exit(130) from None
-    except BrokenPipeError:
-        raise typer.Exit(0) from None  # `coach score ... | head`: the reader has what it wanted
-    finally:
-        signal.signal(signal.SIGTERM, previous)
+                where = f"; {output} was not written" if output else ""
+            typer.echo(f"coach: interrupted after {summary.conversations} conversations{where}", err=True)
+            raise typer.Exit(130) from None
+        except BrokenPipeError:
+            raise typer.Exit(0) from None  # `coach score ... | head`: the reader has what it wanted
+        finally:
+            signal.signal(signal.SIGTERM, previous)
+    if fmt is ScoreFormat.rich:
+        from ..render.score_terminal import render_score
+        try:
+            render_score(summary, console, top=top)
+        except BrokenPipeError:
+            raise typer.Exit(0) from None
     if failed or lost:
         typer.echo(f"coach: {len(failed) + len(lost)} input problem(s); "
                    f"{summary.conversations} conversations scored", err=True)
@@ -260,11 +269,14 @@ class _progress:
     """A rich progress bar on stderr, or a no-op. With the inputs' total size known, the
     bar, percentage and ETA follow the bytes read; the count and rate are conversations."""
 
-    def __init__(self, enabled: bool, no_color: bool, position: InputPosition | None = None) -> None:
+    def __init__(self, enabled: bool, no_color: bool, position: InputPosition | None = None,
+                 warnings=None) -> None:
         self.enabled = enabled
         self.no_color = no_color
         self.position = position or InputPosition()
+        self.warnings = warnings
         self.bar = None
+        self._printer = None
 
     def __enter__(self):
         if not self.enabled:
@@ -273,6 +285,11 @@ class _progress:
 
         self.bar = make_progress(make_console(self.no_color, stderr=True))
         task = self.bar.add_task("scoring", total=None, conversations=0)
+        if self.warnings is not None:  # through the live display: each lands above the bar, whole
+            self._printer = self.warnings.printer
+            bar_console = self.bar.console
+            self.warnings.printer = lambda line: bar_console.print(line, markup=False, highlight=False,
+                                                                   soft_wrap=True)
         self.bar.start()
         scored = 0
 
@@ -290,10 +307,14 @@ class _progress:
     def __exit__(self, *exc):
         if self.bar is not None:
             self.bar.stop()
+        if self._printer is not None:
+            self.warnings.printer = self._printer
         return False
 
 
-def _write(fmt: ScoreFormat, per: Per, reports, summary, out, console, top: int) -> None:
+def _write(fmt: ScoreFormat, per: Per, reports, summary, out, top: int) -> None:
+    """Write a streaming format as reports come; for the terminal only fold them into `summary`
+    (the report is printed once the progress bar is gone)."""
     if fmt is ScoreFormat.jsonl:
         from ..render.score_json import write_jsonl
         write_jsonl(reports, out)
@@ -309,6 +330,3 @@ def _write(fmt: ScoreFormat, per: Per, reports, summary, out, console, top: int)
         if fmt is ScoreFormat.html:
             from ..render.html import write_html
             write_html(summary, summary.worst(), out, title="coach score")
-        else:
-            from ..render.score_terminal import render_score
-            render_score(summary, console, top=top)
