@@ -1,8 +1,9 @@
 """A small on-disk cache for compiled phrasebooks, so `coach lint` starts fast.
 
 Entries are pickles named by a content hash under $COACH_CACHE_DIR, else
-$XDG_CACHE_HOME/coach, else ~/.cache/coach. Set COACH_NO_CACHE=1 to turn it
-off. The cache is an optimisation only: any failure to read or write it is
+$XDG_CACHE_HOME/coach, else the platform's cache folder (platformdirs: ~/.cache/coach
+on Linux, ~/Library/Caches/coach on macOS, %LOCALAPPDATA%\\coach\\Cache on Windows).
+Set COACH_NO_CACHE=1 to turn it off. The cache is an optimisation only: any failure to read or write it is
 ignored and coach compiles as if it were empty.
 """
 
@@ -16,13 +17,18 @@ from typing import Any
 
 
 def cache_dir() -> Path | None:
+    """The cache folder: COACH_CACHE_DIR, else XDG_CACHE_HOME/coach (on every platform), else the platform's."""
     if os.environ.get("COACH_NO_CACHE"):
         return None
     base = os.environ.get("COACH_CACHE_DIR")
     if base:
         return Path(base)
     xdg = os.environ.get("XDG_CACHE_HOME")
-    return Path(xdg) / "coach" if xdg else Path.home() / ".cache" / "coach"
+    if xdg:
+        return Path(xdg) / "coach"
+    import platformdirs
+
+    return Path(platformdirs.user_cache_dir("coach", appauthor=False))
 
 
 def load(kind: str, key: str) -> Any | None:
