@@ -20,8 +20,27 @@ _PATTERNS = [
 ]
 
 
+# -- dates and ids are not phone numbers ------------------------------------------------------------
+_DATE = re.compile(r"(?:19|20)\d\d([-/.])(?:0?[1-9]|1[0-2])\1(?:0?[1-9]|[12]\d|3[01])"
+                   r"|(?:0?[1-9]|[12]\d|3[01])([/.])(?:0?[1-9]|[12]\d|3[01])\2(?:19|20)\d\d")
+_ID_WORDS = re.compile(r"(?:\b(?i:ticket|order|case|invoice|inv|ref|reference|confirmation|conf|tracking|"
+                       r"booking|reservation|shipment|parcel|rma|sku|po|id)\b(?:\s*(?i:no|nr|number|id)\b)?\.?"
+                       r"|#)[\s:#.-]{0,3}(?:[A-Z0-9]{1,5}[-_ ]){0,4}[A-Z]{0,4}$")
+
+
+def is_date_or_id(text: str, start: int, end: int) -> bool:
+    """A number the phone pattern caught that is an ISO or d/m/y date, or a ticket, order or case
+    number (named as one just before it): kept, since reports need them and they name no one."""
+    found = text[start:end].strip(" .-()")
+    if _DATE.fullmatch(found) or _DATE.match(found) and not re.search(r"\d", found[_DATE.match(found).end():]):
+        return True
+    return bool(_ID_WORDS.search(text[max(0, start - 24):start]))
+
+
 def _mask(match: re.Match) -> str:
     text = match.group(0)
+    if match.re is _PATTERNS[2] and is_date_or_id(match.string, match.start(), match.end()):
+        return text
     digits = sum(c.isdigit() for c in text)
     if text.startswith("@") and "." not in text:
         return "@" + "*" * (len(text) - 1)

@@ -168,7 +168,8 @@ IgnoreOpt = Annotated[Optional[list[str]], typer.Option(
     "--ignore", help="Skip rules whose dotted id starts with this prefix (repeatable).")]
 NoColorOpt = Annotated[bool, typer.Option("--no-color", help="No colors (NO_COLOR is honoured too).")]
 RedactOpt = Annotated[bool, typer.Option(
-    "--redact", help="Mask e-mail addresses, phone and card numbers and @handles in the output.")]
+    "--redact", help="Mask e-mail addresses, phone and card numbers, @handles and (coach score) the "
+                     "speakers' names in the output; dates and ticket/order ids are kept.")]
 NoModelOpt = Annotated[Optional[bool], typer.Option(
     "--no-model", help="Rules only: do not run coach's classifier.", show_default=False)]
 ModelOpt = Annotated[Optional[str], typer.Option(

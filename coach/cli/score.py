@@ -254,7 +254,9 @@ def _reports(analyzer, paths, options, failed, skip, jobs, on_lost, redact, posi
                           on_lost=on_lost)
     if redact:
         from ..redact import redact_conversation
-        reports = map(redact_conversation, reports)
+        from ..redact_names import NameMasker
+        names = NameMasker()  # one per run: pseudonyms stay the same across conversations
+        reports = (names.conversation(redact_conversation(r)) for r in reports)
     return reports
 
 
