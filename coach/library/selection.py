@@ -115,6 +115,7 @@ class Selector:
         self.base = os.path.abspath(root or os.getcwd())
         self.respect_gitignore = respect_gitignore
         self._git: dict[str, GitIgnored | None] = {}
+        self._tops: dict[str, str | None] = {}  # folder -> its git top level, looked up once per folder
 
     def rel(self, path: str) -> str:
         return normalize(os.path.relpath(os.path.abspath(path), self.base).replace(os.sep, "/"))
@@ -122,7 +123,10 @@ class Selector:
     def gitignored(self, path: str, folder: bool = False) -> bool:
         if not self.respect_gitignore:
             return False
-        top = git_top(path if folder else os.path.dirname(os.path.abspath(path)))
+        where = os.path.abspath(path if folder else os.path.dirname(os.path.abspath(path)))
+        if where not in self._tops:
+            self._tops[where] = git_top(where)
+        top = self._tops[where]
         if top is None:
             return False
         if top not in self._git:
