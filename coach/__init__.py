@@ -9,6 +9,8 @@ The library API never imports the CLI (typer) or the terminal renderer (rich):
 from __future__ import annotations
 
 __version__ = "0.1.0"
+#: Where coach's documentation is published; each rule's help link (SARIF `helpUri`) points into it.
+DOCS_URL = "https://github.com/coach-cs/coach/blob/main/docs/"
 __all__ = ["Analyzer", "__version__"]
 
 

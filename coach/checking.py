@@ -11,7 +11,8 @@ from typing import Iterable
 from .analyzer import Analyzer
 from .config import Settings, settings_for
 from .errors import InputError
-from .library import Edit, Entry, LibraryOptions, discover, iter_entries
+from .library import LIBRARY_EXTENSIONS, Edit, Entry, LibraryOptions, discover, iter_entries
+from .library.selection import Selector, never_replies, project_root
 from .library.baseline import entries_for
 from .library.suppress import find as find_suppression
 from .models import CheckResult, EntryResult, Finding, LocatedFinding
@@ -33,19 +34,41 @@ def _allowed(rule_id: str, settings: Settings) -> bool:
         and not has_prefix(rule_id, settings.ignore)
 
 
+@dataclass(frozen=True)
+class Stdin:
+    """`coach check -`: one file's text from standard input, and the name reports give it."""
+
+    text: str
+    name: str | None = None
+
+    @property
+    def path(self) -> str:
+        return self.name or "<stdin>"
+
+
 def run_check(paths: Iterable[str], settings: Settings, analyzer: Analyzer, *,
-              options: LibraryOptions | None = None, baseline: set[str] | None = None) -> CheckRun:
-    """Check every reply under `paths`; unreadable files are reported in `errors` and skipped."""
+              options: LibraryOptions | None = None, baseline: set[str] | None = None,
+              force_exclude: bool = False, respect_gitignore: bool = True,
+              stdin: Stdin | None = None) -> CheckRun:
+    """Check every reply under `paths` ("-" is `stdin`); unreadable files are reported in `errors` and skipped.
+
+    A path that does not exist raises UsageError before anything is read."""
     options = options or LibraryOptions()
+    paths = list(paths)
     errors: list[str] = []
     loaded: list[Entry] = []
-    try:
-        files = list(discover(list(paths), settings.include, settings.exclude, root=settings.root))
-    except InputError as exc:
-        files, errors = [], [str(exc)]
+    files = list(discover(paths, settings.include, settings.exclude, root=settings.root,
+                          force_exclude=force_exclude, respect_gitignore=respect_gitignore))
     for path in files:
         try:
-            loaded.extend(iter_entries(path, options))
+            if path == "-":
+                if stdin is None:
+                    raise InputError("'-' given but no standard input was read", path="-")
+                if stdin.name and not stdin_selected(stdin.name, settings, force_exclude, respect_gitignore):
+                    continue
+                loaded.extend(iter_entries(stdin.path, options, text=stdin.text))
+            else:
+                loaded.extend(iter_entries(path, options))
         except InputError as exc:
             errors.append(str(exc))
     found = analyzer.findings_in(e.lintable_text() for e in loaded)
@@ -85,8 +108,16 @@ def run_check(paths: Iterable[str], settings: Settings, analyzer: Analyzer, *,
               f"{', '.join(s.rules) or 'all rules'} (no finding matched it)"
               for s in all_suppressions if s not in used]
     run.result = CheckResult(tuple(results), suppressed, baselined, tuple(unused), tuple(errors),
-                             settings.fail_on)
+                             settings.fail_on, project_root(paths, settings.root))
     return run
+
+
+def stdin_selected(name: str, settings: Settings, force_exclude: bool, respect_gitignore: bool) -> bool:
+    """With --force-exclude, stdin named by --stdin-filename is selected like a named file."""
+    if not force_exclude:
+        return not never_replies(name)
+    return Selector(LIBRARY_EXTENSIONS, settings.include, settings.exclude, root=settings.root,
+                    respect_gitignore=respect_gitignore).file_wanted(name, named=True)
 
 
 def plan_fixes(run: CheckRun, analyzer: Analyzer) -> dict[str, list[Edit]]:

@@ -55,6 +55,8 @@ class Rule:
     #: Categories one of whose findings must follow in the same sentence ("sorry, but"
     #: is a non-apology only when a refusal or blame follows it).
     followed_by: tuple[str, ...] = ()
+    #: Where a reader learns more about the rule (SARIF helpUri); empty: its section in docs/rules.md.
+    help_uri: str = ""
     path: str = ""
     line: int = 0
 
@@ -192,9 +194,14 @@ class TurnReport:
     text: str
     findings: tuple[Finding, ...] = ()
 
+    @property
+    def number(self) -> int:
+        """The turn as people count it (from 1): what every report shows as "turn N"."""
+        return self.index + 1
+
     def to_dict(self) -> dict[str, Any]:
-        return {"index": self.index, "speaker": self.speaker, "name": self.name, "text": self.text,
-                "findings": [f.to_dict() for f in self.findings]}
+        return {"index": self.index, "turn": self.number, "speaker": self.speaker, "name": self.name,
+                "text": self.text, "findings": [f.to_dict() for f in self.findings]}
 
 
 @dataclass(frozen=True, slots=True)
@@ -292,6 +299,8 @@ class CheckResult:
     unused_suppressions: tuple[str, ...] = ()
     errors: tuple[str, ...] = ()  # files that could not be read, one line each
     fail_on: str = "warning"
+    #: The folder report paths are relative to (git top level, else the config's folder); None: here.
+    root: str | None = None
 
     @property
     def findings(self) -> tuple[LocatedFinding, ...]:

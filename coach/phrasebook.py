@@ -21,12 +21,13 @@ from .yamlsafe import Located
 
 RULE_KEYS = (
     "id", "category", "element", "phrases", "patterns", "unless", "message", "source",
-    "severity", "weight", "rewrites", "fix", "speaker", "examples", "override", "followed_by",
+    "severity", "weight", "rewrites", "fix", "speaker", "examples", "override", "followed_by", "help_uri",
 )
 TOP_KEYS = ("phrasebook", "version", "description", "defaults", "define", "extends", "disable",
             "rules")
 FRAGMENT_RE = re.compile(r"\$([A-Za-z][A-Za-z0-9_]*)")
-DEFAULT_KEYS = ("category", "severity", "weight", "source", "speaker")
+DEFAULT_KEYS = ("category", "severity", "weight", "source", "speaker", "help_uri")
+HELP_URI_RE = re.compile(r"^https?://[^\s]+$")
 ID_RE = re.compile(r"^[a-z0-9][a-z0-9_-]*(\.[a-z0-9][a-z0-9_-]*)+$")
 CATEGORY_RE = re.compile(r"^[a-z][a-z0-9_]*$")
 SPEAKERS = ("agent", "customer", "any")
@@ -229,6 +230,10 @@ def _rule(loc: Located, defaults: dict[str, Any], errs: _Collector, path: str,
         if not CATEGORY_RE.match(text):
             errs.add(f"followed_by {text!r} must be a category such as 'blocking'",
                      data["followed_by"].line, rid)
+    help_uri = get("help_uri", (str,), "").strip()
+    if help_uri and not HELP_URI_RE.match(help_uri):
+        errs.add(f"'help_uri' must be an http(s) address, got {help_uri!r}",
+                 data["help_uri"].line if "help_uri" in data else loc.line, rid)
     matches, no_match = _examples(data.get("examples"), errs, rid, loc.line)
     if len(errs.errors) > before or rid is None:
         return None
@@ -239,7 +244,7 @@ def _rule(loc: Located, defaults: dict[str, Any], errs: _Collector, path: str,
         message=get("message", (str,), "").strip(), source=get("source", (str,), "").strip(),
         severity=severity, weight=float(weight), rewrites=tuple(rewrites), fix=fix,
         speaker=speaker, override=override, match_examples=matches, no_match_examples=no_match,
-        followed_by=tuple(followed_by), path=path, line=loc.line,
+        followed_by=tuple(followed_by), help_uri=help_uri, path=path, line=loc.line,
     )
 
 

@@ -31,6 +31,24 @@ _PATTERNS = [
     re.compile(r"(?<![\w@])@\w{1,30}"),
 ]
 _IBAN = _PATTERNS[1]
+_PHONE = _PATTERNS[3]
+
+# -- dates and ids are not phone numbers ------------------------------------------------------------
+_DATE = re.compile(r"(?:19|20)\d\d([-/.])(?:0?[1-9]|1[0-2])\1(?:0?[1-9]|[12]\d|3[01])"
+                   r"|(?:0?[1-9]|[12]\d|3[01])([/.])(?:0?[1-9]|[12]\d|3[01])\2(?:19|20)\d\d")
+_ID_WORDS = re.compile(r"(?:\b(?i:ticket|order|case|invoice|inv|ref|reference|confirmation|conf|tracking|"
+                       r"booking|reservation|shipment|parcel|rma|sku|po|id)\b(?:\s*(?i:no|nr|number|id)\b)?\.?"
+                       r"|#)[\s:#.-]{0,3}(?:[A-Z0-9]{1,5}[-_ ]){0,4}[A-Z]{0,4}$")
+
+
+def is_date_or_id(text: str, start: int, end: int) -> bool:
+    """A number the phone pattern caught that is an ISO or d/m/y date, or a ticket, order or case
+    number (named as one just before it): kept, since reports need them and they name no one."""
+    found = text[start:end].strip(" .-()")
+    date = _DATE.match(found)
+    if _DATE.fullmatch(found) or date and not re.search(r"\d", found[date.end():]):
+        return True
+    return bool(_ID_WORDS.search(text[max(0, start - 24):start]))
 #: Characters a mask keeps (in the folded text), so the shape of what was hidden stays readable.
 _KEEP = frozenset(" -().+@")
 #: Folds NFKC leaves alone.
@@ -70,7 +88,8 @@ def redact_text(text: str) -> str:
         shadow = "".join(fold_at)
     out: list[str] | None = None
     for pattern in _PATTERNS:
-        spans = [(m.start(), m.end()) for m in pattern.finditer(shadow) if _masks(m.group(0), pattern is _IBAN)]
+        spans = [(m.start(), m.end()) for m in pattern.finditer(shadow) if _masks(m.group(0), pattern is _IBAN)
+                 and not (pattern is _PHONE and is_date_or_id(shadow, m.start(), m.end()))]
         if not spans:
             continue
         out = out or list(text)

@@ -95,9 +95,12 @@ def test_every_sample_format_scores(score):
     assert len(r.stdout.splitlines()) >= 15
 
 
-def test_missing_path_exit_3(score, corpus):
+def test_missing_path_is_a_usage_error_before_anything_is_scored(score, corpus, tmp_path):
     r = score(str(corpus), "/nonexistent/folder", "--format", "jsonl")
-    assert r.exit_code == 3 and len(r.stdout.splitlines()) == 40
+    assert r.exit_code == 2 and r.stdout == ""
+    assert "/nonexistent/folder: no such file or folder" in r.stderr
+    r = score(str(tmp_path / "*.nothing"), "--format", "jsonl")
+    assert r.exit_code == 2 and "no files match" in r.stderr
 
 
 def test_score_reads_project_config(tmp_path, corpus, test_phrasebook):
@@ -132,3 +135,22 @@ def test_progress_follows_the_bytes_behind_each_scored_conversation(corpus, tmp_
     stdin = InputPosition()
     stdin.add("-")
     assert stdin.total is None  # no size: the bar counts conversations, no ETA
+
+
+def test_compressed_twin_is_scored_once(score, corpus, tmp_path):
+    import gzip
+
+    folder = tmp_path / "exports"
+    folder.mkdir()
+    shutil.copy(corpus, folder / "x.jsonl")
+    data = corpus.read_bytes()
+    changed = data.replace(b'"id": "c0"', b'"id": "c0-new"')  # one conversation differs: it is its own
+    (folder / "x.jsonl.gz").write_bytes(gzip.compress(changed))
+    r = score(str(folder), "--format", "jsonl")
+    assert r.exit_code == 0, r.stderr
+    ids = [json.loads(x)["conversation"] for x in r.stdout.splitlines()]
+    assert len(ids) == 41 and len(set(ids)) == 41 and "c0-new" in ids
+    assert "x.jsonl.gz: 39 conversation(s) are the same" in r.stderr
+    (folder / "y.jsonl").write_bytes(data)  # another name: not a twin, scored as given
+    r = score(str(folder), "--format", "jsonl")
+    assert len(r.stdout.splitlines()) == 81

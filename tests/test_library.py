@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from coach.errors import InputError
+from coach.errors import InputError, UsageError
 from coach.library import Entry, LibraryOptions, discover, iter_entries, sniff_library
 
 DATA = Path(__file__).parent / "data" / "library"
@@ -123,6 +123,22 @@ def test_helpscout_export():
     assert es[0].text == "Hi {%customer.firstName,fallback=there%},\n\n" + POLICY
     assert es[1].text == "I'm sorry for any inconvenience.\n\nThanks, {%user.firstName%}"
     assert "{%" not in es[0].lintable_text()
+
+
+def test_html_table_cells_end_words(tmp_path, default_analyzer):
+    from coach.library.htmltext import to_text
+
+    html = "<table><tr><th>Why</th><th>Refund</th></tr><tr><td>It's</td><td>company policy</td></tr></table>"
+    text, spans = to_text(html)
+    assert text == "Why Refund\nIt's company policy"
+    start = text.index("company")
+    assert html[spans.span(start)[0]:].startswith("company policy")  # offsets still point into the HTML
+    (tmp_path / "fd.json").write_text(json.dumps([{"id": 1, "title": "Table", "content_html": html}]),
+                                      encoding="utf-8")
+    (entry,) = iter_entries(str(tmp_path / "fd.json"))
+    assert "It's company policy" in entry.text
+    rules = {f.rule for f in default_analyzer.lint_text(entry.lintable_text()).findings}
+    assert "blocking.policy.company-policy" in rules
 
 
 def test_freshdesk_export_prefers_plain_content():
@@ -254,7 +270,7 @@ def test_discover(tmp_path):
     assert found == [os.path.join("b", "c.yaml")]
     explicit = str(tmp_path / "g.png")
     assert list(discover([explicit], [], ["*.png"], root=root)) == [explicit]
-    with pytest.raises(InputError, match="no such file"):
+    with pytest.raises(UsageError, match="no such file"):
         list(discover([str(tmp_path / "missing")], [], []))
 
 

@@ -217,6 +217,38 @@ def test_intercom_skips_notes_and_assignments():
     assert conv.turns[0].time == "2024-03-04T10:00:00Z"
 
 
+INTERCOM_1X = {  # the API 1.x shape (as in Intercom's Go client fixtures): `conversation_message`, no `source`
+    "type": "conversation.list",
+    "conversations": [{
+        "type": "conversation", "id": "147", "created_at": 1400850973,
+        "conversation_message": {
+            "type": "conversation_message", "id": "537e", "subject": "<p>Login</p>",
+            "body": "<p>Hi Alice,</p>\n\n<p>Unfortunately that's our policy.</p>",
+            "author": {"type": "admin", "id": "25"}, "attachments": []},
+        "conversation_parts": {"type": "conversation_part.list", "conversation_parts": [{
+            "type": "conversation_part", "id": "4412", "part_type": "comment",
+            "body": "<p>Hi Jane, it's all great thanks!</p>", "created_at": 1400857494,
+            "author": {"type": "user", "id": "536e"}, "attachments": []}]}},
+        {"type": "conversation", "id": "148",
+         "conversation_message": {"type": "conversation_message", "body": "<p>Where is my order?</p>",
+                                  "author": {"type": "user", "id": "9"}}}],
+}
+
+
+def test_intercom_api_1x_keeps_the_opening_message():
+    data = json.dumps(INTERCOM_1X).encode("utf-8")
+    convs = list(read_bytes(data, "export.json"))
+    assert [c.id for c in convs] == ["147", "148"]
+    first, second = convs
+    assert pairs(first) == [("agent", "Hi Alice,\n\nUnfortunately that's our policy."),
+                            ("customer", "Hi Jane, it's all great thanks!")]
+    assert first.channel is None  # "conversation_message" is the object's type, not a channel
+    assert first.turns[0].time == "2014-05-23T13:16:13Z"
+    assert dict(first.meta)["subject"] == "Login"
+    assert pairs(second) == [("customer", "Where is my order?")]
+    assert sniff("export.json", data) == "intercom"
+
+
 def test_freshdesk():
     convs, _ = read("freshdesk_conversations.json")
     conv = convs[0]
@@ -387,9 +419,9 @@ def test_iter_sources_folders_globs_and_stdin(tmp_path):
 
 
 def test_iter_sources_errors(tmp_path):
-    with pytest.raises(InputError, match="no such file"):
+    with pytest.raises(UsageError, match="no such file"):
         iter_sources([str(tmp_path / "missing.jsonl")])
-    with pytest.raises(InputError, match="no files match"):
+    with pytest.raises(UsageError, match="no files match"):
         iter_sources([str(tmp_path / "*.csv")])
     (tmp_path / "only.xml").write_text("<x/>")
     with pytest.raises(InputError, match="no transcript files"):

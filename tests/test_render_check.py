@@ -29,7 +29,8 @@ RULES = {
         source="Dixon et al. (2013)", rewrites=("The reason is",)),
     "blocking.powerless.nothing-i-can-do": Rule(
         id="blocking.powerless.nothing-i-can-do", category="blocking", severity="error",
-        message="Tells the customer they are out of options.", source="Tethr research",
+        message="Tells the customer they are out of options.",
+        source="GUIDE: a refusal with no alternative; Dixon, Toman & DeLisi (2013)",
         rewrites=("Here's what I can do", "Let me see what I can do"), fix="safe"),
     "non_apology.inconvenience": Rule(
         id="non_apology.inconvenience", category="non_apology", severity="info",
@@ -118,7 +119,9 @@ def test_sarif_structure(result):
     nothing = driver["rules"][1]
     assert nothing["name"] == "BlockingPowerlessNothingICanDo"
     assert nothing["defaultConfiguration"]["level"] == "error"
-    assert "Tethr research" in nothing["help"]["text"] and "Tethr research" in nothing["help"]["markdown"]
+    assert "Dixon, Toman & DeLisi (2013)" in nothing["help"]["text"]
+    assert "Dixon, Toman & DeLisi (2013)" in nothing["help"]["markdown"]
+    assert "GUIDE" not in json.dumps(driver["rules"])  # internal labeling notes are not help
     assert "- “Let me see what I can do”" in nothing["help"]["markdown"]
     assert driver["rules"][2]["defaultConfiguration"]["level"] == "note"
 
@@ -202,29 +205,35 @@ def test_github_lines_exact(result):
 def test_junit(result):
     text = render(write_junit, result)
     root = ET.fromstring(text.encode("utf-8"))
-    (suite,) = root.findall("testsuite")
-    assert suite.get("name") == "coach"
-    assert (suite.get("tests"), suite.get("failures"), suite.get("errors")) == ("4", "3", "0")
-    cases = suite.findall("testcase")
+    assert (root.get("tests"), root.get("failures"), root.get("errors")) == ("4", "3", "0")
+    md_suite, lib_suite, unused = root.findall("testsuite")
+    assert (md_suite.get("name"), md_suite.get("file")) == (MD, MD)
+    assert (lib_suite.get("name"), lib_suite.get("file")) == (LIB, LIB)
+    assert (md_suite.get("tests"), md_suite.get("failures"), md_suite.get("errors")) == ("1", "1", "0")
+    assert (lib_suite.get("tests"), lib_suite.get("failures"), lib_suite.get("errors")) == ("3", "2", "0")
+    cases = md_suite.findall("testcase") + lib_suite.findall("testcase")
     assert [(c.get("classname"), c.get("name")) for c in cases] == [
         (MD, "refund, 50%.md"), (LIB, "shipping-delay"), (LIB, "late-refund"), (LIB, "greeting")]
     md, shipping, late, greeting = cases
     assert md.find("failure").get("type") == "blocking.policy.company-policy"
     assert "100% of the time" in md.find("failure").text
+    assert md.find("failure").text.startswith(f"{MD}:4:9: ")  # the line, where the schema has no attribute
     assert shipping.find("failure").get("message") == "1 failing finding"
     assert late.find("failure").get("type") == "coach.problem"
     assert "require-complete-apology" in late.find("failure").get("message")
     assert "sorry for any inconvenience" in late.find("system-out").text
     assert greeting.find("failure") is None and greeting.find("system-out") is None
-    assert "unused suppression" in suite.find("system-out").text
+    assert "unused suppression" in unused.find("system-out").text and unused.get("tests") == "0"
 
 
 def test_junit_file_errors_and_control_characters():
-    bad = CheckResult((), errors=("a\x0bb.yaml: bad <yaml> & \"quotes\"",))
+    bad = CheckResult((), errors=("a\x0bb.yaml:3: bad <yaml> & \"quotes\"",))
     root = ET.fromstring(render(write_junit, bad).encode("utf-8"))
     suite = root.find("testsuite")
     assert (suite.get("tests"), suite.get("failures"), suite.get("errors")) == ("1", "0", "1")
-    assert suite.find("testcase/error").get("message") == "a\ufffdb.yaml: bad <yaml> & \"quotes\""
+    assert suite.get("file") == "a\ufffdb.yaml"
+    assert suite.find("testcase").get("name") == "a\ufffdb.yaml:3"
+    assert suite.find("testcase/error").get("message") == "bad <yaml> & \"quotes\""
 
 
 def test_checkstyle(result):
@@ -243,6 +252,16 @@ def test_checkstyle(result):
         ("11", "info", "coach.non_apology.inconvenience"),
         ("10", "error", "coach.problem")]
     assert errors[0].get("message").startswith("[shipping-delay] ")
+
+
+def test_checkstyle_input_error_sits_on_its_file():
+    bad = CheckResult((), errors=("macros/a.yaml:7: not valid YAML (fix the indentation)",
+                                  r"C:\replies\b.json: cannot read the file"))
+    files = ET.fromstring(render(write_checkstyle, bad).encode("utf-8")).findall("file")
+    assert [f.get("name") for f in files] == ["macros/a.yaml", r"C:\replies\b.json"]
+    assert files[0].find("error").attrib == {"line": "7", "severity": "error", "source": "coach.input-error",
+                                             "message": "not valid YAML (fix the indentation)"}
+    assert files[1].find("error").get("line") is None
 
 
 # --- JSON and terminal -----------------------------------------------------------------------

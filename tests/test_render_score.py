@@ -91,7 +91,8 @@ def test_jsonl_one_schema_line_per_conversation_flushed(reports, monkeypatch):
         assert doc == {"schema": "coach/1", **json.loads(json.dumps(report.to_dict()))}
         assert {"conversation", "source", "agent", "score", "apology", "counts", "turns"} <= set(doc)
         for turn in doc["turns"]:
-            assert set(turn) == {"index", "speaker", "name", "text", "findings"}
+            assert set(turn) == {"index", "turn", "speaker", "name", "text", "findings"}
+            assert turn["turn"] == turn["index"] + 1
     first = json.loads(lines[0])
     assert first["conversation"] == "=SUM(A1:A2)" and first["apology"]["expected"] is True
     assert first["turns"][0]["text"].startswith(HOSTILE)
@@ -157,7 +158,7 @@ def test_csv_per_finding(reports):
     blocking = found[1]
     assert blocking["rule"] == "blocking.powerless.nothing-i-can-do"
     assert (blocking["turn"], blocking["speaker"], blocking["start"], blocking["end"]) == (
-        "1", "agent", "17", "41")
+        "2", "agent", "17", "41")  # the second turn: numbered from 1, as the terminal and HTML say
     assert blocking["first_rewrite"] == "Here's what I can do"
     assert found[2]["first_rewrite"] == "'-Here is why, and what I can do instead"
     assert found[0]["conversation"] == "'=SUM(A1:A2)"

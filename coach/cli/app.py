@@ -20,7 +20,7 @@ app = typer.Typer(
     name="coach",
     help="Coach customer-service language: advocacy vs blocking phrases and apology completeness.",
     no_args_is_help=True,
-    add_completion=False,
+    add_completion=True,
     pretty_exceptions_enable=False,
     rich_markup_mode=None,
 )
@@ -63,7 +63,7 @@ def main() -> None:
 
     gc.disable()
     try:
-        app()
+        app(prog_name="coach")  # also under `python -m coach`: usage lines and completion say coach
         code = 0
     except SystemExit as exc:
         if isinstance(exc.code, int) or exc.code is None:

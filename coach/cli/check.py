@@ -3,15 +3,16 @@
 from __future__ import annotations
 
 import enum
+import os
 import sys
 from typing import Annotated, Optional
 
 import typer
 
 from .options import (ModelOpt, NoModelOpt, ConfigOpt, FailOnOpt, IgnoreOpt, NoColorOpt, NoDefaultsOpt, OnlyOpt, PhrasebookOpt,
-                      RedactOpt, echo_err, handle_errors, make_console, model_choice, redact_stderr,
-                      require_phrasebooks)
-from ..errors import ExitCode
+                      RedactOpt, echo_err, handle_errors, make_console, model_choice, read_stdin_text,
+                      redact_stderr, require_phrasebooks)
+from ..errors import ExitCode, UsageError
 
 
 class CheckFormat(str, enum.Enum):
@@ -63,12 +64,28 @@ def check(
     format_in: Annotated[Optional[str], typer.Option(
         "--format-in", help="Force the library format instead of sniffing it.")] = None,
     encoding: Annotated[Optional[str], typer.Option(help="Decode files with this codec.")] = None,
+    force_exclude: Annotated[bool, typer.Option(
+        "--force-exclude", help="Apply include/exclude, .gitignore and the file types to files named on the "
+                                "command line too (pre-commit passes every changed file).")] = False,
+    respect_gitignore: Annotated[bool, typer.Option(
+        "--respect-gitignore/--no-respect-gitignore",
+        help="Skip files that .gitignore or .git/info/exclude ignore.")] = True,
+    stdin_filename: Annotated[Optional[str], typer.Option(
+        "--stdin-filename", help="With '-': the name of the file read from stdin, for reports, its format and "
+                                 "per-path settings.")] = None,
+    statistics: Annotated[bool, typer.Option(
+        "--statistics", help="Print how many findings each rule made instead of listing them.")] = False,
+    quiet: Annotated[bool, typer.Option(
+        "--quiet", "-q", help="Print the findings only: no summary, no progress notes.")] = False,
+    exit_zero: Annotated[bool, typer.Option(
+        "--exit-zero", help="Exit 0 even when findings fail the run (unreadable input still exits 3).")] = False,
     redact: RedactOpt = False,
     no_color: NoColorOpt = False,
 ) -> None:
-    """Check canned replies in CI: exit 0 clean, 1 findings at/above fail-on, 2 usage or config error."""
+    """Check canned replies in CI: exit 0 clean, 1 findings at/above fail-on, 2 usage or config error,
+    3 some file unreadable. PATHS may be '-' for one file read from stdin."""
     from ..analyzer import Analyzer
-    from ..checking import plan_fixes, run_check, unified_diff
+    from ..checking import Stdin, plan_fixes, run_check, unified_diff
     from ..config import load_settings, merge_cli
     from ..library import LibraryOptions, apply_edits
     from ..library.baseline import entries_for, load_baseline, write_baseline as save_baseline
@@ -78,7 +95,18 @@ def check(
 
     redact_stderr(redact)
     paths = paths or ["."]
-    settings = load_settings(config, start=paths[0])
+    stdin = None
+    if "-" in paths:
+        if fix or diff:
+            raise UsageError("--fix and --diff need files, not '-' (stdin)")
+        stdin = Stdin(read_stdin_text(encoding), stdin_filename)
+    elif stdin_filename:
+        raise UsageError("--stdin-filename needs '-' among the paths")
+    if statistics and fmt not in (None, CheckFormat.rich, CheckFormat.json):
+        raise UsageError("--statistics prints a table or, with --format json, a JSON list; "
+                         f"not --format {fmt.value}")
+    start = next((p for p in paths if p != "-"), stdin_filename or ".")
+    settings = load_settings(config, start=start if os.path.exists(start) else os.path.dirname(start) or ".")
     settings = merge_cli(settings, fail_on=fail_on.value if fail_on else None, min_score=min_score,
                          require_complete_apology=require_complete_apology,
                          select=tuple(only) if only else None, ignore=tuple(ignore) if ignore else None,
@@ -88,12 +116,14 @@ def check(
     analyzer = Analyzer(phrasebooks=phrasebooks, defaults=not settings.no_defaults, model=settings.model)
     options = LibraryOptions(format=format_in, encoding=encoding)
     known = load_baseline(baseline) if baseline else None
-    run = run_check(paths, settings, analyzer, options=options, baseline=known)
+    selection = dict(force_exclude=force_exclude, respect_gitignore=respect_gitignore, stdin=stdin)
+    run = run_check(paths, settings, analyzer, options=options, baseline=known, **selection)
 
     if write_baseline:
         rows = [(f.finding.rule, f.finding.text, f.path, f.key) for f in run.result.findings]
         save_baseline(write_baseline, entries_for(rows, root=settings.root))
-        echo_err(f"coach: wrote {len(rows)} finding(s) to baseline {write_baseline}")
+        if not quiet:
+            echo_err(f"coach: wrote {len(rows)} finding(s) to baseline {write_baseline}")
         raise typer.Exit(0)
 
     if fix or diff:
@@ -116,8 +146,9 @@ def check(
         changed = sum(len(e) for e in plans.values())
         if diff:
             raise typer.Exit(int(exit_code(extra_failure=bool(changed))))
-        echo_err(f"coach: applied {changed} safe fix(es) in {len(plans)} file(s); re-checking")
-        run = run_check(paths, settings, analyzer, options=options, baseline=known)
+        if not quiet:
+            echo_err(f"coach: applied {changed} safe fix(es) in {len(plans)} file(s); re-checking")
+        run = run_check(paths, settings, analyzer, options=options, baseline=known, **selection)
 
     result = run.result
     if redact:
@@ -125,9 +156,17 @@ def check(
         result = redact_check(result)
     rules = {r.id: r for r in analyzer.all_rules}
     chosen = fmt or CheckFormat(settings.format or "rich")
-    if chosen is CheckFormat.rich:
+    if statistics:
+        from ..render.check_json import write_statistics
+        if chosen is CheckFormat.json:
+            with atomic_writer(output) as out:
+                write_statistics(result, rules, out)
+        else:
+            from ..render.check_terminal import render_statistics
+            render_statistics(result, rules, make_console(no_color), quiet=quiet)
+    elif chosen is CheckFormat.rich:
         from ..render.check_terminal import render_check
-        render_check(result, rules, make_console(no_color))
+        render_check(result, rules, make_console(no_color), quiet=quiet)
     else:
         module, name = WRITERS[chosen]
         import importlib
@@ -136,7 +175,8 @@ def check(
             writer(result, rules, out)
     for error in result.errors:
         echo_err("coach: error: " + error)
-    raise typer.Exit(int(exit_code(extra_failure=result.failed, input_failed=bool(result.errors))))
+    failed = result.failed and not exit_zero
+    raise typer.Exit(int(exit_code(extra_failure=failed, input_failed=bool(result.errors))))
 
 
 def _shown_diff(text: str, redact: bool) -> str:

@@ -5,11 +5,13 @@ Imports no command module, so commands can import it without a circle.
 
 from __future__ import annotations
 
+import contextlib
 import enum
 import functools
+import re
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Callable, Optional
+from typing import TYPE_CHECKING, Annotated, Callable, Iterator, Optional
 
 import typer
 
@@ -100,8 +102,62 @@ def echo_err(message: str) -> None:
     typer.echo(stderr_line(message), err=True)
 
 
+class Warnings:
+    """A run's warnings: the first SHOWN of each kind printed as they come (through the progress
+    display when one is live, so they land above the bar), the rest counted and summarized at the end.
+
+    A warning's kind is its text without the leading `path:line:` and with numbers blurred, so
+    "x.jsonl:17: line is not valid JSON" and "x.jsonl:18: ..." are alike."""
+
+    SHOWN = 3
+
+    def __init__(self) -> None:
+        self.counts: dict[str, int] = {}
+        self.examples: dict[str, str] = {}
+        self.printer: Callable[[str], None] = lambda line: typer.echo(line, err=True)
+
+    @staticmethod
+    def kind(message: str) -> str:
+        bare = re.sub(r"^[^\s:][^:]*?(?::\d+)*: ", "", message, count=1)
+        return re.sub(r"\d+", "#", bare)
+
+    def __call__(self, message: str) -> None:
+        kind = self.kind(message)
+        seen = self.counts.get(kind, 0)
+        self.counts[kind] = seen + 1
+        if seen < self.SHOWN:
+            self.printer(stderr_line(f"coach: warning: {message}"))
+        elif seen == self.SHOWN:
+            self.examples[kind] = message
+
+    def summary(self) -> list[str]:
+        """One line per kind that was cut short: "... and 297 more like this" (one more is just printed)."""
+        return [stderr_line(f"coach: warning: {self.examples[kind]}" if count == self.SHOWN + 1 else
+                            f"coach: warning: ... and {count - self.SHOWN} more like this ({self.examples[kind]})")
+                for kind, count in self.counts.items() if count > self.SHOWN]
+
+
+_warnings: Warnings | None = None
+
+
+@contextlib.contextmanager
+def collecting_warnings() -> Iterator[Warnings]:
+    """Route `warn` through one Warnings for a run; print the summary of repeats when it ends."""
+    global _warnings
+    previous, _warnings = _warnings, Warnings()
+    try:
+        yield _warnings
+    finally:
+        collected, _warnings = _warnings, previous
+        for line in collected.summary():
+            typer.echo(line, err=True)
+
+
 def warn(message: str) -> None:
-    echo_err(f"coach: warning: {message}")
+    if _warnings is not None:
+        _warnings(message)
+    else:
+        echo_err(f"coach: warning: {message}")
 
 
 def read_text_file(path: str) -> str:
@@ -124,6 +180,21 @@ def read_text_file(path: str) -> str:
     return text.replace("\r\n", "\n").replace("\r", "\n")
 
 
+def read_stdin_text(encoding: str | None = None) -> str:
+    """All of stdin as text for `coach check -`: the codec given, else the one a BOM names, else UTF-8."""
+    from ..library.source import file_encoding
+
+    data = sys.stdin.buffer.read()
+    codec = file_encoding(data[:4], encoding)
+    try:
+        return data.decode(codec)
+    except LookupError:
+        raise UsageError(f"unknown encoding {encoding!r}") from None
+    except UnicodeDecodeError as exc:
+        raise InputError(f"cannot decode stdin as {codec} at byte {exc.start} ({exc.reason})", path="-",
+                         hint="pass its encoding with --encoding") from None
+
+
 # -- shared options ------------------------------------------------------------------
 PhrasebookOpt = Annotated[Optional[list[Path]], typer.Option(
     "--phrasebook", "-p", help="Add a phrasebook YAML file (repeatable).")]
@@ -137,8 +208,8 @@ IgnoreOpt = Annotated[Optional[list[str]], typer.Option(
     "--ignore", help="Skip rules whose dotted id starts with this prefix (repeatable).")]
 NoColorOpt = Annotated[bool, typer.Option("--no-color", help="No colors (NO_COLOR is honoured too).")]
 RedactOpt = Annotated[bool, typer.Option(
-    "--redact", help="Mask e-mail addresses, phone and card numbers, IBANs and @handles in the output and "
-                     "on stderr.")]
+    "--redact", help="Mask e-mail addresses, phone and card numbers, IBANs, @handles and (coach score) the "
+                     "speakers' names in the output and on stderr; dates and ticket/order ids are kept.")]
 NoModelOpt = Annotated[Optional[bool], typer.Option(
     "--no-model", help="Rules only: do not run coach's classifier.", show_default=False)]
 ModelOpt = Annotated[Optional[str], typer.Option(

@@ -160,6 +160,26 @@ def phrasebook_test(
         raise typer.Exit(int(ExitCode.FINDINGS))
 
 
+@app.command("docs")
+@handle_errors(exit_code=ExitCode.USAGE)
+def phrasebook_docs(
+    phrasebook: PhrasebookOpt = None,
+    no_defaults: NoDefaultsOpt = None,
+    output: Annotated[Optional[str], typer.Option(
+        "--output", "-o", help="Write the Markdown here (atomically) instead of stdout.")] = None,
+) -> None:
+    """Write the rules as a Markdown page (what docs/rules.md is made from): one section per rule."""
+    from ..atomic import atomic_writer
+    from ..model.rules import model_rules
+    from ..ruledocs import rules_markdown
+
+    rules = _rules_for(phrasebook, no_defaults)
+    if not no_defaults:
+        rules = rules + model_rules()
+    with atomic_writer(output) as out:
+        out.write(rules_markdown(rules))
+
+
 @app.command("norms")
 @handle_errors(exit_code=ExitCode.USAGE)
 def phrasebook_norms(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import enum
+import glob
 import os
 import signal
 import sys
@@ -13,7 +14,8 @@ from typing import Annotated, Iterator, Optional
 import typer
 
 from .options import (ModelOpt, NoModelOpt, ConfigOpt, IgnoreOpt, NoColorOpt, NoDefaultsOpt, OnlyOpt, PhrasebookOpt, RedactOpt,
-                      build_analyzer, echo_err, handle_errors, make_console, redact_stderr, warn)
+                      build_analyzer, collecting_warnings, echo_err, handle_errors, make_console,
+                      redact_stderr, warn)
 from ..errors import CoachError, InputError, UsageError
 
 
@@ -85,11 +87,13 @@ def conversations(paths: list[str], options, failed: list[CoachError], skip=None
                   position: InputPosition | None = None) -> Iterator:
     """Every conversation of every input, numbered by its place in its file; a bad file or
     record is reported and skipped, and so is one whose (resolved file, number) is in `skip`
-    (what an interrupted output already holds: repeated or missing ids do not matter)."""
+    (what an interrupted output already holds: repeated or missing ids do not matter). A
+    file beside its compressed twin (x.jsonl, x.jsonl.gz) is scored once."""
     import dataclasses
 
     from ..atomic import input_name
     from ..readers import iter_sources, read_path
+    from ..readers._files import compressed_twins, content_key
 
     def on_error(exc: InputError) -> None:
         failed.append(exc)
@@ -100,6 +104,8 @@ def conversations(paths: list[str], options, failed: list[CoachError], skip=None
     for given in paths:
         try:
             expanded.append(list(iter_sources([given])))
+        except UsageError:
+            raise
         except CoachError as exc:
             on_error(exc)
             continue
@@ -109,18 +115,31 @@ def conversations(paths: list[str], options, failed: list[CoachError], skip=None
     def opened(stream) -> None:
         position.stream = stream
 
+    twins = compressed_twins([p for sources in expanded for p in sources])
+    seen: set[tuple[str, bytes]] = set()  # content keys of conversations read from twin files
     for sources in expanded:
         for path in sources:
             name = input_name(path) if skip else path
+            repeated = 0
             try:
                 for record, conv in enumerate(read_path(path, options, warn=_input_warn, on_error=on_error,
                                                         on_open=opened), 1):
+                    if path in twins:
+                        key = content_key(conv)
+                        if key in seen:
+                            repeated += 1
+                            continue
+                        seen.add(key)
                     if not skip or (name, record) not in skip:
                         position.marks.append(position.read)
                         yield dataclasses.replace(conv, record=record)
             except CoachError as exc:
                 on_error(exc)
             position.done(path)
+            if repeated:
+                _input_warn(f"{path}: {repeated} conversation(s) are the same (id and turns) as in its "
+                            f"{'uncompressed' if path.endswith('.gz') else 'compressed'} twin; each was "
+                            "scored once")
 
 
 @handle_errors()
@@ -171,6 +190,9 @@ def score(
                             id_column=id_column, speaker_column=speaker_column,
                             text_column=text_column, agent_column=agent_column,
                             time_column=time_column, encoding=encoding)
+    missing = [p for p in paths if p != "-" and not os.path.exists(p) and not glob.has_magic(p)]
+    if missing:
+        raise UsageError(f"{missing[0]}: no such file or folder", hint="check the path")
     start = next((p for p in paths if p != "-"), ".")
     analyzer = build_analyzer(phrasebook, no_defaults, only, ignore, config=config, start=start,
                               no_model=no_model, model=model)
@@ -190,37 +212,44 @@ def score(
     if resume and not resumable:
         raise UsageError("--resume needs --format jsonl and --output PATH")
     previous = signal.signal(signal.SIGTERM, _on_sigterm)
+    # Warnings print above the progress bar (repeats summarized when the run ends); the bar is gone
+    # before the report starts.
     job = None
-    try:
-        position = InputPosition()
-        with _progress(progress, no_color, position) as tick:
-            if resumable:
-                with resumable_jsonl(output, resume) as job:
-                    if job.done:
-                        warn(f"resuming: {len(job.done)} conversation(s) already in the output are skipped")
-                    if job.resumed_from and os.path.basename(job.resumed_from).startswith("."):
-                        warn(f"resumed from {job.resumed_from}, left by a run that was killed")
-                    reports = _reports(analyzer, paths, options, failed, job.done, jobs, on_lost, redact,
+    with collecting_warnings() as warnings:
+        try:
+            position = InputPosition()
+            with _progress(progress, no_color, position, warnings) as tick:
+                if resumable:
+                    with resumable_jsonl(output, resume) as job:
+                        if job.done:
+                            warn(f"resuming: {len(job.done)} conversation(s) already in the output are skipped")
+                        if job.resumed_from and os.path.basename(job.resumed_from).startswith("."):
+                            warn(f"resumed from {job.resumed_from}, left by a run that was killed")
+                        reports = _reports(analyzer, paths, options, failed, job.done, jobs, on_lost, redact,
+                                           position)
+                        _write(fmt, per, _counted(reports, summary, tick), summary, job.out, top)
+                else:
+                    reports = _reports(analyzer, paths, options, failed, None, jobs, on_lost, redact,
                                        position)
-                    _write(fmt, per, _counted(reports, summary, tick), summary, job.out, console, top)
+                    with atomic_writer(output if fmt is not ScoreFormat.rich else None) as out:
+                        _write(fmt, per, _counted(reports, summary, tick), summary, out, top)
+        except (KeyboardInterrupt, Stop):
+            if resumable and job is not None and job.kept_in:
+                where = f"; whole lines are kept in {job.kept_in}: run again with --resume to continue"
             else:
-                reports = _reports(analyzer, paths, options, failed, None, jobs, on_lost, redact,
-                                   position)
-                with atomic_writer(output if fmt is not ScoreFormat.rich else None) as out:
-                    _write(fmt, per, _counted(reports, summary, tick), summary, out, console, top)
-    except (KeyboardInterrupt, Stop):
-        if resumable and job is not None and job.kept_in:
-            where = f"; whole lines are kept in {job.kept_in}: run again with --resume to continue"
-        elif resumable:
-            where = f"; {output} was not written"
-        else:
-            where = f"; {output} was not written" if output else ""
-        echo_err(f"coach: interrupted after {summary.conversations} conversations{where}")
-        raise typer.Exit(130) from None
-    except BrokenPipeError:
-        raise typer.Exit(0) from None  # `coach score ... | head`: the reader has what it wanted
-    finally:
-        signal.signal(signal.SIGTERM, previous)
+                where = f"; {output} was not written" if output else ""
+            echo_err(f"coach: interrupted after {summary.conversations} conversations{where}")
+            raise typer.Exit(130) from None
+        except BrokenPipeError:
+            raise typer.Exit(0) from None  # `coach score ... | head`: the reader has what it wanted
+        finally:
+            signal.signal(signal.SIGTERM, previous)
+    if fmt is ScoreFormat.rich:
+        from ..render.score_terminal import render_score
+        try:
+            render_score(summary, console, top=top)
+        except BrokenPipeError:
+            raise typer.Exit(0) from None
     if failed or lost:
         echo_err(f"coach: {len(failed) + len(lost)} input problem(s); "
                  f"{summary.conversations} conversations scored")
@@ -234,7 +263,9 @@ def _reports(analyzer, paths, options, failed, skip, jobs, on_lost, redact, posi
                           on_lost=on_lost)
     if redact:
         from ..redact import redact_conversation
-        reports = map(redact_conversation, reports)
+        from ..redact_names import NameMasker
+        names = NameMasker()  # one per run: pseudonyms stay the same across conversations
+        reports = (names.conversation(redact_conversation(r)) for r in reports)
     return reports
 
 
@@ -249,11 +280,14 @@ class _progress:
     """A rich progress bar on stderr, or a no-op. With the inputs' total size known, the
     bar, percentage and ETA follow the bytes read; the count and rate are conversations."""
 
-    def __init__(self, enabled: bool, no_color: bool, position: InputPosition | None = None) -> None:
+    def __init__(self, enabled: bool, no_color: bool, position: InputPosition | None = None,
+                 warnings=None) -> None:
         self.enabled = enabled
         self.no_color = no_color
         self.position = position or InputPosition()
+        self.warnings = warnings
         self.bar = None
+        self._printer = None
 
     def __enter__(self):
         if not self.enabled:
@@ -262,6 +296,11 @@ class _progress:
 
         self.bar = make_progress(make_console(self.no_color, stderr=True))
         task = self.bar.add_task("scoring", total=None, conversations=0)
+        if self.warnings is not None:  # through the live display: each lands above the bar, whole
+            self._printer = self.warnings.printer
+            bar_console = self.bar.console
+            self.warnings.printer = lambda line: bar_console.print(line, markup=False, highlight=False,
+                                                                   soft_wrap=True)
         self.bar.start()
         scored = 0
 
@@ -279,10 +318,14 @@ class _progress:
     def __exit__(self, *exc):
         if self.bar is not None:
             self.bar.stop()
+        if self._printer is not None:
+            self.warnings.printer = self._printer
         return False
 
 
-def _write(fmt: ScoreFormat, per: Per, reports, summary, out, console, top: int) -> None:
+def _write(fmt: ScoreFormat, per: Per, reports, summary, out, top: int) -> None:
+    """Write a streaming format as reports come; for the terminal only fold them into `summary`
+    (the report is printed once the progress bar is gone)."""
     if fmt is ScoreFormat.jsonl:
         from ..render.score_json import write_jsonl
         write_jsonl(reports, out)
@@ -298,6 +341,3 @@ def _write(fmt: ScoreFormat, per: Per, reports, summary, out, console, top: int)
         if fmt is ScoreFormat.html:
             from ..render.html import write_html
             write_html(summary, summary.worst(), out, title="coach score")
-        else:
-            from ..render.score_terminal import render_score
-            render_score(summary, console, top=top)

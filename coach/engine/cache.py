@@ -1,12 +1,13 @@
 """A small on-disk cache for compiled phrasebooks, so `coach lint` starts fast.
 
-Entries live under $COACH_CACHE_DIR, else $XDG_CACHE_HOME/coach, else ~/.cache/coach,
-named by a content hash; COACH_NO_CACHE=1 turns the cache off. An entry is data only:
-a JSON document plus raw numeric arrays and UTF-8 text blobs, never a pickle, so a
-planted or tampered entry can at worst make coach compile again (or, if it decodes,
-report wrongly) but never run code. Entries not owned by the current user, or writable
-by others, are not read. Any failure to read or write is ignored: coach compiles as if
-the cache were empty.
+Entries live under $COACH_CACHE_DIR, else $XDG_CACHE_HOME/coach, else the platform's
+cache folder (platformdirs: ~/.cache/coach on Linux, ~/Library/Caches/coach on macOS,
+%LOCALAPPDATA%\\coach\\Cache on Windows), named by a content hash; COACH_NO_CACHE=1 turns
+the cache off. An entry is data only: a JSON document plus raw numeric arrays and UTF-8
+text blobs, never a pickle, so a planted or tampered entry can at worst make coach
+compile again (or, if it decodes, report wrongly) but never run code. Entries not owned
+by the current user, or writable by others, are not read. Any failure to read or write
+is ignored: coach compiles as if the cache were empty.
 """
 
 from __future__ import annotations
@@ -34,13 +35,18 @@ MAX_HEADER = 64 << 20
 
 
 def cache_dir() -> Path | None:
+    """The cache folder: COACH_CACHE_DIR, else XDG_CACHE_HOME/coach (on every platform), else the platform's."""
     if os.environ.get("COACH_NO_CACHE"):
         return None
     base = os.environ.get("COACH_CACHE_DIR")
     if base:
         return Path(base)
     xdg = os.environ.get("XDG_CACHE_HOME")
-    return Path(xdg) / "coach" if xdg else Path.home() / ".cache" / "coach"
+    if xdg:
+        return Path(xdg) / "coach"
+    import platformdirs
+
+    return Path(platformdirs.user_cache_dir("coach", appauthor=False))
 
 
 def _trusted(st: os.stat_result) -> bool:

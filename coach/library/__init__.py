@@ -8,9 +8,8 @@ from collections.abc import Iterable, Iterator
 
 from coach.errors import InputError
 from coach.library import (csvfile, edit as editing, freshdesk, generic, gorgias, helpscout, intercom, jsonfile,
-                           textfile, yamlfile, zendesk)
+                           selection, textfile, yamlfile, zendesk)
 from coach.library.entry import Candidate, Edit, Entry, LibraryOptions, build_entry, dedupe_keys
-from coach.library.globs import matches
 from coach.library.source import Node, Source, no_gc
 from coach.library.suppress import Suppression
 
@@ -24,7 +23,6 @@ YAML_EXTENSIONS = (".yaml", ".yml")
 JSON_EXTENSIONS = (".json",)
 CSV_EXTENSIONS = (".csv", ".tsv")
 LIBRARY_EXTENSIONS = textfile.EXTENSIONS + YAML_EXTENSIONS + JSON_EXTENSIONS + CSV_EXTENSIONS
-SKIPPED_DIRS = frozenset({"node_modules", "__pycache__", "venv"})
 _HEAD_HINTS = (
     ("zendesk", re.compile(rb'"comment_value(?:_html)?"')),
     ("gorgias", re.compile(rb'"setResponseText"')),
@@ -73,9 +71,10 @@ def _syntax(path: str, source: Source) -> str:
     return "yaml"
 
 
-def _read(path: str, options: LibraryOptions) -> tuple[Source, str, str, Node | None, list[Candidate]]:
-    """(source, format, syntax, root, candidates) of a structured library file."""
-    source = Source.read(path, options.encoding)
+def _read(path: str, options: LibraryOptions, text: str | None = None
+          ) -> tuple[Source, str, str, Node | None, list[Candidate]]:
+    """(source, format, syntax, root, candidates) of a structured library file (or of `text` named `path`)."""
+    source = Source.read(path, options.encoding) if text is None else Source(path, text)
     fmt = options.format or sniff_library(path, source.text[:4096].encode("utf-8"))
     if fmt == "text":
         return source, fmt, "text", None, []
@@ -94,14 +93,15 @@ def _read(path: str, options: LibraryOptions) -> tuple[Source, str, str, Node | 
     return source, fmt, syntax, root, dedupe_keys(cands)
 
 
-def iter_entries(path: str, options: LibraryOptions | None = None) -> Iterator[Entry]:
-    """Every reply in a library file, in file order; InputError (one line) for anything unreadable."""
+def iter_entries(path: str, options: LibraryOptions | None = None, *, text: str | None = None) -> Iterator[Entry]:
+    """Every reply in a library file (or in `text`, read as if from `path`: stdin), in file order;
+    InputError (one line) for anything unreadable."""
     options = options or LibraryOptions()
     if options.format is not None and options.format not in FORMATS:
         raise InputError(f"unknown library format {options.format!r} (expected one of {', '.join(FORMATS)})",
                          path=path)
     with no_gc():  # the whole tree is alive while entries are built: spare the collector the rescans
-        source, fmt, _, _, cands = _read(path, options)
+        source, fmt, _, _, cands = _read(path, options, text)
         found = textfile.entries(source) if fmt == "text" else [build_entry(c, source, fmt) for c in cands]
     yield from found
 
@@ -118,35 +118,7 @@ def apply_edits(path: str, edits: Iterable[Edit], options: LibraryOptions | None
 
 
 def discover(paths: Iterable[str], include: Iterable[str] = (), exclude: Iterable[str] = (), *,
-             root: str | None = None) -> Iterator[str]:
-    """Library files under the given files/folders, sorted, so one command can lint a whole tree."""
-    # Globs are relative to `root` (the config file's folder; default: the working directory). Files named
-    # explicitly are always yielded; found files need a library extension, must match `include` when it
-    # is given and must not match `exclude`. Hidden and vendored folders are skipped.
-    include, exclude = list(include), list(exclude)
-    base = os.path.abspath(root or os.getcwd())
-
-    def rel(p: str) -> str:
-        return os.path.relpath(os.path.abspath(p), base).replace(os.sep, "/")
-
-    seen: set[str] = set()
-    for path in paths:
-        if not os.path.isdir(path):
-            if not os.path.exists(path):
-                raise InputError("no such file or folder", path=path)
-            if os.path.abspath(path) not in seen:
-                seen.add(os.path.abspath(path))
-                yield path
-            continue
-        for folder, dirs, files in os.walk(path):
-            dirs[:] = sorted(d for d in dirs if not d.startswith(".") and d not in SKIPPED_DIRS
-                             and not any(matches(p, rel(os.path.join(folder, d))) for p in exclude))
-            for name in sorted(files):
-                full = os.path.join(folder, name)
-                if name.startswith(".") or os.path.abspath(full) in seen:
-                    continue
-                r = rel(full)
-                wanted = _ext(name) in LIBRARY_EXTENSIONS and (not include or any(matches(p, r) for p in include))
-                if wanted and not any(matches(p, r) for p in exclude):
-                    seen.add(os.path.abspath(full))
-                    yield full
+             root: str | None = None, force_exclude: bool = False, respect_gitignore: bool = True) -> Iterator[str]:
+    """Library files under the given files/folders, sorted (see coach.library.selection.discover)."""
+    return selection.discover(paths, LIBRARY_EXTENSIONS, include, exclude, root=root, force_exclude=force_exclude,
+                              respect_gitignore=respect_gitignore)

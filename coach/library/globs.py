@@ -1,50 +1,36 @@
-"""Gitignore-style glob matching with `**`, shared by discovery and per-path configuration."""
+"""Gitignore-style globs (pathspec's gitwildmatch, as git reads them), shared by discovery and per-path config."""
 
 from __future__ import annotations
 
 import functools
-import re
+from collections.abc import Iterable
+
+import pathspec
 
 
-@functools.lru_cache(maxsize=512)
-def compile_glob(pattern: str) -> re.Pattern[str]:
-    """A regex for a glob relative to a root, gitignore-style, compiled once per pattern."""
-    # `*` stays in one folder, `**` crosses folders, a pattern without a slash matches at any depth,
-    # and matching a folder matches everything under it.
-    pat = pattern.strip().replace("\\", "/")
-    while pat.startswith("./"):
-        pat = pat[2:]
-    anchored = "/" in pat.rstrip("/")
-    pat = pat.strip("/")
-    out, i = [], 0
-    while i < len(pat):
-        if pat.startswith("**/", i):
-            out.append("(?:.*/)?")
-            i += 3
-        elif pat.startswith("**", i):
-            out.append(".*")
-            i += 2
-        elif pat[i] == "*":
-            out.append("[^/]*")
-            i += 1
-        elif pat[i] == "?":
-            out.append("[^/]")
-            i += 1
-        elif pat[i] == "[" and "]" in pat[i + 2:]:
-            close = pat.index("]", i + 2)
-            body = pat[i + 1:close]
-            out.append("[" + ("^" + body[1:] if body[:1] in "!^" and body else body).replace("\\", "\\\\") + "]")
-            i = close + 1
-        else:
-            out.append(re.escape(pat[i]))
-            i += 1
-    prefix = "" if anchored else "(?:.*/)?"
-    return re.compile("^" + prefix + "".join(out) + "(?:/.*)?$", re.S)
-
-
-def matches(pattern: str, relpath: str) -> bool:
-    """True when a posix path relative to the root matches the glob (or lies under a matching folder)."""
+def normalize(relpath: str) -> str:
+    """A posix path relative to the root, without a leading `./`."""
     relpath = relpath.replace("\\", "/")
     while relpath.startswith("./"):
         relpath = relpath[2:]
-    return bool(compile_glob(pattern).match(relpath))
+    return relpath
+
+
+@functools.lru_cache(maxsize=512)
+def compile_globs(patterns: tuple[str, ...]) -> pathspec.GitIgnoreSpec:
+    """One spec for a list of globs, in order, so a later `!pattern` re-includes what an earlier one matched."""
+    return pathspec.GitIgnoreSpec.from_lines(normalize(p.strip()) for p in patterns if p.strip())
+
+
+def matches_any(patterns: Iterable[str], relpath: str, *, folder: bool = False) -> bool:
+    """True when the globs, read as one .gitignore, select this path (a folder when `folder`)."""
+    patterns = tuple(patterns)
+    if not patterns:
+        return False
+    path = normalize(relpath).rstrip("/") + ("/" if folder else "")
+    return compile_globs(patterns).match_file(path)
+
+
+def matches(pattern: str, relpath: str) -> bool:
+    """True when a posix path relative to the root matches one glob (or lies under a matching folder)."""
+    return matches_any((pattern,), relpath)

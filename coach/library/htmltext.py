@@ -11,6 +11,8 @@ from coach.library.source import SpanMap
 PARAGRAPH = frozenset({"p", "h1", "h2", "h3", "h4", "h5", "h6", "ul", "ol", "blockquote", "pre", "table", "hr"})
 LINE = frozenset({"br", "div", "li", "tr", "dd", "dt", "section", "article", "header", "footer", "figure"})
 SKIP = frozenset({"script", "style", "head", "title", "template"})
+#: Table cells end a word: "<td>It's</td><td>company policy</td>" reads "It's company policy".
+CELL = frozenset({"td", "th"})
 _TOKENS = re.compile(r"\s+|\S+")
 _LOOKS_HTML = re.compile(
     r"</?(?:p|div|br|span|a|b|i|u|em|strong|ul|ol|li|h[1-6]|table|blockquote|pre|img|font)\b[^<>]*>", re.I)
@@ -69,6 +71,8 @@ class _Converter(HTMLParser):
                 self.pre += 1
         elif tag in LINE:
             self._newlines(1, at)
+        elif tag in CELL:
+            self._space(at)
         elif tag == "attribute" and not self.skip:
             # Intercom's API form of a placeholder: <attribute key="user.name" default="there"/>
             # Zero-width at the tag, so edits touching the placeholder are refused rather than garbled.
@@ -84,6 +88,13 @@ class _Converter(HTMLParser):
             self._newlines(2, at)
         elif tag in LINE and tag != "br":
             self._newlines(1, at)
+        elif tag in CELL:
+            self._space(at)
+
+    def _space(self, at: int) -> None:
+        """A synthetic space at a word boundary the markup makes (zero-width in the source)."""
+        if self.out and not self.skip and self.out[-1][0][-1] not in " \n":
+            self.out.append((" ", at, at, False))
 
     def handle_data(self, data: str) -> None:
         if self.skip:

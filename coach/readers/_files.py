@@ -12,7 +12,7 @@ import os
 import re
 from typing import Iterator
 
-from coach.errors import InputError
+from coach.errors import InputError, UsageError
 
 TRANSCRIPT_SUFFIXES = (".jsonl", ".ndjson", ".json", ".txt", ".log", ".csv", ".tsv", ".vtt", ".srt")
 _MAGIC = re.compile(r"[*?\[]")
@@ -49,8 +49,8 @@ def iter_sources(paths: list[str], *, pattern: str | None = None) -> Iterator[st
     Folders yield non-hidden files matching `pattern` (a glob on the file name, or on
     the path below the folder if it contains "/"); without a pattern, files with a
     transcript extension (.jsonl .ndjson .json .txt .log .csv .tsv .vtt .srt, each
-    optionally .gz). A missing path, a glob matching nothing, or a folder without
-    transcripts is an InputError raised before anything is yielded.
+    optionally .gz). A missing path or a glob matching nothing is a UsageError, a
+    folder without transcripts an InputError, raised before anything is yielded.
     """
     out: list[str] = []
     seen: set[str] = set()
@@ -81,9 +81,33 @@ def iter_sources(paths: list[str], *, pattern: str | None = None) -> Iterator[st
             for folder in (m for m in matches if os.path.isdir(m)):
                 files.extend(_walk(folder, pattern))
             if not files:
-                raise InputError("no files match this pattern", path=path)
+                raise UsageError("no files match this pattern", path=path, hint="check the pattern")
             for item in files:
                 add(item)
         else:
-            raise InputError("no such file or folder", path=path)
+            raise UsageError("no such file or folder", path=path, hint="check the path")
     return iter(out)
+
+
+def compressed_twins(paths: list[str]) -> set[str]:
+    """The files among `paths` that have a twin differing only by `.gz` (x.jsonl beside x.jsonl.gz):
+    the same export saved twice, whose conversations must be scored once."""
+    def stem(path: str) -> str:
+        full = os.path.normcase(os.path.abspath(path))
+        return full[:-3] if full.endswith(".gz") else full
+
+    stems: dict[str, list[str]] = {}
+    for path in paths:
+        if path != "-":
+            stems.setdefault(stem(path), []).append(path)
+    return {p for group in stems.values() if len(group) > 1 for p in group}
+
+
+def content_key(conv) -> tuple[str, bytes]:
+    """A conversation's id and a digest of its turns: equal only for the same conversation read twice."""
+    import hashlib
+
+    digest = hashlib.blake2b(digest_size=16)
+    for turn in conv.turns:
+        digest.update(f"{turn.speaker}\x1e{turn.name or ''}\x1e{turn.text}\x1f".encode("utf-8", "surrogatepass"))
+    return conv.id, digest.digest()

@@ -32,7 +32,7 @@ def sniff_json(text: str) -> str | None:
     """The JSON format whose distinctive keys appear in `text`, or None."""
     if _has(text, "turns"):
         return "jsonl"
-    if _has(text, "conversation_parts", "part_type"):
+    if _has(text, "conversation_parts", "part_type", "conversation_message"):
         return "intercom"
     if _has(text, "transcriptSegments", "transcript_segments", "segmentParticipant", "segment_participant"):
         return "ccai"

@@ -1,7 +1,8 @@
 """Intercom conversations: `GET /conversations/{id}` (a conversation model with its parts).
 
 Reads `id`, `source` (the opening message: `type`, `subject`, `body` HTML,
-`author.type`/`author.name`) and `conversation_parts.conversation_parts[]`
+`author.type`/`author.name`; API 1.x calls it `conversation_message`, whose `type` is
+not a channel) and `conversation_parts.conversation_parts[]`
 (`part_type`, `body` HTML, `created_at`, `author.type`/`author.name`). Author types:
 admin/team → agent, user/lead/contact → customer, bot → system. Notes
 (`part_type` note / note_and_reopen) and parts without a body (assignments, open,
@@ -29,7 +30,8 @@ _CHANNELS = {"conversation": "chat", "push": "chat", "email": "email", "facebook
 
 def _split(doc: Any) -> list[tuple[str, dict]]:
     return split_list(doc, ("conversations", "data"),
-                      lambda d: "conversation_parts" in d or "source" in d, "an Intercom conversation")
+                      lambda d: "conversation_parts" in d or "source" in d or "conversation_message" in d,
+                      "an Intercom conversation")
 
 
 def _turn(part: dict, here: str, line: int | None) -> Turn | None:
@@ -53,11 +55,13 @@ def _turn(part: dict, here: str, line: int | None) -> Turn | None:
 def _build(rec: dict, ctx: Context, where: str, fallback: str, line: int | None) -> Conversation | None:
     turns: list[Turn] = []
     channel = None
-    source = get(rec, "source", "dict", where)
+    key = "source" if rec.get("source") is not None or "conversation_message" not in rec else "conversation_message"
+    source = get(rec, key, "dict", where)
     if source is not None:
-        swhere = dotted(where, "source")
+        swhere = dotted(where, key)
         kind = get(source, "type", "str", swhere)
-        channel = _CHANNELS.get(kind, kind) if kind else None
+        if key == "source" and kind:
+            channel = _CHANNELS.get(kind, kind)
         if source.get("created_at") is None and rec.get("created_at") is not None:
             source = {**source, "created_at": rec["created_at"]}
         first = _turn(source, swhere, line)
@@ -75,9 +79,10 @@ def _build(rec: dict, ctx: Context, where: str, fallback: str, line: int | None)
             if turn is not None:
                 turns.append(turn)
     elif source is None:
-        raise InputError(f"'{where or 'conversation'}' has neither 'source' nor 'conversation_parts'")
+        raise InputError(f"'{where or 'conversation'}' has neither 'source' (or 'conversation_message') "
+                         "nor 'conversation_parts'")
     conv_id = as_id(get(rec, "id", "id", where)) or fallback
-    subject = get(source, "subject", "str", dotted(where, "source")) if source else None
+    subject = get(source, "subject", "str", dotted(where, key)) if source else None
     meta = (("subject", clean_body(subject, is_html=True)),) if subject else ()
     return finish(ctx, turns, conv_id, where=where, line=line, channel=channel, meta=meta)
 

@@ -3,11 +3,23 @@
 from __future__ import annotations
 
 import json
+import re
 from typing import Any, Mapping, TextIO
 
 from ..models import NEGATIVE_CATEGORIES, CheckResult, EntryResult, LocatedFinding, Rule
 
 SCHEMA = "coach-check/1"
+
+
+_ERROR = re.compile(r"^(?P<path>.+?)(?::(?P<line>\d+))?: (?P<message>.*)$", re.S)
+
+
+def split_error(error: str) -> tuple[str, int | None, str]:
+    """(path, line or None, reason) of an input error line "path[:line]: reason" (path "" if none)."""
+    m = _ERROR.match(error)
+    if not m:
+        return "", None, error
+    return m["path"], int(m["line"]) if m["line"] else None, m["message"]
 
 
 def problems_found(result: CheckResult) -> list[LocatedFinding]:
@@ -44,6 +56,28 @@ def check_document(result: CheckResult) -> dict[str, Any]:
     return {"schema": SCHEMA, "summary": summary(result),
             "entries": [entry_dict(e) for e in result.entries],
             "unused_suppressions": list(result.unused_suppressions), "errors": list(result.errors)}
+
+
+def rule_statistics(result: CheckResult, rules: Mapping[str, Rule]) -> list[dict[str, Any]]:
+    """`--statistics`: negative findings per rule, most first (then by id), with how many fail the run."""
+    counts: dict[str, list[int]] = {}
+    for lf in problems_found(result):
+        row = counts.setdefault(lf.finding.rule, [0, 0])
+        row[0] += 1
+        row[1] += lf.failing
+    out = []
+    for rule_id, (count, failing) in sorted(counts.items(), key=lambda kv: (-kv[1][0], kv[0])):
+        rule = rules.get(rule_id)
+        out.append({"rule": rule_id, "count": count, "failing": failing,
+                    "fixable": bool(rule and rule.fix == "safe"),
+                    "message": " ".join((rule.message if rule else "").split()).split(". ")[0].rstrip(".")})
+    return out
+
+
+def write_statistics(result: CheckResult, rules: Mapping[str, Rule], out: TextIO) -> None:
+    json.dump({"schema": SCHEMA, "statistics": rule_statistics(result, rules), "summary": summary(result),
+               "errors": list(result.errors)}, out, ensure_ascii=False, indent=2)
+    out.write("\n")
 
 
 def write_check_json(result: CheckResult, rules: Mapping[str, Rule], out: TextIO) -> None:

@@ -1,7 +1,8 @@
 """Checkstyle XML for `coach check`, the format reviewdog, Jenkins and many PR bots already read.
 
 Files appear in the order they were checked, each with its negative findings (failing or not,
-at their own severity) and entry problems (as errors). Unreadable files get one error each.
+at their own severity) and entry problems (as errors). An unreadable file gets one error on its own
+`<file name=...>` (the name without `:line`, the line as an attribute), so reviewdog can attach it.
 """
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ import xml.etree.ElementTree as ET
 from typing import Mapping, TextIO
 
 from ..models import NEGATIVE_CATEGORIES, CheckResult, LocatedFinding, Rule
+from .check_json import split_error
 from .junit import sanitize, write_tree
 
 SEVERITIES = {"error": "error", "warning": "warning", "info": "info"}
@@ -47,10 +49,10 @@ def checkstyle_tree(result: CheckResult) -> ET.ElementTree:
             ET.SubElement(element, "error", line=str(entry.line), severity="error",
                           message=message, source="coach.problem")
     for error in result.errors:
-        # Errors read "path: reason"; colon-space keeps Windows drive letters in the path.
-        path, sep, _ = error.partition(": ")
-        ET.SubElement(file_element(path if sep else ""), "error", severity="error",
-                      message=error, source="coach.input-error")
+        path, line, reason = split_error(error)
+        attrs = {"line": str(line)} if line else {}
+        ET.SubElement(file_element(path), "error", **attrs, severity="error", message=reason,
+                      source="coach.input-error")
     ET.indent(root)
     return ET.ElementTree(sanitize(root))
 

@@ -136,7 +136,7 @@ def conversation(report: ConversationReport, *, open_: bool) -> str:
              f' · <span class="src">{e(report.source)}</span> · ' + " · ".join(flags)
              + '</summary>\n<div class="turns">']
     for turn in report.turns:
-        who = " · ".join(e(x) for x in (turn.speaker, turn.name, f"turn {turn.index + 1}") if x)
+        who = " · ".join(e(x) for x in (turn.speaker, turn.name, f"turn {turn.number}") if x)
         items = "".join(finding_item(f) for f in turn.findings)
         parts.append(f'<div class="turn {e(turn.speaker)}"><div class="who">{who}</div>'
                      + span_markup(turn)

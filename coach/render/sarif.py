@@ -4,17 +4,24 @@ Only negative findings (blocking, non-apology) become results: code scanning lis
 advocacy or apology elements are positive signals. Every negative finding is reported at its
 severity's level, failing or not; `properties.failing` says which ones fail the run. Columns are
 Unicode code points (`columnKind`), and `endColumn` is exclusive, as SARIF defines it.
+
+Artifact URIs are relative to the project root (the git top level, else the config file's folder)
+under `%SRCROOT%`, whatever folder coach ran in, so code scanning finds the files in the repository;
+`originalUriBaseIds` says where that root was. Every rule has a `helpUri` and help written for the
+person fixing the reply (coach.ruledocs).
 """
 
 from __future__ import annotations
 
 import json
-from pathlib import PurePosixPath, PureWindowsPath
+import os
+from pathlib import Path
 from typing import Any, Mapping, TextIO
 from urllib.parse import quote
 
-from .. import __version__
+from .. import DOCS_URL, __version__
 from ..models import CheckResult, LocatedFinding, Rule
+from ..ruledocs import help_text, help_uri
 from .check_json import problems_found
 
 SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
@@ -32,39 +39,34 @@ def camel_name(rule_id: str) -> str:
     return "".join(w[:1].upper() + w[1:] for w in words)
 
 
-def artifact_location(path: str) -> dict[str, str]:
-    """A relative posix URI under %SRCROOT% (what code scanning resolves), or a file: URI if absolute."""
-    posix = path.replace("\\", "/")
-    if PureWindowsPath(path).is_absolute() or PurePosixPath(posix).is_absolute():
-        return {"uri": "file:///" + quote(posix.lstrip("/"), safe="/:")}
-    while posix.startswith("./"):
-        posix = posix[2:]
-    return {"uri": quote(posix, safe="/"), "uriBaseId": "%SRCROOT%"}
+def artifact_location(path: str, root: str | None = None) -> dict[str, str]:
+    """A posix URI relative to `root` under %SRCROOT% (what code scanning resolves), or a file: URI
+    for a file outside it."""
+    base = os.path.abspath(root or os.getcwd())
+    full = os.path.abspath(path)
+    rel = os.path.relpath(full, base) if os.path.splitdrive(full)[0] == os.path.splitdrive(base)[0] else None
+    if rel is None or rel == ".." or rel.startswith(".." + os.sep):
+        return {"uri": Path(full).as_uri()}
+    return {"uri": quote(rel.replace(os.sep, "/"), safe="/"), "uriBaseId": "%SRCROOT%"}
 
 
 def rule_descriptor(rule_id: str, rule: Rule | None, sample: LocatedFinding) -> dict[str, Any]:
     f = sample.finding
-    message = (rule.message if rule else f.message) or rule_id
-    category = rule.category if rule else f.category
-    rewrites = (rule.rewrites if rule else f.rewrites)
-    source = rule.source if rule else ""
-    text, markdown = [message], [message]
-    if source:
-        text.append(f"Source: {source}")
-        markdown.append(f"**Source:** {source}")
-    if rewrites:
-        text.append("Try instead: " + "; ".join(f"“{r}”" for r in rewrites))
-        markdown.append("**Try instead:**\n\n" + "\n".join(f"- “{r}”" for r in rewrites))
-    if rule and rule.fix == "safe":
-        markdown.append("The first rewrite can be applied automatically (`fix: safe`).")
+    if rule is None:  # a finding whose rule is not loaded (e.g. read from a baseline): describe it from itself
+        rule = Rule(id=rule_id, category=f.category, element=f.element, message=f.message, severity=f.severity,
+                    rewrites=f.rewrites)
+    message = " ".join(rule.message.split()) or rule_id
+    uri = help_uri(rule)
+    text, markdown = help_text(rule, uri)
     return {
         "id": rule_id,
         "name": camel_name(rule_id),
         "shortDescription": {"text": message.split(". ")[0].rstrip(".") + "."},
         "fullDescription": {"text": message},
-        "help": {"text": "\n\n".join(text), "markdown": "\n\n".join(markdown)},
-        "defaultConfiguration": {"level": level(rule.severity if rule else f.severity)},
-        "properties": {"category": category, "tags": [category], "precision": "medium"},
+        "helpUri": uri,
+        "help": {"text": text, "markdown": markdown},
+        "defaultConfiguration": {"level": level(rule.severity)},
+        "properties": {"category": rule.category, "tags": [rule.category], "precision": "medium"},
     }
 
 
@@ -79,7 +81,7 @@ def region(lf: LocatedFinding, *, snippet: bool = True) -> dict[str, Any]:
     return reg
 
 
-def fix(lf: LocatedFinding, rule: Rule | None) -> dict[str, Any] | None:
+def fix(lf: LocatedFinding, rule: Rule | None, root: str | None = None) -> dict[str, Any] | None:
     """The first rewrite as a SARIF fix, for `fix: safe` rules whose match sits verbatim on one line.
 
     A span that crosses lines or differs in length from the matched text was unescaped from its
@@ -91,12 +93,12 @@ def fix(lf: LocatedFinding, rule: Rule | None) -> dict[str, Any] | None:
     if lf.end_line != lf.line or lf.end_column - lf.column != len(lf.finding.text):
         return None
     return {"description": {"text": f"Replace with “{rewrites[0]}”"},
-            "artifactChanges": [{"artifactLocation": artifact_location(lf.path),
+            "artifactChanges": [{"artifactLocation": artifact_location(lf.path, root),
                                  "replacements": [{"deletedRegion": region(lf, snippet=False),
                                                    "insertedContent": {"text": rewrites[0]}}]}]}
 
 
-def result_object(lf: LocatedFinding, rule: Rule | None, index: int) -> dict[str, Any]:
+def result_object(lf: LocatedFinding, rule: Rule | None, index: int, root: str | None = None) -> dict[str, Any]:
     f = lf.finding
     text = f.message or f"“{f.text}”"
     if f.rewrites:
@@ -106,7 +108,7 @@ def result_object(lf: LocatedFinding, rule: Rule | None, index: int) -> dict[str
         "ruleIndex": index,
         "level": level(f.severity),
         "message": {"text": text},
-        "locations": [{"physicalLocation": {"artifactLocation": artifact_location(lf.path),
+        "locations": [{"physicalLocation": {"artifactLocation": artifact_location(lf.path, root),
                                             "region": region(lf)}}],
         "partialFingerprints": {FINGERPRINT_KEY: lf.fingerprint},
         "properties": {"category": f.category, "failing": lf.failing, "matched": f.text},
@@ -114,7 +116,7 @@ def result_object(lf: LocatedFinding, rule: Rule | None, index: int) -> dict[str
     if lf.key:
         res["locations"][0]["logicalLocations"] = [{"name": lf.key, "kind": "member"}]
         res["properties"]["key"] = lf.key
-    change = fix(lf, rule)
+    change = fix(lf, rule, root)
     if change:
         res["fixes"] = [change]
     return res
@@ -136,14 +138,16 @@ def sarif_document(result: CheckResult, rules: Mapping[str, Rule]) -> dict[str, 
         samples.setdefault(lf.finding.rule, lf)
     ids = sorted(samples)
     index = {rule_id: i for i, rule_id in enumerate(ids)}
-    driver = {"name": "coach", "version": __version__,
-              "semanticVersion": __version__,
+    root = os.path.abspath(result.root or os.getcwd())
+    driver = {"name": "coach", "version": __version__, "semanticVersion": __version__,
+              "informationUri": DOCS_URL,
               "rules": [rule_descriptor(r, rules.get(r), samples[r]) for r in ids]}
     run = {"tool": {"driver": driver},
            "invocations": [{"executionSuccessful": not result.errors,
                             "toolExecutionNotifications": notifications(result)}],
+           "originalUriBaseIds": {"%SRCROOT%": {"uri": Path(root).as_uri().rstrip("/") + "/"}},
            "columnKind": "unicodeCodePoints",
-           "results": [result_object(lf, rules.get(lf.finding.rule), index[lf.finding.rule])
+           "results": [result_object(lf, rules.get(lf.finding.rule), index[lf.finding.rule], root)
                        for lf in found]}
     return {"$schema": SCHEMA, "version": "2.1.0", "runs": [run]}
 

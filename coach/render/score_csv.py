@@ -42,9 +42,10 @@ def conversation_row(report: ConversationReport) -> list:
 
 
 def finding_rows(report: ConversationReport) -> Iterator[list]:
+    """One row per finding; `turn` counts from 1, as the terminal and HTML reports number turns."""
     for turn in report.turns:
         for f in turn.findings:
-            yield [report.conversation, report.source, report.agent, turn.index, turn.speaker,
+            yield [report.conversation, report.source, report.agent, turn.number, turn.speaker,
                    f.rule, f.category, f.element, f.severity, f.start, f.end, f.text, f.message,
                    f.rewrites[0] if f.rewrites else None]
 

@@ -29,6 +29,16 @@ def percent(value: float | None) -> str:
     return "–" if value is None else f"{value * 100:.0f}%"
 
 
+#: (header, short header for narrow terminals): the short ones are used when the full ones do not fit.
+AGENT_COLUMNS = (("convs", "conv"), ("turns", "turn"), ("adv\n/100", "adv"), ("block\n/100", "blk"),
+                 ("apology\n%", "apol"), ("apology\nmissed", "miss"), ("score\nmean", "mean"),
+                 ("score\np10/50/90", "p10/50/90"))
+AGENT_CAPTION = ("adv, block: per 100 agent turns · apology: mean completeness · missed: apology "
+                 "expected but missing")
+SHORT_CAPTION = ("adv, blk: per 100 agent turns · apol: mean apology completeness · miss: apology "
+                 "expected but missing · mean, p10/50/90: score")
+
+
 def agent_cells(a: AgentSummary) -> list:
     """One agent's row, shared by the per-agent rows and the overall footer."""
     return [Text(escape_controls(a.agent, one_line=True), overflow="fold"), str(a.conversations), str(a.turns),
@@ -39,20 +49,59 @@ def agent_cells(a: AgentSummary) -> list:
             f"{a.percentile(0.1)}/{a.percentile(0.5)}/{a.percentile(0.9)}"]
 
 
-def agent_table(summary: Summary) -> Table:
-    table = Table(title="Agents", title_justify="left", title_style="bold", box=box.SIMPLE_HEAD,
-                  pad_edge=False, caption="adv, block: per 100 agent turns · apology: mean "
-                  "completeness · missed: apology expected but missing", caption_justify="left")
-    table.add_column("agent", min_width=8, ratio=1)
-    for name in ("convs", "turns", "adv\n/100", "block\n/100", "apology\n%", "apology\nmissed",
-                 "score\nmean", "score\np10/50/90"):
-        table.add_column(name, justify="right", no_wrap=True)
-    for agent in sorted(summary.agents.values(), key=lambda a: a.agent):
-        table.add_row(*agent_cells(agent))
-    if len(summary.agents) > 1:
-        table.add_section()
-        table.add_row(*agent_cells(summary.overall), style="bold")
+def _agent_table(summary: Summary, columns: list[int], short: bool, title: str | None,
+                 caption: str | None, width: int | None = None) -> Table:
+    """The agent column plus the chosen number columns; numbers are never wrapped or cut, names fold
+    into what is left of `width`."""
+    rows = sorted(summary.agents.values(), key=lambda a: a.agent)
+    footer = len(summary.agents) > 1
+    cells = [agent_cells(a) for a in rows] + ([agent_cells(summary.overall)] if footer else [])
+    table = Table(title=title, title_justify="left", title_style="bold", box=box.SIMPLE_HEAD,
+                  pad_edge=False, show_edge=False, caption=caption, caption_justify="left")
+    longest = max((len(a.agent) for a in rows), default=5)
+    widths = []
+    for i in columns:
+        header = AGENT_COLUMNS[i][1 if short else 0]
+        widths.append(max([len(str(c[i + 1])) for c in cells] + [max(len(h) for h in header.split("\n"))]))
+    # What is left for names: less each number column's padding (2) and separator (1).
+    left = (width - sum(widths) - 3 * len(columns)) if width else longest
+    left = max(left, 5)
+    table.add_column("agent", min_width=min(max(longest, 5), 12, left), max_width=left, overflow="fold")
+    for i, widest in zip(columns, widths):
+        header = AGENT_COLUMNS[i][1 if short else 0]
+        table.add_column(header, justify="right", no_wrap=True, min_width=widest)
+    for i, row in enumerate(cells):
+        if footer and i == len(cells) - 1:
+            table.add_section()
+        table.add_row(row[0], *(row[c + 1] for c in columns), style="bold" if footer and i == len(cells) - 1 else None)
     return table
+
+
+def _fits(table: Table, width: int) -> bool:
+    """Whether every column gets its minimum width (rich drops or cuts columns when they do not)."""
+    columns = table.columns
+    padding = 2 * len(columns) - (0 if table.pad_edge else 2)
+    rules = len(columns) - 1 + (2 if table.show_edge else 0)  # the box's (blank) column separators
+    return sum(c.min_width or 1 for c in columns) + padding + rules <= width
+
+
+def agent_tables(summary: Summary, console: Console) -> list[Table]:
+    """The per-agent table at the console's width: full headers, else short ones, else split in two
+    tables (counts and rates, then apologies and scores), so names and numbers never vanish."""
+    width = console.width
+    every = list(range(len(AGENT_COLUMNS)))
+    for short in (False, True):
+        table = _agent_table(summary, every, short, "Agents", SHORT_CAPTION if short else AGENT_CAPTION, width)
+        if _fits(table, width):
+            return [table]
+    halves = (every[:4], every[4:])
+    return [_agent_table(summary, halves[0], True, "Agents", None, width),
+            _agent_table(summary, halves[1], True, None, SHORT_CAPTION, width)]
+
+
+def agent_table(summary: Summary) -> Table:
+    """The full-width per-agent table (see agent_tables for narrow terminals)."""
+    return _agent_table(summary, list(range(len(AGENT_COLUMNS))), False, "Agents", AGENT_CAPTION)
 
 
 def flat(text: str) -> str:
@@ -89,7 +138,7 @@ def conversation_block(rank: int, report: ConversationReport, plain: bool,
     bad = [(t, f) for t in report.turns for f in t.findings if f.category in NEGATIVE_CATEGORIES]
     for turn, f in bad[:MAX_FINDINGS]:
         label = Text.assemble((f.category.replace("_", "-"), STYLES.get(f.category, "bold yellow")),
-                              " ", (f.rule, "dim"), " ", (f"turn {turn.index + 1}", "dim"))
+                              " ", (f.rule, "dim"), " ", (f"turn {turn.number}", "dim"))
         grid.add_row("", label)
         grid.add_row("", Text.assemble("  ", snippet(turn.text, f, plain)))
         if show_rewrites and f.rewrites:
@@ -128,7 +177,10 @@ def render_score(summary: Summary, console: Console, *, top: int = 10,
     if not summary.conversations:
         console.print("No conversations scored.")
         return
-    console.print(agent_table(summary))
+    for i, table in enumerate(agent_tables(summary, console)):
+        if i:
+            console.print()
+        console.print(table)
     worst = summary.worst()[:top]
     if worst:
         console.print(Text("Worst conversations", "bold"))

@@ -3,6 +3,7 @@ reply, an apology checklist and the score. Falls back to plain text off a termin
 
 from __future__ import annotations
 
+import re
 from typing import Iterable
 
 from rich.console import Console, Group
@@ -31,6 +32,12 @@ def score_style(score: int) -> str:
     return "green" if score >= 80 else "yellow" if score >= 60 else "red"
 
 
+def reflow(text: str) -> str:
+    """Join lines a hard-wrapped draft broke mid-sentence (the next line starts in lowercase), so the
+    terminal wraps the paragraph as one and no lone word is left on a line. Same length: offsets hold."""
+    return re.sub(r"(?<=[^\s])\n(?=[a-z(\"'“‘])", " ", text)
+
+
 def _wrap(text: str, width: int) -> list[tuple[int, int]]:
     """Offsets [start, end) of display lines: hard line breaks, then greedy wrap at spaces."""
     lines, pos = [], 0
@@ -49,18 +56,19 @@ def _wrap(text: str, width: int) -> list[tuple[int, int]]:
 
 def highlighted(report: TextReport, plain: bool, width: int = 76) -> Text:
     """The draft with findings styled; off a terminal, a ~~~ line under each finding."""
-    text = Text(report.text)
+    draft = reflow(report.text)
+    text = Text(draft)
     for f in report.findings:
         text.stylize(f"underline {style_for(f.category)}", f.start, f.end)
     if not plain or not report.findings:
         return text
     out = Text()
-    for start, end in _wrap(report.text, max(width, 20)):
+    for start, end in _wrap(draft, max(width, 20)):
         marks = [" "] * (end - start)
         for f in report.findings:
             for i in range(max(f.start, start), min(f.end, end)):
                 marks[i - start] = "~"
-        out.append(report.text[start:end] + "\n")
+        out.append(draft[start:end] + "\n")
         if "~" in marks:
             out.append("".join(marks).rstrip() + "\n")
     out.rstrip()
@@ -141,7 +149,8 @@ def render_report(report: TextReport, console: Console, fail_on: str = "warning"
     if any(f.category in NEGATIVE_CATEGORIES and f.rewrites for f in report.findings):
         console.print()
         console.print(Text(" Rewritten", "bold"))
-        console.print(Padding(Text(apply_rewrites(report.text, report.findings)), (0, 1)))
+        rewritten = reflow(apply_rewrites(report.text, report.findings)).strip()
+        console.print(Padding(Text(rewritten), (0, 1)))
     block = apology_block(report)
     if block is not None:
         console.print()
