@@ -224,7 +224,7 @@ def main() -> None:
     rules = Analyzer(model=False)
 
     def rule_matrix(items):
-        found = [{f.label for f in r} for r, _ in rules.findings_by_source(i.text for i in items)]
+        found = [{f.label for f in s.rules} for s in rules.findings_by_source(i.text for i in items)]
         return np.array([[label in f for label in LABELS] for f in found])
 
     def truth(items):
