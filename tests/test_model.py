@@ -231,3 +231,37 @@ def test_uncertain_model_findings_of_failing_categories_are_info(tiny_model, mon
 
     assert severities(1.01) == {"info"}
     assert severities(0.0) == {"warning"}
+
+
+def test_every_output_format_says_where_a_finding_comes_from(tiny_model, tmp_path):
+    """source and confidence reach score CSV, SARIF and the HTML report (JSON via to_dict)."""
+    import csv
+    import io
+
+    from coach.aggregate import Summary
+    from coach.models import CheckResult, Conversation, EntryResult, LocatedFinding, Turn
+    from coach.render.html import write_html
+    from coach.render.sarif import write_sarif
+    from coach.render.score_csv import write_csv
+
+    out, _ = tiny_model
+    analyzer = Analyzer(rules=[], model=str(out))
+    conv = Conversation("c1", (Turn("agent", "You'll need to take the upgrade up with the airport desk."),))
+    report = next(analyzer.score_conversations([conv]))
+    buf = io.StringIO()
+    write_csv([report], buf, per="finding")
+    rows = list(csv.DictReader(io.StringIO(buf.getvalue())))
+    assert rows and {r["finding_source"] for r in rows} == {"model"} and all(float(r["confidence"]) > 0 for r in rows)
+    summary = Summary(top=5)
+    summary.add(report)
+    html = io.StringIO()
+    write_html(summary, summary.worst(), html, title="t")
+    assert "coach's model" in html.getvalue()
+    lint = analyzer.lint_text(conv.turns[0].text)
+    located = tuple(LocatedFinding(f, "r.txt", None, 1, f.column, 1, f.column + 1, "fp") for f in lint.findings)
+    result = CheckResult((EntryResult("r.txt", None, 1, lint, located),))
+    sarif = io.StringIO()
+    write_sarif(result, {r.id: r for r in analyzer.all_rules}, sarif)
+    doc = json.loads(sarif.getvalue())
+    props = [r["properties"] for r in doc["runs"][0]["results"]]
+    assert props and all(p["source"] == "model" and 0 < p["confidence"] <= 1 for p in props)

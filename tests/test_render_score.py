@@ -152,7 +152,8 @@ def test_csv_per_finding(reports):
     rows = read_csv(out.getvalue())
     assert tuple(rows[0]) == (
         "conversation", "source", "agent", "turn", "speaker", "rule", "category", "element",
-        "severity", "start", "end", "text", "message", "first_rewrite") == FINDING_COLUMNS
+        "severity", "start", "end", "text", "message", "first_rewrite", "finding_source",
+        "confidence") == FINDING_COLUMNS
     found = [dict(zip(rows[0], r)) for r in rows[1:]]
     assert len(found) == sum(len(r.findings) for r in reports) == 8
     blocking = found[1]
@@ -160,6 +161,7 @@ def test_csv_per_finding(reports):
     assert (blocking["turn"], blocking["speaker"], blocking["start"], blocking["end"]) == (
         "2", "agent", "17", "41")  # the second turn: numbered from 1, as the terminal and HTML say
     assert blocking["first_rewrite"] == "Here's what I can do"
+    assert (blocking["finding_source"], blocking["confidence"]) == ("rule", "")
     assert found[2]["first_rewrite"] == "'-Here is why, and what I can do instead"
     assert found[0]["conversation"] == "'=SUM(A1:A2)"
     assert {f["element"] for f in found if f["category"] == "apology"} == {

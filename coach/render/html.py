@@ -116,8 +116,10 @@ def span_markup(turn: TurnReport) -> str:
 def finding_item(f: Finding) -> str:
     rewrites = "".join(f'<li class="rewrite">→ {e(r)}</li>' for r in f.rewrites)
     message = f" — {e(f.message)}" if f.message else ""
+    origin = (f'<code>{e(f.rule)}</code>' if f.source == "rule"
+              else f'<span class="model">coach\'s model, {f.confidence or 0:.0%}</span>')
     return (f'<li><span class="badge {e(f.category)}">{e(f.label.replace("_", "-"))}</span> '
-            f'<code>{e(f.rule)}</code> “{e(f.text)}”{message}'
+            f'{origin} “{e(f.text)}”{message}'
             + (f"<ul>{rewrites}</ul>" if rewrites else "") + "</li>")
 
 

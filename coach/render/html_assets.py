@@ -25,7 +25,8 @@ header, main { max-width: 1100px; margin: 0 auto; padding: 0 20px; }
 header { padding-top: 24px; }
 h1 { margin: 0 0 4px; font-size: 26px; }
 h2 { margin: 32px 0 10px; font-size: 19px; }
-.meta, .note, .src { color: var(--muted); }
+.meta, .note, .src, .model { color: var(--muted); }
+.model { font-style: italic; }
 .totals { display: flex; flex-wrap: wrap; gap: 10px; margin-top: 14px; }
 .total { background: var(--card); border: 1px solid var(--line); border-radius: 8px;
   padding: 8px 14px; min-width: 120px; }

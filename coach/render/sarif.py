@@ -66,7 +66,8 @@ def rule_descriptor(rule_id: str, rule: Rule | None, sample: LocatedFinding) -> 
         "helpUri": uri,
         "help": {"text": text, "markdown": markdown},
         "defaultConfiguration": {"level": level(rule.severity)},
-        "properties": {"category": rule.category, "tags": [rule.category], "precision": "medium"},
+        "properties": {"category": rule.category, "tags": [rule.category],
+                       "precision": "low" if rule.path == "<model>" else "medium"},
     }
 
 
@@ -111,7 +112,8 @@ def result_object(lf: LocatedFinding, rule: Rule | None, index: int, root: str |
         "locations": [{"physicalLocation": {"artifactLocation": artifact_location(lf.path, root),
                                             "region": region(lf)}}],
         "partialFingerprints": {FINGERPRINT_KEY: lf.fingerprint},
-        "properties": {"category": f.category, "failing": lf.failing, "matched": f.text},
+        "properties": {"category": f.category, "failing": lf.failing, "matched": f.text,
+                       "source": f.source, **({"confidence": f.confidence} if f.confidence is not None else {})},
     }
     if lf.key:
         res["locations"][0]["logicalLocations"] = [{"name": lf.key, "kind": "member"}]

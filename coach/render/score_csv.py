@@ -14,7 +14,7 @@ CONVERSATION_COLUMNS = (
 )
 FINDING_COLUMNS = (
     "conversation", "source", "agent", "turn", "speaker", "rule", "category", "element",
-    "severity", "start", "end", "text", "message", "first_rewrite",
+    "severity", "start", "end", "text", "message", "first_rewrite", "finding_source", "confidence",
 )
 #: A spreadsheet treats a cell starting with one of these as a formula (CSV injection).
 FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
@@ -47,7 +47,7 @@ def finding_rows(report: ConversationReport) -> Iterator[list]:
         for f in turn.findings:
             yield [report.conversation, report.source, report.agent, turn.number, turn.speaker,
                    f.rule, f.category, f.element, f.severity, f.start, f.end, f.text, f.message,
-                   f.rewrites[0] if f.rewrites else None]
+                   f.rewrites[0] if f.rewrites else None, f.source, f.confidence]
 
 
 def write_csv(reports: Iterable[ConversationReport], out: IO[str], per: str = "conversation") -> None:
