@@ -45,6 +45,16 @@ def test_report_sections_charts_and_header(page):
     assert ">c3</b>" in kim and ">c4</b>" not in kim  # --top 1 worst; undated ones are not in the trends
 
 
+def test_report_for_one_agent(tmp_path):
+    url = str(tmp_path / "results.db")
+    store_run(url, [report("c1", "Ann", "2024-03-04T09:00:00Z", 40, agent_findings=(finding("blocking.a", "blocking"),)),
+                    report("c2", "Kim", "2024-03-05T09:00:00Z", 40, agent_findings=(finding("blocking.b", "blocking"),))])
+    with open_store(url, create=False) as store:
+        data = report_data(store, agent="Kim")
+    assert [a.agent for a in data.trends.agents] == ["Kim"] and list(data.rules) == ["blocking.b"]
+    assert list(data.top_rules) == ["Kim"] and [c.conversation for c in data.worst["Kim"]] == ["c2"]
+
+
 def test_report_escapes_everything(page):
     assert HOSTILE not in page and "&lt;script&gt;alert(1)&lt;/script&gt;" in page
     assert page.count("<script>") == 1  # the page's own, allowed by its CSP hash

@@ -70,8 +70,8 @@ def _agent_filter(store: Store, window: TimeWindow, agent: str) -> tuple[str, di
     return where + " AND c.agent = :agent", {**params, "agent": agent}
 
 
-def _runs(store: Store, window: TimeWindow) -> list[Run]:
-    where, params = _filters(store, window, None)
+def _runs(store: Store, window: TimeWindow, agent: str | None) -> list[Run]:
+    where, params = _filters(store, window, agent)
     db = store.db
     rows = db.execute("SELECT r.id, r.started_at, r.status, r.coach_version, r.fingerprint, r.inputs, "
                       "r.conversations FROM runs r WHERE r.id IN (SELECT DISTINCT c.run_id FROM conversations c "
@@ -79,9 +79,9 @@ def _runs(store: Store, window: TimeWindow) -> list[Run]:
     return [Run(i, db.time_value(t), s, v, f, json.loads(inputs), n) for i, t, s, v, f, inputs, n in rows]
 
 
-def _rule_series(store: Store, window: TimeWindow, by: str, periods: list[str], limit: int
+def _rule_series(store: Store, window: TimeWindow, agent: str | None, by: str, periods: list[str], limit: int
                  ) -> dict[str, tuple[str, list[int]]]:
-    where, params = _filters(store, window, None, alias="f")
+    where, params = _filters(store, window, agent, alias="f")
     hits: dict[tuple[str, str], Counter] = defaultdict(Counter)
     for rule, category, d, n in store.db.execute(
             f"SELECT f.rule, f.category, f.day, count(*) FROM findings f "
@@ -110,8 +110,9 @@ def _worst(store: Store, window: TimeWindow, agent: str, top: int) -> list[Store
             in rows]
 
 
-def _top_rules(store: Store, window: TimeWindow, limit: int) -> dict[str, list[tuple[str, str, int]]]:
-    where, params = _filters(store, window, None, alias="f")
+def _top_rules(store: Store, window: TimeWindow, agent: str | None, limit: int
+               ) -> dict[str, list[tuple[str, str, int]]]:
+    where, params = _filters(store, window, agent, alias="f")
     per_agent: dict[str, list[tuple[str, str, int]]] = defaultdict(list)
     for agent, rule, category, n in store.db.execute(
             f"SELECT f.agent, f.rule, f.category, count(*) FROM findings f WHERE {where} AND f.speaker = 'agent' "
@@ -124,9 +125,9 @@ def report_data(store: Store, *, by: str = "week", window: TimeWindow = TimeWind
                 top: int = 5, rules: int = 8) -> ReportData:
     """Everything the report draws, for the latest version of each stored conversation."""
     result = trends(store, by=by, window=window, agent=agent)
-    data = ReportData(store.name, result, _runs(store, window),
-                      _rule_series(store, window, by, result.periods, rules) if result.periods else {})
-    tops = _top_rules(store, window, 10)
+    data = ReportData(store.name, result, _runs(store, window, agent),
+                      _rule_series(store, window, agent, by, result.periods, rules) if result.periods else {})
+    tops = _top_rules(store, window, agent, 10)
     for a in result.agents:
         data.worst[a.agent] = _worst(store, window, a.agent, top)
         data.top_rules[a.agent] = tops.get(a.agent, [])
