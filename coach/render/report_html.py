@@ -53,7 +53,7 @@ def line_chart(periods: list[str], series: list[tuple[str, str, Sequence[float |
     rows = -(-len(series) // (4 if all(len(n) <= 18 for n, _, _ in series) else 2))
     present = [v for _, _, values in series for v in values if v is not None]
     top = top or (max(present) if present else 1.0) or 1.0
-    parts = [f'<svg class="trend" viewBox="0 0 {width} {height + 6 + 12 * rows}" role="img" aria-label="{e(label)}">']
+    parts = [f'<svg class="trend" viewBox="0 0 {width} {height + 6 + 13 * rows}" role="img" aria-label="{e(label)}">']
     for frac in (0, 0.5, 1):
         y = round(height - pad - (height - 2 * pad) * frac, 1)
         parts.append(f'<line x1="{pad}" y1="{y}" x2="{width - pad}" y2="{y}" stroke="#e4e7ec"/>'
@@ -82,7 +82,7 @@ def line_chart(periods: list[str], series: list[tuple[str, str, Sequence[float |
         parts.append("</g>")
         columns = 4 if max(len(n) for n, _, _ in series) <= 18 else 2
         lx = pad + (index % columns) * (480 // columns)
-        ly = height + 4 + (index // columns) * 12
+        ly = height + 4 + (index // columns) * 13
         parts.append(f'<rect x="{lx}" y="{ly - 8}" width="10" height="3" fill="{color}"/>'
                      f'<text x="{lx + 14}" y="{ly - 4}">{e(_short(name, 18 if columns == 4 else 36))}</text>')
     parts.append("</svg>")
