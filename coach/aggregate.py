@@ -31,9 +31,16 @@ class AgentSummary:
     score_sum: int = 0
     histogram: list[int] = field(default_factory=lambda: [0] * 101)
     rules: Counter = field(default_factory=Counter)
+    first_started_at: str | None = None
+    last_started_at: str | None = None
 
     def add(self, report: ConversationReport) -> None:
         counts = report.count_map
+        if report.started_at:
+            if self.first_started_at is None or report.started_at < self.first_started_at:
+                self.first_started_at = report.started_at
+            if self.last_started_at is None or report.started_at > self.last_started_at:
+                self.last_started_at = report.started_at
         self.conversations += 1
         self.turns += report.agent_turns
         self.advocacy += counts.get("advocacy", 0)
@@ -83,6 +90,7 @@ class AgentSummary:
             "score": {"mean": self.mean_score, "p10": self.percentile(0.1),
                       "median": self.percentile(0.5), "p90": self.percentile(0.9)},
             "top_blocking_rules": [{"rule": r, "count": n} for r, n in self.rules.most_common(5)],
+            "first_started_at": self.first_started_at, "last_started_at": self.last_started_at,
         }
 
 

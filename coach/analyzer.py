@@ -253,7 +253,7 @@ def conversation_report(conv: Conversation, per_turn: list[list[Finding]],
     answered = False
     for index, turn in enumerate(conv.turns):
         found = per_turn[index] if index < len(per_turn) else []
-        turns.append(TurnReport(index, turn.speaker, turn.name, turn.text, tuple(found)))
+        turns.append(TurnReport(index, turn.speaker, turn.name, turn.text, tuple(found), turn.time))
         if turn.speaker == "agent":
             agent_findings.extend(found)
             if complaint_seen and any(f.element in ("regret", "responsibility") for f in found):
@@ -268,6 +268,7 @@ def conversation_report(conv: Conversation, per_turn: list[list[Finding]],
         channel=conv.channel, score=scoring.score(agent_findings, weights, apology),
         apology=apology, apology_expected=complaint_seen and agent_replied and not answered,
         counts=tuple(sorted(all_counts.items())), turns=tuple(turns), line=conv.line, record=conv.record,
+        started_at=conv.started_at,
     )
 
 

@@ -182,6 +182,9 @@ class Conversation:
     #: Its 1-based number among the conversations read from `source` (set by `coach score`):
     #: with the resolved source, the position `--resume` skips by.
     record: int | None = None
+    #: When it started, ISO 8601 UTC (`YYYY-MM-DDTHH:MM:SSZ`): the export's created time or the
+    #: first turn's; None when the format has no dates.
+    started_at: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -193,6 +196,7 @@ class TurnReport:
     name: str | None
     text: str
     findings: tuple[Finding, ...] = ()
+    time: str | None = None  # as the export gives it (a date, a clock time or an offset)
 
     @property
     def number(self) -> int:
@@ -201,7 +205,7 @@ class TurnReport:
 
     def to_dict(self) -> dict[str, Any]:
         return {"index": self.index, "turn": self.number, "speaker": self.speaker, "name": self.name,
-                "text": self.text, "findings": [f.to_dict() for f in self.findings]}
+                "time": self.time, "text": self.text, "findings": [f.to_dict() for f in self.findings]}
 
 
 @dataclass(frozen=True, slots=True)
@@ -219,6 +223,7 @@ class ConversationReport:
     turns: tuple[TurnReport, ...]
     line: int | None = None  # where the conversation starts in `source`, when the format has lines
     record: int | None = None  # its number among the conversations read from `source`
+    started_at: str | None = None  # ISO 8601 UTC, as on Conversation
 
     @property
     def count_map(self) -> dict[str, int]:
@@ -241,6 +246,7 @@ class ConversationReport:
             "record": self.record,
             "agent": self.agent,
             "channel": self.channel,
+            "started_at": self.started_at,
             "score": self.score,
             "apology": {**self.apology.to_dict(), "expected": self.apology_expected},
             "counts": self.count_map,

@@ -91,7 +91,7 @@ def test_jsonl_one_schema_line_per_conversation_flushed(reports, monkeypatch):
         assert doc == {"schema": "coach/1", **json.loads(json.dumps(report.to_dict()))}
         assert {"conversation", "source", "agent", "score", "apology", "counts", "turns"} <= set(doc)
         for turn in doc["turns"]:
-            assert set(turn) == {"index", "turn", "speaker", "name", "text", "findings"}
+            assert set(turn) == {"index", "turn", "speaker", "name", "time", "text", "findings"}
             assert turn["turn"] == turn["index"] + 1
     first = json.loads(lines[0])
     assert first["conversation"] == "=SUM(A1:A2)" and first["apology"]["expected"] is True
@@ -130,7 +130,7 @@ def test_csv_per_conversation(reports):
     assert tuple(rows[0]) == (
         "conversation", "source", "agent", "channel", "score", "agent_turns", "advocacy",
         "blocking", "non_apology", "apology_offered", "apology_completeness", "apology_missing",
-        "apology_expected") == CONVERSATION_COLUMNS
+        "apology_expected", "started_at") == CONVERSATION_COLUMNS
     assert len(rows) == 4
     first, good, non = (dict(zip(rows[0], r)) for r in rows[1:])
     assert first["conversation"] == "'=SUM(A1:A2)"  # formula defused
@@ -153,7 +153,7 @@ def test_csv_per_finding(reports):
     assert tuple(rows[0]) == (
         "conversation", "source", "agent", "turn", "speaker", "rule", "category", "element",
         "severity", "start", "end", "text", "message", "first_rewrite", "finding_source",
-        "confidence") == FINDING_COLUMNS
+        "confidence", "time") == FINDING_COLUMNS
     found = [dict(zip(rows[0], r)) for r in rows[1:]]
     assert len(found) == sum(len(r.findings) for r in reports) == 8
     blocking = found[1]
@@ -166,6 +166,24 @@ def test_csv_per_finding(reports):
     assert found[0]["conversation"] == "'=SUM(A1:A2)"
     assert {f["element"] for f in found if f["category"] == "apology"} == {
         "regret", "responsibility", "repair"}
+
+
+def test_csv_per_agent(reports):
+    from coach.render.score_csv import AGENT_COLUMNS
+
+    out = io.StringIO()
+    write_csv(iter(reports), out, per="agent")
+    rows = read_csv(out.getvalue())
+    assert tuple(rows[0]) == AGENT_COLUMNS and rows[0][:3] == ["agent", "conversations", "agent_turns"]
+    agents = {r[0]: dict(zip(rows[0], r)) for r in rows[1:]}
+    assert set(agents) == {r.agent for r in reports}
+    ann = agents["Ann"]
+    expected = [r for r in reports if r.agent == "Ann"]
+    assert int(ann["conversations"]) == len(expected)
+    assert int(ann["blocking"]) == sum(r.count_map.get("blocking", 0) for r in expected)
+    assert ann["top_blocking_rule"] == "blocking.powerless.nothing-i-can-do"
+    with pytest.raises(ValueError):
+        write_csv(reports, io.StringIO(), per="team")
 
 
 @pytest.mark.parametrize("value, expected", [

@@ -257,3 +257,18 @@ def require_phrasebooks(no_defaults: bool | None, phrasebooks: list) -> None:
     """--no-defaults with nothing to use instead is a usage error (every command agrees)."""
     if no_defaults and not phrasebooks:
         raise UsageError("--no-defaults needs at least one --phrasebook")
+
+
+# -- the results store (coach trends, coach report) ------------------------------------------
+class By(str, enum.Enum):
+    day = "day"
+    week = "week"
+    month = "month"
+
+
+StoreOpt = Annotated[str, typer.Option(
+    "--store", help="The results store: a SQLite file, or postgresql://user@host/db.")]
+SinceOpt = Annotated[Optional[str], typer.Option(
+    help="From this date (YYYY-MM-DD, ISO time, or 7d / 4w back).")]
+UntilOpt = Annotated[Optional[str], typer.Option(help="Up to this date (a date includes that whole day).")]
+AgentOpt = Annotated[Optional[str], typer.Option("--agent", help="Only this agent.")]

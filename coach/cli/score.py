@@ -30,6 +30,7 @@ class ScoreFormat(str, enum.Enum):
 class Per(str, enum.Enum):
     conversation = "conversation"
     finding = "finding"
+    agent = "agent"
 
 
 class Stop(Exception):
@@ -84,7 +85,7 @@ class InputPosition:
 
 
 def conversations(paths: list[str], options, failed: list[CoachError], skip=None,
-                  position: InputPosition | None = None) -> Iterator:
+                  position: InputPosition | None = None, window=None, undated: list | None = None) -> Iterator:
     """Every conversation of every input, numbered by its place in its file; a bad file or
     record is reported and skipped, and so is one whose (resolved file, number) is in `skip`
     (what an interrupted output already holds: repeated or missing ids do not matter). A
@@ -130,6 +131,10 @@ def conversations(paths: list[str], options, failed: list[CoachError], skip=None
                             repeated += 1
                             continue
                         seen.add(key)
+                    if window is not None and conv.started_at not in window:
+                        if conv.started_at is None and undated is not None:
+                            undated.append(conv.id)
+                        continue
                     if not skip or (name, record) not in skip:
                         position.marks.append(position.read)
                         yield dataclasses.replace(conv, record=record)
@@ -158,8 +163,17 @@ def score(
     encoding: Annotated[Optional[str], typer.Option(
         help="Decode inputs with this codec (default UTF-8, invalid bytes replaced).")] = None,
     fmt: Annotated[ScoreFormat, typer.Option("--format", help="Output format.")] = ScoreFormat.rich,
-    per: Annotated[Per, typer.Option(help="CSV rows: one per conversation or per finding.")
+    per: Annotated[Per, typer.Option(help="CSV rows: one per conversation, finding or agent.")
                    ] = Per.conversation,
+    since: Annotated[Optional[str], typer.Option(
+        help="Only conversations that started on or after this date (YYYY-MM-DD, ISO time, or 7d / 4w back).")
+    ] = None,
+    until: Annotated[Optional[str], typer.Option(
+        help="Only conversations that started on or before this date (a date includes that whole day).")
+    ] = None,
+    store: Annotated[Optional[str], typer.Option(
+        "--store", help="Also keep this run in a results store: a SQLite file, or postgresql://user@host/db.")
+    ] = None,
     output: Annotated[Optional[str], typer.Option(
         "--output", "-o", help="Write here (atomically) instead of stdout.")] = None,
     top: Annotated[int, typer.Option(help="How many worst conversations and rules to show.", min=1)] = 10,
@@ -184,8 +198,10 @@ def score(
     from ..atomic import atomic_writer, resumable_jsonl
     from ..exitcodes import exit_code
     from ..readers import ReaderOptions
+    from ..timewindow import TimeWindow
 
     redact_stderr(redact)
+    window = TimeWindow.parse(since, until)
     options = ReaderOptions(format=format_in, agent_names=tuple(agent_name or ()),
                             id_column=id_column, speaker_column=speaker_column,
                             text_column=text_column, agent_column=agent_column,
@@ -197,10 +213,13 @@ def score(
     analyzer = build_analyzer(phrasebook, no_defaults, only, ignore, config=config, start=start,
                               no_model=no_model, model=model)
     analyzer.compile()  # build the matchers now, then let the collector run for the long haul
+    writer = _open_store(store, analyzer, paths) if store else None
     from ..gcpause import settle
     settle()
     failed: list[CoachError] = []
     lost: list = []
+    undated: list[str] = []
+    scope = {"window": None if window.open else window, "undated": undated}
 
     def on_lost(chunk) -> None:
         lost.append(chunk)
@@ -226,24 +245,37 @@ def score(
                         if job.resumed_from and os.path.basename(job.resumed_from).startswith("."):
                             warn(f"resumed from {job.resumed_from}, left by a run that was killed")
                         reports = _reports(analyzer, paths, options, failed, job.done, jobs, on_lost, redact,
-                                           position)
-                        _write(fmt, per, _counted(reports, summary, tick), summary, job.out, top)
+                                           position, scope)
+                        _write(fmt, per, _counted(reports, summary, tick, writer), summary, job.out, top)
                 else:
                     reports = _reports(analyzer, paths, options, failed, None, jobs, on_lost, redact,
-                                       position)
+                                       position, scope)
                     with atomic_writer(output if fmt is not ScoreFormat.rich else None) as out:
-                        _write(fmt, per, _counted(reports, summary, tick), summary, out, top)
+                        _write(fmt, per, _counted(reports, summary, tick, writer), summary, out, top)
+            if writer is not None:
+                writer.finish()
         except (KeyboardInterrupt, Stop):
             if resumable and job is not None and job.kept_in:
                 where = f"; whole lines are kept in {job.kept_in}: run again with --resume to continue"
             else:
                 where = f"; {output} was not written" if output else ""
+            if writer is not None:
+                writer.finish("interrupted")
+                where += f"; {writer.stored} whole conversations are in the store"
             echo_err(f"coach: interrupted after {summary.conversations} conversations{where}")
             raise typer.Exit(130) from None
         except BrokenPipeError:
             raise typer.Exit(0) from None  # `coach score ... | head`: the reader has what it wanted
         finally:
             signal.signal(signal.SIGTERM, previous)
+            if writer is not None:
+                if not writer.closed:  # an error ended the run: its whole batches stay, marked failed
+                    with contextlib.suppress(Exception):
+                        writer.finish("failed")
+                writer.store.close()
+    if undated:
+        warn(f"{len(undated)} conversation(s) have no date and were left out by --since/--until "
+             f"(the first: {undated[0]})")
     if fmt is ScoreFormat.rich:
         from ..render.score_terminal import render_score
         try:
@@ -256,11 +288,11 @@ def score(
         raise typer.Exit(int(exit_code(input_failed=True)))
 
 
-def _reports(analyzer, paths, options, failed, skip, jobs, on_lost, redact, position=None):
+def _reports(analyzer, paths, options, failed, skip, jobs, on_lost, redact, position=None, scope=None):
     from .. import batch
 
-    reports = batch.score(analyzer, conversations(paths, options, failed, skip, position), jobs=jobs,
-                          on_lost=on_lost)
+    reports = batch.score(analyzer, conversations(paths, options, failed, skip, position, **(scope or {})),
+                          jobs=jobs, on_lost=on_lost)
     if redact:
         from ..redact import redact_conversation
         from ..redact_names import NameMasker
@@ -269,11 +301,24 @@ def _reports(analyzer, paths, options, failed, skip, jobs, on_lost, redact, posi
     return reports
 
 
-def _counted(reports, summary, tick):
+def _counted(reports, summary, tick, writer=None):
     for report in reports:
         summary.add(report)
+        if writer is not None:
+            writer.add(report)
         tick()
         yield report
+
+
+def _open_store(target: str, analyzer, paths: list[str]):
+    """The store's writer for this run, opened (and migrated) before any scoring starts, so a bad
+    URL or an unwritable file fails at once."""
+    from ..store import fingerprints, open_store
+
+    rules, model, both = fingerprints(analyzer)
+    store = open_store(target)
+    return store.begin_run(inputs=[os.path.abspath(p) if p != "-" else p for p in paths],
+                           rules_fingerprint=rules, model_fingerprint=model, fingerprint=both)
 
 
 class _progress:
@@ -334,7 +379,7 @@ def _write(fmt: ScoreFormat, per: Per, reports, summary, out, top: int) -> None:
         write_json(reports, summary, out)
     elif fmt is ScoreFormat.csv:
         from ..render.score_csv import write_csv
-        write_csv(reports, out, per=per.value)
+        write_csv(reports, out, per=per.value, summary=summary)
     else:
         for _ in reports:  # fold everything into the summary first
             pass

@@ -29,6 +29,7 @@ Errors — the design decision:
 from __future__ import annotations
 
 import csv
+import dataclasses
 import io
 import zlib
 from functools import partial
@@ -43,6 +44,7 @@ from coach.readers._context import FORMATS, MAX_TURN_CHARS, Context, OnError, Re
 from coach.readers._files import iter_sources
 from coach.readers._sniff import sniff
 from coach.readers._source import HEAD_SIZE, Source, open_binary
+from coach.readers._times import first_time
 
 __all__ = ["FORMATS", "ReaderOptions", "sniff", "iter_sources", "read_path", "read_bytes",
            "html_to_text", "strip_quoted_email"]
@@ -91,6 +93,16 @@ def _fitting(convs: Iterator[Conversation], ctx: Context) -> Iterator[Conversati
                                hint="trim or split that message"), turn.line or conv.line)
 
 
+def _dated(convs: Iterator[Conversation]) -> Iterator[Conversation]:
+    """Each conversation with `started_at` set from its first dated turn when its reader gave none."""
+    for conv in convs:
+        if conv.started_at is None:
+            stamp = first_time(conv.turns)
+            if stamp is not None:
+                conv = dataclasses.replace(conv, started_at=stamp)
+        yield conv
+
+
 def _read_stream(stream: BinaryIO, path: str, options: ReaderOptions, warn: Warn,
                  on_error: OnError | None) -> Iterator[Conversation]:
     src: Source | None = None
@@ -105,7 +117,7 @@ def _read_stream(stream: BinaryIO, path: str, options: ReaderOptions, warn: Warn
         fmt = options.format or sniff(path, src.head)
         ctx = Context(path, options, warn, on_error)
         try:
-            yield from _fitting(_READERS[fmt](src, ctx), ctx)
+            yield from _dated(_fitting(_READERS[fmt](src, ctx), ctx))
         except CoachError:
             raise
         except RecursionError:

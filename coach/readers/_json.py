@@ -183,7 +183,7 @@ def split_list(doc: Any, keys: tuple[str, ...], is_one: Callable[[dict], bool],
 
 def finish(ctx: Context, turns: Iterable[Turn], conv_id: str, *, where: str = "",
            line: int | None = None, agent: str | None = None, channel: str | None = None,
-           meta: tuple[tuple[str, Any], ...] = ()) -> Conversation | None:
+           meta: tuple[tuple[str, Any], ...] = (), started_at: str | None = None) -> Conversation | None:
     """A Conversation from built turns, or None (with a warning) when nothing public was said."""
     turns = tuple(turns)
     if not turns:
@@ -193,4 +193,4 @@ def finish(ctx: Context, turns: Iterable[Turn], conv_id: str, *, where: str = ""
     if agent is None:
         agent = next((t.name for t in turns if t.speaker == "agent" and t.name), None)
     return Conversation(id=conv_id, turns=turns, agent=agent, channel=channel,
-                        source=ctx.path, line=line, meta=meta)
+                        source=ctx.path, line=line, meta=meta, started_at=started_at)

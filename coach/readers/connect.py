@@ -3,11 +3,11 @@
 Chat transcripts: `Transcript[]` items with `Type` (only MESSAGE is read; EVENT and
 ATTACHMENT items are skipped), `ContentType` (text/plain or text/markdown),
 `Content`, `ParticipantId`, `ParticipantRole` (AGENT, CUSTOMER, SYSTEM,
-CUSTOM_BOT, SUPERVISOR), `DisplayName`, `AbsoluteTime`; id from `ContactId` /
+CUSTOM_BOT, SUPERVISOR), `DisplayName`, `AbsoluteTime` (the first is `started_at`); id from `ContactId` /
 `InitialContactId`. Contact Lens output: `Participants[]` (`ParticipantId` →
 `ParticipantRole`), `Transcript[]` with `ParticipantId` (AGENT/CUSTOMER),
 `Content`, `BeginOffsetMillis`; `Channel` (VOICE/CHAT) and
-`CustomerMetadata.ContactId`. Roles: AGENT/SUPERVISOR → agent, CUSTOMER →
+`CustomerMetadata.ContactId` (offsets only: no `started_at`). Roles: AGENT/SUPERVISOR → agent, CUSTOMER →
 customer, SYSTEM/CUSTOM_BOT → system.
 """
 

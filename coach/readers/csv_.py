@@ -6,6 +6,7 @@ with --id-column/--speaker-column/--text-column/--agent-column/--time-column:
   speaker  role, speaker, author_type, sender_type, participant_role, user_type, sender, author, from
   text     text, message, body, body_text, plain_body, content, utterance, transcript, comment
   agent    agent, agent_name, assignee, assignee_name;  time  time, timestamp, created_at, date, sent_at
+           (the first row's time, when it has a date, is the conversation's `started_at`)
   name     name, author_name, sender_name, speaker_name, display_name
 Speaker values agent/staff/admin/operator/support/rep → agent; customer/end-user/
 user/requester/contact/visitor/lead → customer; system/bot/ivr → system; anything

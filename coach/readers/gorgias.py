@@ -16,6 +16,7 @@ from coach.errors import InputError
 from coach.models import Conversation, Turn
 from coach.readers._common import clean_body
 from coach.readers._context import Context
+from coach.readers._times import field_time
 from coach.readers._json import as_id, dotted, finish, get, objects, read_json, type_name
 from coach.readers._source import Source
 
@@ -83,7 +84,8 @@ def _build(rec: dict, ctx: Context, where: str, fallback: str, line: int | None)
     agent = get(assignee, "name", "str", dotted(where, "assignee_user")) if assignee else None
     subject = get(rec, "subject", "str", where) if "_key" not in rec else None
     return finish(ctx, turns, ticket_id or fallback, where=where, line=line, agent=agent, channel=channel,
-                  meta=(("subject", subject),) if subject else ())
+                  meta=(("subject", subject),) if subject else (),
+                  started_at=field_time(rec, "created_datetime") if "_key" not in rec else None)
 
 
 def read(src: Source, ctx: Context) -> Iterator[Conversation]:

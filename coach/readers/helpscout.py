@@ -18,6 +18,7 @@ from coach.errors import InputError
 from coach.models import Conversation, Turn
 from coach.readers._common import clean_body
 from coach.readers._context import Context
+from coach.readers._times import field_time
 from coach.readers._json import as_id, dotted, finish, get, objects, read_json, type_name
 from coach.readers._source import Source
 
@@ -81,7 +82,7 @@ def _build(rec: dict, ctx: Context, where: str, fallback: str, line: int | None)
                                                   ("subject", get(rec, "subject", "str", where)))
                  if value is not None)
     return finish(ctx, turns, conv_id, where=where, line=line, channel=get(rec, "type", "str", where),
-                  meta=meta)
+                  meta=meta, started_at=field_time(rec, "createdAt"))
 
 
 def read(src: Source, ctx: Context) -> Iterator[Conversation]:

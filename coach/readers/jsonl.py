@@ -1,10 +1,11 @@
 """Coach's canonical format: JSON Lines, one conversation per line, read one line at a time.
 
-Each line is `{"id", "agent"?, "channel"?, "meta"?, "turns": [{"speaker", "text",
+Each line is `{"id", "agent"?, "channel"?, "started_at"?, "meta"?, "turns": [{"speaker", "text",
 "name"?, "time"?}]}` with speaker "agent", "customer" or "system" (common synonyms
 such as "user" or "bot" are mapped). A `.json` file may instead hold a list of
 such objects, `{"conversations": [...]}` or a single conversation object.
-A missing `id` becomes `<file stem>:<line>`.
+A missing `id` becomes `<file stem>:<line>`. `started_at` (ISO 8601 or Unix time; else the first
+turn `time` that has a date) is when the conversation started.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from coach.errors import InputError
 from coach.models import Conversation, Turn
 from coach.readers._common import role_value
 from coach.readers._context import Context
+from coach.readers._times import field_time
 from coach.readers._json import as_id, dotted, finish, get, objects, read_json, split_list
 from coach.readers._source import Source
 
@@ -41,7 +43,7 @@ def _build(rec: dict, ctx: Context, where: str, fallback: str, line: int | None)
         time = get(item, "time", "time", here)
         turns.append(Turn(role, text, name, None if time is None else str(time), line))
     return finish(ctx, turns, conv_id, where=where, line=line, agent=agent, channel=channel,
-                  meta=tuple(meta.items()))
+                  meta=tuple(meta.items()), started_at=field_time(rec, "started_at"))
 
 
 def read(src: Source, ctx: Context) -> Iterator[Conversation]:

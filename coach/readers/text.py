@@ -13,6 +13,7 @@ Conversations are separated by a header line `# conversation: ID` or `=== ID ===
 or by a line of three or more dashes (`---`, optionally `--- ID`). Without an id a
 file's conversations are `<stem>` (only one) or `<stem>#N`. Text before the first
 speaker line of a conversation is ignored with a warning (`#` comment lines silently).
+A conversation's `started_at` is its first speaker time that has a date (`[10:32]` alone has none).
 """
 
 from __future__ import annotations

@@ -9,6 +9,7 @@ Call Analytics: `Transcript[]` segments with `ParticipantRole` (AGENT/CUSTOMER),
 roles: a label listed in --agent-name (e.g. spk_1, ch_0) is the agent; without
 one the first speaker is taken as the agent (calls open with the agent's
 greeting), with a warning.
+Times are offsets into the call (turn `time` HH:MM:SS.mmm); there is no date: `started_at` is None.
 """
 
 from __future__ import annotations

@@ -9,6 +9,7 @@ time is the first cue's start (HH:MM:SS.mmm). Other tags (<c>, <i>, <b>, <font>,
 inline timestamps) are dropped and entities unescaped; NOTE, STYLE and REGION
 blocks are skipped. Cues before the first named speaker are dropped with a
 warning; a file with cues but no speaker at all is an InputError.
+Cue times are offsets into the recording, not dates: `started_at` is None for these formats.
 """
 
 from __future__ import annotations

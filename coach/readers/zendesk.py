@@ -17,6 +17,7 @@ from coach.errors import InputError
 from coach.models import Conversation, Turn
 from coach.readers._common import clean_body, role_value
 from coach.readers._context import Context
+from coach.readers._times import field_time
 from coach.readers._json import as_id, dotted, finish, get, objects, read_json, split_list
 from coach.readers._source import Source
 
@@ -84,7 +85,7 @@ def _build(rec: dict, ctx: Context, where: str, fallback: str, line: int | None)
     agent = users.get(assignee, (None, None))[1] if assignee else None
     subject = get(ticket, "subject", "str", twhere)
     return finish(ctx, turns, conv_id, where=where, line=line, agent=agent, channel=channel,
-                  meta=(("subject", subject),) if subject else ())
+                  meta=(("subject", subject),) if subject else (), started_at=field_time(ticket, "created_at"))
 
 
 def read(src: Source, ctx: Context) -> Iterator[Conversation]:

@@ -1,21 +1,29 @@
-"""CSV output for `coach score`, one row per conversation or per finding, safe to open in Excel."""
+"""CSV output for `coach score`, one row per conversation, finding or agent, safe to open in Excel."""
 
 from __future__ import annotations
 
 import csv
 from typing import IO, Any, Iterable, Iterator
 
+from ..aggregate import AgentSummary, Summary
 from ..models import ConversationReport
 
 CONVERSATION_COLUMNS = (
     "conversation", "source", "agent", "channel", "score", "agent_turns", "advocacy", "blocking",
     "non_apology", "apology_offered", "apology_completeness", "apology_missing",
-    "apology_expected",
+    "apology_expected", "started_at",
 )
 FINDING_COLUMNS = (
     "conversation", "source", "agent", "turn", "speaker", "rule", "category", "element",
-    "severity", "start", "end", "text", "message", "first_rewrite", "finding_source", "confidence",
+    "severity", "start", "end", "text", "message", "first_rewrite", "finding_source", "confidence", "time",
 )
+AGENT_COLUMNS = (
+    "agent", "conversations", "agent_turns", "advocacy", "blocking", "non_apology",
+    "advocacy_per_100_turns", "blocking_per_100_turns", "apologies", "apology_completeness",
+    "apology_expected", "score_mean", "score_p10", "score_median", "score_p90", "top_blocking_rule",
+    "first_started_at", "last_started_at",
+)
+PER = ("conversation", "finding", "agent")
 #: A spreadsheet treats a cell starting with one of these as a formula (CSV injection).
 FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
 
@@ -38,7 +46,7 @@ def conversation_row(report: ConversationReport) -> list:
     return [report.conversation, report.source, report.agent, report.channel, report.score,
             report.agent_turns, counts.get("advocacy", 0), counts.get("blocking", 0),
             counts.get("non_apology", 0), apology.offered, completeness,
-            ";".join(apology.missing), report.apology_expected]
+            ";".join(apology.missing), report.apology_expected, report.started_at]
 
 
 def finding_rows(report: ConversationReport) -> Iterator[list]:
@@ -47,13 +55,42 @@ def finding_rows(report: ConversationReport) -> Iterator[list]:
         for f in turn.findings:
             yield [report.conversation, report.source, report.agent, turn.number, turn.speaker,
                    f.rule, f.category, f.element, f.severity, f.start, f.end, f.text, f.message,
-                   f.rewrites[0] if f.rewrites else None, f.source, f.confidence]
+                   f.rewrites[0] if f.rewrites else None, f.source, f.confidence, turn.time]
 
 
-def write_csv(reports: Iterable[ConversationReport], out: IO[str], per: str = "conversation") -> None:
-    """Header then one row at a time; `per` is "conversation" or "finding"."""
-    if per not in ("conversation", "finding"):
-        raise ValueError(f"per must be 'conversation' or 'finding', not {per!r}")
+def agent_row(agent: AgentSummary) -> list:
+    top = agent.rules.most_common(1)
+    return [agent.agent, agent.conversations, agent.turns, agent.advocacy, agent.blocking,
+            agent.non_apology, agent.per_100(agent.advocacy), agent.per_100(agent.blocking),
+            agent.apologies, agent.mean_completeness, agent.apology_expected, agent.mean_score,
+            agent.percentile(0.1), agent.percentile(0.5), agent.percentile(0.9),
+            top[0][0] if top else None, agent.first_started_at, agent.last_started_at]
+
+
+def write_agent_csv(summary: Summary, out: IO[str]) -> None:
+    """One row per agent, by name, from a summary that has seen every report."""
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(AGENT_COLUMNS)
+    for agent in sorted(summary.agents.values(), key=lambda a: a.agent):
+        writer.writerow([safe_cell(v) for v in agent_row(agent)])
+
+
+def write_csv(reports: Iterable[ConversationReport], out: IO[str], per: str = "conversation",
+              summary: Summary | None = None) -> None:
+    """Header then one row at a time; `per` is "conversation", "finding" or "agent" (rows once
+    every report has gone through `summary`, which the caller feeds)."""
+    if per not in PER:
+        raise ValueError(f"per must be one of {', '.join(PER)}, not {per!r}")
+    if per == "agent":
+        if summary is None:
+            summary = Summary()
+            for report in reports:
+                summary.add(report)
+        else:
+            for _ in reports:
+                pass
+        write_agent_csv(summary, out)
+        return
     # "\n" rows: correct whatever newline mode the handle was opened with.
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(CONVERSATION_COLUMNS if per == "conversation" else FINDING_COLUMNS)
