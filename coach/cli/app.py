@@ -14,7 +14,7 @@ import typer
 
 from ..controls import escape_controls
 from ..errors import ExitCode
-from . import check, eval as eval_cmd, lint, phrasebook, score, serve, train
+from . import check, eval as eval_cmd, lint, lsp, phrasebook, score, serve, train
 
 app = typer.Typer(
     name="coach",
@@ -49,6 +49,7 @@ app.command("check")(check.check)
 app.command("eval")(eval_cmd.eval_)
 app.command("train")(train.train)
 app.command("serve")(serve.serve)
+app.command("lsp")(lsp.lsp)
 app.add_typer(phrasebook.app, name="phrasebook")
 
 
