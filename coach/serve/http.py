@@ -16,14 +16,11 @@ from typing import Any, Iterable
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
 from starlette.middleware import Middleware
-from starlette.middleware.cors import CORSMiddleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
-from starlette.schemas import SchemaGenerator
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from .openapi import BASE as OPENAPI_BASE
 from .service import MAX_TEXTS, LintService
 
 #: The largest request body accepted (bytes); `coach serve --max-body` changes it.
@@ -108,8 +105,8 @@ def texts_of(data: Any) -> list[str]:
 
 
 # -- endpoints -------------------------------------------------------------------------
-def build_routes(service: LintService, page: bytes, page_headers: dict[str, str], max_body: int,
-                 schemas: SchemaGenerator) -> list[Route]:
+def build_routes(service: LintService, page: bytes, page_headers: dict[str, str], max_body: int
+                 ) -> list[Route]:
     async def lint(request: Request) -> Response:
         """
         summary: Lint drafts
@@ -175,8 +172,12 @@ def build_routes(service: LintService, page: bytes, page_headers: dict[str, str]
     document: list[dict] = []
 
     async def openapi(request: Request) -> Response:
-        if not document:
-            document.append(schemas.get_schema(routes))
+        if not document:  # built on first request: start-up does not pay for it
+            from starlette.schemas import SchemaGenerator
+
+            from .openapi import BASE
+
+            document.append(SchemaGenerator(BASE).get_schema(routes))
         return JSONResponse(document[0])
 
     routes = [
@@ -261,11 +262,12 @@ def create_app(service: LintService, *, token: str | None = None, allow_origins:
     middleware = [Middleware(AccessLog, hosts=hosts)]
     origins = list(allow_origins)
     if origins:
+        from starlette.middleware.cors import CORSMiddleware
+
         middleware.append(Middleware(CORSMiddleware, allow_origins=origins, allow_methods=["GET", "POST"],
                                      allow_headers=["Authorization", "Content-Type"], max_age=600))
     if token:
         middleware.append(Middleware(BearerToken, token=token))
-    schemas = SchemaGenerator(OPENAPI_BASE)
-    routes = build_routes(service, render_page(), page_headers(), max_body, schemas)
+    routes = build_routes(service, render_page(), page_headers(), max_body)
     return Starlette(routes=routes, middleware=middleware,
                      exception_handlers={HTTPException: http_error, ApiError: http_error})

@@ -132,7 +132,7 @@ def run_uvicorn(app: object, sock: socket.socket) -> None:
     """Serve on `sock` until a signal; uvicorn shuts down gracefully, then re-raises it (Stopped)."""
     import uvicorn
 
-    config = uvicorn.Config(app, log_config=None, access_log=False, server_header=False,
+    config = uvicorn.Config(app, log_config=None, access_log=False, server_header=False, ws="none",
                             date_header=False, lifespan="off", timeout_graceful_shutdown=5,
                             h11_max_incomplete_event_size=64 * 1024)
     uvicorn.Server(config).run(sockets=[sock])

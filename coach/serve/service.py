@@ -24,6 +24,9 @@ from ..models import Rule
 MAX_TEXTS = 10_000
 assert MAX_TEXTS < WARM_TEXTS
 
+#: Seconds after start-up the matchers' background build waits for a first request to answer.
+WARM_AFTER = 1.0
+
 log = logging.getLogger("coach.serve")
 
 
@@ -35,6 +38,7 @@ class LintService:
         self.redact = redact
         self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="coach-analysis")
         self._full = threading.Event()
+        self._answered = threading.Event()
         self._warmer: threading.Thread | None = None
         self._model_id: str | None = None
 
@@ -54,18 +58,21 @@ class LintService:
 
     def warm(self, *, background: bool = True) -> None:
         """Build the whole phrasebook's matchers (a few hundred ms), in a background thread by
-        default; meanwhile requests are answered as one-shot `coach lint` answers them, with
-        matchers for just the draft's words. Same findings either way, so the server is ready
-        as soon as a one-shot lint would be."""
+        default, once the first request is answered or WARM_AFTER seconds pass without one;
+        until then requests are answered as one-shot `coach lint` answers them, with matchers
+        for just the draft's words. Same findings either way: the server is ready as soon as
+        a one-shot lint would be, and the build does not slow its first answer down."""
         if background:
-            self._warmer = threading.Thread(target=self._warm, name="coach-warm", daemon=True)
+            self._warmer = threading.Thread(target=self._warm, args=(WARM_AFTER,), name="coach-warm",
+                                            daemon=True)
             self._warmer.start()
         else:
-            self._warm()
+            self._warm(0)
 
-    def _warm(self) -> None:
+    def _warm(self, wait: float) -> None:
         from ..gcpause import settle
 
+        self._answered.wait(wait)
         try:
             self.analyzer.engine
         except Exception as exc:  # keep serving with per-request matchers: slower, same findings
@@ -91,8 +98,11 @@ class LintService:
         # names) when it ends, so a server running for weeks does not grow. Only once the
         # background build is done: it adds the phrasebooks' strings, which must stay.
         zone = get_nlp().memory_zone() if self._full.is_set() else nullcontext()
-        with zone:
-            reports = list(self.analyzer.lint(texts, [f"arg:{i + 1}" for i in range(len(texts))]))
+        try:
+            with zone:
+                reports = list(self.analyzer.lint(texts, [f"arg:{i + 1}" for i in range(len(texts))]))
+        finally:
+            self._answered.set()
         if self.redact:
             from ..redact import redact_report
 
