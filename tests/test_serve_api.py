@@ -309,3 +309,25 @@ def test_accepted_connections_have_nagle_off():
         return value
 
     assert asyncio.run(main()) != 0
+
+
+def test_redact_masks_the_served_document():
+    analyzer = Analyzer(phrasebooks=[str(TEST_PHRASEBOOK)], defaults=False, model=False)
+    svc = LintService(analyzer, redact=True).start(background=False)
+    try:
+        text = "Write to dana@example.com. There's nothing I can do."
+        doc = json.loads(svc.submit([text]).result())
+    finally:
+        svc.close()
+    assert "dana@example.com" not in json.dumps(doc)
+    assert doc == json.loads(lint_cli([text], *TEST_FLAGS, "--no-model", "--redact"))
+
+
+def test_a_bad_model_or_phrasebook_is_one_line_and_exit_2(tmp_path):
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("rules:\n  - id: nope\n", encoding="utf-8")
+    model = coach("serve", "--port", "0", "--model", str(tmp_path / "missing"))
+    book = coach("serve", "--port", "0", "-p", str(bad))
+    assert model.returncode == 2 and "no such model folder" in model.stderr
+    assert book.returncode == 2 and "bad.yaml" in book.stderr
+    assert "Traceback" not in model.stderr + book.stderr and not model.stdout and not book.stdout

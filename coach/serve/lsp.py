@@ -136,18 +136,20 @@ class CoachServer(LanguageServer):
 
     async def publish(self, uri: str) -> None:
         self.timers.pop(uri, None)
+        try:
+            await self._publish(uri)
+        except Exception as exc:  # a bug: say so in the client's log (no buffer text), keep serving
+            self.window_log_message(lsp.LogMessageParams(lsp.MessageType.Error,
+                                                         f"coach: internal error: {type(exc).__name__}"))
+
+    async def _publish(self, uri: str) -> None:
         doc = self.workspace.get_text_document(uri)
         path = self.path_of(uri, doc.language_id)
         if path is None:
             return
         text, version = doc.source, doc.version
         loop = asyncio.get_running_loop()
-        try:
-            run, error, line = await loop.run_in_executor(self.pool, self.check, path, text)
-        except Exception as exc:  # a bug: say so once in the client's log, keep serving
-            self.window_log_message(lsp.LogMessageParams(lsp.MessageType.Error,
-                                                         f"coach: internal error: {type(exc).__name__}"))
-            return
+        run, error, line = await loop.run_in_executor(self.pool, self.check, path, text)
         if self.failure:
             self.window_show_message(lsp.ShowMessageParams(lsp.MessageType.Error, self.failure))
             self.failure = None
