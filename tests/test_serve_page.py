@@ -126,3 +126,19 @@ def test_readable_at_phone_width(server, browser):
         "return [document.documentElement.scrollWidth, window.innerWidth, a.top >= t.bottom, t.width]")
     scroll_width, inner, stacked, box = sizes
     assert scroll_width <= inner and stacked and box > 300
+
+
+def test_apply_all_gives_the_cli_rewritten_draft(server, browser, tmp_path):
+    from coach.analyzer import Analyzer
+    from coach.rewrite import apply_rewrites
+    from conftest import TEST_PHRASEBOOK
+
+    model = tiny_model(tmp_path / "model")
+    report = Analyzer(phrasebooks=[str(TEST_PHRASEBOOK)], defaults=False, model=str(model)).lint_text(DRAFT)
+    expected = apply_rewrites(DRAFT, report.findings)
+    assert expected != DRAFT
+    draft = open_page(server, browser)
+    draft.send_keys(DRAFT)
+    wait_for(browser, lambda d: d.find_element(By.ID, "apply-all").is_displayed(), "the apply-all button")
+    browser.find_element(By.ID, "apply-all").click()
+    assert browser.execute_script("return document.getElementById('draft').value") == expected

@@ -187,24 +187,27 @@
     draft.setSelectionRange(u[f.start], u[f.end]);
   }
 
-  // Apply rewrites last-first so earlier offsets stay valid; skip any overlapping one
-  // already replaced. execCommand keeps the browser's undo (Ctrl+Z) working.
+  // Like the CLI's "Rewritten" draft: of overlapping findings the first wins; edits go in
+  // last-first so earlier offsets stay valid. execCommand keeps the browser's undo (Ctrl+Z).
   function apply(changes) {
     if (!current || draft.value !== current.text) return;
-    var u = current.units, lastStart = Infinity;
-    changes.sort(function (x, y) { return y.finding.start - x.finding.start; });
-    draft.focus();
+    var u = current.units, lastEnd = -1, chosen = [];
+    changes.sort(function (x, y) { return x.finding.start - y.finding.start || y.finding.end - x.finding.end; });
     changes.forEach(function (c) {
+      if (c.finding.start < lastEnd) return;
+      chosen.push(c);
+      lastEnd = c.finding.end;
+    });
+    draft.focus();
+    chosen.reverse().forEach(function (c) {
       var s = u[c.finding.start], e = u[c.finding.end];
-      if (e > lastStart) return;
-      lastStart = s;
       draft.setSelectionRange(s, e);
       var done = false;
       try { done = document.execCommand("insertText", false, c.rewrite); } catch (err) { done = false; }
       if (!done || draft.value.slice(s, s + c.rewrite.length) !== c.rewrite) draft.setRangeText(c.rewrite, s, e, "end");
     });
     grow();
-    status.textContent = changes.length === 1 ? "Applied “" + changes[0].rewrite + "”." : "Applied " + changes.length + " rewrites.";
+    status.textContent = chosen.length === 1 ? "Applied “" + chosen[0].rewrite + "”." : "Applied " + chosen.length + " rewrites.";
     lint();
   }
 
