@@ -105,5 +105,5 @@ def tiny_model(folder: Path) -> Path:
     key = get_nlp().tokenizer("computer")[0].norm
     save(ModelData(labels=("blocking",), vocabulary=np.array([key], dtype=np.uint64),
                    weights=np.array([[8.0]], dtype=np.float32), bias=np.array([-4.0], dtype=np.float32),
-                   thresholds=np.array([0.5], dtype=np.float32)), folder)
+                   thresholds=np.array([0.5], dtype=np.float32), gates=np.zeros(1, dtype=np.float32)), folder)
     return folder

@@ -8,7 +8,8 @@ import typer
 
 from ..errors import ExitCode, UsageError
 from .options import (ConfigOpt, IgnoreOpt, ModelOpt, NoDefaultsOpt, NoModelOpt, OnlyOpt, PhrasebookOpt,
-                      RedactOpt, build_analyzer, handle_errors, model_choice, project_settings)
+                      RedactOpt, build_analyzer, echo_err, handle_errors, model_choice, project_settings,
+                      redact_stderr)
 
 EXTRA_HINT = 'install it with: pip install "coach-cs[serve]"'
 
@@ -48,6 +49,7 @@ def serve(
     redact: RedactOpt = False,
 ) -> None:
     """Serve the lint API (POST /v1/lint) and a web page (/) until stopped with Ctrl+C or SIGTERM."""
+    redact_stderr(redact)
     require_extra("uvicorn")
     require_extra("starlette")
     from ..serve.run import ServeOptions, serve as run_server
@@ -64,5 +66,5 @@ def serve(
         typer.echo(f"coach serve: listening on {url} (page at /, API at /v1/, OpenAPI at /openapi.json)")
 
     run_server(LintService(analyzer, redact=redact), options, announce)
-    typer.echo("coach serve: stopped", err=True)
+    echo_err("coach serve: stopped")
     raise typer.Exit(0)

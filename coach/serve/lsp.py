@@ -105,15 +105,11 @@ class CoachServer(LanguageServer):
         return path + LANGUAGES[language] if language in LANGUAGES else None
 
     def wanted(self, path: str) -> bool:
-        """Include/exclude globs of the config, as `coach check` applies them to found files."""
-        from ..library.globs import matches
+        """Whether `coach check` would pick the file: `include`/`exclude`, .gitignore, tool files
+        skipped (as `--stdin-filename PATH --force-exclude` selects a named file)."""
+        from ..checking import stdin_selected
 
-        settings = self.settings
-        base = os.path.abspath(settings.root or self.root)
-        rel = os.path.relpath(os.path.abspath(path), base).replace(os.sep, "/")
-        if settings.include and not any(matches(p, rel) for p in settings.include):
-            return False
-        return not any(matches(p, rel) for p in settings.exclude)
+        return stdin_selected(path, self.settings, True, True)
 
     def check(self, path: str, text: str) -> tuple[Any, str | None, int]:
         """(check run or None, a read error, its line) for one buffer; on the analysis thread."""
