@@ -12,8 +12,8 @@
   median, p90, p99 and max of the client-measured round trip.
 * soak: N client threads, each on its own keep-alive connection, POST drafts with a new
   order number, e-mail and name every time (new word types: the memory zones' job) for S
-  seconds; errors, requests/s, latency under load, and the server's memory (PSS of it and
-  its workers) sampled every 0.5 s.
+  seconds; errors, requests/s, latency under load, and the server's memory (USS of it and its
+  workers, and the largest RSS) sampled every 0.5 s.
 
 Loopback only; every loop is bounded in count and time. A reference loop is timed before
 and after, as in bench/run.py: on a shared VM it says how fast the machine was.
@@ -24,6 +24,7 @@ from __future__ import annotations
 import argparse
 import http.client
 import json
+import os
 import random
 import re
 import signal
@@ -91,6 +92,12 @@ def wait_full(host: str, port: int, limit: float = 60) -> float:
     return time.perf_counter() - start
 
 
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time of one process so far."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def tree(pid: int) -> list[int]:
     """The process and its descendants (--workers forks)."""
     found = [pid]
@@ -100,17 +107,20 @@ def tree(pid: int) -> list[int]:
     return found
 
 
-def pss_kb(pid: int) -> int:
-    """Proportional set size of the process tree: shared pages counted once in all."""
-    total = 0
+def memory_kb(pid: int) -> tuple[int, int]:
+    """(USS, RSS) of the process tree, in kB: USS counts only pages no other process shares (what
+    the server itself allocated; PSS would move as unrelated processes mapping the same libraries
+    come and go), RSS the largest process's resident pages."""
+    uss = rss = 0
     for p in tree(pid):
         try:
-            for line in Path(f"/proc/{p}/smaps_rollup").read_text().splitlines():
-                if line.startswith("Pss:"):
-                    total += int(line.split()[1])
+            fields = dict(line.split(":", 1) for line in Path(f"/proc/{p}/smaps_rollup").read_text().splitlines()[1:])
         except OSError:
-            pass
-    return total
+            continue
+        kb = {k: int(v.split()[0]) for k, v in fields.items()}
+        uss += kb.get("Private_Clean", 0) + kb.get("Private_Dirty", 0)
+        rss = max(rss, kb.get("Rss", 0))
+    return uss, rss
 
 
 # -- start-up ------------------------------------------------------------------------------
@@ -165,11 +175,13 @@ def latency(requests: int, launch) -> dict:
         for _ in range(200):  # warm-up: caches, allocator, branch predictors
             post(conn, DRAFT)
         times = []
+        cpu_before = cpu_seconds(proc.pid)
         for _ in range(requests):
             t = time.perf_counter()
             status, _ = post(conn, DRAFT)
             times.append((time.perf_counter() - t) * 1000)
             assert status == 200
+        server_cpu = (cpu_seconds(proc.pid) - cpu_before) / requests * 1000
         conn.close()
     finally:
         stop(proc)
@@ -178,7 +190,7 @@ def latency(requests: int, launch) -> dict:
     print("| median ms | p90 ms | p99 ms | max ms |\n|---:|---:|---:|---:|")
     print(f"| {statistics.median(times):.2f} | {percentile(times, .9):.2f} | {percentile(times, .99):.2f} "
           f"| {max(times):.2f} |")
-    print("\ntargets: median < 5 ms, p99 < 20 ms")
+    print(f"\nserver CPU per request (mean, from /proc): {server_cpu:.2f} ms; targets: median < 5 ms, p99 < 20 ms")
     return {"median": statistics.median(times), "p99": percentile(times, .99)}
 
 
@@ -218,7 +230,7 @@ def soak(clients: int, seconds: float, launch) -> dict:
         for t in threads:
             t.start()
         while time.perf_counter() - began < seconds:
-            samples.append((time.perf_counter() - began, pss_kb(proc.pid)))
+            samples.append((time.perf_counter() - began, *memory_kb(proc.pid)))
             time.sleep(0.5)
         stop_at.set()
         for t in threads:
@@ -231,10 +243,12 @@ def soak(clients: int, seconds: float, launch) -> dict:
     print(f"requests: {len(times)} ({len(times) / elapsed:.0f}/s), errors: {len(errors)}"
           + (f" ({', '.join(sorted(set(errors)))})" if errors else ""))
     print(f"latency under load: median {statistics.median(times):.1f} ms, p99 {percentile(times, .99):.1f} ms")
-    third = [kb for t, kb in samples if t >= seconds / 3]
-    print(f"server PSS (all processes): {samples[0][1] / 1024:.0f} MB at start, {third[0] / 1024:.0f} MB at {seconds / 3:.0f} s, "
-          f"{samples[-1][1] / 1024:.0f} MB at the end, max {max(kb for _, kb in samples) / 1024:.0f} MB "
-          f"(growth over the last two thirds: {(samples[-1][1] - third[0]) / 1024:+.1f} MB)")
+    third = next(i for i, sample in enumerate(samples) if sample[0] >= seconds / 3)
+    for name, k in (("USS (all processes)", 1), ("RSS (largest process)", 2)):
+        print(f"server {name}: {samples[0][k] / 1024:.0f} MB at start, {samples[third][k] / 1024:.0f} MB at "
+              f"{seconds / 3:.0f} s, {samples[-1][k] / 1024:.0f} MB at the end, max "
+              f"{max(sample[k] for sample in samples) / 1024:.0f} MB (last two thirds: "
+              f"{(samples[-1][k] - samples[third][k]) / 1024:+.1f} MB)")
     return {"rate": len(times) / elapsed, "errors": len(errors), "median": statistics.median(times),
             "p99": percentile(times, .99)}
 
