@@ -11,7 +11,8 @@ from typing import Iterable
 from .analyzer import Analyzer
 from .config import Settings, settings_for
 from .errors import InputError
-from .library import LIBRARY_EXTENSIONS, Edit, Entry, LibraryOptions, discover, iter_entries
+from .library import (LIBRARY_EXTENSIONS, Edit, Entry, LibraryOptions, Suppression, discover,
+                      entries_from_text, iter_entries)
 from .library.selection import Selector, never_replies, project_root
 from .library.baseline import entries_for
 from .library.suppress import find as find_suppression
@@ -22,10 +23,12 @@ from .exitcodes import fails, gate_problems
 
 @dataclass
 class CheckRun:
-    """The result plus what a fix needs: entries and their unsuppressed findings, by file."""
+    """The result plus what a fix or an editor needs: entries and their unsuppressed findings, by
+    file, and the suppressions that matched nothing."""
 
     result: CheckResult
     entries: dict[str, list[tuple[Entry, list[Finding]]]] = field(default_factory=dict)
+    unused: list[Suppression] = field(default_factory=list)
 
 
 def _allowed(rule_id: str, settings: Settings) -> bool:
@@ -71,6 +74,21 @@ def run_check(paths: Iterable[str], settings: Settings, analyzer: Analyzer, *,
                 loaded.extend(iter_entries(path, options))
         except InputError as exc:
             errors.append(str(exc))
+    return check_entries(loaded, settings, analyzer, errors=errors, baseline=baseline,
+                         root=project_root(paths, settings.root))
+
+
+def check_text(path: str, text: str, settings: Settings, analyzer: Analyzer, *,
+               options: LibraryOptions | None = None, baseline: set[str] | None = None) -> CheckRun:
+    """Check one library file's unsaved text (an editor's buffer) exactly as `run_check` checks
+    the file; InputError when it cannot be read (a YAML syntax error, say)."""
+    return check_entries(entries_from_text(path, text, options), settings, analyzer, baseline=baseline,
+                         root=project_root([path], settings.root))
+
+
+def check_entries(loaded: list[Entry], settings: Settings, analyzer: Analyzer, *, errors: Iterable[str] = (),
+                  baseline: set[str] | None = None, root: str | None = None) -> CheckRun:
+    """Lint loaded replies and apply per-path settings, suppressions and the baseline."""
     found = analyzer.findings_in(e.lintable_text() for e in loaded)
     results: list[EntryResult] = []
     run = CheckRun(CheckResult(()))
@@ -104,11 +122,11 @@ def run_check(paths: Iterable[str], settings: Settings, analyzer: Analyzer, *,
         results.append(EntryResult(entry.path, entry.key, entry.line, report, tuple(located),
                                    gate_problems(report, local.min_score, local.require_complete_apology)))
         run.entries.setdefault(entry.path, []).append((entry, [lf.finding for lf in located]))
+    run.unused = [s for s in all_suppressions if s not in used]
     unused = [f"{s.path or '?'}:{s.line}: unused suppression of "
-              f"{', '.join(s.rules) or 'all rules'} (no finding matched it)"
-              for s in all_suppressions if s not in used]
+              f"{', '.join(s.rules) or 'all rules'} (no finding matched it)" for s in run.unused]
     run.result = CheckResult(tuple(results), suppressed, baselined, tuple(unused), tuple(errors),
-                             settings.fail_on, project_root(paths, settings.root))
+                             settings.fail_on, root or project_root([], settings.root))
     return run
 
 

@@ -1,5 +1,5 @@
-"""The wheel ships the phrasebooks and the bundled model: build it, install it in a fresh venv,
-load them from there."""
+"""The wheel ships the phrasebooks, the bundled model and the serve page's assets: build it,
+install it in a fresh venv, load them from there."""
 
 import json
 import subprocess
@@ -28,7 +28,8 @@ def test_wheel_contains_and_loads_phrasebooks(tmp_path):
         "from coach.model import store;"
         "print(json.dumps({'pkg': coach.__file__, 'dir': str(builtin_dir()),"
         " 'books': [p.rsplit('/', 1)[-1] for p in builtin_paths()], 'rules': len(load_rules()),"
-        " 'model': str(store.BUNDLED), 'labels': list(store.load(store.BUNDLED).labels)}))"
+        " 'model': str(store.BUNDLED), 'labels': list(store.load(store.BUNDLED).labels),"
+        " 'page': __import__('coach.serve.page').serve.page.render_page().decode()}))"
     )
     out = subprocess.run([str(python), "-c", probe], check=True, cwd=tmp_path, capture_output=True,
                          text=True).stdout
@@ -37,6 +38,7 @@ def test_wheel_contains_and_loads_phrasebooks(tmp_path):
     assert info["dir"].startswith(str(env_dir)) and info["dir"].endswith("coach/phrasebooks")
     assert "blocking.yaml" in info["books"] and info["rules"] > 0
     assert info["model"].startswith(str(env_dir)) and "blocking" in info["labels"]
+    assert "function unitsOf" in info["page"] and "#marks mark.hl" in info["page"]  # static/page.js, .css
     lint = subprocess.run([str(env_dir / "bin" / "coach"), "lint", "--format", "json",
                            "There's nothing I can do."], cwd=tmp_path, capture_output=True, text=True)
     assert lint.returncode == 1, lint.stderr

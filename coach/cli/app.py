@@ -14,7 +14,7 @@ import typer
 
 from ..controls import escape_controls
 from ..errors import ExitCode
-from . import check, eval as eval_cmd, lint, phrasebook, report, score, train, trends
+from . import check, eval as eval_cmd, lint, lsp, phrasebook, report, score, serve, train, trends
 
 app = typer.Typer(
     name="coach",
@@ -50,6 +50,8 @@ app.command("eval")(eval_cmd.eval_)
 app.command("train")(train.train)
 app.command("trends")(trends.trends)
 app.command("report")(report.report)
+app.command("serve")(serve.serve)
+app.command("lsp")(lsp.lsp)
 app.add_typer(phrasebook.app, name="phrasebook")
 
 

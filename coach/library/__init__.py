@@ -14,7 +14,7 @@ from coach.library.source import Node, Source, no_gc
 from coach.library.suppress import Suppression
 
 __all__ = ["Edit", "Entry", "FORMATS", "LibraryOptions", "Suppression", "apply_edits", "discover",
-           "iter_entries", "sniff_library"]
+           "iter_entries", "sniff_library", "apply_edits_to_text", "entries_from_text"]
 
 #: Platform exports, in the order their shapes are tried.
 PLATFORMS = {m.NAME: m for m in (zendesk, gorgias, intercom, freshdesk, helpscout)}
@@ -106,15 +106,27 @@ def iter_entries(path: str, options: LibraryOptions | None = None, *, text: str 
     yield from found
 
 
-def apply_edits(path: str, edits: Iterable[Edit], options: LibraryOptions | None = None) -> str:
-    """The file's new content with the edits made, structure and formatting kept; InputError if unsafe."""
+def entries_from_text(path: str, text: str, options: LibraryOptions | None = None) -> list[Entry]:
+    """Every reply in a library file's unsaved `text` (an editor's buffer), read as the file would be."""
+    return list(iter_entries(path, options, text=text))
+
+
+def apply_edits(path: str, edits: Iterable[Edit], options: LibraryOptions | None = None, *,
+                text: str | None = None) -> str:
+    """The file's new content with the edits made, structure and formatting kept; InputError if unsafe.
+    With `text`, the edits are made to that (an editor's unsaved buffer) instead of the file."""
     options = options or LibraryOptions()
     edits = list(edits)
     with no_gc():
-        source, fmt, syntax, root, cands = _read(path, options)
+        source, fmt, syntax, root, cands = _read(path, options, text)
         if fmt == "text":
             return textfile.apply(source, edits)
         return editing.apply(source, syntax, root, cands, edits)
+
+
+def apply_edits_to_text(path: str, text: str, edits: Iterable[Edit], options: LibraryOptions | None = None) -> str:
+    """`apply_edits` on a file's unsaved `text`: what an editor's code action replaces its buffer with."""
+    return apply_edits(path, edits, options, text=text)
 
 
 def discover(paths: Iterable[str], include: Iterable[str] = (), exclude: Iterable[str] = (), *,
