@@ -11,6 +11,7 @@ from typing import Any, Callable, Iterable, Iterator
 
 from coach.errors import InputError
 from coach.models import Conversation, Turn
+from coach.textfix import SURROGATE_ESCAPE, repair_tree
 from coach.readers._context import Context
 from coach.readers._source import Source
 
@@ -88,8 +89,28 @@ def _parse_line(line: str) -> Any:
         raise InputError(f"invalid JSON: {exc}") from None
 
 
+SURROGATE_WARNING = ("lone surrogate escape (half of a UTF-16 pair, such as a cut emoji) replaced with U+FFFD"
+                     "; later ones in this file are replaced silently")
+
+
 def documents(src: Source, ctx: Context) -> Iterator[tuple[Any, int | None]]:
-    """JSON Lines if the first non-blank line is an object on its own, else one whole-file document."""
+    """JSON Lines if the first non-blank line is an object on its own, else one whole-file document.
+
+    Lone surrogate escapes (`"\\ud83d"`) are repaired to U+FFFD, with one warning per file:
+    nothing downstream (spaCy, UTF-8 output) can encode them."""
+    warned = False
+
+    def repaired(doc: Any, raw: str, line: int, whole: bool = False) -> Any:
+        nonlocal warned
+        escape = SURROGATE_ESCAPE.search(raw)
+        if escape is None:
+            return doc
+        doc, changed = repair_tree(doc)
+        if changed and not warned:
+            warned = True
+            ctx.warn(SURROGATE_WARNING, line + raw.count("\n", 0, escape.start()) if whole else line)
+        return doc
+
     lines = src.lines()
     first: tuple[int, str] | None = None
     for lineno, line in lines:
@@ -104,7 +125,7 @@ def documents(src: Source, ctx: Context) -> Iterator[tuple[Any, int | None]]:
     except InputError:
         head_doc = None
     if isinstance(head_doc, dict):
-        yield head_doc, start
+        yield repaired(head_doc, line, start), start
         for lineno, line in lines:
             if not line.strip():
                 continue
@@ -115,7 +136,7 @@ def documents(src: Source, ctx: Context) -> Iterator[tuple[Any, int | None]]:
             except InputError as exc:
                 ctx.recover(exc, lineno)
                 continue
-            yield doc, lineno
+            yield repaired(doc, line, lineno), lineno
         return
     parts, size = [line], len(line)
     for _, line in lines:
@@ -135,7 +156,7 @@ def documents(src: Source, ctx: Context) -> Iterator[tuple[Any, int | None]]:
         raise ctx.error("JSON nested too deeply") from None
     except ValueError as exc:
         raise ctx.error(f"invalid JSON: {exc}") from None
-    yield doc, None
+    yield repaired(doc, text, start, whole=True), None
 
 
 Split = Callable[[Any], list[tuple[str, dict]]]
