@@ -333,7 +333,11 @@ def read_phrasebook(path: str | Path) -> Phrasebook:
             raise PhrasebookErrors([PhrasebookError(
                 f"phrasebook is {size // 1024} KB, over the {yamlsafe.MAX_BYTES // 1048576} MB limit",
                 path=str(path))])
-        text = p.read_bytes().decode("utf-8")
+        data = _read_capped(p)
+        if data is None:  # stat said less: a device, a FIFO or a growing file
+            raise PhrasebookErrors([PhrasebookError(
+                f"phrasebook is over the {yamlsafe.MAX_BYTES // 1048576} MB limit", path=str(path))])
+        text = data.decode("utf-8")
     except FileNotFoundError:
         raise PhrasebookErrors([PhrasebookError("phrasebook not found", path=str(path),
                                                 hint="check the --phrasebook path")]) from None
@@ -364,6 +368,14 @@ def _book_from_data(doc: Any, _blobs: Any) -> Phrasebook:
         raise ValueError("not a cached phrasebook")
     return Phrasebook(doc["path"], rules_from_data(doc["rules"]),
                       None if extends is None else tuple(extends), tuple(disable))
+
+
+def _read_capped(path: Path) -> bytes | None:
+    """The file's bytes, or None past the size limit: read only that far, since stat() says 0
+    for /dev/zero and FIFOs."""
+    with open(path, "rb") as handle:
+        data = handle.read(yamlsafe.MAX_BYTES + 1)
+    return None if len(data) > yamlsafe.MAX_BYTES else data
 
 
 def builtin_dir() -> Path:
@@ -424,8 +436,10 @@ def _content_key(default_paths: list[str], user_paths: list[str]) -> str | None:
     for group, paths in (("d", default_paths), ("u", user_paths)):
         for path in paths:
             try:
-                data = Path(path).read_bytes()
+                data = _read_capped(Path(path))
             except OSError:
+                return None
+            if data is None:
                 return None
             digest.update(f"|{group}|{path}|{len(data)}|".encode())
             digest.update(data)

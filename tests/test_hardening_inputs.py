@@ -9,6 +9,8 @@ docs/reliability.md maps each class to its test.
 from __future__ import annotations
 
 import json
+import os
+import stat
 from pathlib import Path
 
 import pytest
@@ -122,3 +124,219 @@ def test_library_api_survives_a_lone_surrogate():
     report = Analyzer(model=False).lint_text("hi \ud83d there is nothing I can do")
     assert [(f.start, f.text) for f in report.findings if f.category == "blocking"] == [
         (5, "there is nothing I can do")]
+
+
+@pytest.mark.slow
+def test_deeply_nested_meta_with_jobs_2_is_dropped_with_a_warning_and_the_conversation_scored(tmp_path):
+    path = tmp_path / "meta.jsonl"
+    deep = '{"a": ' * 900 + "1" + "}" * 900
+    path.write_text('{"id": "deep", "meta": {"x": ' + deep + ', "kept": {"b": [1]}}, "turns": [{"speaker": '
+                    '"agent", "text": "' + BLOCKING + '"}]}\n' + GOOD_LINE, encoding="utf-8")
+    r = score(str(path), "--jobs", "2")
+    no_traceback(r)
+    assert r.exit_code == 0, r.stderr
+    assert set(scored(r)) == {"deep", "good-1"}
+    assert r.stderr.strip() == (f"coach: warning: {path}:1: field 'meta.x' is nested more than 32 levels deep; "
+                                f"dropped (the conversation is scored)")
+
+
+# --------------------------------------------------------------------- no hangs: FIFOs, devices, blank input
+def limited(*args: str, stdin=None, memory_mb: int = 2048, timeout: int = 120):
+    """`coach ARGS` in a subprocess that may use at most `memory_mb` of address space: a reader that
+    trusts a stat size of 0 fails fast with MemoryError instead of taking the machine's memory."""
+    import resource
+    import subprocess
+    import sys
+
+    def cap() -> None:
+        resource.setrlimit(resource.RLIMIT_AS, (memory_mb << 20, memory_mb << 20))
+
+    return subprocess.run([sys.executable, "-m", "coach", *args], stdin=stdin, capture_output=True, text=True,
+                          timeout=timeout, preexec_fn=cap)
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="needs FIFOs")
+def test_score_and_check_skip_a_fifo_in_a_folder_and_say_so(tmp_path):
+    exports = tmp_path / "exports"
+    exports.mkdir()
+    (exports / "good.jsonl").write_text(GOOD_LINE, encoding="utf-8")
+    os.mkfifo(exports / "pipe.jsonl")
+    r = limited("score", "--no-progress", "--no-defaults", "-p", str(GOLDEN), "--format", "jsonl", str(exports),
+                timeout=60)
+    assert r.returncode == 3, r.stderr
+    assert set(scored(r)) == {"good-1"}
+    assert (f"coach: warning: {exports / 'pipe.jsonl'}: a FIFO (named pipe), not a file; skipped "
+            f"(name it on the command line to read it)") in r.stderr.splitlines()
+    library = tmp_path / "library"
+    library.mkdir()
+    (library / "reply.txt").write_text("there is nothing we can do\n", encoding="utf-8")
+    os.mkfifo(library / "pipe.txt")
+    os.symlink("/dev/zero", library / "zero.txt")
+    r = limited("check", "--no-defaults", "-p", str(GOLDEN), "--format", "json", str(library), timeout=60)
+    assert r.returncode == 3, r.stderr
+    assert [e["path"] for e in json.loads(r.stdout)["entries"]] == [str(library / "reply.txt")]
+    assert f"coach: error: {library / 'pipe.txt'}: a FIFO (named pipe), not a file; skipped" in r.stderr
+    assert f"coach: error: {library / 'zero.txt'}: a device, not a file; skipped" in r.stderr
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="needs FIFOs")
+def test_a_fifo_named_on_the_command_line_is_still_read(tmp_path):
+    import threading
+
+    fifo = tmp_path / "pipe.jsonl"
+    os.mkfifo(fifo)
+    writer = threading.Thread(target=lambda: fifo.write_text(GOOD_LINE, encoding="utf-8"))
+    writer.start()
+    r = score(str(fifo))
+    writer.join(timeout=30)
+    assert r.exit_code == 0 and set(scored(r)) == {"good-1"}, r.output
+
+
+@pytest.mark.skipif(not Path("/dev/zero").exists(), reason="needs /dev/zero")
+@pytest.mark.parametrize("args, message", [
+    (["lint", "--file", "/dev/zero"],
+     "coach: error: /dev/zero: the draft is longer than 1,000,000 characters (lint one reply at a time; "
+     "`coach score` reads whole transcripts)"),
+    (["lint", "-p", "/dev/zero", "hello"], "coach: error: /dev/zero: phrasebook is over the 5 MB limit"),
+    (["phrasebook", "validate", "/dev/zero"], "/dev/zero: phrasebook is over the 5 MB limit"),
+    (["eval", "/dev/zero", "--no-model"],
+     "coach: error: /dev/zero:1: line is longer than 4 MB (see shared/eval/README.md for the format)"),
+    (["check", "--baseline", "/dev/zero", "{lib}"],
+     "coach: error: /dev/zero: the baseline is larger than 64 MB (regenerate the baseline, or delete it)"),
+    (["lint", "--config", "/dev/zero", "hello"], "coach: error: /dev/zero: the config file is larger than 5 MB"),
+], ids=["lint-file", "phrasebook", "validate", "eval", "baseline", "config"])
+def test_dev_zero_as_any_input_is_refused_without_reading_it_all(tmp_path, args, message):
+    lib = tmp_path / "lib"
+    lib.mkdir()
+    (lib / "r.txt").write_text("hello\n", encoding="utf-8")
+    r = limited(*[a.format(lib=lib) for a in args])
+    assert r.returncode == 2, r.stderr
+    assert message in r.stdout.splitlines() + r.stderr.splitlines(), r.stdout + r.stderr
+    assert "Traceback" not in r.stderr and "MemoryError" not in r.stderr
+
+
+def test_blank_lead_in_is_read_once(tmp_path):
+    path = tmp_path / "blank-first.jsonl"
+    path.write_bytes(b" \n" * (3 << 20) + GOOD_LINE.encode())  # 6 MB of blank lines, then a conversation
+    r = score(str(path))
+    assert r.exit_code == 0, r.stderr
+    assert scored(r)["good-1"]["source"] == str(path)
+
+
+def test_endless_blank_input_stops_after_64_mb(monkeypatch):
+    from coach.readers import _source, read_bytes
+    from coach.errors import InputError
+
+    monkeypatch.setattr(_source, "MAX_LINE_CHARS", 1 << 20)  # the same rule, with a smaller limit
+    with pytest.raises(InputError, match="the first 1 MB hold nothing but blank space; the rest of the input "
+                                         "was skipped"):
+        list(read_bytes(b"\n" * (3 << 20) + GOOD_LINE.encode(), "stdin.jsonl"))
+
+
+# ------------------------------------------------------------------------------------------- recursion
+def test_eval_deeply_nested_json_is_one_line(tmp_path):
+    path = tmp_path / "deep.jsonl"
+    path.write_text("[" * 100_000 + "\n", encoding="utf-8")
+    r = runner.invoke(app, ["eval", str(path), "--no-model"])
+    no_traceback(r)
+    assert r.exit_code == 2
+    assert r.stderr.strip() == (f"coach: error: {path}:1: JSON nested too deeply "
+                                f"(see shared/eval/README.md for the format)")
+
+
+def test_check_deeply_nested_baseline_is_one_line(tmp_path):
+    (tmp_path / "r.txt").write_text("hello\n", encoding="utf-8")
+    base = tmp_path / "base.json"
+    base.write_text("[" * 100_000, encoding="utf-8")
+    r = check(str(tmp_path / "r.txt"), "--baseline", str(base))
+    no_traceback(r)
+    assert r.exit_code == 2
+    assert r.stderr.strip() == (f"coach: error: {base}: invalid baseline JSON: nested too deeply "
+                                f"(regenerate the baseline, or delete it)")
+
+
+@pytest.mark.parametrize("name, text", [
+    (".coach.yaml", "select: " + "[" * 20_000 + "]" * 20_000 + "\n"),
+    (".coach.yaml", "select:\n" + "".join("  " * i + "- \n" for i in range(2000))),
+    ("pyproject.toml", "[tool.coach]\nselect = " + "[" * 20_000 + "]" * 20_000 + "\n"),
+], ids=["yaml-flow", "yaml-block", "toml"])
+def test_deeply_nested_config_found_upward_is_one_line(tmp_path, monkeypatch, name, text):
+    (tmp_path / name).write_text(text, encoding="utf-8")
+    sub = tmp_path / "drafts"
+    sub.mkdir()
+    (sub / "d.txt").write_text("hello\n", encoding="utf-8")
+    monkeypatch.chdir(sub)
+    r = runner.invoke(app, ["lint", "--file", "d.txt", "--no-model"])
+    no_traceback(r)
+    assert r.exit_code == 2
+    assert r.stderr.startswith(f"coach: error: {tmp_path / name}:") and "nested too deeply" in r.stderr, r.stderr
+    assert len(r.stderr.splitlines()) == 1
+
+
+# ------------------------------------------------------------------------------------ eval label types
+@pytest.mark.parametrize("labels, message", [
+    ({"blocking": "false"}, "label 'blocking' must be true or false, not \"false\""),
+    ({"advocacy": 1}, "label 'advocacy' must be true or false, not 1"),
+    ({"apology": "regret"}, "label 'apology' must be a list of element names"),
+    ({"apology": ["regrets"]}, "unknown apology element 'regrets'"),
+    ({"blockng": True}, "unknown label 'blockng'"),
+], ids=["string-bool", "number-bool", "apology-string", "unknown-element", "unknown-label"])
+def test_eval_refuses_wrongly_typed_labels(tmp_path, labels, message):
+    path = tmp_path / "labeled.jsonl"
+    path.write_text(json.dumps({"text": "ok", "labels": {"blocking": False}}) + "\n"
+                    + json.dumps({"text": "hello", "labels": labels}) + "\n", encoding="utf-8")
+    r = runner.invoke(app, ["eval", str(path), "--no-model"])
+    no_traceback(r)
+    assert r.exit_code == 2
+    assert r.stderr.startswith(f"coach: error: {path}:2: {message}"), r.stderr
+
+
+def test_eval_accepts_null_and_missing_labels(tmp_path):
+    path = tmp_path / "labeled.jsonl"
+    path.write_text(json.dumps({"text": "there is nothing we can do", "labels": {"blocking": True, "apology": None,
+                                                                              "advocacy": None}}) + "\n",
+                    encoding="utf-8")
+    r = runner.invoke(app, ["eval", str(path), "--no-model", "--no-defaults", "-p", str(GOLDEN), "--format", "json"])
+    assert r.exit_code == 0, r.output
+    assert json.loads(r.stdout)["micro"]["tp"] == 1
+
+
+# ------------------------------------------------------------------------------- lower, but fixed too
+def _unreadable(monkeypatch, *folders: Path) -> None:
+    """Make `os.walk` find these folders unreadable (permissions do not stop root, who runs CI here)."""
+    real = os.scandir
+    blocked = {str(f) for f in folders}
+
+    def scandir(path="."):
+        if str(path) in blocked:
+            raise PermissionError(13, "Permission denied", str(path))
+        return real(path)
+
+    monkeypatch.setattr(os, "scandir", scandir)
+
+
+def test_score_names_an_unreadable_folder_instead_of_finding_no_files(tmp_path, monkeypatch):
+    top, inner = tmp_path / "locked", tmp_path / "exports" / "2024"
+    top.mkdir()
+    inner.mkdir(parents=True)
+    (tmp_path / "exports" / "good.jsonl").write_text(GOOD_LINE, encoding="utf-8")
+    (inner / "more.jsonl").write_text(GOOD_LINE.replace("good-1", "good-2"), encoding="utf-8")
+    _unreadable(monkeypatch, top, inner)
+    r = score(str(top), str(tmp_path / "exports"))
+    no_traceback(r)
+    assert r.exit_code == 3
+    assert set(scored(r)) == {"good-1"}
+    assert f"coach: warning: {top}: cannot read the folder: Permission denied; skipped" in r.stderr.splitlines()
+    assert f"coach: warning: {inner}: cannot read the folder: Permission denied; skipped" in r.stderr.splitlines()
+    assert "has no transcript files" not in r.stderr
+
+
+def test_check_names_an_unreadable_folder(tmp_path, monkeypatch):
+    lib, inner = tmp_path / "lib", tmp_path / "lib" / "legal"
+    inner.mkdir(parents=True)
+    (lib / "r.txt").write_text("there is nothing we can do\n", encoding="utf-8")
+    _unreadable(monkeypatch, inner)
+    r = check(str(lib))
+    no_traceback(r)
+    assert r.exit_code == 3
+    assert f"coach: error: {inner}: cannot read the folder: Permission denied; skipped" in r.stderr.splitlines()

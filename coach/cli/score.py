@@ -104,7 +104,7 @@ def conversations(paths: list[str], options, failed: list[CoachError], skip=None
     expanded: list[list[str]] = []
     for given in paths:
         try:
-            expanded.append(list(iter_sources([given])))
+            expanded.append(list(iter_sources([given], on_skip=on_error)))
         except UsageError:
             raise
         except CoachError as exc:
