@@ -340,3 +340,88 @@ def test_check_names_an_unreadable_folder(tmp_path, monkeypatch):
     no_traceback(r)
     assert r.exit_code == 3
     assert f"coach: error: {inner}: cannot read the folder: Permission denied; skipped" in r.stderr.splitlines()
+
+
+# -------------------------------------------------------------------------------- untrusted phrasebooks
+def _book(tmp_path: Path, rule_body: str, top: str = "") -> Path:
+    path = tmp_path / "hostile.yaml"
+    path.write_text(top + "rules:\n  - id: advocacy.hostile\n    category: advocacy\n" + rule_body
+                    + '    examples: {match: ["let me check"], no_match: ["no"]}\n', encoding="utf-8")
+    return path
+
+
+def validate(path: Path):
+    """`coach phrasebook validate` in a subprocess capped at 2 GB, so a refusal that comes too late
+    fails the test instead of taking the machine's memory."""
+    return limited("phrasebook", "validate", str(path), timeout=120)
+
+
+@pytest.mark.parametrize("body, top, message", [
+    ('    phrases: ["$A27"]\n',
+     "define:\n  A0: word\n" + "".join(f'  A{i}: "$A{i - 1} $A{i - 1}"\n' for i in range(1, 28)),
+     "hostile.yaml:13: fragment $A11 expands to 18,427 characters with its $fragments, over the 10,000 limit "
+     "(use fewer or smaller fragments)"),
+    ('    phrases: ["let me check"]\n    patterns: [[{LOWER: let}, {TEXT: {REGEX: "((a+))+$"}}]]\n', "",
+     "hostile.yaml:5: [advocacy.hostile] bad token pattern: REGEX '((a+))+$' nests quantifiers (catastrophic "
+     "backtracking); simplify it"),
+    ('    phrases: ["let me check"]\n    patterns: [[{LOWER: let}, {TEXT: {REGEX: "(a|a)*$"}}]]\n', "",
+     "hostile.yaml:5: [advocacy.hostile] bad token pattern: REGEX '(a|a)*$' repeats a group of alternatives "
+     "(catastrophic backtracking); simplify it"),
+    ('    phrases: ["let me check"]\n    patterns: [[{TEXT: {REGEX: ""}}]]\n', "",
+     "hostile.yaml:5: [advocacy.hostile] bad token pattern: REGEX '' matches every token"),
+    ('    phrases: ["let me check"]\n    patterns: [[{LENGTH: {">=": 0}}]]\n', "",
+     "hostile.yaml:5: [advocacy.hostile] bad token pattern: pattern matches everything (every token is a "
+     "wildcard, optional, or constrained only by a test every token passes)"),
+    ('    phrases: ["let me check"]\n    patterns: [[{LOWER: {NOT_IN: []}}]]\n', "",
+     "hostile.yaml:5: [advocacy.hostile] bad token pattern: pattern matches everything (every token is a "
+     "wildcard, optional, or constrained only by a test every token passes)"),
+    ('    phrases: ["let ' + "_ " * 500 + 'check"]\n', "",
+     "hostile.yaml:4: [advocacy.hostile] bad phrase in 'phrases' 'let _ _ _ _ _ _ _ _ _ _ _ _ _ _ _ _ _ _ _ _ _ "
+     "_ _ _ _ _ _ _ '... (1,009 characters): more than 12 gaps '_'; anchor the phrase on more words (at column 29)"),
+    ('    phrases: ["' + "(" * 20_000 + "a" + ")" * 20_000 + '"]\n', "",
+     "hostile.yaml:4: [advocacy.hostile] bad phrase in 'phrases' '" + "(" * 60 + "'... (40,001 characters): "
+     "phrase is 40,001 characters long, over the 10,000 limit; split it into several phrases"),
+    ('    phrases: ["' + "(" * 30 + "a" + ")" * 30 + ' b"]\n', "",
+     "hostile.yaml:4: [advocacy.hostile] bad phrase in 'phrases' '" + "(" * 30 + "a" + ")" * 29 + "'... (63 "
+     "characters): brackets nested more than 20 deep (at column 21)"),
+    ('    phrases: ["let me (' + "|".join(f"w{i} v" for i in range(500_000)) + ')"]\n', "",
+     "hostile.yaml:4: [advocacy.hostile] bad phrase in 'phrases' 'let me (w0 v|w1 v|w2 v|w3 v|w4 v|w5 v|w6 v|w7 "
+     "v|w8 v|w9 v|w1'... (4,888,898 characters): phrase is 4,888,898 characters long, over the 10,000 limit; "
+     "split it into several phrases"),
+], ids=["doubling-define", "nested-quantifier", "repeated-alternatives", "empty-regex", "length-ge-0",
+        "not-in-empty", "500-gaps", "20000-brackets", "deep-brackets", "4.8-MB-alternation"])
+def test_hostile_phrasebooks_are_refused_with_one_short_line(tmp_path, body, top, message):
+    r = validate(_book(tmp_path, body, top))
+    assert r.returncode == 2, r.stderr[-2000:]
+    found = [line.replace(str(tmp_path) + "/", "") for line in r.stderr.splitlines()]
+    assert found == [message, "1 problem(s) in 1 file(s)"], found
+    assert max(map(len, found)) < 400
+
+
+def test_phrase_expansion_is_refused_while_it_grows():
+    from coach.engine.phrase_syntax import PhraseSyntaxError, _expand, parse
+
+    # 2,400 two-word options: refused at the 2,001st, before the others are expanded.
+    node = parse("(" + "|".join(["a b"] * 2400) + ")")
+    calls = []
+    real = _expand
+
+    def counting(n, limit, compact=False):
+        calls.append(1)
+        return real(n, limit, compact)
+
+    import coach.engine.phrase_syntax as ps
+    ps._expand = counting
+    try:
+        with pytest.raises(PhraseSyntaxError, match="more than 2000 variants"):
+            counting(node, 2000)
+    finally:
+        ps._expand = real
+    assert len(calls) < 3 * 2100  # three calls per two-word option
+
+
+@pytest.mark.parametrize("regex", [r"^\d+$", "^refund", "[a-z]+(ing|ed)$", "a{2,5}b?", "(?>a+)+x"])
+def test_ordinary_regexes_still_pass(regex):
+    from coach.engine.patterns import pattern_problem
+
+    assert pattern_problem([{"LOWER": "let"}, {"TEXT": {"REGEX": regex}}]) is None
