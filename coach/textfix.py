@@ -69,3 +69,22 @@ def argument(text: str) -> tuple[str, bool]:
     except UnicodeError:
         return repair(text), True
     return raw.decode("utf-8", errors="replace"), True
+
+
+#: Codecs Python calls text encodings that do not read bytes as characters: they interpret
+#: backslash escapes (and so make lone surrogates out of `\ud83d`) or are for domain names.
+_NOT_FILE_ENCODINGS = frozenset({"unicode_escape", "raw_unicode_escape", "idna", "punycode", "undefined"})
+
+
+def encoding_problem(name: str) -> str | None:
+    """Why `--encoding NAME` cannot decode a file: unknown, or not a text encoding (base64,
+    zlib, rot13 and hex transform bytes to bytes or text to text; they crashed the readers)."""
+    import codecs
+
+    try:
+        info = codecs.lookup(name)
+    except LookupError:
+        return f"unknown encoding {name!r}"
+    if not getattr(info, "_is_text_encoding", True) or info.name.replace("-", "_") in _NOT_FILE_ENCODINGS:
+        return f"{name!r} is not a text encoding"
+    return None

@@ -425,3 +425,161 @@ def test_ordinary_regexes_still_pass(regex):
     from coach.engine.patterns import pattern_problem
 
     assert pattern_problem([{"LOWER": "let"}, {"TEXT": {"REGEX": regex}}]) is None
+
+
+# ------------------------------------------------------------------------------------------ --encoding
+@pytest.mark.parametrize("codec", ["base64", "zlib", "rot13", "hex", "unicode_escape", "raw_unicode_escape"])
+@pytest.mark.parametrize("command", ["score", "check"])
+def test_encoding_must_be_a_text_encoding(tmp_path, command, codec):
+    path = tmp_path / ("in.jsonl" if command == "score" else "reply.txt")
+    path.write_text(GOOD_LINE if command == "score" else "hello\n", encoding="utf-8")
+    r = (score if command == "score" else check)(str(path), "--encoding", codec)
+    no_traceback(r)
+    assert r.exit_code == 2
+    assert r.stderr.strip() == (f"coach: error: {codec!r} is not a text encoding "
+                                f"(use a Python codec name such as utf-8, cp1252 or utf-16)")
+
+
+# --------------------------------------------------------------------------- bounded: turns, agents, HTML
+@pytest.mark.parametrize("fmt", ["jsonl", "text", "csv"])
+def test_a_conversation_over_the_turn_limit_is_reported_and_the_rest_scored(tmp_path, fmt):
+    from coach.readers._context import MAX_TURNS
+
+    n = MAX_TURNS + 1
+    if fmt == "jsonl":
+        path = tmp_path / "long.jsonl"
+        turns = [{"speaker": "agent", "text": "ok"}] * n
+        path.write_text(json.dumps({"id": "long", "turns": turns}) + "\n" + GOOD_LINE, encoding="utf-8")
+    elif fmt == "text":
+        path = tmp_path / "long.txt"
+        path.write_text("=== long ===\n" + "Agent: ok\nCustomer: fine\n" * (n // 2 + 1)
+                        + "=== good-1 ===\nAgent: " + BLOCKING + "\n", encoding="utf-8")
+    else:
+        path = tmp_path / "long.csv"
+        path.write_text("conversation_id,speaker,text\n" + "long,agent,ok\n" * n + f"good-1,agent,{BLOCKING}\n",
+                        encoding="utf-8")
+    r = score(str(path))
+    no_traceback(r)
+    assert r.exit_code == 3
+    assert set(scored(r)) == {"good-1"}
+    assert (f"coach: warning: {path}:" in r.stderr
+            and "conversation 'long' has more than 10,000 turns, the per-conversation limit (split it into "
+                "several conversations); skipped" in r.stderr), r.stderr
+
+
+def _report(conv_id: str, agent: str, turns: int = 1, text: str = "ok", score_findings=()):
+    from coach.analyzer import conversation_report
+    from coach.models import Conversation, Turn
+
+    conv = Conversation(conv_id, tuple(Turn("agent", text) for _ in range(turns)), agent=agent, source="x")
+    return conversation_report(conv, [list(score_findings)] * turns, {})
+
+
+def test_per_agent_rows_are_bounded_and_the_rest_counted_together():
+    from coach.aggregate import OTHER_AGENTS, Summary
+
+    summary = Summary(max_agents=3)
+    for i in range(10):
+        for _ in range(10 - i):  # agent-0 has 10 conversations, agent-9 one
+            summary.add(_report(f"c{i}", f"agent-{i}"))
+    assert sorted(summary.agents) == ["agent-0", "agent-1", "agent-2"]
+    assert summary.other_agents.conversations == sum(range(1, 8)) and summary.agent_count == "3+"
+    rows, others = summary.agent_rows(2)
+    assert [a.agent for a in rows] == ["agent-0", "agent-1"]
+    assert others.agent == OTHER_AGENTS and others.conversations == 55 - 10 - 9
+    assert summary.to_dict()["agents"][-1]["agent"] == OTHER_AGENTS
+    assert sum(a["conversations"] for a in summary.to_dict()["agents"]) == 55
+
+
+def test_score_terminal_shows_at_most_50_agents_plus_others(tmp_path):
+    path = tmp_path / "agents.jsonl"
+    path.write_text("".join(json.dumps({"id": f"c{i}", "agent": f"agent-{i:03}", "turns": [
+        {"speaker": "agent", "text": "ok"}]}) + "\n" for i in range(60)), encoding="utf-8")
+    r = runner.invoke(app, ["score", "--no-progress", "--no-defaults", "-p", str(GOLDEN), "--no-model",
+                            "--no-color", str(path)], env={"COLUMNS": "120"})
+    assert r.exit_code == 0, r.output
+    rows = [line for line in r.stdout.splitlines() if line.strip().startswith(("agent-", "(other agents)"))]
+    assert len(rows) == 51 and rows[-1].split()[:3] == ["(other", "agents)", "10"]
+
+
+def test_html_report_lists_other_conversations(tmp_path):
+    path = tmp_path / "many.jsonl"
+    path.write_text("".join(json.dumps({"id": f"c{i}", "agent": "a", "turns": [
+        {"speaker": "agent", "text": "ok"}]}) + "\n" for i in range(15)), encoding="utf-8")
+    out = tmp_path / "report.html"
+    r = runner.invoke(app, ["score", "--no-progress", "--no-defaults", "-p", str(GOLDEN), "--no-model",
+                            "--format", "html", "--top", "3", "-o", str(out), str(path)])
+    assert r.exit_code == 0, r.output
+    page = out.read_text(encoding="utf-8")
+    assert '<section id="conversations"><h2>Other conversations</h2>' in page
+    assert page.count('<details class="conv"') == 15
+
+
+def test_html_report_stays_small_for_huge_conversations(monkeypatch):
+    import io
+
+    from coach.aggregate import Summary
+    from coach.models import Finding
+    from coach.render import html
+
+    text = "there is nothing I can do " * 160  # 4,160 characters
+    finding = Finding("blocking.x", "blocking", None, "warning", 0, 25, 1, 1, text[:25], "m", ("r1", "r2"))
+    huge = [_report(f"big{i}", "a", turns=200, text=text, score_findings=[finding] * 30) for i in range(12)]
+    summary = Summary(top=3)
+
+    def one_pass():
+        for report in huge:
+            summary.add(report)
+            yield report
+
+    monkeypatch.setattr(html, "OTHER_BYTES", 4_000_000)  # the same budget rule, scaled down
+    out = io.StringIO()
+    html.write_html(summary, one_pass(), out)
+    page = out.getvalue()
+    assert len(page) < 8_000_000  # all of it would be over 40 MB
+    assert "… 150 more turns" in page and "… 1,160 more characters" in page and "… 20 more findings" in page
+    assert "of 12 conversations" in page
+
+
+def test_csv_unclosed_quote_is_reported_instead_of_swallowing_the_rows_after_it(tmp_path):
+    path = tmp_path / "calls.csv"
+    path.write_text("conversation_id,speaker,text\n1,agent,hello\n1,customer,\"it never closes\n"
+                    f"2,agent,{BLOCKING}\n2,customer,ok\n", encoding="utf-8")
+    r = score(str(path))
+    no_traceback(r)
+    assert r.exit_code == 3
+    assert [t["text"] for t in scored(r)["1"]["turns"]] == ["hello"]
+    assert r.stderr.splitlines()[0] == (
+        f"coach: warning: {path}:3: malformed CSV: the quote opened in this row is never closed, so the 2 line(s) "
+        f"after it were read into one cell; skipped (close the quote, or escape it by doubling it)")
+
+
+def test_csv_quoted_line_breaks_and_doubled_quotes_are_still_read(tmp_path):
+    path = tmp_path / "calls.csv"
+    path.write_text('conversation_id,speaker,text\n1,agent,"two\nlines, and ""quotes"""\n1,customer,ok\n',
+                    encoding="utf-8")
+    r = score(str(path))
+    assert r.exit_code == 0 and r.stderr == "", r.stderr
+    assert [t["text"] for t in scored(r)["1"]["turns"]] == ['two\nlines, and "quotes"', "ok"]
+
+
+def test_vtt_cues_with_bad_timing_are_counted_in_a_warning(tmp_path):
+    path = tmp_path / "call.vtt"
+    path.write_text("WEBVTT\n\n00:00:01.000 --> 00:00:02.000\n<v Agent>Hello\n\n"
+                    "00:00:0x.000 --> 00:00:04.000\n<v Agent>lost\n\nNOTE fine\n\n"
+                    "00:00:05.000 -> 00:00:06.000\n<v Customer>lost too\n\n"
+                    "00:00:07.000 --> 00:00:08.000\n<v Customer>Thanks\n", encoding="utf-8")
+    r = score(str(path), "--agent-name", "Agent")
+    assert r.exit_code == 0, r.stderr
+    assert [t["text"] for t in scored(r)["call"]["turns"]] == ["Hello", "Thanks"]
+    assert r.stderr.strip() == (f"coach: warning: {path}:6: 2 cue(s) without a valid 'start --> end' timing "
+                                f"line were skipped")
+
+
+def test_a_float_id_is_an_id(tmp_path):
+    path = tmp_path / "ids.jsonl"
+    path.write_text("".join(json.dumps({"id": value, "turns": [{"speaker": "agent", "text": "ok"}]}) + "\n"
+                            for value in (12.0, 1.5, 1e300)), encoding="utf-8")
+    r = score(str(path))
+    assert r.exit_code == 0, r.stderr
+    assert list(scored(r)) == ["12", "1.5", "1e+300"]

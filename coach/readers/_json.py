@@ -19,7 +19,7 @@ MAX_JSON_CHARS = 64 * 1024 * 1024
 
 _KINDS: dict[str, tuple[type, ...]] = {
     "str": (str,), "list": (list,), "dict": (dict,), "bool": (bool,),
-    "num": (int, float), "id": (str, int), "time": (str, int, float),
+    "num": (int, float), "id": (str, int, float), "time": (str, int, float),
 }
 _KIND_NAMES = {"str": "a string", "list": "a list", "dict": "an object", "bool": "true or false",
                "num": "a number", "id": "a string or number", "time": "a string or number"}
@@ -75,6 +75,9 @@ def objects(items: list, where: str) -> Iterator[tuple[str, dict]]:
 
 
 def as_id(value: Any) -> str | None:
+    """An id as text; a float that is a whole number (exports written by JavaScript) without ".0"."""
+    if isinstance(value, float) and value.is_integer() and abs(value) < 2 ** 53:
+        return str(int(value))
     return None if value is None else str(value)
 
 
