@@ -1,7 +1,8 @@
 """Streaming roll-ups for `coach score`: per agent, worst conversations, top rules.
 
 Memory stays flat whatever the corpus size: counters and a 0-100 histogram per
-agent, and a bounded heap of the worst conversations.
+agent for at most MAX_AGENTS agents (the conversations of any further agents are
+counted together as "(other agents)"), and a bounded heap of the worst conversations.
 """
 
 from __future__ import annotations
@@ -13,6 +14,10 @@ from dataclasses import dataclass, field
 from .models import ConversationReport
 
 UNKNOWN_AGENT = "(unknown)"
+OTHER_AGENTS = "(other agents)"
+#: Agents with a row of their own; a million distinct names (an id column mapped as the agent)
+#: took 1.5 GB. Any later agent is counted in one "(other agents)" row.
+MAX_AGENTS = 1000
 
 
 @dataclass
@@ -55,6 +60,18 @@ class AgentSummary:
         for turn in report.turns:
             if turn.speaker == "agent":
                 self.rules.update(f.rule for f in turn.findings if f.category == "blocking")
+
+    def merge(self, other: "AgentSummary") -> None:
+        """Add another summary's totals to this one (for the "(other agents)" row)."""
+        for name in ("conversations", "turns", "advocacy", "blocking", "non_apology", "apologies",
+                     "completeness_sum", "apology_expected", "score_sum"):
+            setattr(self, name, getattr(self, name) + getattr(other, name))
+        self.histogram = [a + b for a, b in zip(self.histogram, other.histogram)]
+        self.rules.update(other.rules)
+        firsts = [t for t in (self.first_started_at, other.first_started_at) if t]
+        lasts = [t for t in (self.last_started_at, other.last_started_at) if t]
+        self.first_started_at = min(firsts) if firsts else None
+        self.last_started_at = max(lasts) if lasts else None
 
     def per_100(self, value: int) -> float:
         return round(100.0 * value / self.turns, 1) if self.turns else 0.0
@@ -100,6 +117,9 @@ class Summary:
 
     top: int = 10
     agents: dict[str, AgentSummary] = field(default_factory=dict)
+    #: Conversations of agents beyond the first MAX_AGENTS, or None while there are none.
+    other_agents: AgentSummary | None = None
+    max_agents: int = MAX_AGENTS
     overall: AgentSummary = field(default_factory=lambda: AgentSummary("(all)"))
     rules: Counter = field(default_factory=Counter)
     rewrites: dict[str, str] = field(default_factory=dict)
@@ -108,7 +128,13 @@ class Summary:
 
     def add(self, report: ConversationReport) -> None:
         name = report.agent or UNKNOWN_AGENT
-        self.agents.setdefault(name, AgentSummary(name)).add(report)
+        agent = self.agents.get(name)
+        if agent is None:
+            if len(self.agents) < self.max_agents:
+                agent = self.agents[name] = AgentSummary(name)
+            else:
+                agent = self.other_agents = self.other_agents or AgentSummary(OTHER_AGENTS)
+        agent.add(report)
         self.overall.add(report)
         for _, f in report.findings:
             self.rules[f.rule] += 1
@@ -125,6 +151,28 @@ class Summary:
     def worst(self) -> list[ConversationReport]:
         return [r for _, _, r in sorted(self._worst, key=lambda i: (-i[0], -i[1]))]
 
+    def worst_positions(self) -> set[int]:
+        """Where the worst conversations came in the stream that fed `add` (1 = the first)."""
+        return {-seq for _, seq, _ in self._worst}
+
+    def agent_rows(self, limit: int) -> tuple[list[AgentSummary], AgentSummary | None]:
+        """The table's rows: at most `limit` agents (those with the most conversations, by
+        name), and one row for every other agent together (None when all fit)."""
+        rest = list(self.agents.values())
+        if len(rest) <= limit and self.other_agents is None:
+            return sorted(rest, key=lambda a: a.agent), None
+        rest.sort(key=lambda a: (-a.conversations, a.agent))
+        shown, hidden = rest[:limit], rest[limit:]
+        others = AgentSummary(OTHER_AGENTS)
+        for agent in hidden + ([self.other_agents] if self.other_agents else []):
+            others.merge(agent)
+        return sorted(shown, key=lambda a: a.agent), others
+
+    @property
+    def agent_count(self) -> str:
+        """How many agents, as text: "1,000+" once some were folded into "(other agents)"."""
+        return f"{len(self.agents):,}+" if self.other_agents is not None else f"{len(self.agents):,}"
+
     @property
     def conversations(self) -> int:
         return self.overall.conversations
@@ -133,6 +181,7 @@ class Summary:
         return {
             "conversations": self.conversations,
             "overall": self.overall.to_dict(),
-            "agents": [a.to_dict() for a in sorted(self.agents.values(), key=lambda a: a.agent)],
+            "agents": [a.to_dict() for a in sorted(self.agents.values(), key=lambda a: a.agent)]
+            + ([self.other_agents.to_dict()] if self.other_agents is not None else []),
             "top_rules": [{"rule": r, "count": n} for r, n in self.rules.most_common(self.top)],
         }

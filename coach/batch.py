@@ -40,6 +40,10 @@ class LostChunk:
 
 def _init_worker() -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent handles Ctrl-C
+    # A fork inherits `coach score`'s SIGTERM handler, which raises in the main thread: the pool
+    # terminates its workers with SIGTERM when one dies, and a worker that ran that handler
+    # printed a traceback and stayed alive (the pool then waited on it, or it outlived coach).
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
 
 
 def _score_chunk(chunk: list[Conversation]) -> list[ConversationReport]:
@@ -69,47 +73,80 @@ def score(analyzer: Analyzer, conversations: Iterable[Conversation], *, jobs: in
     analyzer.engine  # compile before forking so every worker inherits the matchers
     _WORKER = analyzer
     context = multiprocessing.get_context("fork")
-    pool = ProcessPoolExecutor(jobs, mp_context=context, initializer=_init_worker)
-    pending: deque[tuple[list[Conversation], Future]] = deque()
+    pool = _new_pool(jobs, context)
+    pending: deque[tuple[list[Conversation], Future | None]] = deque()
     source = _chunks(conversations, chunk_size)
     try:
         for chunk in source:
-            pending.append((chunk, pool.submit(_run, chunk)))
+            pending.append((chunk, _submit(pool, chunk)))
             while len(pending) >= jobs * 2:
-                pool, results = _next(pool, pending, jobs, context, on_lost)
+                pool, results = _next(analyzer, pool, pending, jobs, context, on_lost)
                 yield from results
         while pending:
-            pool, results = _next(pool, pending, jobs, context, on_lost)
+            pool, results = _next(analyzer, pool, pending, jobs, context, on_lost)
             yield from results
     finally:
         # Wait for the workers to exit (each finishes at most its current chunk): coach ends
         # with os._exit, and a worker left blocked on its pipe would outlive the run.
-        pool.shutdown(wait=True, cancel_futures=True)
+        _close(pool, wait=True)
 
 
-def _next(pool: ProcessPoolExecutor, pending: deque, jobs: int, context,
+def _new_pool(jobs: int, context) -> ProcessPoolExecutor:
+    return ProcessPoolExecutor(jobs, mp_context=context, initializer=_init_worker)
+
+
+def _submit(pool: ProcessPoolExecutor, chunk: list[Conversation]) -> Future | None:
+    """The chunk's future, or None when the pool broke before it could take the chunk (a worker
+    was killed between two results): `_next` then reruns it like the chunks in flight."""
+    try:
+        return pool.submit(_run, chunk)
+    except (BrokenProcessPool, RuntimeError):
+        return None
+
+
+def _close(pool: ProcessPoolExecutor, wait: bool) -> None:
+    """Shut a pool down; after a breakage, kill what is left of it so nothing outlives coach."""
+    if getattr(pool, "_broken", False):
+        for process in list((getattr(pool, "_processes", None) or {}).values()):
+            if process.is_alive():
+                process.kill()
+    pool.shutdown(wait=wait, cancel_futures=True)
+
+
+def _next(analyzer: Analyzer, pool: ProcessPoolExecutor, pending: deque, jobs: int, context,
           on_lost: Callable[[LostChunk], None] | None):
     chunk, future = pending[0]
     try:
+        if future is None:
+            raise BrokenProcessPool("the worker pool broke")
         result = future.result()
         pending.popleft()
         return pool, result
     except BrokenProcessPool as exc:
         # The pool is gone with every chunk in flight: rerun them one at a time in a fresh
         # pool to find the one that kills a worker, and keep the rest.
-        pool.shutdown(wait=False, cancel_futures=True)
+        _close(pool, wait=True)
         retry = [c for c, _ in pending]
         pending.clear()
         results: list[ConversationReport] = []
         for chunk in retry:
-            results.extend(_isolate(chunk, context, on_lost, str(exc) or "killed"))
-        pool = ProcessPoolExecutor(jobs, mp_context=context, initializer=_init_worker)
-        return pool, results
+            results.extend(_isolate(chunk, context, on_lost, _reason(exc)))
+        return _new_pool(jobs, context), results
+    except Exception:
+        # Not a dead worker: the chunk could not be sent or its reports not returned (pickling,
+        # e.g. a value nested too deeply). Score it here; a real scoring bug raises again here.
+        pending.popleft()
+        return pool, list(analyzer.score_conversations(chunk))
+
+
+def _reason(exc: BaseException) -> str:
+    text = str(exc)
+    return "killed" if not text or "terminated abruptly" in text or "broke" in text else text
 
 
 def _isolate(chunk: list[Conversation], context, on_lost, reason: str) -> list[ConversationReport]:
     """Score `chunk` in a fresh one-worker pool; if it dies, retry conversation by conversation."""
-    pool = ProcessPoolExecutor(1, mp_context=context, initializer=_init_worker)
+    pool = _new_pool(1, context)
     try:
         return pool.submit(_run, chunk).result()
     except BrokenProcessPool:
@@ -119,4 +156,4 @@ def _isolate(chunk: list[Conversation], context, on_lost, reason: str) -> list[C
             on_lost(LostChunk(chunk[0], reason))
         return []
     finally:
-        pool.shutdown(wait=True)
+        _close(pool, wait=True)

@@ -61,7 +61,8 @@ def run_check(paths: Iterable[str], settings: Settings, analyzer: Analyzer, *,
     errors: list[str] = []
     loaded: list[Entry] = []
     files = list(discover(paths, settings.include, settings.exclude, root=settings.root,
-                          force_exclude=force_exclude, respect_gitignore=respect_gitignore))
+                          force_exclude=force_exclude, respect_gitignore=respect_gitignore,
+                          on_skip=lambda exc: errors.append(str(exc))))
     for path in files:
         try:
             if path == "-":

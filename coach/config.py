@@ -146,10 +146,17 @@ class _Loader:
         return Settings(**values, root=self.root, path=os.path.abspath(self.path))
 
 
+#: A config file is a few lines; read no further than this (stat() says 0 for devices and FIFOs).
+MAX_CONFIG_CHARS = 5 * 1024 * 1024
+
+
 def _read(path: str) -> str:
     try:
         with open(path, encoding="utf-8") as handle:
-            return handle.read()
+            text = handle.read(MAX_CONFIG_CHARS + 1)
+        if len(text) > MAX_CONFIG_CHARS:
+            raise ConfigError(f"the config file is larger than {MAX_CONFIG_CHARS // (1024 * 1024)} MB", path=path)
+        return text
     except FileNotFoundError:
         raise ConfigError("config file not found", path=path) from None
     except (OSError, UnicodeDecodeError) as exc:
@@ -159,6 +166,8 @@ def _read(path: str) -> str:
 def _toml(path: str, text: str) -> dict[str, Any]:
     try:
         return tomllib.loads(text)
+    except RecursionError:
+        raise ConfigError("invalid TOML: nested too deeply", path=path, hint="fix the TOML syntax") from None
     except tomllib.TOMLDecodeError as exc:
         m = re.search(r"\(at line (\d+)", str(exc))
         line = int(m.group(1)) if m else len(text.rstrip().split("\n"))  # "at end of document"

@@ -12,10 +12,11 @@ import hashlib
 import json
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Iterable, Iterator
+from typing import TYPE_CHECKING, Callable, Iterable, Iterator
 
 from .errors import InputError
 from .models import APOLOGY_ELEMENTS, Finding, TextReport
+from .textfix import SURROGATE_ESCAPE, repair_tree
 
 if TYPE_CHECKING:  # pragma: no cover
     from .analyzer import Sources
@@ -115,32 +116,90 @@ def in_split(item_id: str, split: str) -> bool:
     return (bucket < CHECK_SHARE) == (split == "check")
 
 
-def read_items(path: str, split: str = "all") -> Iterator[Item]:
-    """Labeled items from one JSONL file; a bad line is an InputError naming it."""
+#: A labeled line longer than this is not an utterance (/dev/zero, a binary file): refused
+#: before it fills memory.
+MAX_LINE_CHARS = 4 * 1024 * 1024
+_FLAGS = ("blocking", "advocacy", "non_apology")
+_HINT = "see shared/eval/README.md for the format"
+
+
+def _labels(labels_in: dict) -> set[str]:
+    """The true labels of one item; a wrongly typed or unknown label is an error, not a silent false."""
+    labels: set[str] = set()
+    for key, value in labels_in.items():
+        if key in _FLAGS:
+            if value is not None and not isinstance(value, bool):
+                raise InputError(f"label '{key}' must be true or false, not {json.dumps(value)[:40]}")
+            if value:
+                labels.add(key)
+        elif key == "apology":
+            if value is None:
+                continue
+            if not isinstance(value, list) or not all(isinstance(e, str) for e in value):
+                raise InputError("label 'apology' must be a list of element names")
+            unknown = [e for e in value if e not in APOLOGY_ELEMENTS]
+            if unknown:
+                raise InputError(f"unknown apology element {unknown[0][:40]!r}",
+                                 hint=f"elements are {', '.join(APOLOGY_ELEMENTS)}")
+            labels.update(value)
+        else:
+            raise InputError(f"unknown label {str(key)[:40]!r}",
+                             hint=f"labels are {', '.join(_FLAGS)} and apology")
+    return labels
+
+
+def read_items(path: str, split: str = "all", warn: Callable[[str], None] | None = None) -> Iterator[Item]:
+    """Labeled items from one JSONL file; a bad line is an InputError naming it. Lone surrogate
+    escapes are repaired to U+FFFD (one `warn` per file)."""
     try:
         handle = open(path, encoding="utf-8")
     except OSError as exc:
         raise InputError(f"cannot read: {exc.strerror}", path=path) from None
+    warned = False
     with handle:
-        for number, line in enumerate(handle, 1):
+        number = 0
+        while True:
+            try:
+                line = handle.readline(MAX_LINE_CHARS + 1)
+            except OSError as exc:
+                raise InputError(f"cannot read: {exc.strerror}", path=path) from None
+            except UnicodeDecodeError as exc:
+                raise InputError(f"not UTF-8 ({exc.reason})", path=path, line=number + 1,
+                                 hint="save the file as UTF-8") from None
+            if not line:
+                break
+            number += 1
+            if len(line) > MAX_LINE_CHARS:
+                raise InputError(f"line is longer than {MAX_LINE_CHARS // (1024 * 1024)} MB", path=path,
+                                 line=number, hint=_HINT)
             if not line.strip():
                 continue
             try:
                 data = json.loads(line)
-                labels_in = data["labels"]
-                text = data["text"]
-                if not isinstance(text, str) or not isinstance(labels_in, dict):
-                    raise TypeError
-                labels = {k for k in ("blocking", "advocacy", "non_apology") if labels_in.get(k)}
-                labels |= {e for e in labels_in.get("apology") or [] if e in APOLOGY_ELEMENTS}
-            except (ValueError, KeyError, TypeError):
+            except RecursionError:
+                raise InputError("JSON nested too deeply", path=path, line=number, hint=_HINT) from None
+            except ValueError:
+                data = None
+            if not isinstance(data, dict) or not isinstance(data.get("text"), str) \
+                    or not isinstance(data.get("labels"), dict):
                 raise InputError("not a labeled utterance (needs 'text' and 'labels')",
-                                 path=path, line=number,
-                                 hint="see shared/eval/README.md for the format") from None
+                                 path=path, line=number, hint=_HINT)
+            if SURROGATE_ESCAPE.search(line):
+                data, changed = repair_tree(data)
+                if changed and warn is not None and not warned:
+                    warned = True
+                    warn(f"{path}:{number}: lone surrogate escape (half of a UTF-16 pair) replaced "
+                         f"with U+FFFD")
+            try:
+                labels = _labels(data["labels"])
+            except InputError as exc:
+                exc.path, exc.line, exc.hint = path, number, exc.hint or _HINT
+                raise
             item_id = str(data.get("id", f"{Path(path).name}:{number}"))
             if in_split(item_id, split):
-                yield Item(item_id, text, frozenset(labels), data.get("spans") or {}, path, number,
-                           str(data.get("source") or ""))
+                spans = data.get("spans")
+                yield Item(item_id, data["text"], frozenset(labels), spans if isinstance(spans, dict) else {},
+                           path, number, str(data.get("source") or ""))
 
 
 def evaluate(items: Iterable[Item], reports: Iterable[TextReport], rule_ids: Iterable[str] = ()

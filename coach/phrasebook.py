@@ -16,7 +16,7 @@ from typing import Any, Iterable
 from . import yamlsafe
 from .errors import PhrasebookError, PhrasebookErrors
 from .models import APOLOGY_ELEMENTS, NEGATIVE_CATEGORIES, SEVERITIES, Example, Rule
-from .engine.phrase_syntax import PhraseSyntaxError, plan
+from .engine.phrase_syntax import MAX_PHRASE_CHARS, PhraseSyntaxError, plan
 from .yamlsafe import Located
 
 RULE_KEYS = (
@@ -87,12 +87,17 @@ def _strings(loc: Located | None, what: str, errs: _Collector, rule: str | None,
     return out
 
 
+def _short(text: str, width: int = 60) -> str:
+    """A phrase as messages quote it: a hostile 5 MB one is not echoed back whole."""
+    return repr(text) if len(text) <= width else repr(text[:width]) + f"... ({len(text):,} characters)"
+
+
 def _check_phrases(items: list[tuple[str, int]], what: str, errs: _Collector, rule: str) -> None:
     for phrase, line in items:
         try:
             plan(phrase)
         except PhraseSyntaxError as exc:
-            errs.add(f"bad phrase in '{what}' {phrase!r}: {exc}", line, rule)
+            errs.add(f"bad phrase in '{what}' {_short(phrase)}: {exc}", line, rule)
 
 
 def _examples(loc: Located | None, errs: _Collector, rule: str, line: int
@@ -128,25 +133,41 @@ def _examples(loc: Located | None, errs: _Collector, rule: str, line: int
     return tuple(matches), tuple(no_match)
 
 
-def _substitute(items: list[tuple[str, int]], fragments: dict[str, str], errs: _Collector,
-                rid: str | None) -> list[tuple[str, int]]:
-    """Replace each $NAME with its `define:` fragment, as one alternation group."""
+def _substitute(items: list[tuple[str, int]], fragments: dict[str, str | None], errs: _Collector,
+                rid: str | None, what: str = "phrase") -> list[tuple[str, int]]:
+    """Replace each $NAME with its `define:` fragment, as one alternation group.
+
+    The length of the result is added up before it is built: fragments that double at each
+    level (`A1: "$A0 $A0"` ... `A27`) reached 16 GB. A longer result is reported and the
+    phrase left as written; a fragment that was itself too long (None) was reported already."""
     out = []
     for phrase, line in items:
+        size = len(phrase)
+        for match in FRAGMENT_RE.finditer(phrase):
+            fragment = fragments.get(match.group(1))
+            if fragment is not None:
+                size += len(fragment) + 2 - len(match.group(0))
+        if size > MAX_PHRASE_CHARS and size != len(phrase):  # (without fragments: parse() says it)
+            errs.add(f"{what} expands to {size:,} characters with its $fragments, over the "
+                     f"{MAX_PHRASE_CHARS:,} limit", line, rid, hint="use fewer or smaller fragments")
+            out.append((phrase, line))
+            continue
+
         def fill(match: re.Match) -> str:
             name = match.group(1)
             if name not in fragments:
                 errs.add(f"unknown fragment ${name}", line, rid, hint=_suggest(name, fragments)
                          if fragments else "define it under the top-level 'define:' key")
                 return name
-            return f"({fragments[name]})"
+            fragment = fragments[name]
+            return name if fragment is None else f"({fragment})"
         out.append((FRAGMENT_RE.sub(fill, phrase), line))
     return out
 
 
-def _fragments(loc: Located, errs: _Collector) -> dict[str, str]:
-    """Top-level `define:` fragments; later ones may use earlier ones."""
-    fragments: dict[str, str] = {}
+def _fragments(loc: Located, errs: _Collector) -> dict[str, str | None]:
+    """Top-level `define:` fragments; later ones may use earlier ones (None: too long, reported)."""
+    fragments: dict[str, str | None] = {}
     if not isinstance(loc.value, dict):
         errs.add("'define' maps NAME to a phrase fragment", loc.line)
         return fragments
@@ -156,8 +177,10 @@ def _fragments(loc: Located, errs: _Collector) -> dict[str, str]:
         elif not isinstance(value.value, str) or not value.value.strip():
             errs.add(f"fragment ${name} must be a non-empty phrase", value.line)
         else:
-            (text, _), = _substitute([(value.value, value.line)], fragments, errs, None)
-            fragments[name] = text
+            before = len(errs.errors)
+            (text, _), = _substitute([(value.value, value.line)], fragments, errs, None, f"fragment ${name}")
+            broken = any(fragments.get(m.group(1), "") is None for m in FRAGMENT_RE.finditer(value.value))
+            fragments[name] = None if broken or len(errs.errors) > before else text
     return fragments
 
 
@@ -333,7 +356,11 @@ def read_phrasebook(path: str | Path) -> Phrasebook:
             raise PhrasebookErrors([PhrasebookError(
                 f"phrasebook is {size // 1024} KB, over the {yamlsafe.MAX_BYTES // 1048576} MB limit",
                 path=str(path))])
-        text = p.read_bytes().decode("utf-8")
+        data = _read_capped(p)
+        if data is None:  # stat said less: a device, a FIFO or a growing file
+            raise PhrasebookErrors([PhrasebookError(
+                f"phrasebook is over the {yamlsafe.MAX_BYTES // 1048576} MB limit", path=str(path))])
+        text = data.decode("utf-8")
     except FileNotFoundError:
         raise PhrasebookErrors([PhrasebookError("phrasebook not found", path=str(path),
                                                 hint="check the --phrasebook path")]) from None
@@ -364,6 +391,14 @@ def _book_from_data(doc: Any, _blobs: Any) -> Phrasebook:
         raise ValueError("not a cached phrasebook")
     return Phrasebook(doc["path"], rules_from_data(doc["rules"]),
                       None if extends is None else tuple(extends), tuple(disable))
+
+
+def _read_capped(path: Path) -> bytes | None:
+    """The file's bytes, or None past the size limit: read only that far, since stat() says 0
+    for /dev/zero and FIFOs."""
+    with open(path, "rb") as handle:
+        data = handle.read(yamlsafe.MAX_BYTES + 1)
+    return None if len(data) > yamlsafe.MAX_BYTES else data
 
 
 def builtin_dir() -> Path:
@@ -424,8 +459,10 @@ def _content_key(default_paths: list[str], user_paths: list[str]) -> str | None:
     for group, paths in (("d", default_paths), ("u", user_paths)):
         for path in paths:
             try:
-                data = Path(path).read_bytes()
+                data = _read_capped(Path(path))
             except OSError:
+                return None
+            if data is None:
                 return None
             digest.update(f"|{group}|{path}|{len(data)}|".encode())
             digest.update(data)

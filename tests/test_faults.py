@@ -7,6 +7,7 @@ import os
 import signal
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -105,6 +106,70 @@ def test_dead_worker_is_reported_and_the_rest_scored(monkeypatch, analyzer):
     assert sorted(r.conversation for r in reports) == sorted(c.id for c in convs if c.id != "poison")
     (chunk,) = lost
     assert chunk.first.id == "poison" and "in.jsonl:151" in chunk.describe()
+
+
+def _children(pid: int) -> list[int]:
+    """The live child processes of `pid` (from /proc: no psutil needed)."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                stat = (entry / "stat").read_text()
+            except OSError:
+                continue
+            fields = stat[stat.rindex(")") + 2:].split()
+            if int(fields[1]) == pid and fields[0] != "Z":
+                found.append(int(entry.name))
+    return found
+
+
+def _alive(pid: int) -> bool:
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return False
+    return stat[stat.rindex(")") + 2:].split()[0] != "Z"
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="needs /proc")
+def test_sigkilled_worker_costs_at_most_its_chunk_and_nothing_outlives_coach(tmp_path):
+    corpus = tmp_path / "corpus.jsonl"
+    write_corpus(corpus, 6000)
+    cmd = COACH + ["score", str(corpus), "--no-defaults", "-p", str(GOLDEN), "--format", "jsonl",
+                   "--no-progress", "--no-model", "--jobs", "2"]
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            start_new_session=True)
+    fired = []
+
+    def kill_all() -> None:  # fail, never hang (a worker left alive keeps stdout open)
+        fired.append(True)
+        os.killpg(proc.pid, signal.SIGKILL)
+
+    hung = threading.Timer(120, kill_all)
+    hung.start()
+    try:
+        first = proc.stdout.readline()  # the workers are busy with the chunks after it
+        workers = _children(proc.pid)
+        assert first and len(workers) >= 2
+        os.kill(workers[0], signal.SIGKILL)
+        rest = proc.stdout.read()  # (communicate() may drop what readline() buffered)
+        err = proc.stderr.read()
+        proc.wait()
+    finally:
+        hung.cancel()
+    assert not fired, "coach or one of its workers was still running after 120 s"
+    assert proc.returncode in (0, 3), err
+    assert "Traceback" not in err and "internal error" not in err, err
+    ids = [json.loads(line)["conversation"] for line in (first + rest).splitlines()]
+    assert len(ids) == len(set(ids))
+    lost = err.count("a worker process died")
+    assert len(ids) + lost * batch.CHUNK_SIZE >= 6000 and (lost == 0) == (proc.returncode == 0)
+    time.sleep(0.2)
+    left = [pid for pid in workers if _alive(pid)]
+    for pid in left:
+        os.kill(pid, signal.SIGKILL)
+    assert not left
 
 
 def test_closed_pipe_is_quiet(tmp_path):

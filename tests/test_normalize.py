@@ -39,3 +39,24 @@ def test_long_punctuation_runs_are_cut_but_offsets_stay_exact():
     start = n.text.index("there")
     assert n.orig_span(start, start + 5) == (5004, 5009)
     assert normalize("a ... b --- c").text == "a ... b --- c"  # short runs untouched
+
+
+def test_long_runs_of_mixed_punctuation_are_cut_too():
+    original = "Hi " + "!?" * 20000 + " there"
+    n = normalize(original)
+    assert n.text == "Hi !?! there"
+    start = n.text.index("there")
+    assert n.orig_span(start, start + 5) == (40004, 40009)
+    assert normalize("wow!?!?" + "\U0001F600!" * 5).text == "wow!?!?" + "\U0001F600!" * 5  # short: kept
+
+
+def test_long_whitespace_free_chunks_are_broken_with_offsets_kept():
+    original = ":)" * 31 + "x" + "tail" * 40 + " there"
+    n = normalize(original)
+    assert max(len(chunk) for chunk in n.text.split()) <= 128
+    assert n.text.replace(" ", "") == original.replace(" ", "")
+    start = n.text.index("there")
+    assert original[slice(*n.orig_span(start, start + 5))] == "there"
+    for at, ch in enumerate(n.text):  # every character maps back to itself (added spaces to the next one)
+        if ch != " ":
+            assert original[n.orig_offset(at)] == ch

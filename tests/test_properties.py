@@ -35,6 +35,8 @@ PIECES = st.sampled_from([
     "sorry for any inconvenience", "that was our mistake", "I\u2019ve refunded", "You will have to call",
     "\u200b", "\ufb01", "\u00e9", "e\u0301", "\n", "\r\n", " ", ", ", "\u201cquoted\u201d", "\"", "'",
     "not that ", "\u00a0", "\U0001F600", "\t", "\u2014",
+    # runs cut or split before tokenizing (coach.engine.normalize.LONG_RUN, CHUNK)
+    "!?" * 40, "=" * 70, ":)" * 31 + "x", "y" * 130, "\U0001F600" * 70,
 ])
 
 

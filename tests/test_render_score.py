@@ -257,7 +257,7 @@ def test_html_single_pass_and_cap(reports):
     html = page(summary, one_pass(reports + many, summary), cap=4)
     assert "15 conversations scored" in html
     assert html.count('<details class="conv"') == 3 + 4
-    assert "Other conversations" in html and "Listed 7 of 15 conversations (cap 4)" in html
+    assert "Other conversations" in html and "Listed 7 of 15 conversations (at most 4 besides the worst" in html
 
 
 @pytest.mark.skipif(CHROMIUM is None, reason="chromium is not installed")

@@ -9,7 +9,7 @@ from typing import Annotated, Optional
 import typer
 
 from .options import (ModelOpt, NoModelOpt, Split, ConfigOpt, IgnoreOpt, NoColorOpt, NoDefaultsOpt, OnlyOpt, PhrasebookOpt,
-                      build_analyzer, handle_errors, make_console)
+                      build_analyzer, handle_errors, make_console, warn)
 from ..errors import ExitCode
 
 
@@ -50,7 +50,7 @@ def eval_(
 
     analyzer = build_analyzer(phrasebook, no_defaults, only, ignore, config=config, no_model=no_model,
                               model=model)
-    items = [item for path in files for item in read_items(path, split.value)]
+    items = [item for path in files for item in read_items(path, split.value, warn=warn)]
     with_model = analyzer.classifier is not None
     found = list(analyzer.findings_by_source(i.text for i in items))
     views = evaluate_views(items, found, with_model)

@@ -11,7 +11,7 @@ import typer
 from ..errors import ExitCode, UsageError
 from .options import (ModelOpt, NoModelOpt, ConfigOpt, FailOnOpt, IgnoreOpt, NoColorOpt, NoDefaultsOpt, OnlyOpt, PhrasebookOpt,
                       RedactOpt, build_analyzer, echo_err, handle_errors, make_console, project_settings,
-                      model_choice, read_text_file, redact_stderr)
+                      model_choice, read_text_file, redact_stderr, warn)
 
 
 class LintFormat(str, enum.Enum):
@@ -43,8 +43,15 @@ def lint(
     """Lint draft replies: highlight blocking language, suggest rewrites, check the apology."""
     from ..exitcodes import exit_code, gate_problems
 
+    from ..textfix import argument
+
     redact_stderr(redact)
-    drafts: list[str] = list(texts or [])
+    drafts: list[str] = []
+    for number, text in enumerate(texts or [], 1):
+        draft, replaced = argument(text)
+        if replaced:
+            warn(f"arg:{number}: not valid UTF-8; decoded with replacement")
+        drafts.append(draft)
     sources = [f"arg:{i + 1}" for i in range(len(drafts))]
     for path in file or []:
         drafts.append(read_text_file(path))

@@ -160,10 +160,21 @@ def warn(message: str) -> None:
         echo_err(f"coach: warning: {message}")
 
 
+#: The longest draft `coach lint` reads, in characters: spaCy's own `max_length`, as for one
+#: message in `coach score`. Files are read only this far (times four bytes), so /dev/zero or a
+#: FIFO that never ends cannot fill memory (their stat size is 0).
+MAX_DRAFT_CHARS = 1_000_000
+
+
 def read_text_file(path: str) -> str:
     """A draft from disk: UTF-8 (BOM stripped), invalid bytes replaced with a warning."""
+    limit = 4 * MAX_DRAFT_CHARS + 3
     try:
-        data = sys.stdin.buffer.read() if path == "-" else Path(path).read_bytes()
+        if path == "-":
+            data = sys.stdin.buffer.read(limit + 1)
+        else:
+            with open(path, "rb") as handle:
+                data = handle.read(limit + 1)
     except FileNotFoundError:
         raise InputError("file not found", path=path, hint="check the path") from None
     except IsADirectoryError:
@@ -177,6 +188,9 @@ def read_text_file(path: str) -> str:
     except UnicodeDecodeError as exc:
         warn(f"{path}: invalid UTF-8 at byte {exc.start}; decoded with replacement")
         text = data.decode("utf-8", errors="replace")
+    if len(data) > limit or len(text) > MAX_DRAFT_CHARS:
+        raise InputError(f"the draft is longer than {MAX_DRAFT_CHARS:,} characters", path=path,
+                         hint="lint one reply at a time; `coach score` reads whole transcripts")
     return text.replace("\r\n", "\n").replace("\r", "\n")
 
 

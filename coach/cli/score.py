@@ -104,7 +104,7 @@ def conversations(paths: list[str], options, failed: list[CoachError], skip=None
     expanded: list[list[str]] = []
     for given in paths:
         try:
-            expanded.append(list(iter_sources([given])))
+            expanded.append(list(iter_sources([given], on_skip=on_error)))
         except UsageError:
             raise
         except CoachError as exc:
@@ -380,9 +380,9 @@ def _write(fmt: ScoreFormat, per: Per, reports, summary, out, top: int) -> None:
     elif fmt is ScoreFormat.csv:
         from ..render.score_csv import write_csv
         write_csv(reports, out, per=per.value, summary=summary)
+    elif fmt is ScoreFormat.html:
+        from ..render.html import write_html
+        write_html(summary, reports, out, title="coach score")  # it reads them all before writing
     else:
         for _ in reports:  # fold everything into the summary first
             pass
-        if fmt is ScoreFormat.html:
-            from ..render.html import write_html
-            write_html(summary, summary.worst(), out, title="coach score")

@@ -63,15 +63,21 @@ class Normalized:
         return idx + 1, orig_offset - self._line_starts[idx] + 1
 
 
-# A run of one punctuation character longer than this is cut to RUN_KEEP characters
-# before tokenizing: spaCy's affix splitting is quadratic on such runs (5,000 '=' took
-# seconds), and no phrase matches inside them.
-LONG_RUN = re.compile(r"([^\w\s])\1{63,}")
+# spaCy's affix splitting is quadratic in the length of a whitespace-free chunk that holds many
+# affixes: 5,000 '=' took seconds, '!?' * 20000 38 s, and mixes such as ':)' * 31 + 'x' repeated
+# are just as slow. So before tokenizing, any run of LONG_RUN_MIN or more non-word characters is
+# cut to its first RUN_KEEP, and a whitespace-free chunk is broken by a space every CHUNK
+# characters (no phrase matches inside such runs or 128-character "words"). Offsets into the
+# original text stay exact: cut characters are skipped, an added space maps to the next one.
+LONG_RUN_MIN = 64
 RUN_KEEP = 3
+CHUNK = 128
+LONG_RUN = re.compile(r"[^\w\s]{%d,}" % LONG_RUN_MIN)
+_NEEDS_WORK = re.compile(r"[^\w\s]{%d}|\S{%d}" % (LONG_RUN_MIN, CHUNK + 1))
 
 
 def _is_plain(text: str) -> bool:
-    return text.isascii() and LONG_RUN.search(text) is None
+    return text.isascii() and _NEEDS_WORK.search(text) is None
 
 
 def normalize(text: str) -> Normalized:
@@ -82,6 +88,7 @@ def normalize(text: str) -> Normalized:
     offsets: list[int] = []
     cuts = [(m.start() + RUN_KEEP, m.end()) for m in LONG_RUN.finditer(text)]
     cut = 0
+    chunk = 0  # non-space characters written since the last space
     for i, ch in enumerate(text):
         if ch in _IGNORED:
             continue
@@ -90,10 +97,20 @@ def normalize(text: str) -> Normalized:
         if cut < len(cuts) and cuts[cut][0] <= i:
             continue
         folded = _FOLD.get(ch)
+        if folded is None and "\ud800" <= ch <= "\udfff":
+            folded = "\ufffd"  # a lone surrogate: spaCy cannot hash it (library callers may pass one)
         if folded is None:
             folded = unicodedata.normalize("NFKC", ch) if not ch.isascii() else ch
             folded = "".join(_FOLD.get(c, c) for c in folded)
         for c in folded:
+            if c.isspace():
+                chunk = 0
+            elif chunk == CHUNK:
+                out.append(" ")
+                offsets.append(i)
+                chunk = 1
+            else:
+                chunk += 1
             out.append(c)
             offsets.append(i)
     offsets.append(len(text))

@@ -15,21 +15,82 @@ INT_ATTRS = {"LENGTH"}
 OPS = {"!", "?", "*", "+", "{}"}
 PREDICATES = {"IN", "NOT_IN", "REGEX", "FUZZY", "==", "!=", ">=", "<=", ">", "<", "IS_SUBSET",
               "IS_SUPERSET", "INTERSECTS"}
-# A group that repeats something already repeated: (a+)+, (\w*)*, (x|y+)+ ...
-_NESTED_QUANTIFIER = re.compile(r"\((?:[^()\\]|\\.)*[+*}](?:[^()\\]|\\.)*\)\s*[+*{]")
 _OP_RE = re.compile(r"^\{\d*(,\d*)?\}$")
+MAX_REGEX_CHARS = 200
+#: More quantifiers than this in one REGEX: even without nesting, backtracking grows like
+#: the token's length to that power.
+MAX_QUANTIFIERS = 4
+#: Strings a REGEX that "matches every token" matches: REGEX uses re.search, so '', 'x*' or
+#: '^' succeed on any token at all.
+_PROBES = ("a", "Z", "7", "!", "refund", "I'm", "\u00e9t\u00e9", "\U0001F600", "_", "x" * 40)
+
+
+def _repeat_problem(items, inside: bool, counter: list[int]) -> str | None:
+    """Walk a parsed regex: a repeat (of more than one) inside another, or alternatives inside
+    one, can backtrack exponentially: (a+)+, ((a+))+$, (a|a)*$, (x|y+)+."""
+    from re import _constants as c  # the regex parser's own tree: nesting is not a text pattern
+
+    for op, av in items:
+        if op in (c.MAX_REPEAT, c.MIN_REPEAT):
+            _, high, body = av
+            multi = high is c.MAXREPEAT or high > 1
+            if multi:
+                counter[0] += 1
+                if inside:
+                    return "nests quantifiers"
+            problem = _repeat_problem(body, inside or multi, counter)
+            if problem:
+                return problem
+        elif op is c.BRANCH:
+            if inside:
+                return "repeats a group of alternatives"
+            for alternative in av[1]:
+                problem = _repeat_problem(alternative, inside, counter)
+                if problem:
+                    return problem
+        elif op is c.SUBPATTERN:
+            problem = _repeat_problem(av[-1], inside, counter)
+            if problem:
+                return problem
+        elif op in (c.ASSERT, c.ASSERT_NOT):
+            problem = _repeat_problem(av[1], inside, counter)
+            if problem:
+                return problem
+        elif op is c.GROUPREF_EXISTS:
+            for branch in av[1:]:
+                if branch is not None:
+                    problem = _repeat_problem(branch, inside, counter)
+                    if problem:
+                        return problem
+        # POSSESSIVE_REPEAT and ATOMIC_GROUP never backtrack into their body: nothing to check.
+    return None
+
+
+def _short(value: str, width: int = 60) -> str:
+    return repr(value) if len(value) <= width else repr(value[:width]) + f"... ({len(value):,} characters)"
 
 
 def regex_problem(value: str) -> str | None:
-    """Why a REGEX value is refused: invalid, or nested quantifiers that can backtrack forever."""
+    """Why a REGEX value is refused: too long, invalid, able to backtrack for ever (nested
+    quantifiers, repeated alternatives, too many quantifiers), or matching every token."""
+    if len(value) > MAX_REGEX_CHARS:
+        return f"REGEX longer than {MAX_REGEX_CHARS} characters; use phrases instead"
     try:
-        re.compile(value)
-    except re.error as exc:
-        return f"invalid REGEX {value!r}: {exc}"
-    if _NESTED_QUANTIFIER.search(value):
-        return f"REGEX {value!r} nests quantifiers (catastrophic backtracking); simplify it"
-    if len(value) > 200:
-        return "REGEX longer than 200 characters; use phrases instead"
+        from re import _parser
+
+        parsed = _parser.parse(value)
+        compiled = re.compile(value)
+    except (re.error, OverflowError, RecursionError) as exc:
+        return f"invalid REGEX {_short(value)}: {exc}"
+    counter = [0]
+    problem = _repeat_problem(list(parsed), False, counter)
+    if problem:
+        return f"REGEX {_short(value)} {problem} (catastrophic backtracking); simplify it"
+    if counter[0] > MAX_QUANTIFIERS:
+        return (f"REGEX {_short(value)} has {counter[0]} quantifiers, over {MAX_QUANTIFIERS} "
+                f"(backtracking grows with each); simplify it")
+    if all(compiled.search(probe) for probe in _PROBES):
+        return f"REGEX {_short(value)} matches every token"
     return None
 
 
@@ -46,6 +107,8 @@ def _value_problem(attr: str, value: Any) -> str | None:
                     return problem
             if pred in ("IN", "NOT_IN") and not isinstance(arg, list):
                 return f"{pred} needs a list"
+            if pred in _COMPARISONS and (isinstance(arg, bool) or not isinstance(arg, int)):
+                return f"{pred} needs an integer"
         return None
     if attr in BOOL_ATTRS and not isinstance(value, bool):
         return f"{attr} needs true/false"
@@ -54,6 +117,32 @@ def _value_problem(attr: str, value: Any) -> str | None:
     if attr in STRING_ATTRS and not isinstance(value, str):
         return f"{attr} needs a string"
     return None
+
+
+_COMPARISONS = ("==", "!=", ">=", "<=", ">", "<")
+
+
+def _always_true(pred: str, arg: Any) -> bool:
+    """A predicate every token meets (tokens have at least one character): NOT_IN [],
+    LENGTH >= 0 or > 0 or != 0, a REGEX that matches anything."""
+    if pred == "NOT_IN":
+        return arg == []
+    if pred in _COMPARISONS and isinstance(arg, int):
+        return (pred == ">=" and arg <= 1) or (pred == ">" and arg < 1) or (pred == "!=" and arg < 1)
+    if pred == "REGEX" and isinstance(arg, str):
+        try:
+            return all(re.search(arg, probe) for probe in _PROBES)
+        except re.error:
+            return False
+    return False
+
+
+def _constrains(attrs: dict[str, Any]) -> bool:
+    """Whether a token's attributes rule any token out (`{LENGTH: {">=": 0}}` does not)."""
+    for value in attrs.values():
+        if not isinstance(value, dict) or not all(_always_true(pred, arg) for pred, arg in value.items()):
+            return True
+    return False
 
 
 def pattern_problem(pattern: Any) -> str | None:
@@ -75,11 +164,13 @@ def pattern_problem(pattern: Any) -> str | None:
             problem = _value_problem(key, value)
             if problem:
                 return problem
-        if attrs and op in (None, "+", "{}") or (attrs and op and _OP_RE.match(op)
-                                                  and not op.startswith("{0")):
+        constrained = bool(attrs) and _constrains(attrs)
+        if constrained and op in (None, "+", "{}") or (constrained and op and _OP_RE.match(op)
+                                                        and not op.startswith("{0")):
             anchored = True
     if not anchored:
-        return "pattern matches everything (every token is a wildcard or optional)"
+        return ("pattern matches everything (every token is a wildcard, optional, or constrained only "
+                "by a test every token passes)")
     return None
 
 

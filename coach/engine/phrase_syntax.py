@@ -22,6 +22,11 @@ from dataclasses import dataclass
 from itertools import product
 
 MAX_VARIANTS = 2000
+#: Limits that refuse a hostile phrase before anything is allocated for it (the longest bundled
+#: phrase is under 900 characters, nests brackets 3 deep and has at most 4 gaps):
+MAX_PHRASE_CHARS = 10_000  # a 4.8 MB alternation took GBs before the variant limit refused it
+MAX_DEPTH = 20  # brackets inside brackets: 20,000 levels raised RecursionError
+MAX_GAPS = 12  # `_` / `[_]`: a phrase with 500 gaps cost 13 ms for every word that anchored it
 _SPECIAL = "()[]|"
 
 
@@ -75,6 +80,8 @@ class _Parser:
     def __init__(self, text: str) -> None:
         self.text = text
         self.pos = 0
+        self.depth = 0
+        self.gaps = 0
 
     def error(self, message: str) -> PhraseSyntaxError:
         return PhraseSyntaxError(message, self.pos + 1)
@@ -114,8 +121,12 @@ class _Parser:
                 break
             if ch in "([":
                 start = self.pos
+                self.depth += 1
+                if self.depth > MAX_DEPTH:
+                    raise self.error(f"brackets nested more than {MAX_DEPTH} deep")
                 self.pos += 1
                 inner = self.alternatives(closing=")" if ch == "(" else "]")
+                self.depth -= 1
                 options = inner[1] if inner[0] == "alt" else [inner]
                 if any(opt == ("seq", []) for opt in options):
                     self.pos = start
@@ -132,6 +143,10 @@ class _Parser:
             self.pos += 1
         raw = self.text[start:self.pos]
         if raw == "_":
+            self.gaps += 1
+            if self.gaps > MAX_GAPS:
+                self.pos = start
+                raise self.error(f"more than {MAX_GAPS} gaps '_'; anchor the phrase on more words")
             return Gap()
         if raw.startswith("="):
             if len(raw) == 1:
@@ -145,6 +160,9 @@ def parse(phrase: str) -> tuple:
     """Parse a phrase into its node tree (raises PhraseSyntaxError)."""
     if not phrase or not phrase.strip():
         raise PhraseSyntaxError("empty phrase")
+    if len(phrase) > MAX_PHRASE_CHARS:
+        raise PhraseSyntaxError(f"phrase is {len(phrase):,} characters long, over the {MAX_PHRASE_CHARS:,} "
+                                f"limit; split it into several phrases")
     return _Parser(phrase).parse()
 
 
@@ -199,9 +217,9 @@ def _expand(node: tuple, limit: int, compact: bool = False) -> list[Variant]:
     out: list[Variant] = [()] if node[2] else []
     for option in node[1]:
         out.extend(_expand(option, limit, compact))
-    if len(out) > limit:
-        raise PhraseSyntaxError(
-            f"phrase expands to more than {limit} variants; split it into several phrases")
+        if len(out) > limit:  # checked as it grows, not after every option was expanded
+            raise PhraseSyntaxError(
+                f"phrase expands to more than {limit} variants; split it into several phrases")
     return out
 
 

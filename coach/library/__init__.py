@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 
 from coach.errors import InputError
 from coach.library import (csvfile, edit as editing, freshdesk, generic, gorgias, helpscout, intercom, jsonfile,
@@ -130,7 +130,8 @@ def apply_edits_to_text(path: str, text: str, edits: Iterable[Edit], options: Li
 
 
 def discover(paths: Iterable[str], include: Iterable[str] = (), exclude: Iterable[str] = (), *,
-             root: str | None = None, force_exclude: bool = False, respect_gitignore: bool = True) -> Iterator[str]:
+             root: str | None = None, force_exclude: bool = False, respect_gitignore: bool = True,
+             on_skip: Callable[[InputError], None] | None = None) -> Iterator[str]:
     """Library files under the given files/folders, sorted (see coach.library.selection.discover)."""
     return selection.discover(paths, LIBRARY_EXTENSIONS, include, exclude, root=root, force_exclude=force_exclude,
-                              respect_gitignore=respect_gitignore)
+                              respect_gitignore=respect_gitignore, on_skip=on_skip)

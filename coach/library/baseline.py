@@ -19,6 +19,7 @@ _QUOTES = str.maketrans({"\u2018": "'", "\u2019": "'", "\u201a": "'", "\u201b": 
                          "\u201c": '"', "\u201d": '"', "\u201e": '"', "\u201f": '"', "\u2033": '"'})
 _SPACE = re.compile(r"\s+")
 _HINT = "regenerate the baseline, or delete it"
+MAX_BASELINE_BYTES = 64 * 1024 * 1024
 
 
 @dataclass(frozen=True, order=True)
@@ -95,12 +96,18 @@ def write_baseline(path: str, fingerprints: Iterable[BaselineEntry | Mapping[str
 def load_entries(path: str) -> list[BaselineEntry]:
     """The baseline's entries; InputError naming the file (and line) when it is missing or malformed."""
     try:
-        with open(path, encoding="utf-8") as handle:
-            data = json.load(handle)
+        with open(path, "rb") as handle:  # read only so far: /dev/zero and FIFOs report a size of 0
+            raw = handle.read(MAX_BASELINE_BYTES + 1)
+        if len(raw) > MAX_BASELINE_BYTES:
+            raise InputError(f"the baseline is larger than {MAX_BASELINE_BYTES // (1024 * 1024)} MB", path=path,
+                             hint=_HINT)
+        data = json.loads(raw.decode("utf-8"))
     except FileNotFoundError:
         raise InputError("baseline file not found", path=path, hint="create it by writing a baseline first") from None
     except json.JSONDecodeError as exc:
         raise InputError(f"invalid baseline JSON: {exc.msg}", path=path, line=exc.lineno, hint=_HINT) from None
+    except RecursionError:
+        raise InputError("invalid baseline JSON: nested too deeply", path=path, hint=_HINT) from None
     except (OSError, UnicodeDecodeError) as exc:
         raise InputError(f"cannot read the baseline: {getattr(exc, 'strerror', None) or exc}", path=path) from None
     if not isinstance(data, dict) or data.get("schema") != SCHEMA:

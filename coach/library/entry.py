@@ -5,10 +5,11 @@ from __future__ import annotations
 import bisect
 from dataclasses import dataclass, field
 
-from coach.errors import InputError
+from coach.errors import InputError, UsageError
 from coach.library import htmltext, mask as masking, suppress
 from coach.library.source import Node, Source, SpanMap, to_python
 from coach.library.suppress import Suppression
+from coach.textfix import encoding_problem
 
 #: The longest reply coach checks, as for one transcript message (coach.readers MAX_TURN_CHARS).
 MAX_REPLY_CHARS = 1_000_000
@@ -32,6 +33,12 @@ class LibraryOptions:
     csv_name_column: str | None = None
     csv_text_column: str | None = None
     encoding: str | None = None
+
+    def __post_init__(self) -> None:
+        if self.encoding is not None:
+            problem = encoding_problem(self.encoding)
+            if problem:
+                raise UsageError(problem, hint="use a Python codec name such as utf-8, cp1252 or utf-16")
 
 
 @dataclass(frozen=True)

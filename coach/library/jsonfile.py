@@ -83,7 +83,8 @@ class _Parser:
             if 0xD800 <= code < 0xDC00 and re.fullmatch(r"\\u[dD][c-fC-F][0-9a-fA-F]{2}", s[j + 6:j + 12]):
                 code = 0x10000 + ((code - 0xD800) << 10) + (int(s[j + 8:j + 12], 16) - 0xDC00)
                 width = 12
-            parts.append(chr(code))
+            # A lone surrogate (half an emoji) cannot be encoded as UTF-8: U+FFFD keeps the offsets.
+            parts.append("\ufffd" if 0xD800 <= code < 0xE000 else chr(code))
             spans.add(j, j + width)
             j += width
 

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 
 import pathspec
 
-from coach.errors import UsageError
+from coach.errors import InputError, UsageError
 from coach.library.globs import matches_any, normalize
+from coach.paths import special_kind
 
 #: Tool configuration that a hook or a glob may hand over: never read as a library of replies.
 NOT_REPLIES = frozenset({
@@ -157,13 +158,25 @@ class Selector:
 
 def discover(paths: Iterable[str], extensions: tuple[str, ...], include: Iterable[str] = (),
              exclude: Iterable[str] = (), *, root: str | None = None, force_exclude: bool = False,
-             respect_gitignore: bool = True) -> Iterator[str]:
+             respect_gitignore: bool = True, on_skip: Callable[[InputError], None] | None = None
+             ) -> Iterator[str]:
     """Library files under the given files/folders, sorted, so one command can lint a whole tree.
 
     Found files need a library extension, must match `include` when given, must not match `exclude`
     (nor the project documents: README, CHANGELOG, LICENSE ...), nor be ignored by git. Named files are
     read as given, except tool configuration; with `force_exclude` they are selected like found files.
-    A path that does not exist is a UsageError, raised before anything is read."""
+    A path that does not exist is a UsageError, raised before anything is read. A FIFO, device or
+    socket found in a folder (reading it would hang or never end; named, it is read) and a folder
+    that cannot be read go to `on_skip` (raised without it)."""
+
+    def skip(problem: InputError) -> None:
+        if on_skip is None:
+            raise problem
+        on_skip(problem)
+
+    def unreadable(exc: OSError) -> None:
+        skip(InputError(f"cannot read the folder: {exc.strerror or exc}; skipped", path=exc.filename))
+
     paths = list(paths)
     for path in paths:
         if path != "-" and not os.path.exists(path):
@@ -180,10 +193,15 @@ def discover(paths: Iterable[str], extensions: tuple[str, ...], include: Iterabl
             seen.add(key)
             yield path
             continue
-        for folder, dirs, files in os.walk(path):
+        for folder, dirs, files in os.walk(path, onerror=unreadable):
             dirs[:] = sorted(d for d in dirs if select.folder_wanted(os.path.join(folder, d)))
             for name in sorted(files):
                 full = os.path.join(folder, name)
                 if os.path.abspath(full) not in seen and select.file_wanted(full):
+                    kind = special_kind(full)
+                    if kind is not None:
+                        skip(InputError(f"{kind}, not a file; skipped", path=full,
+                                        hint="name it on the command line to read it"))
+                        continue
                     seen.add(os.path.abspath(full))
                     yield full

@@ -9,6 +9,7 @@ import yaml
 
 from coach.errors import InputError
 from coach.library.source import Node, Source, SpanMap, no_gc
+from coach.textfix import repair
 
 STR_TAG = "tag:yaml.org,2002:str"
 PLAIN_TAGS = ("tag:yaml.org,2002:map", "tag:yaml.org,2002:seq")
@@ -30,7 +31,7 @@ def _dq_escape(src: str, p: int) -> tuple[str | None, int]:
     width = _HEX.get(code)
     digits = src[p + 2:p + 2 + width] if width else ""
     if width and re.fullmatch(r"[0-9a-fA-F]+", digits) and len(digits) == width:
-        return chr(int(digits, 16)), 2 + width
+        return repair(chr(int(digits, 16))), 2 + width
     return None, 2
 
 
@@ -146,6 +147,7 @@ class _Builder:
             self.counted(ynode, 1 + sum(self.size(item) for item in ynode.value))
             return node
         if ynode.tag == STR_TAG:
+            ynode.value = repair(ynode.value)  # a lone surrogate escape: U+FFFD, offsets kept
             spans, indent = align(self.source.text, ynode)
             node = Node("str", ynode.value, start, end, spans=spans, style=ynode.style or "", indent=indent)
         else:
@@ -176,8 +178,13 @@ def parse(source: Source) -> Node | None:
                          line=line, hint="remove it, or escape it in a double-quoted string") from None
     except yaml.YAMLError as exc:
         raise InputError(f"invalid YAML: {' '.join(str(exc).split())}", path=source.path) from None
-    with no_gc():
-        return _Builder(source).build(root) if root is not None else None
+    except RecursionError:  # PyYAML's composer recurses once per level
+        raise InputError("the file is nested too deeply", path=source.path) from None
+    try:
+        with no_gc():
+            return _Builder(source).build(root) if root is not None else None
+    except RecursionError:
+        raise InputError("the file is nested too deeply", path=source.path) from None
 
 
 def escape(node: Node, text: str) -> str | None:

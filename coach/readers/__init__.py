@@ -40,7 +40,8 @@ from coach.models import Conversation
 from coach.readers import (ccai, connect, csv_, freshdesk, front, gorgias, helpscout, intercom, jsonl,
                            text, transcribe, vtt, zendesk)
 from coach.readers._common import html_to_text, strip_quoted_email
-from coach.readers._context import FORMATS, MAX_TURN_CHARS, Context, OnError, ReaderOptions, Warn, stderr_warn
+from coach.readers._context import (FORMATS, MAX_TURN_CHARS, MAX_TURNS, Context,
+                                     OnError, ReaderOptions, Warn, stderr_warn)
 from coach.readers._files import iter_sources
 from coach.readers._sniff import sniff
 from coach.readers._source import HEAD_SIZE, Source, open_binary
@@ -82,8 +83,14 @@ def read_bytes(data: bytes, name: str = "-", options: ReaderOptions | None = Non
 
 
 def _fitting(convs: Iterator[Conversation], ctx: Context) -> Iterator[Conversation]:
-    """The conversations whose every message is at most MAX_TURN_CHARS long; a longer one is a record error."""
+    """The conversations with at most MAX_TURNS turns, each at most MAX_TURN_CHARS long; a longer
+    one is a record error."""
     for conv in convs:
+        if len(conv.turns) > MAX_TURNS:
+            ctx.recover(InputError(f"conversation {conv.id!r} has more than {MAX_TURNS:,} turns, the "
+                                   f"per-conversation limit", hint="split it into several conversations"),
+                        conv.line)
+            continue
         turn = next((t for t in conv.turns if len(t.text) > MAX_TURN_CHARS), None)
         if turn is None:
             yield conv

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import codecs
 import os
 import sys
 from dataclasses import dataclass, field
 from typing import Callable
 
 from coach.errors import InputError, UsageError
+from coach.textfix import encoding_problem
 
 FORMATS: tuple[str, ...] = (
     "jsonl", "text", "csv", "tsv", "vtt", "srt",
@@ -19,6 +19,10 @@ FORMATS: tuple[str, ...] = (
 #: The longest message (turn) coach scores: spaCy's own default `max_length`. Matching time grows
 #: faster than linearly within one text, so a longer one is reported and its conversation skipped.
 MAX_TURN_CHARS = 1_000_000
+#: The most turns one conversation may have. A longer one is a record error (that conversation is
+#: reported and skipped): one 200,000-turn conversation took 1 GB as JSONL and 3 GB as HTML.
+#: Streaming readers stop collecting a conversation's turns one past the limit.
+MAX_TURNS = 10_000
 
 Warn = Callable[[str], None]
 OnError = Callable[[InputError], None]
@@ -45,11 +49,9 @@ class ReaderOptions:
         if not isinstance(self.agent_names, tuple):
             object.__setattr__(self, "agent_names", tuple(self.agent_names))
         if self.encoding is not None:
-            try:
-                codecs.lookup(self.encoding)
-            except LookupError:
-                raise UsageError(f"unknown encoding {self.encoding!r}",
-                                 hint="use a Python codec name such as utf-8, cp1252 or utf-16")
+            problem = encoding_problem(self.encoding)
+            if problem:
+                raise UsageError(problem, hint="use a Python codec name such as utf-8, cp1252 or utf-16")
 
 
 def stderr_warn(message: str) -> None:

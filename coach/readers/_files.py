@@ -10,9 +10,10 @@ import fnmatch
 import glob
 import os
 import re
-from typing import Iterator
+from typing import Callable, Iterator
 
 from coach.errors import InputError, UsageError
+from coach.paths import special_kind
 
 TRANSCRIPT_SUFFIXES = (".jsonl", ".ndjson", ".json", ".txt", ".log", ".csv", ".tsv", ".vtt", ".srt")
 _MAGIC = re.compile(r"[*?\[]")
@@ -29,31 +30,47 @@ def _wanted(relpath: str, pattern: str | None) -> bool:
     return fnmatch.fnmatch(target, pattern) or (pattern.startswith("**/") and fnmatch.fnmatch(target, pattern[3:]))
 
 
-def _walk(folder: str, pattern: str | None) -> list[str]:
-    """Every non-hidden file under `folder` (recursively, sorted) that matches `pattern`."""
+def _walk(folder: str, pattern: str | None, problems: list[InputError]) -> list[str]:
+    """Every non-hidden regular file under `folder` (recursively, sorted) that matches `pattern`;
+    unreadable folders and matching special files (FIFOs, devices, sockets) go to `problems`."""
     found: list[str] = []
-    for root, dirs, files in os.walk(folder):
+
+    def unreadable(exc: OSError) -> None:
+        problems.append(InputError(f"cannot read the folder: {exc.strerror or exc}; skipped",
+                                   path=exc.filename or folder))
+
+    for root, dirs, files in os.walk(folder, onerror=unreadable):
         dirs[:] = sorted(d for d in dirs if not d.startswith("."))
         for name in sorted(files):
             if name.startswith("."):
                 continue
             path = os.path.join(root, name)
             if _wanted(os.path.relpath(path, folder), pattern):
+                kind = special_kind(path)
+                if kind is not None:
+                    problems.append(InputError(f"{kind}, not a file; skipped", path=path,
+                                               hint="name it on the command line to read it"))
+                    continue
                 found.append(path)
     return found
 
 
-def iter_sources(paths: list[str], *, pattern: str | None = None) -> Iterator[str]:
+def iter_sources(paths: list[str], *, pattern: str | None = None,
+                 on_skip: Callable[[InputError], None] | None = None) -> Iterator[str]:
     """The files named by `paths`: files as given, folders walked, globs expanded, "-" for stdin.
 
     Folders yield non-hidden files matching `pattern` (a glob on the file name, or on
     the path below the folder if it contains "/"); without a pattern, files with a
     transcript extension (.jsonl .ndjson .json .txt .log .csv .tsv .vtt .srt, each
     optionally .gz). A missing path or a glob matching nothing is a UsageError, a
-    folder without transcripts an InputError, raised before anything is yielded.
+    folder without transcripts an InputError, raised before anything is yielded. A FIFO,
+    device or socket found in a folder (reading one would hang or never end; named
+    explicitly it is read) and a folder that cannot be read are handed to `on_skip` and
+    left out; without `on_skip` they are raised.
     """
     out: list[str] = []
     seen: set[str] = set()
+    problems: list[InputError] = []
 
     def add(path: str) -> None:
         key = path if path == "-" else os.path.normcase(os.path.abspath(path))
@@ -65,8 +82,17 @@ def iter_sources(paths: list[str], *, pattern: str | None = None) -> Iterator[st
         if path == "-":
             add(path)
         elif os.path.isdir(path):
-            found = _walk(path, pattern)
+            before = len(problems)
+            found = _walk(path, pattern, problems)
             if not found:
+                if len(problems) > before:  # e.g. the folder cannot be read: say that, not "no files"
+                    *others, last = problems[before:]
+                    del problems[before:]
+                    for problem in others:
+                        if on_skip is None:
+                            raise problem
+                        on_skip(problem)
+                    raise last
                 what = f"files matching {pattern!r}" if pattern else "transcript files"
                 raise InputError(f"folder has no {what}", path=path,
                                  hint=None if pattern else f"looked for {' '.join(TRANSCRIPT_SUFFIXES)}; "
@@ -79,13 +105,17 @@ def iter_sources(paths: list[str], *, pattern: str | None = None) -> Iterator[st
             matches = sorted(glob.glob(path, recursive=True))
             files = [m for m in matches if os.path.isfile(m)]
             for folder in (m for m in matches if os.path.isdir(m)):
-                files.extend(_walk(folder, pattern))
+                files.extend(_walk(folder, pattern, problems))
             if not files:
                 raise UsageError("no files match this pattern", path=path, hint="check the pattern")
             for item in files:
                 add(item)
         else:
             raise UsageError("no such file or folder", path=path, hint="check the path")
+    for problem in problems:
+        if on_skip is None:
+            raise problem
+        on_skip(problem)
     return iter(out)
 
 

@@ -11,6 +11,7 @@ from typing import Any, Callable, Iterable, Iterator
 
 from coach.errors import InputError
 from coach.models import Conversation, Turn
+from coach.textfix import SURROGATE_ESCAPE, repair_tree
 from coach.readers._context import Context
 from coach.readers._source import Source
 
@@ -18,7 +19,7 @@ MAX_JSON_CHARS = 64 * 1024 * 1024
 
 _KINDS: dict[str, tuple[type, ...]] = {
     "str": (str,), "list": (list,), "dict": (dict,), "bool": (bool,),
-    "num": (int, float), "id": (str, int), "time": (str, int, float),
+    "num": (int, float), "id": (str, int, float), "time": (str, int, float),
 }
 _KIND_NAMES = {"str": "a string", "list": "a list", "dict": "an object", "bool": "true or false",
                "num": "a number", "id": "a string or number", "time": "a string or number"}
@@ -74,6 +75,9 @@ def objects(items: list, where: str) -> Iterator[tuple[str, dict]]:
 
 
 def as_id(value: Any) -> str | None:
+    """An id as text; a float that is a whole number (exports written by JavaScript) without ".0"."""
+    if isinstance(value, float) and value.is_integer() and abs(value) < 2 ** 53:
+        return str(int(value))
     return None if value is None else str(value)
 
 
@@ -88,8 +92,28 @@ def _parse_line(line: str) -> Any:
         raise InputError(f"invalid JSON: {exc}") from None
 
 
+SURROGATE_WARNING = ("lone surrogate escape (half of a UTF-16 pair, such as a cut emoji) replaced with U+FFFD"
+                     "; later ones in this file are replaced silently")
+
+
 def documents(src: Source, ctx: Context) -> Iterator[tuple[Any, int | None]]:
-    """JSON Lines if the first non-blank line is an object on its own, else one whole-file document."""
+    """JSON Lines if the first non-blank line is an object on its own, else one whole-file document.
+
+    Lone surrogate escapes (`"\\ud83d"`) are repaired to U+FFFD, with one warning per file:
+    nothing downstream (spaCy, UTF-8 output) can encode them."""
+    warned = False
+
+    def repaired(doc: Any, raw: str, line: int, whole: bool = False) -> Any:
+        nonlocal warned
+        escape = SURROGATE_ESCAPE.search(raw)
+        if escape is None:
+            return doc
+        doc, changed = repair_tree(doc)
+        if changed and not warned:
+            warned = True
+            ctx.warn(SURROGATE_WARNING, line + raw.count("\n", 0, escape.start()) if whole else line)
+        return doc
+
     lines = src.lines()
     first: tuple[int, str] | None = None
     for lineno, line in lines:
@@ -104,7 +128,7 @@ def documents(src: Source, ctx: Context) -> Iterator[tuple[Any, int | None]]:
     except InputError:
         head_doc = None
     if isinstance(head_doc, dict):
-        yield head_doc, start
+        yield repaired(head_doc, line, start), start
         for lineno, line in lines:
             if not line.strip():
                 continue
@@ -115,7 +139,7 @@ def documents(src: Source, ctx: Context) -> Iterator[tuple[Any, int | None]]:
             except InputError as exc:
                 ctx.recover(exc, lineno)
                 continue
-            yield doc, lineno
+            yield repaired(doc, line, lineno), lineno
         return
     parts, size = [line], len(line)
     for _, line in lines:
@@ -135,7 +159,7 @@ def documents(src: Source, ctx: Context) -> Iterator[tuple[Any, int | None]]:
         raise ctx.error("JSON nested too deeply") from None
     except ValueError as exc:
         raise ctx.error(f"invalid JSON: {exc}") from None
-    yield doc, None
+    yield repaired(doc, text, start, whole=True), None
 
 
 Split = Callable[[Any], list[tuple[str, dict]]]

@@ -132,17 +132,34 @@ class Source:
                 yield chunk
 
     def is_empty(self) -> bool:
-        """True for input with no content but whitespace (and perhaps a BOM); reads on while unsure."""
-        while True:
-            try:
-                text = self.head[self._skip:].decode(self.encoding, errors="replace")
-            except LookupError:
-                return False
-            if text.strip().strip("\ufeff"):
-                return False
-            if self._eof:
-                return True
-            self.head += self._read(1)
+        """True for input with no content but whitespace (and perhaps a BOM); reads on while unsure.
+
+        Each byte is decoded once (a blank head used to be decoded again after every chunk:
+        quadratic, a minute for 64 MB of spaces), and at most MAX_LINE_CHARS of blank lead-in
+        are held: `yes '' | coach score -` ends instead of filling memory forever."""
+        try:
+            decoder = codecs.getincrementaldecoder(self.encoding)(errors="replace")
+        except LookupError:
+            return False
+        parts = [self.head]
+        data = self.head[self._skip:]
+        held = len(self.head)
+        try:
+            while True:
+                if decoder.decode(data, self._eof).replace("\ufeff", "").strip():
+                    return False
+                if self._eof:
+                    return True
+                if held > MAX_LINE_CHARS:
+                    raise InputError(f"the first {MAX_LINE_CHARS // (1024 * 1024)} MB hold nothing but blank "
+                                     f"space; the rest of the input was skipped", path=self.path,
+                                     hint="is it really a transcript export?")
+                data = self._read(1)
+                parts.append(data)
+                held += len(data)
+        finally:
+            if len(parts) > 1:
+                self.head = b"".join(parts)
 
     def is_binary(self) -> bool:
         """NUL bytes in the first 8 KB of a file that is not UTF-16/32 mean it is not text."""

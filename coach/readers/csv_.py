@@ -25,7 +25,7 @@ from typing import Iterator
 from coach.errors import InputError
 from coach.models import Conversation, Turn
 from coach.readers._common import classify_name, role_value
-from coach.readers._context import MAX_TURN_CHARS, Context
+from coach.readers._context import MAX_TURN_CHARS, MAX_TURNS, Context
 from coach.readers._source import Source
 
 ID_COLUMNS = ("conversation_id", "conversationid", "conversation", "ticket_id", "ticketid", "ticket",
@@ -47,6 +47,9 @@ _TRUE = frozenset({"true", "1", "yes", "y", "t"})
 MAX_CELL_CHARS = 2 * MAX_TURN_CHARS
 if csv.field_size_limit() < MAX_CELL_CHARS:
     csv.field_size_limit(MAX_CELL_CHARS)
+#: A line fed after the file's last one: a row of its own, unless an unclosed quote swallowed the
+#: rest of the file into one cell (the csv module accepts that silently).
+END = "\ufdd0coach-end-of-file\ufdd0"
 
 
 def norm_header(name: str) -> str:
@@ -88,6 +91,7 @@ def read(src: Source, ctx: Context, tsv: bool = False) -> Iterator[Conversation]
         for lineno, line in lines:
             numbers[0] = lineno
             yield line + "\n"
+        yield END + "\n"  # inside a cell when a quote was never closed (see _rows)
 
     feeder = feed()
     first = next(feeder, None)
@@ -158,6 +162,14 @@ def _rows(reader, header: list[str], numbers: list[int], ctx: Context) -> Iterat
     prev_end = numbers[0]
     for row in reader:
         row_line, prev_end = prev_end + 1, numbers[0]
+        if row == [END]:
+            break
+        if row and END in row[-1]:
+            after = prev_end - row_line
+            swallowed = f", so the {after:,} line(s) after it were read into one cell" if after else ""
+            ctx.recover(InputError(f"malformed CSV: the quote opened in this row is never closed{swallowed}; "
+                                   f"skipped", hint="close the quote, or escape it by doubling it"), row_line)
+            break
         if not row or all(not cell.strip() for cell in row):
             continue
         row_id = row[col_id].strip() if col_id is not None and col_id < len(row) else None
@@ -198,7 +210,8 @@ def _rows(reader, header: list[str], numbers: list[int], ctx: Context) -> Iterat
         if col_agent is not None and col_agent < len(row) and row[col_agent].strip() and agent is None:
             agent = row[col_agent].strip()
         time = row[col_time].strip() if col_time is not None and col_time < len(row) else ""
-        turns.append(Turn(role, text.replace("\r\n", "\n"), name or None, time or None, row_line))
+        if len(turns) <= MAX_TURNS:  # one past the limit: the conversation is refused
+            turns.append(Turn(role, text.replace("\r\n", "\n"), name or None, time or None, row_line))
     done = close()
     if done is not None:
         yield done

@@ -43,7 +43,37 @@ def _build(rec: dict, ctx: Context, where: str, fallback: str, line: int | None)
         time = get(item, "time", "time", here)
         turns.append(Turn(role, text, name, None if time is None else str(time), line))
     return finish(ctx, turns, conv_id, where=where, line=line, agent=agent, channel=channel,
-                  meta=tuple(meta.items()), started_at=field_time(rec, "started_at"))
+                  meta=_meta(meta, ctx, dotted(where, "meta"), line), started_at=field_time(rec, "started_at"))
+
+
+#: Deeper `meta` values are dropped (with a warning): `--jobs` pickles each conversation to its
+#: worker, and pickling recurses once per level (a 1,000-level value stopped the whole run).
+MAX_META_DEPTH = 32
+
+
+def _depth_over(value: Any, limit: int) -> bool:
+    """Whether `value` nests lists/objects more than `limit` levels (iteratively: no recursion)."""
+    stack = [(value, 1)]
+    while stack:
+        item, depth = stack.pop()
+        children = item.values() if isinstance(item, dict) else item if isinstance(item, list) else ()
+        for child in children:
+            if isinstance(child, (dict, list)):
+                if depth + 1 > limit:
+                    return True
+                stack.append((child, depth + 1))
+    return False
+
+
+def _meta(meta: dict, ctx: Context, where: str, line: int | None) -> tuple[tuple[str, Any], ...]:
+    kept = []
+    for key, value in meta.items():
+        if isinstance(value, (dict, list)) and _depth_over(value, MAX_META_DEPTH):
+            ctx.warn(f"field '{dotted(where, key)}' is nested more than {MAX_META_DEPTH} levels deep; "
+                     f"dropped (the conversation is scored)", line)
+            continue
+        kept.append((key, value))
+    return tuple(kept)
 
 
 def read(src: Source, ctx: Context) -> Iterator[Conversation]:

@@ -24,7 +24,7 @@ from typing import Iterator
 
 from coach.models import Conversation, Turn
 from coach.readers._common import classify_name, role_value
-from coach.readers._context import Context
+from coach.readers._context import MAX_TURNS, Context
 from coach.readers._source import Source
 
 _TIME = (r"(?:[\[(](?P<time>[^\[\]()\n]{0,30}\d[^\[\]()\n]{0,30})[\])]\s*"
@@ -123,7 +123,7 @@ class _Conv:
     def end_turn(self) -> None:
         if self.speaker is not None:
             text = "\n".join(self.body).strip()
-            if text:
+            if text and len(self.turns) <= MAX_TURNS:  # one past the limit: the conversation is refused
                 sp = self.speaker
                 self.turns.append(Turn(sp.role or "customer", re.sub(r"\n{3,}", "\n\n", text),
                                        sp.name, sp.time, self.speaker_line))

@@ -20,7 +20,7 @@ from typing import Iterator
 
 from coach.models import Conversation, Turn
 from coach.readers._common import classify_name, role_value
-from coach.readers._context import Context
+from coach.readers._context import MAX_TURNS, Context
 from coach.readers._source import Source
 from coach.readers.text import parse_speaker
 
@@ -65,7 +65,8 @@ def read(src: Source, ctx: Context, srt: bool = False) -> Iterator[Conversation]
     turns: list[Turn] = []
     unknown: list[str] = []
     speaker: tuple[str | None, str, str, bool] | None = None  # (name, role, label, unknown)
-    cues = dropped = 0
+    cues = dropped = untimed = 0
+    first_untimed: int | None = None
     parts: list[str] = []
     turn_time: str | None = None
     turn_line = 0
@@ -73,7 +74,7 @@ def read(src: Source, ctx: Context, srt: bool = False) -> Iterator[Conversation]
     def end_turn() -> None:
         nonlocal parts
         text = " ".join(p for p in parts if p).strip()
-        if speaker is not None and text:
+        if speaker is not None and text and len(turns) <= MAX_TURNS:  # one past the limit: refused
             turns.append(Turn(speaker[1], re.sub(r"\s+", " ", text), speaker[0], turn_time, turn_line))
         parts = []
 
@@ -83,6 +84,9 @@ def read(src: Source, ctx: Context, srt: bool = False) -> Iterator[Conversation]
             continue
         timing_at = next((i for i, line in enumerate(block[:3]) if TIMING_RE.match(line)), None)
         if timing_at is None:
+            if any(line.strip() for line in block):
+                untimed += 1
+                first_untimed = first_untimed or start
             continue
         timing = TIMING_RE.match(block[timing_at])
         assert timing is not None
@@ -109,6 +113,8 @@ def read(src: Source, ctx: Context, srt: bool = False) -> Iterator[Conversation]
                         hint="expected <v Name> voice tags or 'Name:' prefixes")
     if dropped:
         ctx.warn(f"{dropped} cue line(s) before the first named speaker were dropped")
+    if untimed:
+        ctx.warn(f"{untimed} cue(s) without a valid 'start --> end' timing line were skipped", first_untimed)
     if unknown and not any(t.speaker == "agent" for t in turns):
         ctx.note_unknown(unknown)
     ctx.report_unknown()

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import bisect
+import dataclasses
 import re
 from html import escape
 from typing import IO, Iterable
@@ -12,7 +14,15 @@ from ..aggregate import AgentSummary, Summary
 from ..models import ConversationReport, Finding, TurnReport
 from . import html_assets as assets
 
-CAP = 500  # conversations listed besides the worst; the rest are in the JSON/CSV outputs
+# The page stays readable (and its making bounded) at any input size; everything cut here is in
+# the JSONL / JSON / CSV outputs.
+CAP = 500  # conversations listed besides the worst
+OTHER_TURNS = 5_000  # turns kept for all of those together (memory)
+OTHER_BYTES = 8_000_000  # and no more of the page for them than this
+TURNS_SHOWN = 50  # turns shown per conversation
+TEXT_SHOWN = 3_000  # characters shown per turn
+FINDINGS_SHOWN = 10  # findings listed per turn
+AGENT_ROWS = 200  # agents with a row (most conversations first); the rest share "(other agents)"
 TOKEN = re.compile(r"\S+")
 
 
@@ -40,7 +50,8 @@ def agent_table(summary: Summary) -> str:
     heads = ("agent", "conversations", "agent turns", "advocacy / 100 turns",
              "blocking / 100 turns", "apology completeness", "apology missed", "mean score",
              "p10 / median / p90")
-    rows = "".join(agent_row(a) for a in sorted(summary.agents.values(), key=lambda a: a.agent))
+    shown, others = summary.agent_rows(AGENT_ROWS)
+    rows = "".join(agent_row(a) for a in shown) + (agent_row(others) if others is not None else "")
     head = "".join(f"<th>{e(h)}</th>" for h in heads)
     return (f'<div class="scroll"><table class="agents sortable"><thead><tr>{head}'
             f"</tr></thead>\n<tbody>\n{rows}</tbody>\n<tfoot>{agent_row(summary.overall)}</tfoot>"
@@ -50,7 +61,7 @@ def agent_table(summary: Summary) -> str:
 
 def totals(summary: Summary) -> str:
     o = summary.overall
-    items = [(o.conversations, "conversations"), (len(summary.agents), "agents"),
+    items = [(o.conversations, "conversations"), (summary.agent_count, "agents"),
              (o.turns, "agent turns"), (f"{o.per_100(o.advocacy):.1f}", "advocacy / 100 turns"),
              (f"{o.per_100(o.blocking):.1f}", "blocking / 100 turns"),
              (o.non_apology, "non-apologies"), (o.apology_expected, "apologies missed"),
@@ -96,21 +107,27 @@ def rules_table(summary: Summary) -> str:
 
 
 def span_markup(turn: TurnReport) -> str:
-    """The turn with its findings underlined, in displaCy's span style (whitespace tokens)."""
-    tokens = [(m.start(), m.end(), m.group()) for m in TOKEN.finditer(turn.text)]
+    """The turn with its findings underlined, in displaCy's span style (whitespace tokens);
+    a turn longer than TEXT_SHOWN characters is cut there (its findings are still listed)."""
+    text, more = turn.text[:TEXT_SHOWN], max(0, len(turn.text) - TEXT_SHOWN)
+    cut = f'<div class="note">… {more:,} more characters</div>' if more else ""
+    tokens = [(m.start(), m.end(), m.group()) for m in TOKEN.finditer(text)]
+    starts = [s for s, _, _ in tokens]
     spans = []
-    for f in turn.findings:
-        inside = [i for i, (s, end, _) in enumerate(tokens) if s < f.end and end > f.start]
-        if inside:
-            spans.append({"start_token": inside[0], "end_token": inside[-1] + 1,
-                          "label": e(f.label.replace("_", "-"))})
+    for f in turn.findings[:FINDINGS_SHOWN]:  # the tokens overlapping [start, end), by bisection
+        lo = max(0, bisect.bisect_right(starts, f.start) - 1)
+        if tokens and tokens[lo][1] <= f.start:
+            lo += 1
+        hi = bisect.bisect_left(starts, f.end)
+        if lo < hi:
+            spans.append({"start_token": lo, "end_token": hi, "label": e(f.label.replace("_", "-"))})
     if not spans:
-        return f'<div class="plain">{e(turn.text)}</div>'
+        return f'<div class="plain">{e(text)}</div>{cut}'
     colors = {k.replace("_", "-"): v for k, v in assets.DISPLACY_COLORS.items()}
-    doc = {"text": turn.text, "spans": spans, "tokens": [t for _, _, t in tokens]}
+    doc = {"text": text, "spans": spans, "tokens": [t for _, _, t in tokens]}
     # displaCy escapes token text itself; labels are escaped above.
     return displacy.render(doc, style="span", manual=True, page=False, jupyter=False,
-                           options={"colors": colors})
+                           options={"colors": colors}) + cut
 
 
 def finding_item(f: Finding) -> str:
@@ -123,7 +140,9 @@ def finding_item(f: Finding) -> str:
             + (f"<ul>{rewrites}</ul>" if rewrites else "") + "</li>")
 
 
-def conversation(report: ConversationReport, *, open_: bool) -> str:
+def conversation(report: ConversationReport, *, open_: bool, turns: int | None = None) -> str:
+    """One conversation as a <details> block: its first TURNS_SHOWN turns (`turns`: how many it
+    had before it was trimmed for keeping, when it was)."""
     counts = report.count_map
     search = " ".join(str(x) for x in (report.conversation, report.agent, report.source) if x)
     flags = [f"{counts[k]} {k.replace('_', '-')}" for k in ("blocking", "non_apology", "advocacy")
@@ -137,12 +156,18 @@ def conversation(report: ConversationReport, *, open_: bool) -> str:
              f"<b>{e(report.conversation)}</b> · {e(report.agent or '(unknown)')}"
              f' · <span class="src">{e(report.source)}</span> · ' + " · ".join(flags)
              + '</summary>\n<div class="turns">']
-    for turn in report.turns:
+    for turn in report.turns[:TURNS_SHOWN]:
         who = " · ".join(e(x) for x in (turn.speaker, turn.name, f"turn {turn.number}") if x)
-        items = "".join(finding_item(f) for f in turn.findings)
+        items = "".join(finding_item(f) for f in turn.findings[:FINDINGS_SHOWN])
+        if len(turn.findings) > FINDINGS_SHOWN:
+            items += f'<li class="note">… {len(turn.findings) - FINDINGS_SHOWN:,} more findings</li>'
         parts.append(f'<div class="turn {e(turn.speaker)}"><div class="who">{who}</div>'
                      + span_markup(turn)
                      + (f'<ul class="findings">{items}</ul>' if items else "") + "</div>\n")
+    hidden = max(turns or 0, len(report.turns)) - min(len(report.turns), TURNS_SHOWN)
+    if hidden > 0:
+        parts.append(f'<p class="note">… {hidden:,} more turns (every turn is in the JSON and CSV '
+                     f"outputs)</p>\n")
     parts.append("</div></details>\n")
     return "".join(parts)
 
@@ -151,24 +176,30 @@ def write_html(summary: Summary, reports: Iterable[ConversationReport] | None, o
                title: str = "coach score", cap: int = CAP) -> None:
     """The page: totals, agents, score chart, top rules, worst conversations, then up to `cap` more.
 
-    `reports` (None for the worst only) is read before anything is written, so it may
-    be the same single pass that feeds `summary`; only `cap` + top reports are kept.
+    `reports` (None for the worst only) is read before anything is written, so it may be
+    the same single pass that feeds `summary` (it must be, for the worst to be told apart);
+    only `cap` + top reports are kept, each trimmed to the turns the page shows, and only
+    while they hold fewer than OTHER_TURNS turns together.
     """
-    kept, total = [], 0
+    kept: list[tuple[int, ConversationReport, int]] = []  # (position in the stream, report, its turns)
+    total = budget = 0
     for report in reports or ():
         total += 1
-        if len(kept) < cap + summary.top:
-            kept.append(report)
+        if len(kept) < cap + summary.top and budget < OTHER_TURNS:
+            shown = report.turns[:TURNS_SHOWN]
+            budget += len(shown)
+            trimmed = report if len(shown) == len(report.turns) else dataclasses.replace(report, turns=shown)
+            kept.append((total, trimmed, len(report.turns)))
     worst = summary.worst()
-    worst_ids = {id(r) for r in worst}
-    others = [r for r in kept if id(r) not in worst_ids][:cap]
+    worst_at = summary.worst_positions()
+    others = [(r, n) for at, r, n in kept if at not in worst_at][:cap]
     out.write('<!DOCTYPE html>\n<html lang="en">\n<head>\n<meta charset="utf-8">\n'
               '<meta name="viewport" content="width=device-width, initial-scale=1">\n'
               f'<meta http-equiv="Content-Security-Policy" content="{e(assets.csp())}">\n'
               f'<meta name="generator" content="coach">\n<title>{e(title)}</title>\n'
               f"<style>{assets.CSS}</style>\n</head>\n<body>\n")
     out.write(f'<header><h1>{e(title)}</h1><p class="meta">{summary.conversations} conversations '
-              f"scored · {len(summary.agents)} agents</p>\n{totals(summary)}</header>\n<main>\n")
+              f"scored · {summary.agent_count} agents</p>\n{totals(summary)}</header>\n<main>\n")
     out.write(f'<section id="agents"><h2>Agents</h2>\n{agent_table(summary)}</section>\n')
     out.write('<section id="distribution"><h2>Score distribution</h2>\n'
               f"{histogram_svg(summary.overall.histogram)}</section>\n")
@@ -183,10 +214,16 @@ def write_html(summary: Summary, reports: Iterable[ConversationReport] | None, o
     out.write("</section>\n")
     if others:
         out.write('<section id="conversations"><h2>Other conversations</h2>\n')
-        for report in others:
-            out.write(conversation(report, open_=False))
-        if total > len(others) + len(worst):
-            out.write(f'<p class="note">Listed {len(others) + len(worst)} of {total} conversations '
-                      f"(cap {cap}); every conversation is in the JSON and CSV outputs.</p>\n")
+        listed = size = 0
+        for report, turns in others:
+            block = conversation(report, open_=False, turns=turns)
+            if size and size + len(block) > OTHER_BYTES:
+                break
+            out.write(block)
+            listed, size = listed + 1, size + len(block)
+        if total > listed + len(worst):
+            out.write(f'<p class="note">Listed {listed + len(worst):,} of {total:,} conversations '
+                      f"(at most {cap:,} besides the worst, and a few MB of them); every conversation "
+                      f"is in the JSON and CSV outputs.</p>\n")
         out.write("</section>\n")
     out.write(f"</main>\n<script>{assets.SCRIPT}</script>\n</body>\n</html>\n")

@@ -68,10 +68,12 @@ def agent_row(agent: AgentSummary) -> list:
 
 
 def write_agent_csv(summary: Summary, out: IO[str]) -> None:
-    """One row per agent, by name, from a summary that has seen every report."""
+    """One row per agent, by name, from a summary that has seen every report (then one for the
+    agents past the summary's limit together, if any)."""
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(AGENT_COLUMNS)
-    for agent in sorted(summary.agents.values(), key=lambda a: a.agent):
+    others = [summary.other_agents] if summary.other_agents is not None else []
+    for agent in sorted(summary.agents.values(), key=lambda a: a.agent) + others:
         writer.writerow([safe_cell(v) for v in agent_row(agent)])
 
 

@@ -19,6 +19,7 @@ STYLES = {"blocking": "bold red", "non_apology": "bold magenta", "advocacy": "bo
           "apology": "bold cyan"}
 WINDOW = 32  # characters of context either side of a highlighted match
 MAX_FINDINGS = 5  # negative findings listed per worst conversation
+AGENT_ROWS = 50  # agents with a row (most conversations first); the rest share "(other agents)"
 
 
 def score_style(score: float) -> str:
@@ -53,7 +54,9 @@ def _agent_table(summary: Summary, columns: list[int], short: bool, title: str |
                  caption: str | None, width: int | None = None) -> Table:
     """The agent column plus the chosen number columns; numbers are never wrapped or cut, names fold
     into what is left of `width`."""
-    rows = sorted(summary.agents.values(), key=lambda a: a.agent)
+    rows, others = summary.agent_rows(AGENT_ROWS)
+    if others is not None:
+        rows = rows + [others]
     footer = len(summary.agents) > 1
     cells = [agent_cells(a) for a in rows] + ([agent_cells(summary.overall)] if footer else [])
     table = Table(title=title, title_justify="left", title_style="bold", box=box.SIMPLE_HEAD,
@@ -73,7 +76,9 @@ def _agent_table(summary: Summary, columns: list[int], short: bool, title: str |
     for i, row in enumerate(cells):
         if footer and i == len(cells) - 1:
             table.add_section()
-        table.add_row(row[0], *(row[c + 1] for c in columns), style="bold" if footer and i == len(cells) - 1 else None)
+        style = "bold" if footer and i == len(cells) - 1 else "dim" if others is not None and i == len(rows) - 1 \
+            else None
+        table.add_row(row[0], *(row[c + 1] for c in columns), style=style)
     return table
 
 
@@ -189,7 +194,7 @@ def render_score(summary: Summary, console: Console, *, top: int = 10,
         console.print()
     if summary.rules:
         console.print(rules_table(summary, top, show_rewrites))
-    console.print(f"{summary.conversations} conversations, {len(summary.agents)} agents, "
+    console.print(f"{summary.conversations} conversations, {summary.agent_count} agents, "
                   f"mean score {summary.overall.mean_score:.1f}", highlight=False)
 
 
