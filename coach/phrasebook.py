@@ -46,7 +46,11 @@ class Phrasebook:
 
 #: The cached classes' fields: part of every cache key here, so entries written by a coach
 #: whose Rule had other fields are never read back.
-MODEL = "|".join(",".join(f.name for f in fields(cls)) for cls in (Rule, Example, Phrasebook))
+#: Bump when validation changes: a phrasebook cached by a build that validated less is read again.
+VALIDATION = 2
+#: What a cached phrasebook depends on besides its text: the cached classes' field layout
+#: (a new field must not unpickle shifted) and the validation rules it passed.
+CACHE_SCHEMA = "|".join(",".join(f.name for f in fields(cls)) for cls in (Rule, Example, Phrasebook)) + f"|v{VALIDATION}"
 
 
 def _suggest(key: str, valid: Iterable[str]) -> str | None:
@@ -371,7 +375,7 @@ def read_phrasebook(path: str | Path) -> Phrasebook:
         raise PhrasebookErrors([PhrasebookError(f"cannot read: {exc.strerror}", path=str(path))]) from None
     import hashlib
 
-    key = hashlib.sha256(f"book|{__version__}|{MODEL}|{path}|".encode() + text.encode("utf-8")).hexdigest()
+    key = hashlib.sha256(f"book|{__version__}|{CACHE_SCHEMA}|{path}|".encode() + text.encode("utf-8")).hexdigest()
     book = cache.load("book", key, _book_from_data)
     if book is None:
         book = parse_phrasebook(text.lstrip("\ufeff"), str(path))
@@ -455,7 +459,7 @@ def _content_key(default_paths: list[str], user_paths: list[str]) -> str | None:
 
     from . import __version__
 
-    digest = hashlib.sha256(f"rules|{__version__}|{MODEL}".encode())
+    digest = hashlib.sha256(f"rules|{__version__}|{CACHE_SCHEMA}".encode())
     for group, paths in (("d", default_paths), ("u", user_paths)):
         for path in paths:
             try:

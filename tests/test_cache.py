@@ -86,7 +86,7 @@ def test_entries_from_a_coach_with_other_rule_fields_are_not_read(cache_dir, tes
     module.load_rules([str(test_phrasebook)], defaults=False)
     module.load_rules([str(test_phrasebook)], defaults=False)
     assert parsed == [str(test_phrasebook)]  # the second load came from the cache
-    monkeypatch.setattr(module, "MODEL", module.MODEL + ",followed_by")  # a coach with another Rule
+    monkeypatch.setattr(module, "CACHE_SCHEMA", module.CACHE_SCHEMA + ",followed_by")  # a coach with another Rule
     module.load_rules([str(test_phrasebook)], defaults=False)
     assert parsed == [str(test_phrasebook)] * 2
 
