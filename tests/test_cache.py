@@ -183,8 +183,8 @@ def test_cached_forms_come_back_equal(cache_dir):
     doc, arrays = compiled.to_cache()
     packed = cache._pack("engine", "k", doc, arrays)
     again = Compiled.from_cache(*cache._unpack(packed, "engine", "k"))
-    assert again.slots == compiled.slots and again.raw == compiled.raw
-    assert again.raw_anchors == compiled.raw_anchors and again.always == compiled.always
+    assert again.slots == compiled.slots and again.token_patterns == compiled.token_patterns
+    assert again.pattern_anchors == compiled.pattern_anchors and again.always == compiled.always
     assert again.table.by_key() == compiled.table.by_key()
     words = set(list(compiled.table.flat[:50].tolist()))
     assert again.table.by_key(words) == compiled.table.by_key(words)

@@ -58,7 +58,7 @@ def test_slot_patterns_match_like_spacys_matcher(pattern, texts):
     engine = Engine([Rule(id="t.p", category="blocking", patterns=(pattern,))], use_cache=False)
     nlp = get_nlp()
     for text in texts:
-        got = {(s, e) for key, s, e in engine.raw_matches(nlp.tokenizer(text)) if key == "t.p"}
+        got = {(s, e) for key, s, e in engine.matches_by_key(nlp.tokenizer(text)) if key == "t.p"}
         assert got == _spacy_matches(pattern, text), (pattern, text)
 
 
@@ -68,7 +68,7 @@ def test_flag_and_exact_case_patterns_go_to_the_slot_matcher():
     engine = Engine([Rule(id="t.p", category="blocking", patterns=(pattern, exact))], use_cache=False)
     assert len(engine.matcher) == 0 and len(engine.slot_matcher) == 2
     doc = get_nlp().tokenizer("Please contact the Bank, sorry So it is policy, sorry it is policy")
-    assert sorted((s, e) for _, s, e in engine.raw_matches(doc)) == [(1, 4), (11, 15)]
+    assert sorted((s, e) for _, s, e in engine.matches_by_key(doc)) == [(1, 4), (11, 15)]
 
 
 def test_rare_words_anchor_a_pattern():
@@ -85,5 +85,5 @@ def test_a_pattern_with_no_run_of_words_goes_to_spacys_matcher():
     engine = Engine([Rule(id="t.p", category="blocking", patterns=(pattern,))], use_cache=False)
     assert len(engine.slot_matcher) == 0 and len(engine.matcher) == 1
     text = "Our Policy is Firm"
-    got = {(s, e) for _, s, e in engine.raw_matches(get_nlp().tokenizer(text))}
+    got = {(s, e) for _, s, e in engine.matches_by_key(get_nlp().tokenizer(text))}
     assert got == _spacy_matches(pattern, text) == {(0, 1), (0, 2), (1, 2), (3, 4)}

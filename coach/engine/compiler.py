@@ -14,7 +14,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from itertools import product
-from typing import TYPE_CHECKING, Iterable
+from typing import NamedTuple, TYPE_CHECKING, Iterable
 
 from ..errors import PhrasebookError, PhrasebookErrors
 from ..models import Rule
@@ -26,10 +26,19 @@ if TYPE_CHECKING:  # pragma: no cover
 
 UNLESS = "|unless"
 RUN = "\x00run"  # PhraseMatcher key prefix: a slot pattern's run was found ("\x00run7")
-#: (norms, lowers, orths, flags, any, optional, negate): one slot of a slot pattern.
-SlotSpec = tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...], tuple[tuple[str, bool], ...],
-                 bool, bool, bool]
-FORMAT = 16  # bump when the Compiled layout or its cached form changes
+class SlotSpec(NamedTuple):
+    """One slot of a slot pattern, as strings (the engine turns it into hashes)."""
+
+    norms: tuple[str, ...]  # any of these NORMs matches (empty: no NORM test)
+    lowers: tuple[str, ...]  # ... or any of these lowercase forms
+    orths: tuple[str, ...]  # ... or any of these exact forms
+    flags: tuple[tuple[str, bool], ...]  # lexeme flags the token must have (IS_DIGIT, True)
+    any: bool  # any token matches (a gap)
+    optional: bool  # the slot may be skipped
+    negate: bool  # the token must NOT match the tests above
+
+
+FORMAT = 17  # bump when the Compiled layout or its cached form changes
 #: A run (the words the PhraseMatcher looks for) of more slots may expand to at most
 #: this many word sequences; one slot may have any number of words. Bigger runs are
 #: found less often but cost PhraseMatcher memory (2,000: +60 MB for ~20% fewer hits).
@@ -115,11 +124,12 @@ class Compiled:
     #: Slot patterns as (key, slots, first slot of the run, run group); the run's word
     #: sequences are among `phrases` under the key RUN + group.
     slots: list[tuple[str, tuple[SlotSpec, ...], int, int]] = field(default_factory=list)
-    raw: list[tuple[str, list[dict]]] = field(default_factory=list)
-    #: Words that gate spaCy's Matcher -> the longest raw pattern anchored on each, in
+    #: A rule's own spaCy token patterns (its `patterns:`) that fit no slot: spaCy's Matcher.
+    token_patterns: list[tuple[str, list[dict]]] = field(default_factory=list)
+    #: Words that gate spaCy's Matcher -> the longest token pattern anchored on each, in
     #: tokens (None: unbounded), so the Matcher reads only windows that wide around them.
-    raw_anchors: dict[str, int | None] = field(default_factory=dict)
-    always: bool = False  # a raw spaCy pattern has no literal word to anchor on
+    pattern_anchors: dict[str, int | None] = field(default_factory=dict)
+    always: bool = False  # a token pattern has no literal word to anchor on
     #: key -> token patterns (spaCy-style dicts), for `coach phrasebook show` and data tests.
     view: dict[str, list[list[dict]]] = field(default_factory=dict)
 
@@ -140,8 +150,8 @@ class Compiled:
         doc = {"keys": self.table.keys, "slot_keys": list(keys),
                "specs": [[list(n), list(lw), list(o), [list(f) for f in fl], a, op, ng]
                          for n, lw, o, fl, a, op, ng in specs],
-               "raw": [[key, pattern] for key, pattern in self.raw],
-               "raw_anchors": [[word, reach] for word, reach in self.raw_anchors.items()],
+               "token_patterns": [[key, pattern] for key, pattern in self.token_patterns],
+               "pattern_anchors": [[word, reach] for word, reach in self.pattern_anchors.items()],
                "always": self.always}
         arrays = {name: getattr(self.table, name) for name in PhraseTable.ARRAYS}
         arrays["slot_rows"] = np.array(slot_rows, dtype="<i8").reshape(-1)
@@ -162,8 +172,8 @@ class Compiled:
                     isinstance(f, list) and len(f) == 2 and isinstance(f[0], str) and isinstance(f[1], bool)
                     for f in flags):
                 raise ValueError("damaged slot spec")
-            specs.append((strings(norms), strings(lowers), strings(orths),
-                          tuple((f[0], f[1]) for f in flags), any_, optional, negate))
+            specs.append(SlotSpec(strings(norms), strings(lowers), strings(orths),
+                                  tuple((f[0], f[1]) for f in flags), any_, optional, negate))
         slot_keys = strings(doc["slot_keys"])
         if arrays["slot_rows"].dtype != "int64" or arrays["slot_specs"].dtype != "int64":
             raise ValueError("damaged slots")
@@ -173,17 +183,17 @@ class Compiled:
         for i in range(0, len(rows), 5):
             key, start, count, run, group = rows[i:i + 5]
             slots.append((slot_keys[key], tuple(specs[s] for s in flat[start:start + count]), run, group))
-        raw = [(key, pattern) for key, pattern in doc["raw"]]
+        token_patterns = [(key, pattern) for key, pattern in doc["token_patterns"]]
         if not all(isinstance(k, str) and isinstance(p, list) and all(isinstance(t, dict) for t in p)
-                   for k, p in raw):
-            raise ValueError("damaged raw pattern")
-        anchors = {word: reach for word, reach in doc["raw_anchors"]}
+                   for k, p in token_patterns):
+            raise ValueError("damaged token pattern")
+        anchors = {word: reach for word, reach in doc["pattern_anchors"]}
         if not all(isinstance(w, str) and (r is None or isinstance(r, int)) for w, r in anchors.items()):
-            raise ValueError("damaged raw anchors")
+            raise ValueError("damaged pattern anchors")
         if not isinstance(doc["always"], bool):
             raise ValueError("damaged flag")
         return cls(table=PhraseTable.from_arrays(list(strings(doc["keys"])), arrays), slots=slots,
-                   raw=raw, raw_anchors=anchors, always=doc["always"])
+                   token_patterns=token_patterns, pattern_anchors=anchors, always=doc["always"])
 
 
 class Compiler:
@@ -260,7 +270,7 @@ class Compiler:
         return [[slot for part in combo for slot in part]
                 for combo in product(*(self._atom_options(atom) for atom in variant))]
 
-    def _add(self, out: Compiled, key: str, phrases: Iterable[str], raw: Iterable[list]) -> None:
+    def _add(self, out: Compiled, key: str, phrases: Iterable[str], patterns: Iterable[list]) -> None:
         seen: set[str] = set()
         for phrase in phrases:
             for variant in plan(phrase):
@@ -275,7 +285,7 @@ class Compiler:
                         out.phrases.append((key, hashes))
                     else:
                         self._token_pattern(out, key, pattern)
-        for pattern in raw:
+        for pattern in patterns:
             converted = spacy_pattern(pattern)
             out.view.setdefault(key, []).append(converted)
             self._token_pattern(out, key, converted)
@@ -289,22 +299,22 @@ class Compiler:
                 break
             specs.extend(fitted)
         else:
-            if specs and not specs[0][4] and not all(s[5] for s in specs):
+            if specs and not specs[0].any and not all(s.optional for s in specs):
                 run, group = self._run(out, specs)
                 if group is not None:
                     out.slots.append((key, tuple(specs), run, group))
                     return
                 # No run of words to look for: spaCy's Matcher, in C, reads every token
                 # faster than coach could try the pattern at each one.
-        out.raw.append((key, pattern))
+        out.token_patterns.append((key, pattern))
         length = _max_length(pattern)
         words = self._anchor(pattern)
         if words is None:
             out.always = True  # spaCy's Matcher then reads every Doc
             return
         for word in words:
-            old = out.raw_anchors.get(word, 0)
-            out.raw_anchors[word] = None if old is None or length is None else max(old, length)
+            old = out.pattern_anchors.get(word, 0)
+            out.pattern_anchors[word] = None if old is None or length is None else max(old, length)
 
     # -- runs: the part of a slot pattern the PhraseMatcher looks for -----------------
     def _run_words(self, spec: SlotSpec) -> tuple[str, ...] | None:
@@ -369,7 +379,7 @@ class Compiler:
         return self._rate
 
     def _anchor(self, pattern: list[dict]) -> set[str] | None:
-        """The words a raw token pattern cannot match without: its required slot whose
+        """The words a token pattern cannot match without: its required slot whose
         shortest word is longest (longer words are rarer)."""
         best: tuple[int, set[str]] | None = None
         for token in pattern:
@@ -468,9 +478,9 @@ def slot_specs(token: dict) -> list[SlotSpec] | None:
             orths = values
         else:
             return None
-    spec: SlotSpec = (norms, lowers, orths, flags, not attrs and not flags, False, negate)
+    spec = SlotSpec(norms, lowers, orths, flags, not attrs and not flags, False, negate)
     required = [spec] * low
-    optional = [(*spec[:5], True, spec[6])] * (high - low)
+    optional = [spec._replace(optional=True)] * (high - low)
     return required + optional
 
 

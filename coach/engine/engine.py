@@ -4,7 +4,7 @@ overlaps). No I/O.
 Like spaCy's SpanRuler: plain phrase variants go to one PhraseMatcher on NORM (fast:
 its cost barely grows with the phrase count); variants with gaps, optional words,
 one-of-many words or exact forms become slot patterns, looked for by their rarest run
-of words in the same PhraseMatcher and read around it (coach.engine.slotmatch); raw token
+of words in the same PhraseMatcher and read around it (coach.engine.slotmatch); token
 patterns that fit no slot go to spaCy's Matcher. The routing lives in coach.engine.compiler.
 """
 
@@ -24,7 +24,7 @@ if TYPE_CHECKING:  # pragma: no cover
 
 NORM, LOWER = 67, 66  # spacy.attrs ids (stable across spaCy 3); avoids importing spaCy here
 
-RAW_ANCHOR = "\x00raw"  # PhraseMatcher key prefix: a word some raw spaCy pattern needs
+PATTERN_ANCHOR = "\x00pattern"  # PhraseMatcher key prefix: a word some token pattern needs
 # Words that, right before a match, say the speaker is denying it:
 # "it's not that there's nothing we can do", "I never said ...".
 NEGATION_CUES = (("not", "that"), ("not", "like"), ("not", "say"), ("never", "say"),
@@ -53,7 +53,7 @@ def match_case(rewrite: str, matched: str) -> str:
 
 
 @dataclass(frozen=True, slots=True)
-class RawMatch:
+class RuleMatch:
     """A rule match in token and normalized-character offsets, before it becomes a Finding."""
 
     rule: Rule
@@ -98,13 +98,13 @@ class Engine:
         # Raw spaCy patterns read only windows around their anchor words, as wide as the
         # longest pattern anchored there (the whole Doc for an unbounded one).
         reaches: dict[int | None, list] = {}
-        for word, reach in sorted(data.raw_anchors.items()):
+        for word, reach in sorted(data.pattern_anchors.items()):
             reaches.setdefault(reach, []).append([hash_of(word)])
-        self._raw_reach: dict[int, int | None] = {}
+        self._pattern_reach: dict[int, int | None] = {}
         for reach, anchors in reaches.items():
-            raw_key = f"{RAW_ANCHOR}{reach}"
-            by_key[raw_key] = anchors
-            self._raw_reach[hash_of(raw_key)] = reach
+            anchor_key = f"{PATTERN_ANCHOR}{reach}"
+            by_key[anchor_key] = anchors
+            self._pattern_reach[hash_of(anchor_key)] = reach
         self.phrase_matcher = PhraseMatcher(self.nlp.vocab, attr="NORM")
         for rule_key, keywords in by_key.items():
             # PhraseMatcher.add takes hash sequences as well as Docs; skipping ~100 us of
@@ -123,8 +123,8 @@ class Engine:
             self._runs[hash_of(run_key)] = group
             matcher = self.guard_matcher if rule_key.endswith(UNLESS) else self.slot_matcher
             matcher.add(rule_key, [_slot(spec, hash_of, interned) for spec in specs], run, group)
-        self.matcher = Matcher(self.nlp.vocab)  # raw `patterns` only (the escape hatch)
-        for rule_key, pattern in data.raw:
+        self.matcher = Matcher(self.nlp.vocab)  # rules' own token `patterns` only (the escape hatch)
+        for rule_key, pattern in data.token_patterns:
             self.matcher.add(rule_key, [pattern])
         self._has_matcher = len(self.matcher) > 0
 
@@ -138,27 +138,27 @@ class Engine:
         return self._view
 
     # -- matching --------------------------------------------------------------------
-    def raw_matches(self, doc: "Doc") -> list[tuple[str, int, int]]:
+    def matches_by_key(self, doc: "Doc") -> list[tuple[str, int, int]]:
         """(key, start, end) of every rule match in a Doc, and of the `unless` guards of
         the rules that matched (a guard of a rule that did not match may be left out)."""
         strings = self.nlp.vocab.strings
-        runs, raw_reach = self._runs, self._raw_reach
+        runs, pattern_reach = self._runs, self._pattern_reach
         found: list[tuple[str, int, int]] = []
         found_runs: list[tuple[int, int]] = []
-        raw_at: list[tuple[int, int | None]] = []
+        anchored_at: list[tuple[int, int | None]] = []
         for match_id, start, end in self.phrase_matcher(doc):
             group = runs.get(match_id)
             if group is not None:
                 found_runs.append((group, start))
-            elif match_id in raw_reach:
-                raw_at.append((start, raw_reach[match_id]))
+            elif match_id in pattern_reach:
+                anchored_at.append((start, pattern_reach[match_id]))
             else:
                 found.append((strings[match_id], start, end))
         tokens = Tokens(doc) if found_runs else None
         if tokens is not None:
             found += self.slot_matcher.find(tokens, found_runs)
-        if self._has_matcher and (raw_at or self._always):
-            for lo, hi in _windows(raw_at, len(doc), self._always):
+        if self._has_matcher and (anchored_at or self._always):
+            for lo, hi in _windows(anchored_at, len(doc), self._always):
                 for match_id, start, end in self.matcher(doc[lo:hi]):
                     found.append((strings[match_id], lo + start, lo + end))
         if tokens is not None and found and len(self.guard_matcher):
@@ -166,13 +166,13 @@ class Engine:
             found += self.guard_matcher.find(tokens, found_runs, wanted)
         return found
 
-    def matches(self, doc: "Doc", text: str, only_rule: str | None = None) -> list[RawMatch]:
+    def matches(self, doc: "Doc", text: str, only_rule: str | None = None) -> list[RuleMatch]:
         """Rule matches in one Doc after unless-guards, quotes, negation and overlaps.
 
         `only_rule` judges one rule as if it were alone (how its examples are tested).
         """
         hits: dict[str, list[tuple[int, int]]] = {}
-        for key, start, end in self.raw_matches(doc):
+        for key, start, end in self.matches_by_key(doc):
             hits.setdefault(key, []).append((start, end))
         if not hits:
             return []
@@ -193,13 +193,13 @@ class Engine:
         found = self._kept(doc, hits, quoted, lambda key: only_rule is None or key == only_rule)
         return _cancel_by_non_apology(found)
 
-    def _kept(self, doc: "Doc", hits: dict[str, list[tuple[int, int]]], quoted, wanted) -> list[RawMatch]:
+    def _kept(self, doc: "Doc", hits: dict[str, list[tuple[int, int]]], quoted, wanted) -> list[RuleMatch]:
         """The matches of the `wanted` rule keys that survive overlaps, unless-guards,
         negation and quotes."""
-        candidates = [RawMatch(self.rules[key], start, end)
+        candidates = [RuleMatch(self.rules[key], start, end)
                       for key, spans in hits.items() if not key.endswith(UNLESS) and wanted(key)
                       for start, end in spans]
-        found: list[RawMatch] = []
+        found: list[RuleMatch] = []
         # Overlaps first, so a guarded or negated long match takes its sub-matches with it.
         for m in _longest_per_label(candidates):
             guards = hits.get(m.rule.id + UNLESS, ())
@@ -245,7 +245,7 @@ def _slot(spec, hash_of, interned: dict) -> Slot:
 
 def _windows(anchors: list[tuple[int, int | None]], length: int,
              always: bool) -> list[tuple[int, int]]:
-    """Token windows around anchor words, each as wide as the raw patterns anchored on
+    """Token windows around anchor words, each as wide as the token patterns anchored on
     that word; spaCy's Matcher costs per token, so it only reads these."""
     if always or any(reach is None for _, reach in anchors):
         return [(0, length)]
@@ -289,10 +289,10 @@ def _inside(doc: "Doc", start: int, end: int, regions: list[tuple[int, int]]) ->
     return any(lo < first and last <= hi for lo, hi in regions)
 
 
-def _longest_per_label(found: list[RawMatch]) -> list[RawMatch]:
+def _longest_per_label(found: list[RuleMatch]) -> list[RuleMatch]:
     """Within one label keep the longest of overlapping matches (then the first rule id)."""
     found.sort(key=lambda m: (-(m.end - m.start), m.start, m.rule.id))
-    kept: list[RawMatch] = []
+    kept: list[RuleMatch] = []
     # Per label, the kept spans are disjoint: keep them sorted and look only at neighbours.
     starts: dict[str, list[int]] = {}
     ends: dict[str, list[int]] = {}
@@ -308,7 +308,7 @@ def _longest_per_label(found: list[RawMatch]) -> list[RawMatch]:
     return kept
 
 
-def _cancel_by_non_apology(kept: list[RawMatch]) -> list[RawMatch]:
+def _cancel_by_non_apology(kept: list[RuleMatch]) -> list[RuleMatch]:
     """A non-apology is not regret: drop regret/forgiveness matches that overlap one."""
     non_apologies = [m for m in kept if m.rule.label == "non_apology"]
     if not non_apologies:
