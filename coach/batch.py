@@ -1,7 +1,7 @@
 """Parallel, streaming scoring: a fork pool whose workers return plain reports.
 
 `nlp.pipe(n_process=N)` serializes every Doc between processes and ran 13-31x
-slower here (shared/design/performance.md); forked workers inherit the compiled
+slower here (docs/performance.md); forked workers inherit the compiled
 matchers and send back only ConversationReports. At most `jobs * 2` chunks are
 in flight, so memory stays flat whatever the input size. A worker that dies is
 reported with the conversations it was on and the run goes on.

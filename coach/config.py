@@ -12,16 +12,15 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from coach.errors import ConfigError, InputError, UsageError
+from coach.exitcodes import FAIL_ON
 from coach.models import RULE_PREFIX
 
 if TYPE_CHECKING:  # pragma: no cover
     from coach.library.source import Node, Source
 
 # Library modules are imported where needed: `coach lint` reads config on every start.
-RULE_ID = RULE_PREFIX
 
 YAML_NAMES = (".coach.yaml", ".coach.yml")
-FAIL_ON = ("info", "warning", "error", "never")
 #: Keys allowed in a per-path table (the rest only make sense once per project).
 PER_PATH_KEYS = ("no-defaults", "select", "ignore", "fail-on", "min-score", "require-complete-apology", "format")
 KEYS = ("phrasebooks", "model", *PER_PATH_KEYS, "include", "exclude", "per-path")
@@ -75,7 +74,7 @@ def _convert(key: str, value: Any, fail: Callable[[str], Exception], root: str) 
             raise fail(f"must be true or false, got {_type_name(value)}")
         return value
     if key in ("select", "ignore"):
-        return _strings(value.split(",") if isinstance(value, str) else value, "rule ids", fail, RULE_ID)
+        return _strings(value.split(",") if isinstance(value, str) else value, "rule ids", fail, RULE_PREFIX)
     if key in ("include", "exclude"):
         return _strings(value, "globs", fail)
     if key == "model":

@@ -1,6 +1,6 @@
 """Labeled utterances -> precision, recall and F1 per label (pure; no CLI, no rich).
 
-The labeled format is shared/eval's: one JSON object per line with `text`,
+The labeled format (data/labeled/README.md): one JSON object per line with `text`,
 optional `context`, and `labels` {blocking, advocacy, non_apology: bool,
 apology: [elements]}. `split` gives a stable tune/check partition by id, so
 authors can tune rules on one part and confirm on the other.
@@ -120,7 +120,7 @@ def in_split(item_id: str, split: str) -> bool:
 #: before it fills memory.
 MAX_LINE_CHARS = 4 * 1024 * 1024
 _FLAGS = ("blocking", "advocacy", "non_apology")
-_HINT = "see shared/eval/README.md for the format"
+_HINT = "see the labeled format in data/labeled/README.md"
 
 
 def _labels(labels_in: dict) -> set[str]:

@@ -7,7 +7,8 @@ from typing import Iterable
 from .errors import ExitCode
 from .models import POSITIVE_CATEGORIES, SEVERITY_RANK, Finding, TextReport
 
-FAIL_ON_CHOICES = ("info", "warning", "error", "never")
+#: The --fail-on / `fail-on` choices: a severity, or never (the one list every command reads).
+FAIL_ON = ("info", "warning", "error", "never")
 
 
 def fails(finding: Finding, fail_on: str) -> bool:

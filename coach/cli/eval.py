@@ -25,7 +25,7 @@ class By(str, enum.Enum):
 
 @handle_errors(exit_code=ExitCode.USAGE)
 def eval_(
-    files: Annotated[list[str], typer.Argument(help="Labeled JSONL files (shared/eval format).")],
+    files: Annotated[list[str], typer.Argument(help="Labeled JSONL files (the format of data/labeled/README.md).")],
     phrasebook: PhrasebookOpt = None,
     no_defaults: NoDefaultsOpt = None,
     no_model: NoModelOpt = None,

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Annotated, Callable, Iterator, Optional
 
 import typer
 
+from ..exitcodes import FAIL_ON
 from ..errors import CoachError, ExitCode, InputError, UsageError
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -29,11 +30,8 @@ class Split(str, enum.Enum):
     check = "check"
 
 
-class FailOn(str, enum.Enum):
-    info = "info"
-    warning = "warning"
-    error = "error"
-    never = "never"
+#: --fail-on's choices, made from the one list the config reads too (coach.exitcodes.FAIL_ON).
+FailOn = enum.Enum("FailOn", [(name, name) for name in FAIL_ON], type=str)  # type: ignore[misc]
 
 
 def handle_errors(exit_code: int | None = None) -> Callable:

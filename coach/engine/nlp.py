@@ -4,7 +4,7 @@ coach matches on each token's NORM, which it sets to the token's lowercase
 lookup lemma with contractions expanded ("can't" -> can + not, "there's" ->
 there + be). Setting NORM once per lexeme (via the vocab's NORM getter) gives
 inflection-aware matching for nearly free, where the lemmatizer component
-would halve throughput (see shared/design/performance.md).
+would halve throughput (see docs/performance.md).
 """
 
 from __future__ import annotations

@@ -11,7 +11,6 @@ from coach.errors import InputError
 from coach.models import RULE_PREFIX
 
 SCOPES = ("line", "next-line", "file", "entry")
-RULE_ID = RULE_PREFIX
 _DIRECTIVE = re.compile(r"^\s*(?P<verb>[A-Za-z_-]+)(?:\[(?P<ids>[^\]]*)\])?\s*(?:--\s*(?P<reason>.*?))?\s*$", re.S)
 _VERBS = {"ignore": "line", "ignore-next-line": "next-line", "ignore-file": "file"}
 _HTML_COMMENT = re.compile(r"<!--\s*coach:(?P<body>.*?)-->", re.S)
@@ -53,7 +52,7 @@ def parse_ids(raw: Any, *, path: str | None, line: int | None) -> tuple[str, ...
     ids = []
     for item in items:
         item = item.strip() if isinstance(item, str) else item
-        if not isinstance(item, str) or not RULE_ID.match(item):
+        if not isinstance(item, str) or not RULE_PREFIX.match(item):
             raise InputError(f"bad rule id {item!r} in a coach suppression", path=path, line=line,
                              hint="rule ids are dotted names such as blocking.policy")
         ids.append(item)
