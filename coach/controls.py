@@ -35,6 +35,11 @@ def escape_controls(text: str, *, one_line: bool = False) -> str:
     return pattern.sub(_sub, text) if pattern.search(text) else text
 
 
+def shown_cells(cells: list[str]) -> str:
+    """Header cells of a CSV file for a one-line message (a quoted cell may hold a line break)."""
+    return ", ".join(escape_controls(c, one_line=True) for c in cells)
+
+
 def escape_controls_mapped(text: str) -> tuple[str, Callable[[int], int]]:
     """escape_controls(text) and a function taking an offset into `text` to the offset of
     the same place in the escaped text, so findings can still be highlighted."""

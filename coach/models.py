@@ -24,6 +24,11 @@ NEGATIVE_CATEGORIES = frozenset({"blocking", "non_apology"})
 POSITIVE_CATEGORIES = frozenset({"advocacy", "apology"})
 
 
+def label_of(category: str, element: str | None) -> str:
+    """The label a rule or finding counts toward: the element for apology, else the category."""
+    return element if category == "apology" and element else category
+
+
 @dataclass(frozen=True, slots=True)
 class Example:
     """A sentence a rule must (span set or not) or must not fire on."""
@@ -67,7 +72,7 @@ class Rule:
     @property
     def label(self) -> str:
         """The label this rule votes for: the element for apology rules, else the category."""
-        return self.element if self.category == "apology" and self.element else self.category
+        return label_of(self.category, self.element)
 
 
 @dataclass(frozen=True, slots=True)
@@ -93,7 +98,7 @@ class Finding:
 
     @property
     def label(self) -> str:
-        return self.element if self.category == "apology" and self.element else self.category
+        return label_of(self.category, self.element)
 
     def to_dict(self) -> dict[str, Any]:
         return {

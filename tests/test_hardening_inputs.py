@@ -200,7 +200,7 @@ def test_a_fifo_named_on_the_command_line_is_still_read(tmp_path):
     (["lint", "-p", "/dev/zero", "hello"], "coach: error: /dev/zero: phrasebook is over the 5 MB limit"),
     (["phrasebook", "validate", "/dev/zero"], "/dev/zero: phrasebook is over the 5 MB limit"),
     (["eval", "/dev/zero", "--no-model"],
-     "coach: error: /dev/zero:1: line is longer than 4 MB (see shared/eval/README.md for the format)"),
+     "coach: error: /dev/zero:1: line is longer than 4 MB (see the labeled format in data/labeled/README.md)"),
     (["check", "--baseline", "/dev/zero", "{lib}"],
      "coach: error: /dev/zero: the baseline is larger than 64 MB (regenerate the baseline, or delete it)"),
     (["lint", "--config", "/dev/zero", "hello"], "coach: error: /dev/zero: the config file is larger than 5 MB"),
@@ -241,7 +241,7 @@ def test_eval_deeply_nested_json_is_one_line(tmp_path):
     no_traceback(r)
     assert r.exit_code == 2
     assert r.stderr.strip() == (f"coach: error: {path}:1: JSON nested too deeply "
-                                f"(see shared/eval/README.md for the format)")
+                                f"(see the labeled format in data/labeled/README.md)")
 
 
 def test_check_deeply_nested_baseline_is_one_line(tmp_path):

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import re
 
+from coach.controls import shown_cells
 from coach.errors import InputError
 from coach.library.entry import Candidate, LibraryOptions
 from coach.library.source import Node, Source, SpanMap, no_gc
@@ -73,16 +74,11 @@ def _parse(source: Source) -> Node:
         row = Node("seq", None, i)
 
 
-def _shown(header: list[str]) -> str:
-    """Header cells for a one-line message (a quoted cell may hold a line break)."""
-    return ", ".join(h.replace("\r", "\\r").replace("\n", "\\n") for h in header)
-
-
 def _column(header: list[str], wanted: str | None, keys: tuple[str, ...], source: Source, what: str) -> int | None:
     lowered = [h.strip().lower() for h in header]
     if wanted is not None:
         if wanted.strip().lower() not in lowered:
-            raise InputError(f"no {what} column {wanted!r} (columns: {_shown(header)})", path=source.path, line=1)
+            raise InputError(f"no {what} column {wanted!r} (columns: {shown_cells(header)})", path=source.path, line=1)
         return lowered.index(wanted.strip().lower())
     return next((lowered.index(k.lower()) for k in keys if k.lower() in lowered), None)
 
@@ -94,7 +90,7 @@ def candidates(root: Node, source: Source, options: LibraryOptions) -> list[Cand
     header = [c.value for c in root.items[0].items]
     text_col = _column(header, options.csv_text_column, options.text_keys, source, "text")
     if text_col is None:
-        raise InputError(f"no text column (columns: {_shown(header)})", path=source.path, line=1,
+        raise InputError(f"no text column (columns: {shown_cells(header)})", path=source.path, line=1,
                          hint=f"name it one of {', '.join(options.text_keys)} or pass the text column")
     name_col = _column(header, options.csv_name_column, options.name_keys, source, "name")
     out = []

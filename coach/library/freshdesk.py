@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from coach.library.entry import Candidate
-from coach.library.generic import items_of, pick_body, require, scalar_text, shaped
+from coach.library.generic import items_of, shaped, titled_bodies
 from coach.library.source import Node, Source
 
 NAME = "freshdesk"
@@ -24,12 +24,5 @@ def detect(root: Node | None) -> bool:
 
 
 def candidates(root: Node | None, source: Source, options: object = None) -> list[Candidate]:
-    out = []
-    for i, resp in enumerate(require(_responses(root), source, "a Freshdesk canned-responses export")):
-        if resp.kind != "map":
-            continue
-        picked = pick_body(resp.get("content"), resp.get("content_html"))
-        if picked:
-            key = scalar_text(resp.get("title")) or f"[{i}]"
-            out.append(Candidate(key, picked[0], html=picked[1], companion=picked[2]))
-    return out
+    return titled_bodies(_responses(root), source, "a Freshdesk canned-responses export", "title", "content",
+                         "content_html")

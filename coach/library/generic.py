@@ -114,3 +114,18 @@ def candidates(root: Node | None, source: Source, options: LibraryOptions) -> li
         raise InputError("no replies found", path=source.path, line=line_of(source, node), hint=_HINT)
     return out
 
+
+
+def titled_bodies(items: list[Node] | None, source: Source, what: str, title: str, text_key: str,
+                  html_key: str) -> list[Candidate]:
+    """One Candidate per item of a platform export whose reply sits in a plain-text field and
+    an HTML field (Freshdesk canned responses, Intercom macros), keyed by its title."""
+    out = []
+    for i, item in enumerate(require(items, source, what)):
+        if item.kind != "map":
+            continue
+        picked = pick_body(item.get(text_key), item.get(html_key))
+        if picked:
+            key = scalar_text(item.get(title)) or f"[{i}]"
+            out.append(Candidate(key, picked[0], html=picked[1], companion=picked[2]))
+    return out

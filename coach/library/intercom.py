@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from coach.library.entry import Candidate
-from coach.library.generic import items_of, pick_body, require, scalar_text, shaped
+from coach.library.generic import items_of, scalar_text, shaped, titled_bodies
 from coach.library.source import Node, Source
 
 NAME = "intercom"
@@ -25,12 +25,4 @@ def detect(root: Node | None) -> bool:
 
 
 def candidates(root: Node | None, source: Source, options: object = None) -> list[Candidate]:
-    out = []
-    for i, macro in enumerate(require(_macros(root), source, "an Intercom macro export")):
-        if macro.kind != "map":
-            continue
-        picked = pick_body(macro.get("body_text"), macro.get("body"))
-        if picked:
-            key = scalar_text(macro.get("name")) or f"[{i}]"
-            out.append(Candidate(key, picked[0], html=picked[1], companion=picked[2]))
-    return out
+    return titled_bodies(_macros(root), source, "an Intercom macro export", "name", "body_text", "body")

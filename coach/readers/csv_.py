@@ -28,6 +28,8 @@ from coach.readers._common import classify_name, role_value
 from coach.readers._context import MAX_TURN_CHARS, MAX_TURNS, Context
 from coach.readers._source import Source
 
+from ..controls import shown_cells
+
 ID_COLUMNS = ("conversation_id", "conversationid", "conversation", "ticket_id", "ticketid", "ticket",
               "ticket_number", "chat_id", "thread_id", "case_id", "case_number", "contact_id",
               "session_id", "transcript_id", "call_id", "interaction_id")
@@ -56,11 +58,6 @@ def norm_header(name: str) -> str:
     return re.sub(r"[\s\-.]+", "_", name.strip().strip("\ufeff").casefold())
 
 
-def _shown(header: list[str]) -> str:
-    """Header cells for a one-line message (a quoted cell may hold a line break)."""
-    return ", ".join(h.replace("\r", "\\r").replace("\n", "\\n") for h in header)
-
-
 def sniff_delimiter(header: str) -> str:
     """The most frequent of , ; tab | in the header line (comma on a tie)."""
     counts = {d: header.count(d) for d in (",", ";", "\t", "|")}
@@ -75,7 +72,7 @@ def _find(header: list[str], given: str | None, candidates: tuple[str, ...], opt
         want = norm_header(given)
         if want in normed:
             return normed.index(want)
-        raise ctx.error(f"column {given!r} not found (columns: {_shown(header)})", line=1,
+        raise ctx.error(f"column {given!r} not found (columns: {shown_cells(header)})", line=1,
                         hint=f"check {option}")
     for cand in candidates:
         if cand in normed:
@@ -132,7 +129,7 @@ def _rows(reader, header: list[str], numbers: list[int], ctx: Context) -> Iterat
         missing = "speaker" if col_speaker is None else "text"
         names = SPEAKER_COLUMNS if col_speaker is None else TEXT_COLUMNS
         raise ctx.error(f"no {missing} column (looked for {', '.join(names[:6])}, …; header: "
-                        f"{_shown(header)[:200]})", line=header_line,
+                        f"{shown_cells(header)[:200]})", line=header_line,
                         hint=f"name it with --{missing}-column")
     normed = [norm_header(h) for h in header]
     col_public = normed.index("public") if "public" in normed else None

@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import IO, Sequence
 
 from .. import __version__
+from ..models import label_of
 from ..store.reportdata import ReportData, StoredConversation
 from ..store.trends import AgentTrend
 from . import html_assets as assets
@@ -116,7 +117,7 @@ def _conversation(conv: StoredConversation) -> str:
         flags.append("apology expected after a complaint")
     items = []
     for f in conv.findings:
-        label = f.element if f.category == "apology" and f.element else f.category
+        label = label_of(f.category, f.element)
         rewrite = f' → <span class="rewrite">{e(f.rewrite)}</span>' if f.rewrite else ""
         how = f" (model, {f.confidence:.2f})" if f.source == "model" and f.confidence is not None else ""
         items.append(f'<li>turn {f.turn} · {e(f.speaker)}: <span class="badge {e(f.category)}">'
