@@ -220,3 +220,16 @@ def test_no_java_is_a_usage_error_that_says_what_to_install(monkeypatch, tmp_pat
     with pytest.raises(UsageError, match="needs a Java runtime") as err:
         session("local[1]")
     assert "openjdk-17-jre-headless" in str(err.value)
+
+
+def test_spark_submit_entry_file_runs_the_command_line(tmp_path):
+    import subprocess
+    import sys
+
+    path = subprocess.run([sys.executable, "-m", "coach.spark.submit", "--path"], capture_output=True, text=True,
+                          check=True).stdout.strip()
+    assert path.endswith("coach/spark/submit.py")
+    (tmp_path / "x.parquet").write_bytes(b"PAR1")
+    r = subprocess.run([sys.executable, path, "score", "--engine", "spark", "x.parquet"], capture_output=True,
+                       text=True, cwd=tmp_path)  # run by path, as spark-submit runs it
+    assert r.returncode == 2 and "give --output OUTDIR" in r.stderr, r.stderr

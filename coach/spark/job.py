@@ -49,7 +49,9 @@ def session(master: str | None, *, progress: bool = False):
     if not java_available():
         raise UsageError("the Spark engine needs a Java runtime (17 or newer)",
                          hint="install one (Debian: apt-get install openjdk-17-jre-headless) or set JAVA_HOME")
-    under_submit = "PYSPARK_GATEWAY_PORT" in os.environ
+    # spark-submit (and Databricks) start the JVM and name the master: then take their session.
+    under_submit = ("PYSPARK_GATEWAY_PORT" in os.environ or "DATABRICKS_RUNTIME_VERSION" in os.environ
+                    or SparkSession.getActiveSession() is not None)
     if master is None and not under_submit:
         master = "local[*]"
     builder = SparkSession.builder.appName("coach score")
@@ -61,10 +63,18 @@ def session(master: str | None, *, progress: bool = False):
         log4j = os.path.join(os.path.dirname(os.path.abspath(__file__)), "log4j2.properties")
         builder = (builder.config("spark.ui.enabled", "false")
                    .config("spark.driver.host", "127.0.0.1").config("spark.driver.bindAddress", "127.0.0.1")
-                   .config("spark.driver.extraJavaOptions", f"-Dlog4j2.configurationFile=file:{log4j}"))
+                   # C1 only: the JVM just decodes Parquet and moves Arrow batches here, and full JIT
+                   # compilation cost ~4 CPU-s of every run's start-up (bench/spark.py)
+                   .config("spark.driver.extraJavaOptions",
+                           f"-Dlog4j2.configurationFile=file:{log4j} -XX:TieredStopAtLevel=1"))
     builder = builder.config("spark.ui.showConsoleProgress", "true" if progress else "false")
     spark = builder.getOrCreate()
     spark.sparkContext.setLogLevel("ERROR")
+    if master is not None and master.startswith("local"):
+        # Several tasks per core (down to single row groups), not one big split each: the cores then
+        # finish together, even when one is slowed by other work.
+        spark.conf.set("spark.sql.files.minPartitionNum", str(4 * spark.sparkContext.defaultParallelism))
+        spark.conf.set("spark.sql.files.openCostInBytes", str(64 << 10))
     return spark
 
 
@@ -122,21 +132,22 @@ def _names(files: list[str]) -> dict[str, str]:
     return names
 
 
-def _groups(files: list[str], options: ReaderOptions) -> list[list[str]]:
-    """Files grouped by column layout: each group is read as one DataFrame."""
+def _groups(files: list[str], options: ReaderOptions) -> list[tuple[list[str], object]]:
+    """Files grouped by schema, each group with its pyarrow schema: each is read as one
+    DataFrame, with the schema given (Spark then skips a job that reads every footer)."""
     import pyarrow.parquet as pq
 
     from ..readers.parquet import arrow_layout
 
-    groups: dict[tuple, list[str]] = {}
+    groups: dict[str, tuple[list[str], object]] = {}
     for path in files:
         schema = pq.read_schema(path)
         try:
-            layout = arrow_layout(schema, options)
+            arrow_layout(schema, options)
         except InputError as exc:
             exc.path = path
             raise
-        groups.setdefault((layout, str(schema)), []).append(path)
+        groups.setdefault(str(schema.remove_metadata()), ([], schema.remove_metadata()))[0].append(path)
     return list(groups.values())
 
 
@@ -156,7 +167,7 @@ def run_job(paths: list[str], *, output: str | None, fmt: str, per: str, master:
     _check_output(output)
     failed: list[CoachError] = []
     local, remote = _parquet_files(paths, failed, warn)
-    groups = _groups(local, options) + ([remote] if remote else [])
+    groups = _groups(local, options) + ([(remote, None)] if remote else [])
     if not groups:
         echo("coach: no Parquet input to score")
         return 0, failed
@@ -165,8 +176,13 @@ def run_job(paths: list[str], *, output: str | None, fmt: str, per: str, master:
     counter = spark.sparkContext.accumulator(0)
     names = _names(local)
     frames = []
-    for files in groups:
-        df = spark.read.parquet(*files)
+    for files, schema in groups:
+        reader = spark.read
+        if schema is not None:
+            from pyspark.sql.pandas.types import from_arrow_schema
+
+            reader = reader.schema(from_arrow_schema(schema))
+        df = reader.parquet(*files)
         frames.append(score(df, analyzer=analyzer, per=per, as_json=fmt == "jsonl", sources=names,
                             id_column=options.id_column, speaker_column=options.speaker_column,
                             text_column=options.text_column, agent_column=options.agent_column,

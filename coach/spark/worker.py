@@ -73,11 +73,14 @@ def analyzer_for(key: str, spec: Any) -> "Analyzer":
     read only the first time)."""
     analyzer = _ANALYZERS.get(key)
     if analyzer is None:
-        value = spec.value if hasattr(spec, "value") else spec
-        analyzer = value.build().compile()
-        from ..gcpause import settle
+        import gc
 
-        settle()
+        from ..gcpause import paused
+
+        value = spec.value if hasattr(spec, "value") else spec
+        with paused():  # as the CLI starts: no collections while ~10^5 long-lived objects are built
+            analyzer = value.build().compile()
+        gc.freeze()  # and later collections skip them (spaCy's and the matchers' objects)
         _ANALYZERS[key] = analyzer
     return analyzer
 
