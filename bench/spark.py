@@ -166,7 +166,7 @@ def render(runs, corpora, sizes, configs, args) -> str:
              f"seed {args.seed} as Parquet ({small:,} conversations = {words[small] / 1e6:.2f} M words, and "
              f"{large:,} = {words[large] / 1e6:.2f} M words); {base.machine()}", "",
              "| engine | wall s at N (best / median) | words/s at N | wall s at 2N (best / median) | words/s at 2N "
-             "| marginal words/s | CPU s at N / 2N | marginal words per CPU-s | peak RSS of the tree at 2N |",
+             "| marginal words/s | CPU s at N / 2N | marginal words per CPU-s | peak RSS of the tree at N / 2N |",
              "|---|---:|---:|---:|---:|---:|---:|---:|---:|"]
     marginal = {}
     for name, _ in configs:
@@ -174,12 +174,12 @@ def render(runs, corpora, sizes, configs, args) -> str:
         if a not in best or b not in best:
             continue
         marginal[name] = (words[large] - words[small]) / max(best[b] - best[a], 1e-9)
-        peak = max(r["peak_tree"] for r in runs[b])
+        peak = "/".join(f"{max(r['peak_tree'] for r in runs[k]) / 2**20:.0f}" for k in (a, b))
         per_cpu = (words[large] - words[small]) / max(cpu[b] - cpu[a], 1e-9)
         lines.append(f"| {name} | {best[a]:.1f} / {med[a]:.1f} | {words[small] / best[a] / 1e3:.0f}k | "
                      f"{best[b]:.1f} / {med[b]:.1f} | {words[large] / best[b] / 1e3:.0f}k | "
                      f"{marginal[name] / 1e3:.0f}k | {cpu[a]:.1f} / {cpu[b]:.1f} | {per_cpu / 1e3:.0f}k | "
-                     f"{peak / 2**20:.0f} MB |")
+                     f"{peak} MB |")
     others = [r["others"] for v in runs.values() for r in v]
     lines += ["", f"Other processes kept {min(others):.2f}-{max(others):.2f} cores busy during the runs "
               f"(median {statistics.median(others):.2f}) of this machine's {os.cpu_count()}."]

@@ -109,8 +109,7 @@ def test_turn_per_row_with_column_options_gives_the_same_flat_tables(spark, lake
         local, out = tmp_path / f"{per}.parquet", tmp_path / f"spark-{per}"
         r = cli(str(lake["turns"]), *mapping, "--format", "parquet", "--per", per, "-o", str(local))
         assert r.exit_code == 0, r.output
-        r = cli("--engine", "spark", str(lake["turns"]), *mapping, "--format", "parquet", "--per", per,
-                "-o", str(out))
+        r = cli("--engine", "spark", str(lake["turns"]), *mapping, "--per", per, "-o", str(out))  # parquet: default
         assert r.exit_code == 0, r.output
         assert rows_of(out) == rows_of(local), per
     assert len(rows_of(tmp_path / "conversation.parquet")) == 60

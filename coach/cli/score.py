@@ -331,6 +331,8 @@ def _spark(paths, output, fmt, per, master, options, analyzer, redact, resume, j
             raise UsageError(f"{flag} is for --engine local",
                              hint="Spark retries failed tasks itself; its parallelism is --master local[N] or the cluster's"
                              if flag != "--redact" else "redact the results in a later step")
+    if fmt is ScoreFormat.rich:  # the default: a Spark job writes a folder, as Parquet unless told
+        fmt = ScoreFormat.parquet
     with collecting_warnings():
         _, failed = run_job(paths, output=output, fmt=fmt.value, per=per.value, master=master, options=options,
                             analyzer=analyzer, warn=_input_warn, echo=echo_err, progress=progress)
