@@ -217,6 +217,8 @@ def score(
 
     redact_stderr(redact)
     window = TimeWindow.parse(since, until)
+    if engine is EngineName.spark and fmt is ScoreFormat.rich:  # the default: a Spark job writes Parquet
+        fmt = ScoreFormat.parquet
     if per is Per.turn and fmt is not ScoreFormat.parquet:
         raise UsageError("--per turn needs --format parquet")
     if fmt is ScoreFormat.parquet:
@@ -224,7 +226,7 @@ def score(
             raise UsageError("--per agent needs --format csv")
         from ..readers.parquet import require_pyarrow
         require_pyarrow()
-        if output in (None, "-") and sys.stdout.isatty():
+        if output in (None, "-") and sys.stdout.isatty() and engine is EngineName.local:
             raise UsageError("--format parquet is binary: give --output FILE")
     if master is not None and engine is not EngineName.spark:
         raise UsageError("--master needs --engine spark")
@@ -331,8 +333,6 @@ def _spark(paths, output, fmt, per, master, options, analyzer, redact, resume, j
             raise UsageError(f"{flag} is for --engine local",
                              hint="Spark retries failed tasks itself; its parallelism is --master local[N] or the cluster's"
                              if flag != "--redact" else "redact the results in a later step")
-    if fmt is ScoreFormat.rich:  # the default: a Spark job writes a folder, as Parquet unless told
-        fmt = ScoreFormat.parquet
     with collecting_warnings():
         _, failed = run_job(paths, output=output, fmt=fmt.value, per=per.value, master=master, options=options,
                             analyzer=analyzer, warn=_input_warn, echo=echo_err, progress=progress)
