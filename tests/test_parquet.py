@@ -191,3 +191,18 @@ def test_parquet_without_pyarrow_names_the_extra(score, tmp_path, monkeypatch):
     monkeypatch.setattr(builtins, "__import__", no_pyarrow)
     r = score(str(Path(__file__)), "--format", "parquet", "-o", str(tmp_path / "o.parquet"))
     assert r.exit_code == 2 and 'coach-cs[parquet]' in r.output
+
+
+def test_started_at_from_its_column_or_the_first_dated_turn_and_kept_in_parquet(score, tmp_path):
+    table = pa.table({"id": ["a", "b"], "started_at": ["2024-03-04T09:00:00+01:00", None], "turns": [
+        [{"speaker": "customer", "text": "Hi", "time": "2024-03-04T09:14:27Z"}],
+        [{"speaker": "customer", "text": "Hi", "time": "10:00"},
+         {"speaker": "agent", "text": BLOCK, "time": "2024-03-05 10:01:00"}]]})
+    path = write(table, tmp_path / "dated.parquet")
+    convs = list(read_path(str(path)))
+    assert [c.started_at for c in convs] == ["2024-03-04T08:00:00Z", "2024-03-05T10:01:00Z"]
+    out = tmp_path / "o.parquet"
+    assert score(str(path), "--format", "parquet", "-o", str(out)).exit_code == 0
+    rows = read_rows(out)
+    assert [r["started_at"] for r in rows] == ["2024-03-04T08:00:00Z", "2024-03-05T10:01:00Z"]
+    assert [t["time"] for t in rows[1]["turns"]] == ["10:00", "2024-03-05 10:01:00"]

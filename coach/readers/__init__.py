@@ -93,7 +93,7 @@ def _read_parquet(stream: BinaryIO, path: str, options: ReaderOptions, warn: War
     """Parquet through pyarrow (coach.readers.parquet), with the same error contract as text formats."""
     ctx = Context(path, options, warn, on_error)
     try:
-        yield from parquet.read(path, options, ctx, stream=stream)
+        yield from _dated(_fitting(parquet.read(path, options, ctx, stream=stream), ctx))
     except CoachError:
         raise
     except _UNEXPECTED as exc:

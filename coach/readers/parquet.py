@@ -24,7 +24,7 @@ from typing import Any, BinaryIO, Iterable, Iterator, Sequence
 from coach.errors import InputError, UsageError
 from coach.models import Conversation, Turn
 from coach.readers._common import classify_name, role_value
-from coach.readers._context import MAX_TURN_CHARS, Context, ReaderOptions
+from coach.readers._context import Context, ReaderOptions
 from coach.readers.csv_ import (AGENT_COLUMNS, ID_COLUMNS, NAME_COLUMNS, SPEAKER_COLUMNS, TEXT_COLUMNS,
                                 TIME_COLUMNS, norm_header)
 
@@ -33,6 +33,7 @@ SUFFIXES = (".parquet", ".parq", ".pq")
 TURNS_COLUMNS = ("turns", "messages", "utterances")
 CONVERSATION_ID_COLUMNS = ("id",) + ID_COLUMNS
 CHANNEL_COLUMNS = ("channel", "medium", "via")
+STARTED_COLUMNS = ("started_at", "start_time", "created_at")
 #: Rows per record batch read: a few MB of text, whatever the file's row groups are.
 BATCH_ROWS = 2048
 
@@ -68,12 +69,13 @@ class Layout:
     name: str | None = None
     time: str | None = None
     turns: str | None = None  # the list-of-structs column, for "conversations"
+    started: str | None = None  # when the conversation started, for "conversations"
 
     @property
     def columns(self) -> list[str]:
         """The top-level columns to read."""
         if self.shape == "conversations":
-            wanted = [self.id, self.agent, self.channel, self.turns]
+            wanted = [self.id, self.agent, self.channel, self.started, self.turns]
         else:
             wanted = [self.id, self.agent, self.speaker, self.text, self.name, self.time]
         return [c for c in wanted if c is not None]
@@ -118,7 +120,7 @@ def find_layout(names: Sequence[str], struct_fields: dict[str, Sequence[str]], o
                       channel=_find(names, None, CHANNEL_COLUMNS, "", "the table"),
                       speaker=speaker or name, text=text, name=name,  # type: ignore[arg-type]
                       time=_find(fields, options.time_column, TIME_COLUMNS, "--time-column", where),
-                      turns=turns)
+                      turns=turns, started=_find(names, None, STARTED_COLUMNS, "", "the table"))
     where = "the table"
     speaker = _find(names, options.speaker_column, SPEAKER_COLUMNS, "--speaker-column", where)
     name = _find(names, options.name_column, NAME_COLUMNS, "--name-column", where)
@@ -169,11 +171,12 @@ def _time(value: Any) -> str | None:
 
 def build(conv_id: Any, agent: Any, channel: Any, turns: Iterable[Sequence[Any]], *, source: str,
           record: int | None, agent_names: tuple[str, ...] = (), stem: str = "",
-          unknown: list[str] | None = None) -> Conversation | None:
+          unknown: list[str] | None = None, started: Any = None) -> Conversation | None:
     """One Conversation from a row's values: `turns` holds (speaker, text, name, time, agent)
     per turn, in order. Blank turns are dropped (None when none is left); speaker values are
     mapped as CSV's are (agent / customer / system words, else a person's name, see
-    --agent-name; unknown names become customers and are added to `unknown`)."""
+    --agent-name; unknown names become customers and are added to `unknown`). `started`: the
+    row's start time, if it has one (else the readers' `_dated` takes the first dated turn's)."""
     built: list[Turn] = []
     first_agent = _text(agent)
     for speaker, text, name, time, turn_agent in turns:
@@ -200,13 +203,10 @@ def build(conv_id: Any, agent: Any, channel: Any, turns: Iterable[Sequence[Any]]
     if conv is None:
         conv = f"{stem}:{record}" if record is not None else stem
     agent_name = first_agent or next((t.name for t in built if t.speaker == "agent" and t.name), None)
+    from coach.readers._times import to_utc
+
     return Conversation(id=conv, turns=tuple(built), agent=agent_name, channel=_text(channel), source=source,
-                        line=None, record=record)
-
-
-def too_long(conv: Conversation) -> Turn | None:
-    """The first message over MAX_TURN_CHARS: such a conversation is skipped, as every reader does."""
-    return next((t for t in conv.turns if len(t.text) > MAX_TURN_CHARS), None)
+                        line=None, record=record, started_at=to_utc(_time(started)))
 
 
 def from_batch(batch, layout: Layout, *, sources: Sequence[str], records: Sequence[int | None],
@@ -218,13 +218,14 @@ def from_batch(batch, layout: Layout, *, sources: Sequence[str], records: Sequen
     get = {name: batch.column(columns.index(name)).to_pylist() for name in layout.columns}
     n = batch.num_rows
     none = [None] * n
-    ids, agents, channels = (get.get(c, none) if c else none for c in (layout.id, layout.agent, layout.channel))
+    ids, agents, channels, starts = (get.get(c, none) if c else none
+                                     for c in (layout.id, layout.agent, layout.channel, layout.started))
     fields = layout.turn_fields if fields is None else fields
     for row, turns in enumerate(get[layout.turns]):  # type: ignore[index]
         rows = [tuple(t.get(f) if f else None for f in fields) for t in (turns or ()) if t is not None]
         source = sources[row]
         yield row, build(ids[row], agents[row], channels[row], rows, source=source, record=records[row],
-                         agent_names=agent_names, stem=_stem(source), unknown=unknown)
+                         agent_names=agent_names, stem=_stem(source), unknown=unknown, started=starts[row])
 
 
 def _stem(source: str) -> str:
@@ -238,7 +239,9 @@ def _stem(source: str) -> str:
 # ---------------------------------------------------------------------------------- reading
 def read(path: str, options: ReaderOptions, ctx: Context, stream: BinaryIO | None = None
          ) -> Iterator[Conversation]:
-    """Conversations in the Parquet file at `path` (or in `stream`, e.g. stdin), batch by batch."""
+    """Conversations in the Parquet file at `path` (or in `stream`, e.g. stdin), batch by batch
+    (the limits on turns and message length, and `started_at` from the turns, are the caller's:
+    `coach.readers` applies them to every format)."""
     pq = require_pyarrow()
     import pyarrow as pa
 
@@ -283,13 +286,6 @@ def _emit(conv: Conversation | None, unknown: list[str], ctx: Context, row: int)
     unknown.clear()
     if conv is None:
         ctx.warn(f"row {row}: conversation has no readable messages; skipped")
-        return None
-    turn = too_long(conv)
-    if turn is not None:
-        ctx.recover(InputError(f"row {row}: conversation {conv.id!r} has a message of {len(turn.text):,} "
-                               f"characters, over the {MAX_TURN_CHARS:,}-character limit",
-                               hint="trim or split that message"))
-        return None
     return conv
 
 

@@ -46,13 +46,14 @@ def arrow_schema(per: str = "conversation"):
         apology = pa.struct([("offered", flag), ("elements", pa.list_(text)), ("missing", pa.list_(text)),
                              ("completeness", f64), ("expected", flag)])
         found = pa.struct(finding + [("source", text), ("confidence", f64)])
-        turn = pa.struct([("index", i64), ("turn", i64), ("speaker", text), ("name", text), ("text", text),
-                          ("findings", pa.list_(found))])
+        turn = pa.struct([("index", i64), ("turn", i64), ("speaker", text), ("name", text), ("time", text),
+                          ("text", text), ("findings", pa.list_(found))])
         fields = [("schema", text), *where, ("line", i64), ("record", i64), ("agent", text), ("channel", text),
-                  ("score", i64), ("apology", apology), ("counts", counts), ("turns", pa.list_(turn))]
+                  ("started_at", text), ("score", i64), ("apology", apology), ("counts", counts),
+                  ("turns", pa.list_(turn))]
     else:
-        fields = [*where, ("record", i64), ("agent", text), ("channel", text), ("score", i64),
-                  ("index", i64), ("turn", i64), ("speaker", text)]
+        fields = [*where, ("record", i64), ("agent", text), ("channel", text), ("started_at", text),
+                  ("score", i64), ("index", i64), ("turn", i64), ("speaker", text), ("time", text)]
         if per == "turn":
             fields += [("name", text), ("text", text), ("findings", i64), ("rules", pa.list_(text)),
                        ("counts", counts)]
@@ -69,9 +70,10 @@ def rows(report: ConversationReport, per: str = "conversation") -> Iterator[dict
         yield row
         return
     head = {"conversation": report.conversation, "source": report.source, "record": report.record,
-            "agent": report.agent, "channel": report.channel, "score": report.score}
+            "agent": report.agent, "channel": report.channel, "started_at": report.started_at,
+            "score": report.score}
     for turn in report.turns:
-        at = {**head, "index": turn.index, "turn": turn.number, "speaker": turn.speaker}
+        at = {**head, "index": turn.index, "turn": turn.number, "speaker": turn.speaker, "time": turn.time}
         if per == "turn":
             counts: dict[str, int] = {}
             for f in turn.findings:

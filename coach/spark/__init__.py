@@ -115,11 +115,12 @@ def score(df: "DataFrame", *, analyzer: "Analyzer | None" = None, phrasebooks: I
 def findings_of(results: "DataFrame") -> "DataFrame":
     """The flat findings table (the columns of per="finding") of a per-conversation results DataFrame."""
     F = require_pyspark()
-    head = ["conversation", "source", "record", "agent", "channel", "score"]
+    head = ["conversation", "source", "record", "agent", "channel", "started_at", "score"]
     turns = results.select(*head, F.explode("turns").alias("t"))
     found = turns.select(*head, F.col("t.index").alias("index"), F.col("t.turn").alias("turn"),
-                         F.col("t.speaker").alias("speaker"), F.explode("t.findings").alias("f"))
-    return found.select(*head, "index", "turn", "speaker", *[F.col(f"f.{n}").alias(n) for n in FINDING_FIELDS],
+                         F.col("t.speaker").alias("speaker"), F.col("t.time").alias("time"),
+                         F.explode("t.findings").alias("f"))
+    return found.select(*head, "index", "turn", "speaker", "time", *[F.col(f"f.{n}").alias(n) for n in FINDING_FIELDS],
                         F.col("f.source").alias("finding_source"), F.col("f.confidence").alias("confidence"))
 
 

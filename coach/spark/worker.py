@@ -89,21 +89,26 @@ def conversations(batches: Iterable, layout: "Layout", *, fields: Sequence[str |
                   names: dict[str, str], agent_names: tuple[str, ...], whole_file: bool
                   ) -> Iterator[Conversation]:
     """Conversations from batches of rows in the shape `layout` names, plus `__source` and
-    `__record` columns; empty and over-long ones are skipped, as `coach score` skips them."""
-    from ..readers.parquet import _stem, from_batch, too_long
+    `__record` columns; empty ones, and those over the readers' limits, are skipped, as
+    `coach score` skips them."""
+    from ..readers import _dated, _fitting
+    from ..readers._context import Context, ReaderOptions
+    from ..readers.parquet import _stem, from_batch
 
-    for batch in batches:
-        cols = batch.schema.names
-        sources = [names.get(s, s) if s is not None else "" for s in batch.column(cols.index("__source")).to_pylist()]
-        records = batch.column(cols.index("__record")).to_pylist()
-        rows = from_batch(batch, layout, sources=sources, records=records, agent_names=agent_names,
-                          fields=fields)
-        for row, conv in rows:
-            if conv is None or too_long(conv) is not None:
-                continue
-            if whole_file:
-                conv = _with_id(conv, _stem(conv.source))
-            yield conv
+    def read() -> Iterator[Conversation]:
+        for batch in batches:
+            cols = batch.schema.names
+            sources = [names.get(s, s) if s is not None else ""
+                       for s in batch.column(cols.index("__source")).to_pylist()]
+            records = batch.column(cols.index("__record")).to_pylist()
+            for _, conv in from_batch(batch, layout, sources=sources, records=records, agent_names=agent_names,
+                                      fields=fields):
+                if conv is not None:
+                    yield _with_id(conv, _stem(conv.source)) if whole_file else conv
+
+    # The limits and the start time every reader gets (coach.readers), skipping what breaks a limit.
+    skip = Context("", ReaderOptions(), lambda message: None, lambda error: None)
+    yield from _dated(_fitting(read(), skip))
 
 
 def _with_id(conv: Conversation, conv_id: str) -> Conversation:
