@@ -202,6 +202,9 @@ def test_each_python_worker_builds_the_analyzer_once(monkeypatch, analyzer):
     (["--engine", "spark", "x.parquet", "--redact", "-o", "o"], "--redact is for --engine local"),
     (["--engine", "spark", "x.parquet", "--jobs", "2", "-o", "o"], "--jobs is for --engine local"),
     (["x.parquet", "--master", "local[2]"], "--master needs --engine spark"),
+    (["--engine", "spark", "x.parquet", "--since", "7d", "-o", "o"], "--since is for --engine local"),
+    (["--engine", "spark", "x.parquet", "--store", "s.db", "-o", "o"], "--store is for --engine local"),
+    (["x.parquet", "--format", "parquet", "--per", "agent", "-o", "o.parquet"], "--per agent needs --format csv"),
 ])
 def test_spark_usage_errors(tmp_path, monkeypatch, args, message):
     monkeypatch.chdir(tmp_path)
