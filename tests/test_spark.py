@@ -235,3 +235,13 @@ def test_spark_submit_entry_file_runs_the_command_line(tmp_path):
     r = subprocess.run([sys.executable, path, "score", "--engine", "spark", "x.parquet"], capture_output=True,
                        text=True, cwd=tmp_path)  # run by path, as spark-submit runs it
     assert r.returncode == 2 and "give --output OUTDIR" in r.stderr, r.stderr
+
+
+def test_a_failed_spark_job_is_one_line_not_a_traceback(spark, lake, tmp_path):
+    blocker = tmp_path / "a-file"
+    blocker.write_text("not a folder")
+    r = cli("--engine", "spark", str(lake["convs"]), "--no-model", "-o", str(blocker / "out"))
+    assert r.exit_code == 3, r.output
+    errors = [line for line in r.output.splitlines() if line.startswith("coach: error:")]
+    assert len(errors) == 1 and "the Spark job failed" in errors[0] and "Traceback" not in r.output
+    assert "ParentNotDirectoryException: Parent path is not a directory" in errors[0]  # the cause, named

@@ -198,13 +198,28 @@ def run_job(paths: list[str], *, output: str | None, fmt: str, per: str, master:
         else:
             writer.text(output)
     except Exception as exc:  # noqa: BLE001 - Py4J and Spark raise many kinds; report one line
-        first = next((line.strip() for line in str(exc).splitlines() if line.strip()), type(exc).__name__)
-        raise SparkJobError(f"the Spark job failed: {first[:300]}", path=output,
+        raise SparkJobError(f"the Spark job failed: {_cause(exc)[:300]}", path=output,
                             hint="the driver and executor logs have the details") from None
     seconds = time.perf_counter() - started
     echo(f"coach: {counter.value} conversations scored on Spark ({spark.sparkContext.master}) in "
          f"{seconds:.1f} s; written to {output}")
     return counter.value, failed
+
+
+def _cause(exc: Exception) -> str:
+    """The line of a Spark error that says what went wrong: the first Java or Python exception
+    with its message, rather than Py4J's "An error occurred while calling o97.parquet"."""
+    import re
+
+    java = getattr(exc, "java_exception", None)  # Py4J's error carries the Java exception itself
+    if java is not None:
+        try:
+            return str(java.toString())
+        except Exception:  # noqa: BLE001 - the gateway may be gone
+            pass
+    lines = [line.strip().lstrip(": ") for line in str(exc).splitlines() if line.strip()]
+    named = re.compile(r"^(?:Caused by: )?[\w.$]+(?:Exception|Error): \S")
+    return next((line for line in lines if named.match(line)), lines[0] if lines else type(exc).__name__)
 
 
 def _check_output(output: str) -> None:
