@@ -49,6 +49,7 @@ class Analyzer:
         if rules is None:
             rules = load_rules(list(phrasebooks), defaults=defaults)
         only, ignore = tuple(only), tuple(ignore)
+        self.only, self.ignore = only, ignore  # kept so a Spark job can rebuild this analyzer on executors
         self.rules: list[Rule] = select_rules(rules, only, ignore)
         self.model = model
         self.model_rules: list[Rule] = []

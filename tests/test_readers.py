@@ -362,7 +362,7 @@ SAMPLES = {
     "front_messages.json": "front", "gorgias_ticket.json": "gorgias",
     "connect_chat_transcript.json": "connect", "contact_lens_call.json": "connect",
     "transcribe_call_analytics.json": "transcribe", "transcribe_speaker_labels.json": "transcribe",
-    "ccai_conversation.json": "ccai", "ccai_entries.json": "ccai",
+    "ccai_conversation.json": "ccai", "ccai_entries.json": "ccai", "conversations.parquet": "parquet",
 }
 
 

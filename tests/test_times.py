@@ -24,6 +24,7 @@ STARTS = {
     "ccai_conversation.json": "2024-03-09T11:58:00Z", "ccai_entries.json": "2024-03-09T12:00:00Z",
     "connect_chat_transcript.json": "2024-03-07T16:01:03Z", "conversations.jsonl": "2024-03-04T10:31:02Z",
     "conversations.jsonl.gz": "2024-03-04T10:31:02Z", "conversations.json": None,
+    "conversations.parquet": "2024-03-04T10:31:02Z",
     "freshdesk_conversations.json": "2024-03-02T10:05:11Z", "front_messages.json": "2024-03-01T11:00:00Z",
     "gorgias_ticket.json": "2024-03-06T14:00:00Z", "helpscout_threads.json": "2024-02-20T09:00:00Z",
     "intercom_conversation.json": "2024-03-04T10:00:00Z", "messages.csv": "2024-03-01T09:00:00Z",

@@ -18,6 +18,10 @@ def test_wheel_contains_and_loads_phrasebooks(tmp_path):
     subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-deps", "-q", "-w", str(dist), str(ROOT)],
                    check=True, cwd=tmp_path)
     (wheel,) = dist.glob("*.whl")
+    import zipfile
+
+    names = zipfile.ZipFile(wheel).namelist()  # Spark's local log settings travel in the wheel too
+    assert "coach/spark/log4j2.properties" in names and "coach/spark/worker.py" in names
     env_dir = tmp_path / "venv"
     venv.EnvBuilder(system_site_packages=True, with_pip=False).create(env_dir)
     python = env_dir / "bin" / "python"

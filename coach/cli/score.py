@@ -25,12 +25,19 @@ class ScoreFormat(str, enum.Enum):
     jsonl = "jsonl"
     csv = "csv"
     html = "html"
+    parquet = "parquet"
 
 
 class Per(str, enum.Enum):
     conversation = "conversation"
+    turn = "turn"
     finding = "finding"
     agent = "agent"
+
+
+class EngineName(str, enum.Enum):
+    local = "local"
+    spark = "spark"
 
 
 class Stop(Exception):
@@ -123,8 +130,9 @@ def conversations(paths: list[str], options, failed: list[CoachError], skip=None
             name = input_name(path) if skip else path
             repeated = 0
             try:
-                for record, conv in enumerate(read_path(path, options, warn=_input_warn, on_error=on_error,
+                for number, conv in enumerate(read_path(path, options, warn=_input_warn, on_error=on_error,
                                                         on_open=opened), 1):
+                    record = conv.record or number  # Parquet numbers by row, so Spark agrees
                     if path in twins:
                         key = content_key(conv)
                         if key in seen:
@@ -163,7 +171,8 @@ def score(
     encoding: Annotated[Optional[str], typer.Option(
         help="Decode inputs with this codec (default UTF-8, invalid bytes replaced).")] = None,
     fmt: Annotated[ScoreFormat, typer.Option("--format", help="Output format.")] = ScoreFormat.rich,
-    per: Annotated[Per, typer.Option(help="CSV rows: one per conversation, finding or agent.")
+    per: Annotated[Per, typer.Option(
+        help="CSV rows: one per conversation, finding or agent; Parquet: per conversation, turn or finding.")
                    ] = Per.conversation,
     since: Annotated[Optional[str], typer.Option(
         help="Only conversations that started on or after this date (YYYY-MM-DD, ISO time, or 7d / 4w back).")
@@ -192,6 +201,12 @@ def score(
         "--resume", help="Continue an interrupted --format jsonl --output run.")] = False,
     redact: RedactOpt = False,
     no_color: NoColorOpt = False,
+    engine: Annotated[EngineName, typer.Option(
+        help="local: this machine (--jobs); spark: an Apache Spark job writing OUTDIR "
+             '(pip install "coach-cs[spark]"; see docs/spark.md).')] = EngineName.local,
+    master: Annotated[Optional[str], typer.Option(
+        help="--engine spark: the Spark master (local[*], spark://host:7077, yarn; default: "
+             "spark-submit's or local[*]).")] = None,
 ) -> None:
     """Score transcripts: per conversation and per agent, advocacy vs blocking and apologies."""
     from ..aggregate import Summary
@@ -202,6 +217,19 @@ def score(
 
     redact_stderr(redact)
     window = TimeWindow.parse(since, until)
+    if engine is EngineName.spark and fmt is ScoreFormat.rich:  # the default: a Spark job writes Parquet
+        fmt = ScoreFormat.parquet
+    if per is Per.turn and fmt is not ScoreFormat.parquet:
+        raise UsageError("--per turn needs --format parquet")
+    if fmt is ScoreFormat.parquet:
+        if per is Per.agent:
+            raise UsageError("--per agent needs --format csv")
+        from ..readers.parquet import require_pyarrow
+        require_pyarrow()
+        if output in (None, "-") and sys.stdout.isatty() and engine is EngineName.local:
+            raise UsageError("--format parquet is binary: give --output FILE")
+    if master is not None and engine is not EngineName.spark:
+        raise UsageError("--master needs --engine spark")
     options = ReaderOptions(format=format_in, agent_names=tuple(agent_name or ()),
                             id_column=id_column, speaker_column=speaker_column,
                             text_column=text_column, agent_column=agent_column,
@@ -212,6 +240,13 @@ def score(
     start = next((p for p in paths if p != "-"), ".")
     analyzer = build_analyzer(phrasebook, no_defaults, only, ignore, config=config, start=start,
                               no_model=no_model, model=model)
+    if engine is EngineName.spark:
+        for flag, given in (("--since", since), ("--until", until), ("--store", store)):
+            if given:
+                raise UsageError(f"{flag} is for --engine local",
+                                 hint="filter the Parquet by date in Spark; store the results in a later step")
+        _spark(paths, output, fmt, per, master, options, analyzer, redact, resume, jobs, progress)
+        return
     analyzer.compile()  # build the matchers now, then let the collector run for the long haul
     writer = _open_store(store, analyzer, paths) if store else None
     from ..gcpause import settle
@@ -250,7 +285,8 @@ def score(
                 else:
                     reports = _reports(analyzer, paths, options, failed, None, jobs, on_lost, redact,
                                        position, scope)
-                    with atomic_writer(output if fmt is not ScoreFormat.rich else None) as out:
+                    with atomic_writer(output if fmt is not ScoreFormat.rich else None,
+                                       mode="wb" if fmt is ScoreFormat.parquet else "w") as out:
                         _write(fmt, per, _counted(reports, summary, tick, writer), summary, out, top)
             if writer is not None:
                 writer.finish()
@@ -286,6 +322,23 @@ def score(
         echo_err(f"coach: {len(failed) + len(lost)} input problem(s); "
                  f"{summary.conversations} conversations scored")
         raise typer.Exit(int(exit_code(input_failed=True)))
+
+
+def _spark(paths, output, fmt, per, master, options, analyzer, redact, resume, jobs, progress) -> None:
+    """--engine spark: the same analyzer, run as a Spark job (coach.spark.job) into a folder."""
+    from ..spark.job import run_job
+
+    for flag, given in (("--redact", redact), ("--resume", resume), ("--jobs", jobs != 1)):
+        if given:
+            raise UsageError(f"{flag} is for --engine local",
+                             hint="Spark retries failed tasks itself; its parallelism is --master local[N] or the cluster's"
+                             if flag != "--redact" else "redact the results in a later step")
+    with collecting_warnings():
+        _, failed = run_job(paths, output=output, fmt=fmt.value, per=per.value, master=master, options=options,
+                            analyzer=analyzer, warn=_input_warn, echo=echo_err, progress=progress)
+    if failed:
+        echo_err(f"coach: {len(failed)} input problem(s)")
+        raise typer.Exit(3)
 
 
 def _reports(analyzer, paths, options, failed, skip, jobs, on_lost, redact, position=None, scope=None):
@@ -383,6 +436,9 @@ def _write(fmt: ScoreFormat, per: Per, reports, summary, out, top: int) -> None:
     elif fmt is ScoreFormat.html:
         from ..render.html import write_html
         write_html(summary, reports, out, title="coach score")  # it reads them all before writing
+    elif fmt is ScoreFormat.parquet:
+        from ..render.score_parquet import write_parquet
+        write_parquet(reports, out, per=per.value)
     else:
         for _ in reports:  # fold everything into the summary first
             pass

@@ -38,7 +38,7 @@ from typing import BinaryIO, Callable, Iterator
 from coach.errors import CoachError, InputError
 from coach.models import Conversation
 from coach.readers import (ccai, connect, csv_, freshdesk, front, gorgias, helpscout, intercom, jsonl,
-                           text, transcribe, vtt, zendesk)
+                           parquet, text, transcribe, vtt, zendesk)
 from coach.readers._common import html_to_text, strip_quoted_email
 from coach.readers._context import (FORMATS, MAX_TURN_CHARS, MAX_TURNS, Context,
                                      OnError, ReaderOptions, Warn, stderr_warn)
@@ -58,7 +58,7 @@ _READERS: dict[str, Callable[[Source, Context], Iterator[Conversation]]] = {
     "helpscout": helpscout.read, "front": front.read, "gorgias": gorgias.read,
     "connect": connect.read, "transcribe": transcribe.read, "ccai": ccai.read,
 }
-assert set(_READERS) == set(FORMATS)
+assert set(_READERS) | {"parquet"} == set(FORMATS)  # Parquet is binary: read_path hands it to pyarrow
 
 _UNEXPECTED = (ValueError, TypeError, KeyError, IndexError, AttributeError, UnicodeError,
                csv.Error, zlib.error, EOFError, OSError, OverflowError)
@@ -72,14 +72,46 @@ def read_path(path: str, options: ReaderOptions | None = None, warn: Warn = stde
     stream = open_binary(path)
     if on_open is not None:
         on_open(stream)
-    yield from _read_stream(stream, path, options or ReaderOptions(), warn, on_error)
+    options = options or ReaderOptions()
+    if _is_parquet(stream, options):
+        yield from _read_parquet(stream, path, options, warn, on_error)
+        return
+    yield from _read_stream(stream, path, options, warn, on_error)
+
+
+def _is_parquet(stream: BinaryIO, options: ReaderOptions) -> bool:
+    if options.format is not None:
+        return options.format == "parquet"
+    try:
+        return stream.peek(4)[:4] == parquet.MAGIC if hasattr(stream, "peek") else False
+    except (OSError, ValueError):
+        return False
+
+
+def _read_parquet(stream: BinaryIO, path: str, options: ReaderOptions, warn: Warn,
+                  on_error: OnError | None) -> Iterator[Conversation]:
+    """Parquet through pyarrow (coach.readers.parquet), with the same error contract as text formats."""
+    ctx = Context(path, options, warn, on_error)
+    try:
+        yield from _dated(_fitting(parquet.read(path, options, ctx, stream=stream), ctx))
+    except CoachError:
+        raise
+    except _UNEXPECTED as exc:
+        raise InputError(f"cannot read as parquet: {type(exc).__name__}: {exc}", path=path,
+                         hint="check --format-in, or report this file shape as a bug") from exc
+    finally:
+        if path != "-":
+            stream.close()
 
 
 def read_bytes(data: bytes, name: str = "-", options: ReaderOptions | None = None,
                warn: Warn = stderr_warn, *, on_error: OnError | None = None) -> Iterator[Conversation]:
     """Conversations in `data` as if read from a file called `name` (for stdin captures and tests)."""
     stream = io.BufferedReader(io.BytesIO(data))  # type: ignore[arg-type]
-    return _read_stream(stream, name, options or ReaderOptions(), warn, on_error)
+    options = options or ReaderOptions()
+    if _is_parquet(stream, options):
+        return _read_parquet(stream, name, options, warn, on_error)
+    return _read_stream(stream, name, options, warn, on_error)
 
 
 def _fitting(convs: Iterator[Conversation], ctx: Context) -> Iterator[Conversation]:

@@ -13,7 +13,7 @@ from coach.textfix import encoding_problem
 FORMATS: tuple[str, ...] = (
     "jsonl", "text", "csv", "tsv", "vtt", "srt",
     "zendesk", "intercom", "freshdesk", "helpscout", "front", "gorgias",
-    "connect", "transcribe", "ccai",
+    "connect", "transcribe", "ccai", "parquet",
 )
 
 #: The longest message (turn) coach scores: spaCy's own default `max_length`. Matching time grows

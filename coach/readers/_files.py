@@ -15,7 +15,7 @@ from typing import Callable, Iterator
 from coach.errors import InputError, UsageError
 from coach.paths import special_kind
 
-TRANSCRIPT_SUFFIXES = (".jsonl", ".ndjson", ".json", ".txt", ".log", ".csv", ".tsv", ".vtt", ".srt")
+TRANSCRIPT_SUFFIXES = (".jsonl", ".ndjson", ".json", ".txt", ".log", ".csv", ".tsv", ".vtt", ".srt", ".parquet")
 _MAGIC = re.compile(r"[*?\[]")
 
 

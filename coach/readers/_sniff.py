@@ -82,6 +82,8 @@ def _looks_text(text: str) -> bool:
 
 def sniff(name: str, head: bytes) -> str:
     """The format of a file called `name` starting with `head`; InputError naming the choices if none fits."""
+    if head[:4] == b"PAR1":  # Parquet's magic (read_path hands such files to pyarrow before sniffing)
+        return "parquet"
     base = os.path.basename(name).lower()
     if base.endswith(".gz"):
         base = base[:-3]
