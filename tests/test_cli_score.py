@@ -117,7 +117,8 @@ def test_score_reads_project_config(tmp_path, corpus, test_phrasebook):
 def test_progress_follows_the_bytes_behind_each_scored_conversation(corpus, tmp_path):
     """The bar's fraction and ETA come from input bytes; each report takes back the read
     position of its own conversation, however far reading has run ahead."""
-    from coach.cli.score import InputPosition, _progress, conversations
+    from coach.cli.score import ProgressBar
+    from coach.inputs import InputPosition, conversations
     from coach.readers import ReaderOptions
 
     second = tmp_path / "more.jsonl"
@@ -129,7 +130,7 @@ def test_progress_follows_the_bytes_behind_each_scored_conversation(corpus, tmp_
     assert position.total == size and position.finished == size
     marks = list(position.marks)
     assert len(marks) == 80 and marks == sorted(marks) and 0 < marks[0] and marks[-1] <= size
-    with _progress(True, True, position) as tick:
+    with ProgressBar(True, True, position) as tick:
         tick()
         assert position.total and len(position.marks) == 79
     stdin = InputPosition()

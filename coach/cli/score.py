@@ -8,15 +8,15 @@ import glob
 import os
 import signal
 import sys
-from collections import deque
-from typing import Annotated, Iterator, Optional
+from typing import Annotated, Optional
 
 import typer
 
 from .options import (ModelOpt, NoModelOpt, ConfigOpt, IgnoreOpt, NoColorOpt, NoDefaultsOpt, OnlyOpt, PhrasebookOpt, RedactOpt,
                       build_analyzer, collecting_warnings, echo_err, handle_errors, make_console,
                       redact_stderr, warn)
-from ..errors import CoachError, InputError, UsageError
+from ..errors import UsageError
+from ..inputs import InputPosition, ScoreRun
 
 
 class ScoreFormat(str, enum.Enum):
@@ -52,107 +52,6 @@ def _input_warn(message: str) -> None:
 
 def _on_sigterm(signum, frame):  # pragma: no cover - exercised in a subprocess test
     raise Stop()
-
-
-class InputPosition:
-    """How many bytes of the inputs have been read, and how many there are (None when
-    stdin or an unreadable size is among them): the progress bar's fraction and ETA.
-    Scoring runs behind reading (batches, workers), so each conversation read leaves a
-    mark, taken back when its report comes out."""
-
-    def __init__(self) -> None:
-        self.total: int | None = 0
-        self.finished = 0  # bytes of the files read to the end
-        self.stream = None  # the file being read
-        self.marks: deque[int] = deque()
-
-    def scored(self) -> int:
-        """Bytes read up to the conversation whose report just came out."""
-        return self.marks.popleft() if self.marks else self.read
-
-    def add(self, path: str) -> None:
-        try:
-            size = None if path == "-" else os.path.getsize(path)
-        except OSError:
-            size = None
-        self.total = None if size is None or self.total is None else self.total + size
-
-    def done(self, path: str) -> None:
-        self.stream = None
-        if path != "-":
-            with contextlib.suppress(OSError):
-                self.finished += os.path.getsize(path)
-
-    @property
-    def read(self) -> int:
-        try:
-            return self.finished + (self.stream.tell() if self.stream is not None else 0)
-        except (OSError, ValueError):
-            return self.finished
-
-
-def conversations(paths: list[str], options, failed: list[CoachError], skip=None,
-                  position: InputPosition | None = None, window=None, undated: list | None = None) -> Iterator:
-    """Every conversation of every input, numbered by its place in its file; a bad file or
-    record is reported and skipped, and so is one whose (resolved file, number) is in `skip`
-    (what an interrupted output already holds: repeated or missing ids do not matter). A
-    file beside its compressed twin (x.jsonl, x.jsonl.gz) is scored once."""
-    import dataclasses
-
-    from ..atomic import input_name
-    from ..readers import iter_sources, read_path
-    from ..readers._files import compressed_twins, content_key
-
-    def on_error(exc: InputError) -> None:
-        failed.append(exc)
-        _input_warn(str(exc) if "skipped" in exc.message else f"{exc}; skipped")
-
-    position = position or InputPosition()
-    expanded: list[list[str]] = []
-    for given in paths:
-        try:
-            expanded.append(list(iter_sources([given], on_skip=on_error)))
-        except UsageError:
-            raise
-        except CoachError as exc:
-            on_error(exc)
-            continue
-        for path in expanded[-1]:
-            position.add(path)
-
-    def opened(stream) -> None:
-        position.stream = stream
-
-    twins = compressed_twins([p for sources in expanded for p in sources])
-    seen: set[tuple[str, bytes]] = set()  # content keys of conversations read from twin files
-    for sources in expanded:
-        for path in sources:
-            name = input_name(path) if skip else path
-            repeated = 0
-            try:
-                for number, conv in enumerate(read_path(path, options, warn=_input_warn, on_error=on_error,
-                                                        on_open=opened), 1):
-                    record = conv.record or number  # Parquet numbers by row, so Spark agrees
-                    if path in twins:
-                        key = content_key(conv)
-                        if key in seen:
-                            repeated += 1
-                            continue
-                        seen.add(key)
-                    if window is not None and conv.started_at not in window:
-                        if conv.started_at is None and undated is not None:
-                            undated.append(conv.id)
-                        continue
-                    if not skip or (name, record) not in skip:
-                        position.marks.append(position.read)
-                        yield dataclasses.replace(conv, record=record)
-            except CoachError as exc:
-                on_error(exc)
-            position.done(path)
-            if repeated:
-                _input_warn(f"{path}: {repeated} conversation(s) are the same (id and turns) as in its "
-                            f"{'uncompressed' if path.endswith('.gz') else 'compressed'} twin; each was "
-                            "scored once")
 
 
 @handle_errors()
@@ -245,20 +144,21 @@ def score(
             if given:
                 raise UsageError(f"{flag} is for --engine local",
                                  hint="filter the Parquet by date in Spark; store the results in a later step")
-        _spark(paths, output, fmt, per, master, options, analyzer, redact, resume, jobs, progress)
+        _spark(ScoreRun(analyzer, paths, options, jobs=jobs, redact=redact, warn=_input_warn), output, fmt, per,
+               master, resume=resume, progress=progress)
         return
     analyzer.compile()  # build the matchers now, then let the collector run for the long haul
     writer = _open_store(store, analyzer, paths) if store else None
     from ..gcpause import settle
     settle()
-    failed: list[CoachError] = []
     lost: list = []
-    undated: list[str] = []
-    scope = {"window": None if window.open else window, "undated": undated}
 
     def on_lost(chunk) -> None:
         lost.append(chunk)
         _input_warn(chunk.describe())
+
+    run = ScoreRun(analyzer, paths, options, jobs=jobs, redact=redact, window=None if window.open else window,
+                   warn=_input_warn, on_lost=on_lost)
 
     summary = Summary(top=top)
     console = make_console(no_color)
@@ -271,20 +171,17 @@ def score(
     job = None
     with collecting_warnings() as warnings:
         try:
-            position = InputPosition()
-            with _progress(progress, no_color, position, warnings) as tick:
+            with ProgressBar(progress, no_color, run.position, warnings) as tick:
                 if resumable:
                     with resumable_jsonl(output, resume) as job:
                         if job.done:
                             warn(f"resuming: {len(job.done)} conversation(s) already in the output are skipped")
                         if job.resumed_from and os.path.basename(job.resumed_from).startswith("."):
                             warn(f"resumed from {job.resumed_from}, left by a run that was killed")
-                        reports = _reports(analyzer, paths, options, failed, job.done, jobs, on_lost, redact,
-                                           position, scope)
-                        _write(fmt, per, _counted(reports, summary, tick, writer), summary, job.out, top)
+                        run.skip = job.done
+                        _write(fmt, per, _counted(run.reports(), summary, tick, writer), summary, job.out, top)
                 else:
-                    reports = _reports(analyzer, paths, options, failed, None, jobs, on_lost, redact,
-                                       position, scope)
+                    reports = run.reports()
                     with atomic_writer(output if fmt is not ScoreFormat.rich else None,
                                        mode="wb" if fmt is ScoreFormat.parquet else "w") as out:
                         _write(fmt, per, _counted(reports, summary, tick, writer), summary, out, top)
@@ -309,49 +206,38 @@ def score(
                     with contextlib.suppress(Exception):
                         writer.finish("failed")
                 writer.store.close()
-    if undated:
-        warn(f"{len(undated)} conversation(s) have no date and were left out by --since/--until "
-             f"(the first: {undated[0]})")
+    if run.undated:
+        warn(f"{len(run.undated)} conversation(s) have no date and were left out by --since/--until "
+             f"(the first: {run.undated[0]})")
     if fmt is ScoreFormat.rich:
         from ..render.score_terminal import render_score
         try:
             render_score(summary, console, top=top)
         except BrokenPipeError:
             raise typer.Exit(0) from None
-    if failed or lost:
-        echo_err(f"coach: {len(failed) + len(lost)} input problem(s); "
+    if run.failed or lost:
+        echo_err(f"coach: {len(run.failed) + len(lost)} input problem(s); "
                  f"{summary.conversations} conversations scored")
         raise typer.Exit(int(exit_code(input_failed=True)))
 
 
-def _spark(paths, output, fmt, per, master, options, analyzer, redact, resume, jobs, progress) -> None:
+def _spark(run: ScoreRun, output: str | None, fmt: ScoreFormat, per: Per, master: str | None, *,
+           resume: bool, progress: bool) -> None:
     """--engine spark: the same analyzer, run as a Spark job (coach.spark.job) into a folder."""
     from ..spark.job import run_job
 
-    for flag, given in (("--redact", redact), ("--resume", resume), ("--jobs", jobs != 1)):
+    for flag, given in (("--redact", run.redact), ("--resume", resume), ("--jobs", run.jobs != 1)):
         if given:
             raise UsageError(f"{flag} is for --engine local",
                              hint="Spark retries failed tasks itself; its parallelism is --master local[N] or the cluster's"
                              if flag != "--redact" else "redact the results in a later step")
     with collecting_warnings():
-        _, failed = run_job(paths, output=output, fmt=fmt.value, per=per.value, master=master, options=options,
-                            analyzer=analyzer, warn=_input_warn, echo=echo_err, progress=progress)
+        _, failed = run_job(run.paths, output=output, fmt=fmt.value, per=per.value, master=master,
+                            options=run.options, analyzer=run.analyzer, warn=run.warn, echo=echo_err,
+                            progress=progress)
     if failed:
         echo_err(f"coach: {len(failed)} input problem(s)")
         raise typer.Exit(3)
-
-
-def _reports(analyzer, paths, options, failed, skip, jobs, on_lost, redact, position=None, scope=None):
-    from .. import batch
-
-    reports = batch.score(analyzer, conversations(paths, options, failed, skip, position, **(scope or {})),
-                          jobs=jobs, on_lost=on_lost)
-    if redact:
-        from ..redact import redact_conversation
-        from ..redact_names import NameMasker
-        names = NameMasker()  # one per run: pseudonyms stay the same across conversations
-        reports = (names.conversation(redact_conversation(r)) for r in reports)
-    return reports
 
 
 def _counted(reports, summary, tick, writer=None):
@@ -374,7 +260,7 @@ def _open_store(target: str, analyzer, paths: list[str]):
                            rules_fingerprint=rules, model_fingerprint=model, fingerprint=both)
 
 
-class _progress:
+class ProgressBar:
     """A rich progress bar on stderr, or a no-op. With the inputs' total size known, the
     bar, percentage and ETA follow the bytes read; the count and rate are conversations."""
 
