@@ -10,7 +10,8 @@ from coach.errors import InputError
 from coach.library import (csvfile, edit as editing, freshdesk, generic, gorgias, helpscout, intercom, jsonfile,
                            selection, textfile, yamlfile, zendesk)
 from coach.library.entry import Candidate, Edit, Entry, LibraryOptions, build_entry, dedupe_keys
-from coach.library.source import Node, Source, no_gc
+from coach.gcpause import paused
+from coach.library.source import Node, Source
 from coach.library.suppress import Suppression
 
 __all__ = ["Edit", "Entry", "FORMATS", "LibraryOptions", "Suppression", "apply_edits", "discover",
@@ -100,7 +101,7 @@ def iter_entries(path: str, options: LibraryOptions | None = None, *, text: str 
     if options.format is not None and options.format not in FORMATS:
         raise InputError(f"unknown library format {options.format!r} (expected one of {', '.join(FORMATS)})",
                          path=path)
-    with no_gc():  # the whole tree is alive while entries are built: spare the collector the rescans
+    with paused():  # the whole tree is alive while entries are built: spare the collector the rescans
         source, fmt, _, _, cands = _read(path, options, text)
         found = textfile.entries(source) if fmt == "text" else [build_entry(c, source, fmt) for c in cands]
     yield from found
@@ -117,7 +118,7 @@ def apply_edits(path: str, edits: Iterable[Edit], options: LibraryOptions | None
     With `text`, the edits are made to that (an editor's unsaved buffer) instead of the file."""
     options = options or LibraryOptions()
     edits = list(edits)
-    with no_gc():
+    with paused():
         source, fmt, syntax, root, cands = _read(path, options, text)
         if fmt == "text":
             return textfile.apply(source, edits)

@@ -8,7 +8,8 @@ import re
 from coach.controls import shown_cells
 from coach.errors import InputError
 from coach.library.entry import Candidate, LibraryOptions
-from coach.library.source import Node, Source, SpanMap, no_gc
+from coach.gcpause import paused
+from coach.library.source import Node, Source, SpanMap
 
 NAME = "csv"
 
@@ -25,7 +26,7 @@ def delimiter(source: Source) -> str:
 
 def parse(source: Source, options: object = None) -> Node:
     """Rows of cells as a seq of seqs of str nodes (RFC 4180 quoting)."""
-    with no_gc():
+    with paused():
         return _parse(source)
 
 

@@ -6,7 +6,8 @@ import json
 import re
 
 from coach.errors import InputError
-from coach.library.source import Node, Source, SpanMap, no_gc
+from coach.gcpause import paused
+from coach.library.source import Node, Source, SpanMap
 
 _WS = re.compile(r"[ \t\n\r]*")
 _PLAIN = re.compile(r'[^"\\\x00-\x1f]+')
@@ -143,7 +144,7 @@ def parse(source: Source) -> Node | None:
     i = p.ws(0)
     if i >= len(source.text):
         return None
-    with no_gc():
+    with paused():
         node, end = p.value(i)
     end = p.ws(end)
     if end < len(source.text):

@@ -3,25 +3,10 @@
 from __future__ import annotations
 
 import bisect
-import contextlib
-import gc
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
 from coach.textinput import encoding_of, file_encoding, read_whole  # noqa: F401 (the CLI imports them from here)
-
-
-@contextlib.contextmanager
-def no_gc() -> Iterator[None]:
-    """Pause the cycle collector while building big trees of nodes (halves parse time on large exports)."""
-    was_enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was_enabled:
-            gc.enable()
 
 
 class Source:

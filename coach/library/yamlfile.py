@@ -8,7 +8,8 @@ import re
 import yaml
 
 from coach.errors import InputError
-from coach.library.source import Node, Source, SpanMap, no_gc
+from coach.gcpause import paused
+from coach.library.source import Node, Source, SpanMap
 from coach.textfix import repair
 
 STR_TAG = "tag:yaml.org,2002:str"
@@ -164,7 +165,7 @@ class _Builder:
 def parse(source: Source) -> Node | None:
     """Compose the file safely (one document, no duplicate keys); None for an empty document."""
     try:
-        with no_gc():
+        with paused():
             root = yaml.compose(source.text, Loader=LineLoader)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
@@ -181,7 +182,7 @@ def parse(source: Source) -> Node | None:
     except RecursionError:  # PyYAML's composer recurses once per level
         raise InputError("the file is nested too deeply", path=source.path) from None
     try:
-        with no_gc():
+        with paused():
             return _Builder(source).build(root) if root is not None else None
     except RecursionError:
         raise InputError("the file is nested too deeply", path=source.path) from None
