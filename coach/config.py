@@ -16,7 +16,7 @@ from coach.exitcodes import FAIL_ON
 from coach.models import RULE_PREFIX
 
 if TYPE_CHECKING:  # pragma: no cover
-    from coach.library.source import Node, Source
+    from coach.library.source import Node, LibraryFile
 
 # Library modules are imported where needed: `coach lint` reads config on every start.
 
@@ -192,7 +192,7 @@ def _toml_lines(text: str, nested: bool) -> Callable[[tuple[str, ...]], int | No
     return find
 
 
-def _yaml_lines(root: Node | None, source: Source) -> Callable[[tuple[str, ...]], int | None]:
+def _yaml_lines(root: Node | None, source: LibraryFile) -> Callable[[tuple[str, ...]], int | None]:
     def find(keys: tuple[str, ...]) -> int | None:
         node, line = root, None
         for key in keys:
@@ -250,9 +250,9 @@ def load_settings(path: str | None = None, *, start: str = ".") -> Settings:
     text = _read(path)
     if path.endswith((".yaml", ".yml")):
         from coach.library import yamlfile
-        from coach.library.source import Source
+        from coach.library.source import LibraryFile
 
-        source = Source(path, text)
+        source = LibraryFile(path, text)
         try:
             root = yamlfile.parse(source)
         except InputError as exc:

@@ -16,7 +16,7 @@ from coach.errors import InputError, UsageError
 from coach.readers import (FORMATS, ReaderOptions, html_to_text, iter_sources, read_bytes, read_path, sniff,
                            strip_quoted_email)
 from coach.readers import _json
-from coach.readers._source import HEAD_SIZE
+from coach.readers._inputfile import HEAD_SIZE
 
 DATA = Path(__file__).parent / "data" / "transcripts"
 SORRY = "I'm sorry for the trouble, let me see what I can do."

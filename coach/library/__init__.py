@@ -11,7 +11,7 @@ from coach.library import (csvfile, edit as editing, freshdesk, generic, gorgias
                            selection, textfile, yamlfile, zendesk)
 from coach.library.entry import Candidate, Edit, Entry, LibraryOptions, build_entry, dedupe_keys
 from coach.gcpause import paused
-from coach.library.source import Node, Source
+from coach.library.source import Node, LibraryFile
 from coach.library.suppress import Suppression
 
 __all__ = ["Edit", "Entry", "FORMATS", "LibraryOptions", "Suppression", "apply_edits", "discover",
@@ -58,13 +58,13 @@ def sniff_library(path: str, head: bytes, override: str | None = None) -> str:
     stripped = head.lstrip(b"\xef\xbb\xbf \t\r\n")
     if ext in JSON_EXTENSIONS or stripped[:1] in (b"{", b"["):
         try:
-            return _detect(jsonfile.parse(Source(path, head.decode("utf-8")))) or "json"
+            return _detect(jsonfile.parse(LibraryFile(path, head.decode("utf-8")))) or "json"
         except (InputError, UnicodeDecodeError, RecursionError):  # a truncated head: fall back to telltale keys
             return next((name for name, hint in _HEAD_HINTS if hint.search(head)), "json")
     return "text"
 
 
-def _syntax(path: str, source: Source) -> str:
+def _syntax(path: str, source: LibraryFile) -> str:
     if _ext(path) in YAML_EXTENSIONS:
         return "yaml"
     if _ext(path) in JSON_EXTENSIONS or source.text.lstrip()[:1] in ("{", "["):
@@ -73,9 +73,9 @@ def _syntax(path: str, source: Source) -> str:
 
 
 def _read(path: str, options: LibraryOptions, text: str | None = None
-          ) -> tuple[Source, str, str, Node | None, list[Candidate]]:
+          ) -> tuple[LibraryFile, str, str, Node | None, list[Candidate]]:
     """(source, format, syntax, root, candidates) of a structured library file (or of `text` named `path`)."""
-    source = Source.read(path, options.encoding) if text is None else Source(path, text)
+    source = LibraryFile.read(path, options.encoding) if text is None else LibraryFile(path, text)
     fmt = options.format or sniff_library(path, source.text[:4096].encode("utf-8"))
     if fmt == "text":
         return source, fmt, "text", None, []

@@ -9,12 +9,12 @@ from coach.controls import shown_cells
 from coach.errors import InputError
 from coach.library.entry import Candidate, LibraryOptions
 from coach.gcpause import paused
-from coach.library.source import Node, Source, SpanMap
+from coach.library.source import Node, LibraryFile, SpanMap
 
 NAME = "csv"
 
 
-def delimiter(source: Source) -> str:
+def delimiter(source: LibraryFile) -> str:
     """Tab for .tsv; otherwise whichever of , ; tab is most common on the header line."""
     if os.path.splitext(source.path)[1].lower() == ".tsv":
         return "\t"
@@ -24,13 +24,13 @@ def delimiter(source: Source) -> str:
     return best if counts[best] else ","
 
 
-def parse(source: Source, options: object = None) -> Node:
+def parse(source: LibraryFile, options: object = None) -> Node:
     """Rows of cells as a seq of seqs of str nodes (RFC 4180 quoting)."""
     with paused():
         return _parse(source)
 
 
-def _parse(source: Source) -> Node:
+def _parse(source: LibraryFile) -> Node:
     s, delim = source.text, delimiter(source)
     plain = re.compile("[^" + re.escape(delim) + "\n]*")
     root, row = Node("seq", None, 0, len(s)), Node("seq", None, 0)
@@ -75,7 +75,7 @@ def _parse(source: Source) -> Node:
         row = Node("seq", None, i)
 
 
-def _column(header: list[str], wanted: str | None, keys: tuple[str, ...], source: Source, what: str) -> int | None:
+def _column(header: list[str], wanted: str | None, keys: tuple[str, ...], source: LibraryFile, what: str) -> int | None:
     lowered = [h.strip().lower() for h in header]
     if wanted is not None:
         if wanted.strip().lower() not in lowered:
@@ -84,7 +84,7 @@ def _column(header: list[str], wanted: str | None, keys: tuple[str, ...], source
     return next((lowered.index(k.lower()) for k in keys if k.lower() in lowered), None)
 
 
-def candidates(root: Node, source: Source, options: LibraryOptions) -> list[Candidate]:
+def candidates(root: Node, source: LibraryFile, options: LibraryOptions) -> list[Candidate]:
     """One candidate per data row: the text column, keyed by the name column (or the row index)."""
     if not root.items:
         return []

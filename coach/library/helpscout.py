@@ -5,7 +5,7 @@ from __future__ import annotations
 from coach.library.entry import Candidate
 from coach.library.generic import items_of, require, scalar_text, shaped
 from coach.library.htmltext import looks_like_html
-from coach.library.source import Node, Source
+from coach.library.source import Node, LibraryFile
 
 NAME = "helpscout"
 _EMBEDDED = ("saved-replies", "savedReplies", "saved_replies")
@@ -29,7 +29,7 @@ def detect(root: Node | None) -> bool:
         and any(r.get(k) is not None for k in ("id", "_links", "preview", "snippet")) for r in replies)
 
 
-def candidates(root: Node | None, source: Source, options: object = None) -> list[Candidate]:
+def candidates(root: Node | None, source: LibraryFile, options: object = None) -> list[Candidate]:
     out = []
     for i, reply in enumerate(require(_replies(root), source, "a Help Scout saved-replies export")):
         text = reply.get("text") if reply.kind == "map" else None

@@ -7,7 +7,7 @@ import re
 
 from coach.errors import InputError
 from coach.gcpause import paused
-from coach.library.source import Node, Source, SpanMap
+from coach.library.source import Node, LibraryFile, SpanMap
 
 _WS = re.compile(r"[ \t\n\r]*")
 _PLAIN = re.compile(r'[^"\\\x00-\x1f]+')
@@ -18,7 +18,7 @@ MAX_DEPTH = 200  # two frames per level: 500 hit Python's recursion limit (1000)
 
 
 class _Parser:
-    def __init__(self, source: Source) -> None:
+    def __init__(self, source: LibraryFile) -> None:
         self.source = source
         self.s = source.text
         self.depth = 0
@@ -138,7 +138,7 @@ class _Parser:
             raise self.fail("expected ',' or ']'", j)
 
 
-def parse(source: Source) -> Node | None:
+def parse(source: LibraryFile) -> Node | None:
     """The file's tree with positions; None for an empty file."""
     p = _Parser(source)
     i = p.ws(0)

@@ -9,7 +9,7 @@ from typing import Any
 from coach.textinput import encoding_of, file_encoding, read_whole  # noqa: F401 (the CLI imports them from here)
 
 
-class Source:
+class LibraryFile:
     """One library file's text, newline-normalised, with the means to turn offsets into line/column."""
 
     def __init__(self, path: str, raw: str) -> None:
@@ -30,7 +30,7 @@ class Source:
             pos = find("\n", pos + 1)
 
     @classmethod
-    def read(cls, path: str, encoding: str | None = None) -> Source:
+    def read(cls, path: str, encoding: str | None = None) -> LibraryFile:
         """Read a file, turning OS and decoding failures, binaries and oversized files into one-line InputErrors."""
         raw, codec = read_whole(path, encoding)
         source = cls(path, raw)

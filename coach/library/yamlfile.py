@@ -9,7 +9,7 @@ import yaml
 
 from coach.errors import InputError
 from coach.gcpause import paused
-from coach.library.source import Node, Source, SpanMap
+from coach.library.source import Node, LibraryFile, SpanMap
 from coach.textfix import repair
 
 STR_TAG = "tag:yaml.org,2002:str"
@@ -94,7 +94,7 @@ def align(src: str, node: yaml.ScalarNode) -> tuple[SpanMap | None, int]:
 
 
 class _Builder:
-    def __init__(self, source: Source) -> None:
+    def __init__(self, source: LibraryFile) -> None:
         self.source = source
         self.memo: dict[int, Node] = {}
         self.sizes: dict[int, int] = {}  # values under each built node, aliases expanded
@@ -162,7 +162,7 @@ class _Builder:
         return node
 
 
-def parse(source: Source) -> Node | None:
+def parse(source: LibraryFile) -> Node | None:
     """Compose the file safely (one document, no duplicate keys); None for an empty document."""
     try:
         with paused():

@@ -5,7 +5,7 @@ from __future__ import annotations
 from coach.errors import InputError
 from coach.library.entry import Candidate
 from coach.library.generic import line_of, pick_body, require, scalar_text, shaped
-from coach.library.source import Node, Source
+from coach.library.source import Node, LibraryFile
 
 NAME = "zendesk"
 
@@ -35,7 +35,7 @@ def detect(root: Node | None) -> bool:
     return bool(macros) and any(a.get("field") is not None for m in macros for a in _actions(m))
 
 
-def _value(action: Node, source: Source) -> Node | None:
+def _value(action: Node, source: LibraryFile) -> Node | None:
     value = action.get("value")
     if value is not None and value.kind == "seq":  # ["channel:all", "text"]
         texts = [v for v in value.items if v.kind == "str"]
@@ -45,7 +45,7 @@ def _value(action: Node, source: Source) -> Node | None:
     return value
 
 
-def candidates(root: Node | None, source: Source, options: object = None) -> list[Candidate]:
+def candidates(root: Node | None, source: LibraryFile, options: object = None) -> list[Candidate]:
     out = []
     for i, macro in enumerate(require(_macros(root), source, "a Zendesk macro export")):
         key = scalar_text(macro.get("title")) or scalar_text(macro.get("raw_title")) or f"[{i}]"

@@ -44,13 +44,13 @@ from coach.readers._context import (FORMATS, MAX_TURN_CHARS, MAX_TURNS, Context,
                                      OnError, ReaderOptions, Warn, stderr_warn)
 from coach.readers._files import iter_sources
 from coach.readers._sniff import sniff
-from coach.readers._source import HEAD_SIZE, Source, open_binary
+from coach.readers._inputfile import HEAD_SIZE, InputFile, open_binary
 from coach.readers._times import first_time
 
 __all__ = ["FORMATS", "ReaderOptions", "sniff", "iter_sources", "read_path", "read_bytes",
            "html_to_text", "strip_quoted_email"]
 
-_READERS: dict[str, Callable[[Source, Context], Iterator[Conversation]]] = {
+_READERS: dict[str, Callable[[InputFile, Context], Iterator[Conversation]]] = {
     "jsonl": jsonl.read, "text": text.read,
     "csv": csv_.read, "tsv": partial(csv_.read, tsv=True),
     "vtt": vtt.read, "srt": partial(vtt.read, srt=True),
@@ -144,9 +144,9 @@ def _dated(convs: Iterator[Conversation]) -> Iterator[Conversation]:
 
 def _read_stream(stream: BinaryIO, path: str, options: ReaderOptions, warn: Warn,
                  on_error: OnError | None) -> Iterator[Conversation]:
-    src: Source | None = None
+    src: InputFile | None = None
     try:
-        src = Source(stream, path, options.encoding, warn, head_size=1 if options.format else HEAD_SIZE)
+        src = InputFile(stream, path, options.encoding, warn, head_size=1 if options.format else HEAD_SIZE)
         if src.is_empty():
             warn(f"{path}: empty file")
             return

@@ -20,7 +20,7 @@ from coach.models import Conversation, Turn
 from coach.readers._common import epoch_to_iso
 from coach.readers._context import Context
 from coach.readers._json import as_id, dotted, finish, get, get_any, objects, read_json, type_name
-from coach.readers._source import Source
+from coach.readers._inputfile import InputFile
 
 ROLES = {"HUMAN_AGENT": "agent", "AGENT": "agent", "ANY_AGENT": "agent", "END_USER": "customer",
          "CUSTOMER": "customer", "AUTOMATED_AGENT": "system"}
@@ -102,5 +102,5 @@ def _build(rec: dict, ctx: Context, where: str, fallback: str, line: int | None)
                   channel=MEDIUMS.get(medium.upper(), medium.lower()) if medium else None)
 
 
-def read(src: Source, ctx: Context) -> Iterator[Conversation]:
+def read(src: InputFile, ctx: Context) -> Iterator[Conversation]:
     return read_json(src, ctx, _split, _build)

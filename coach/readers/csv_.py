@@ -26,7 +26,7 @@ from coach.errors import InputError
 from coach.models import Conversation, Turn
 from coach.readers._common import classify_name, role_value
 from coach.readers._context import MAX_TURN_CHARS, MAX_TURNS, Context
-from coach.readers._source import Source
+from coach.readers._inputfile import InputFile
 
 from ..controls import shown_cells
 
@@ -80,7 +80,7 @@ def _find(header: list[str], given: str | None, candidates: tuple[str, ...], opt
     return None
 
 
-def read(src: Source, ctx: Context, tsv: bool = False) -> Iterator[Conversation]:
+def read(src: InputFile, ctx: Context, tsv: bool = False) -> Iterator[Conversation]:
     lines = src.lines()
     numbers: list[int] = [0]
 

@@ -25,7 +25,7 @@ from typing import Iterator
 from coach.models import Conversation, Turn
 from coach.readers._common import classify_name, role_value
 from coach.readers._context import MAX_TURNS, Context
-from coach.readers._source import Source
+from coach.readers._inputfile import InputFile
 
 _TIME = (r"(?:[\[(](?P<time>[^\[\]()\n]{0,30}\d[^\[\]()\n]{0,30})[\])]\s*"
          r"|(?P<time2>(?:\d{4}-\d{2}-\d{2}[ T])?\d{1,2}:\d{2}(?::\d{2})?(?:\s?[AaPp]\.?[Mm]\.?)?)\s+(?:-\s+)?)?")
@@ -130,7 +130,7 @@ class _Conv:
         self.speaker, self.body = None, []
 
 
-def read(src: Source, ctx: Context) -> Iterator[Conversation]:
+def read(src: InputFile, ctx: Context) -> Iterator[Conversation]:
     agent_names = ctx.options.agent_names
     known: set[str] = set()
     conv = _Conv()

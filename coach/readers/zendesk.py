@@ -19,7 +19,7 @@ from coach.readers._common import clean_body, role_value
 from coach.readers._context import Context
 from coach.readers._times import field_time
 from coach.readers._json import as_id, dotted, finish, get, objects, read_json, split_list
-from coach.readers._source import Source
+from coach.readers._inputfile import InputFile
 
 
 def _split(doc: Any) -> list[tuple[str, dict]]:
@@ -88,5 +88,5 @@ def _build(rec: dict, ctx: Context, where: str, fallback: str, line: int | None)
                   meta=(("subject", subject),) if subject else (), started_at=field_time(ticket, "created_at"))
 
 
-def read(src: Source, ctx: Context) -> Iterator[Conversation]:
+def read(src: InputFile, ctx: Context) -> Iterator[Conversation]:
     return read_json(src, ctx, _split, _build)

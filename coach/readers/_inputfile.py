@@ -27,7 +27,7 @@ _decode_errors = threading.local()
 
 
 def _replace_and_record(exc: UnicodeError) -> tuple[str, int]:
-    """Codec error handler: like "replace", but tells the active Source where the first bad byte was."""
+    """Codec error handler: like "replace", but tells the active InputFile where the first bad byte was."""
     record = getattr(_decode_errors, "record", None)
     if record is not None and isinstance(exc, UnicodeDecodeError):
         record(exc)
@@ -55,7 +55,7 @@ def open_binary(path: str) -> BinaryIO:
         raise InputError(f"cannot open: {exc.strerror or exc}", path=path) from None
 
 
-class Source:
+class InputFile:
     """A readable transcript: `head` (first bytes, decompressed) and `lines()` (decoded, numbered)."""
 
     def __init__(self, stream: BinaryIO, path: str, encoding: str | None = None,
@@ -106,7 +106,7 @@ class Source:
 
     def _chunks(self) -> Iterator[bytes]:
         if self._consumed:
-            raise RuntimeError("Source.lines() can only be iterated once")
+            raise RuntimeError("InputFile.lines() can only be iterated once")
         self._consumed = True
         yield self.head[self._skip:]
         while not self._eof:
