@@ -641,3 +641,12 @@ def test_strip_quoted_email():
     assert strip_quoted_email("Yes\n________________\nFrom: Acme\nSent: Monday\nTo: me\nold") == "Yes"
     assert strip_quoted_email("a\n> quoted\nb") == "a\nb"
     assert strip_quoted_email("From: the team, with love") == "From: the team, with love"
+
+
+def test_without_a_warn_callback_warnings_go_to_logging_not_stderr(caplog, capsys):
+    with caplog.at_level("WARNING", logger="coach.readers"):
+        assert list(read_bytes(b"", "e.jsonl")) == []
+        assert list(read_bytes(b"Agent: Hello\n\xff\n", "bad.txt"))  # invalid UTF-8, decoded with replacement
+    assert [(r.name, r.levelname) for r in caplog.records] == [("coach.readers", "WARNING")] * 2
+    assert caplog.messages[0] == "e.jsonl: empty file" and caplog.messages[1].startswith("bad.txt: invalid UTF-8")
+    assert capsys.readouterr().err == ""

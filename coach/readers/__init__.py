@@ -21,7 +21,8 @@ Errors — the design decision:
   on with the next record, so `coach score` can report a bad line and keep going.
 * Warnings (invalid UTF-8 decoded with replacement, empty file, skipped
   conversations, speakers that could not be identified) go to `warn` as one line
-  each, prefixed with the path.
+  each, prefixed with the path; without a `warn`, to the `coach.readers` logger
+  (never straight to stderr: the application decides what to print).
 * Nothing else escapes: an unexpected parser exception becomes an InputError that
   names the format being read.
 """
@@ -41,7 +42,7 @@ from coach.readers import (ccai, connect, csv_, freshdesk, front, gorgias, helps
                            parquet, text, transcribe, vtt, zendesk)
 from coach.readers._common import html_to_text, strip_quoted_email
 from coach.readers._context import (FORMATS, MAX_TURN_CHARS, MAX_TURNS, Context,
-                                     OnError, ReaderOptions, Warn, stderr_warn)
+                                     OnError, ReaderOptions, Warn, log_warning)
 from coach.readers._files import iter_sources
 from coach.readers._sniff import sniff
 from coach.readers._inputfile import HEAD_SIZE, InputFile, open_binary
@@ -64,7 +65,7 @@ _UNEXPECTED = (ValueError, TypeError, KeyError, IndexError, AttributeError, Unic
                csv.Error, zlib.error, EOFError, OSError, OverflowError)
 
 
-def read_path(path: str, options: ReaderOptions | None = None, warn: Warn = stderr_warn, *,
+def read_path(path: str, options: ReaderOptions | None = None, warn: Warn = log_warning, *,
               on_error: OnError | None = None,
               on_open: Callable[[BinaryIO], None] | None = None) -> Iterator[Conversation]:
     """Conversations in the file at `path` ("-" = stdin; .gz transparently), streamed.
@@ -105,7 +106,7 @@ def _read_parquet(stream: BinaryIO, path: str, options: ReaderOptions, warn: War
 
 
 def read_bytes(data: bytes, name: str = "-", options: ReaderOptions | None = None,
-               warn: Warn = stderr_warn, *, on_error: OnError | None = None) -> Iterator[Conversation]:
+               warn: Warn = log_warning, *, on_error: OnError | None = None) -> Iterator[Conversation]:
     """Conversations in `data` as if read from a file called `name` (for stdin captures and tests)."""
     stream = io.BufferedReader(io.BytesIO(data))  # type: ignore[arg-type]
     options = options or ReaderOptions()
