@@ -15,14 +15,13 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Callable, Iterable, Iterator
 
 from .errors import InputError
-from .models import APOLOGY_ELEMENTS, Finding, TextReport
+from .models import APOLOGY_ELEMENTS, Finding
 from .textfix import SURROGATE_ESCAPE, repair_tree
 
 if TYPE_CHECKING:  # pragma: no cover
     from .analyzer import Sources
 
 LABELS = ("blocking", "advocacy", "non_apology") + APOLOGY_ELEMENTS
-SPLITS = ("all", "tune", "check")
 CHECK_SHARE = 0.3
 
 
@@ -200,17 +199,6 @@ def read_items(path: str, split: str = "all", warn: Callable[[str], None] | None
                 spans = data.get("spans")
                 yield Item(item_id, data["text"], frozenset(labels), spans if isinstance(spans, dict) else {},
                            path, number, str(data.get("source") or ""))
-
-
-def evaluate(items: Iterable[Item], reports: Iterable[TextReport], rule_ids: Iterable[str] = ()
-             ) -> Evaluation:
-    """Compare each item's labels with the labels its report's findings vote for."""
-    return evaluate_findings(items, (report.findings for report in reports))
-
-
-#: The views `coach eval` measures: the phrasebooks alone, the classifier alone, and both
-#: merged as coach reports them.
-VIEWS = ("rules", "model", "both")
 
 
 def evaluate_views(items: list[Item], by_source: Iterable["Sources"], with_model: bool = True

@@ -10,7 +10,6 @@ from typing import Any
 from coach.errors import InputError
 from coach.models import RULE_PREFIX
 
-SCOPES = ("line", "next-line", "file", "entry")
 _DIRECTIVE = re.compile(r"^\s*(?P<verb>[A-Za-z_-]+)(?:\[(?P<ids>[^\]]*)\])?\s*(?:--\s*(?P<reason>.*?))?\s*$", re.S)
 _VERBS = {"ignore": "line", "ignore-next-line": "next-line", "ignore-file": "file"}
 _HTML_COMMENT = re.compile(r"<!--\s*coach:(?P<body>.*?)-->", re.S)

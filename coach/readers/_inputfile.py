@@ -63,10 +63,8 @@ class InputFile:
         self.path = path
         self._warn = warn
         self._raw = stream
-        self.gzipped = False
         peek = stream.peek(2)[:2] if hasattr(stream, "peek") else b""
         if peek == GZIP_MAGIC:
-            self.gzipped = True
             self._stream: BinaryIO = gzip.GzipFile(fileobj=stream, mode="rb")  # type: ignore[assignment]
         else:
             self._stream = stream

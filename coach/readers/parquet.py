@@ -49,13 +49,6 @@ def require_pyarrow():
     return pq
 
 
-def is_parquet(path: str, head: bytes = b"") -> bool:
-    """A Parquet file by its magic bytes (or, unread, by its suffix)."""
-    if head:
-        return head[:4] == MAGIC
-    return path.lower().endswith(SUFFIXES)
-
-
 @dataclass(frozen=True)
 class Layout:
     """Which column (or struct field) holds what; None where absent."""
