@@ -6,8 +6,7 @@ can express -> spaCy's Matcher, anchored on a word or (with none) read on every 
 
 import pytest
 
-from coach.engine.compiler import (RUN, UNLESS, Compiled, Compiler, SlotSpec, _max_length,
-                                   slot_specs)
+from coach.engine.compiler import RUN, UNLESS, Compiled, Compiler, SlotSpec, _max_length, slot_specs
 from coach.errors import PhrasebookErrors
 from coach.models import Rule
 

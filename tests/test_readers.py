@@ -13,9 +13,17 @@ from pathlib import Path
 import pytest
 
 from coach.errors import InputError, UsageError
-from coach.readers import (FORMATS, ReaderOptions, html_to_text, iter_sources, read_bytes, read_path, sniff,
-                           strip_quoted_email)
-from coach.readers import _json
+from coach.readers import (
+    FORMATS,
+    ReaderOptions,
+    _json,
+    html_to_text,
+    iter_sources,
+    read_bytes,
+    read_path,
+    sniff,
+    strip_quoted_email,
+)
 from coach.readers._inputfile import HEAD_SIZE
 
 DATA = Path(__file__).parent / "data" / "transcripts"
@@ -147,7 +155,7 @@ def test_tsv():
 
 
 def test_csv_explicit_columns_and_semicolons():
-    data = "Chat;Who;Said\n1;Operator;Hello\n1;Jo;Hi there\n".encode()
+    data = b"Chat;Who;Said\n1;Operator;Hello\n1;Jo;Hi there\n"
     convs, _, _ = from_bytes(data, "x.csv", id_column="chat", speaker_column="WHO", text_column="said")
     assert [(c.id, pairs(c)) for c in convs] == [("1", [("agent", "Hello"), ("customer", "Hi there")])]
     assert convs[0].turns[1].name == "Jo"

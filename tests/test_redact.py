@@ -54,7 +54,7 @@ def corpus(tmp_path):
     path = tmp_path / "c.jsonl"
     rows = [
         {"id": EMAIL, "agent": PHONE, "channel": "sms " + PHONE, "turns": [
-            {"speaker": "customer", "text": f"My IBAN is DE89 3704 0044 0532 0130 00, mail ｊａｎｅ＠ｅｘａｍｐｌｅ．ｃｏｍ"},
+            {"speaker": "customer", "text": "My IBAN is DE89 3704 0044 0532 0130 00, mail ｊａｎｅ＠ｅｘａｍｐｌｅ．ｃｏｍ"},
             {"speaker": "agent", "text": "Sadly there's nothing I can do."}]},
         {"id": "bob@example.org", "turns": []},  # warns on stderr, with its id
         {"id": "x", "turns": [{"speaker": "caller " + PHONE, "text": "hi"}]},  # warns, with the field

@@ -7,11 +7,23 @@ import re
 from collections.abc import Callable, Iterable, Iterator
 
 from coach.errors import InputError
-from coach.library import (csvfile, edit as editing, freshdesk, generic, gorgias, helpscout, intercom, jsonfile,
-                           selection, textfile, yamlfile, zendesk)
-from coach.library.entry import Candidate, Edit, Entry, LibraryOptions, build_entry, dedupe_keys
 from coach.gcpause import paused
-from coach.library.source import Node, LibraryFile
+from coach.library import (
+    csvfile,
+    freshdesk,
+    generic,
+    gorgias,
+    helpscout,
+    intercom,
+    jsonfile,
+    selection,
+    textfile,
+    yamlfile,
+    zendesk,
+)
+from coach.library import edit as editing
+from coach.library.entry import Candidate, Edit, Entry, LibraryOptions, build_entry, dedupe_keys
+from coach.library.source import LibraryFile, Node
 from coach.library.suppress import Suppression
 
 __all__ = ["Edit", "Entry", "FORMATS", "LibraryOptions", "Suppression", "apply_edits", "discover",

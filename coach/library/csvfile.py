@@ -7,9 +7,9 @@ import re
 
 from coach.controls import shown_cells
 from coach.errors import InputError
-from coach.library.entry import Candidate, LibraryOptions
 from coach.gcpause import paused
-from coach.library.source import Node, LibraryFile, SpanMap
+from coach.library.entry import Candidate, LibraryOptions
+from coach.library.source import LibraryFile, Node, SpanMap
 
 NAME = "csv"
 
@@ -57,7 +57,7 @@ def _parse(source: LibraryFile) -> Node:
                 raise InputError("unexpected text after a quoted field", path=source.path, line=source.pos(i)[0],
                                  hint="quote the whole field")
         else:
-            end = plain.match(s, i).end()
+            end = plain.match(s, i).end()  # type: ignore[union-attr]  # [^...]* always matches
             spans = SpanMap(i)
             spans.add_run(i, end - i)
             cell = Node("str", s[i:end], i, end, spans=spans, style="")

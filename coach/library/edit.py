@@ -10,7 +10,7 @@ from typing import Any
 from coach.errors import InputError
 from coach.library import csvfile, htmltext, jsonfile, yamlfile
 from coach.library.entry import Candidate, Edit
-from coach.library.source import Node, LibraryFile, SpanMap, to_python
+from coach.library.source import LibraryFile, Node, SpanMap, to_python
 from coach.library.textfile import check_edits
 
 _HINT = "edit the file by hand"
@@ -73,6 +73,7 @@ def _occurrences(text: str, needle: str) -> list[int]:
 def _companion_edit(cand: Candidate, text: str, edit: Edit, path: str) -> tuple[int, int, str]:
     """Where the same change goes in the text of the HTML twin of a plain body (matching occurrence)."""
     old = text[edit.start:edit.end]
+    assert cand.companion is not None  # only a plain body with an HTML twin gets here
     twin = _html(cand.companion.value)[0]
     mine, theirs = _occurrences(text, old), _occurrences(twin, old)
     if not old or len(mine) != len(theirs) or edit.start not in mine:

@@ -6,8 +6,9 @@ import bisect
 from dataclasses import dataclass, field
 
 from coach.errors import InputError, UsageError
-from coach.library import htmltext, mask as masking, suppress
-from coach.library.source import Node, LibraryFile, SpanMap, to_python
+from coach.library import htmltext, suppress
+from coach.library import mask as masking
+from coach.library.source import LibraryFile, Node, SpanMap, to_python
 from coach.library.suppress import Suppression
 from coach.textfix import encoding_problem
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from coach.library.entry import Candidate
 from coach.library.generic import items_of, shaped, titled_bodies
-from coach.library.source import Node, LibraryFile
+from coach.library.source import LibraryFile, Node
 
 NAME = "freshdesk"
 
@@ -17,7 +17,7 @@ def _responses(root: Node | None) -> list[Node] | None:
 
 def detect(root: Node | None) -> bool:
     """Titled responses carrying Freshdesk's content_html or folder_id."""
-    responses = _responses(root)
+    responses = _responses(root) or []
     return bool(responses) and all(
         r.kind == "map" and r.get("title") is not None
         and (r.get("content_html") is not None or r.get("folder_id") is not None) for r in responses)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from coach.errors import InputError
 from coach.library.entry import Candidate, LibraryOptions
-from coach.library.source import Node, LibraryFile
+from coach.library.source import LibraryFile, Node
 
 #: Keys under which a library file may nest its list or mapping of replies.
 CONTAINERS = ("macros", "replies", "responses", "saved_replies", "canned_responses", "templates", "snippets",

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from coach.library.entry import Candidate
 from coach.library.generic import items_of, scalar_text, shaped, titled_bodies
-from coach.library.source import Node, LibraryFile
+from coach.library.source import LibraryFile, Node
 
 NAME = "intercom"
 

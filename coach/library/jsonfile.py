@@ -7,7 +7,7 @@ import re
 
 from coach.errors import InputError
 from coach.gcpause import paused
-from coach.library.source import Node, LibraryFile, SpanMap
+from coach.library.source import LibraryFile, Node, SpanMap
 
 _WS = re.compile(r"[ \t\n\r]*")
 _PLAIN = re.compile(r'[^"\\\x00-\x1f]+')
@@ -29,7 +29,7 @@ class _Parser:
                           hint="fix the JSON syntax")
 
     def ws(self, i: int) -> int:
-        return _WS.match(self.s, i).end()
+        return _WS.match(self.s, i).end()  # type: ignore[union-attr]  # \s* always matches
 
     def value(self, i: int) -> tuple[Node, int]:
         s = self.s
@@ -51,8 +51,8 @@ class _Parser:
         m = _NUMBER.match(s, i)
         if m:
             text = m.group()
-            val = float(text) if any(ch in text for ch in ".eE") else int(text)
-            return Node("scalar", val, i, m.end()), m.end()
+            number = float(text) if any(ch in text for ch in ".eE") else int(text)
+            return Node("scalar", number, i, m.end()), m.end()
         raise self.fail(f"unexpected character {c!r}", i)
 
     def string(self, i: int) -> tuple[Node, int]:

@@ -120,7 +120,7 @@ class SpanMap:
     def compose(self, outer: SpanMap) -> SpanMap:
         """Map through `outer` (this map's raw string is `outer`'s value string)."""
         out = SpanMap(outer.extent(self.origin, self.origin)[0])
-        for v, r, n, w in self.runs:
+        for _, r, n, w in self.runs:
             for k in range(n):
                 a = r + k * w
                 out.add(*outer.extent(a, a + w))

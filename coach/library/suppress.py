@@ -99,11 +99,11 @@ def scan(text: str, flavor: str, locate: Callable[[int], tuple[int, int]], *, pa
 def from_field(value: Any, *, line: int, path: str | None = None, key: str | None = None) -> Suppression:
     """An entry's `coach` field: "ignore[ids] -- reason" or {ignore: [ids] | "ids" | true, reason: "..."}."""
     if isinstance(value, str):
-        scope, ids, reason = parse_directive(value, path=path, line=line)
+        scope, given, reason = parse_directive(value, path=path, line=line)
         if scope == "next-line":
             raise InputError("ignore-next-line makes no sense for a whole entry", path=path, line=line,
                              hint="use ignore[...] in the entry's coach field")
-        return Suppression(ids, "entry", line, reason, path, key)
+        return Suppression(given, "entry", line, reason, path, key)
     if not isinstance(value, dict):
         raise InputError("the coach field must be a string or a mapping", path=path, line=line, hint=_HINT)
     unknown = sorted(set(value) - {"ignore", "reason"})

@@ -5,7 +5,8 @@ from __future__ import annotations
 import os
 
 from coach.errors import InputError
-from coach.library import mask as masking, suppress
+from coach.library import mask as masking
+from coach.library import suppress
 from coach.library.entry import Edit, Entry, check_length
 from coach.library.source import LibraryFile
 

@@ -9,7 +9,7 @@ import yaml
 
 from coach.errors import InputError
 from coach.gcpause import paused
-from coach.library.source import Node, LibraryFile, SpanMap
+from coach.library.source import LibraryFile, Node, SpanMap
 from coach.textfix import repair
 
 STR_TAG = "tag:yaml.org,2002:str"
@@ -148,6 +148,7 @@ class _Builder:
             self.counted(ynode, 1 + sum(self.size(item) for item in ynode.value))
             return node
         if ynode.tag == STR_TAG:
+            assert isinstance(ynode, yaml.ScalarNode)  # only scalars carry the str tag
             ynode.value = repair(ynode.value)  # a lone surrogate escape: U+FFFD, offsets kept
             spans, indent = align(self.source.text, ynode)
             node = Node("str", ynode.value, start, end, spans=spans, style=ynode.style or "", indent=indent)
@@ -206,7 +207,7 @@ def fits(node: Node, value: str) -> bool:
     """Whether the node's current style can hold the new value (checked as PyYAML's emitter would)."""
     if node.style not in ("", "'"):
         return True
-    analysis = yaml.emitter.Emitter(None).analyze_scalar(value)
+    analysis = yaml.emitter.Emitter(None).analyze_scalar(value)  # type: ignore[arg-type]  # writes nothing
     if node.style == "'":
         return analysis.allow_single_quoted
     tag = yaml.resolver.Resolver().resolve(yaml.ScalarNode, value, (True, False))

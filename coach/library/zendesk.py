@@ -5,7 +5,7 @@ from __future__ import annotations
 from coach.errors import InputError
 from coach.library.entry import Candidate
 from coach.library.generic import line_of, pick_body, require, scalar_text, shaped
-from coach.library.source import Node, LibraryFile
+from coach.library.source import LibraryFile, Node
 
 NAME = "zendesk"
 
@@ -14,8 +14,9 @@ def _macros(root: Node | None) -> list[Node] | None:
     if root is None:
         return None
     if root.kind == "map":
-        if root.get("macros") is not None and root.get("macros").kind == "seq":
-            return root.get("macros").items
+        listed = root.get("macros")
+        if listed is not None and listed.kind == "seq":
+            return listed.items
         single = root.get("macro")
         if single is not None and single.kind == "map":
             return [single]
@@ -31,7 +32,7 @@ def _actions(macro: Node) -> list[Node]:
 
 def detect(root: Node | None) -> bool:
     """A list of macros whose actions are {field, value} pairs."""
-    macros = _macros(root)
+    macros = _macros(root) or []
     return bool(macros) and any(a.get("field") is not None for m in macros for a in _actions(m))
 
 

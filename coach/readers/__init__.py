@@ -33,19 +33,42 @@ import csv
 import dataclasses
 import io
 import zlib
+from collections.abc import Callable, Iterator
 from functools import partial
-from typing import BinaryIO, Callable, Iterator
+from typing import BinaryIO
 
 from coach.errors import CoachError, InputError
 from coach.models import Conversation
-from coach.readers import (ccai, connect, csv_, freshdesk, front, gorgias, helpscout, intercom, jsonl,
-                           parquet, text, transcribe, vtt, zendesk)
+from coach.readers import (
+    ccai,
+    connect,
+    csv_,
+    freshdesk,
+    front,
+    gorgias,
+    helpscout,
+    intercom,
+    jsonl,
+    parquet,
+    text,
+    transcribe,
+    vtt,
+    zendesk,
+)
 from coach.readers._common import html_to_text, strip_quoted_email
-from coach.readers._context import (FORMATS, MAX_TURN_CHARS, MAX_TURNS, Context,
-                                     OnError, ReaderOptions, Warn, log_warning)
+from coach.readers._context import (
+    FORMATS,
+    MAX_TURN_CHARS,
+    MAX_TURNS,
+    Context,
+    OnError,
+    ReaderOptions,
+    Warn,
+    log_warning,
+)
 from coach.readers._files import iter_sources
-from coach.readers._sniff import sniff
 from coach.readers._inputfile import HEAD_SIZE, InputFile, open_binary
+from coach.readers._sniff import sniff
 from coach.readers._times import first_time
 
 __all__ = ["FORMATS", "ReaderOptions", "sniff", "iter_sources", "read_path", "read_bytes",
@@ -108,7 +131,7 @@ def _read_parquet(stream: BinaryIO, path: str, options: ReaderOptions, warn: War
 def read_bytes(data: bytes, name: str = "-", options: ReaderOptions | None = None,
                warn: Warn = log_warning, *, on_error: OnError | None = None) -> Iterator[Conversation]:
     """Conversations in `data` as if read from a file called `name` (for stdin captures and tests)."""
-    stream = io.BufferedReader(io.BytesIO(data))  # type: ignore[arg-type]
+    stream = io.BufferedReader(io.BytesIO(data))
     options = options or ReaderOptions()
     if _is_parquet(stream, options):
         return _read_parquet(stream, name, options, warn, on_error)

@@ -13,7 +13,8 @@ import io
 import sys
 import threading
 import zlib
-from typing import BinaryIO, Iterator
+from collections.abc import Iterator
+from typing import BinaryIO
 
 from coach import textinput
 from coach.errors import InputError
@@ -44,7 +45,7 @@ def open_binary(path: str) -> BinaryIO:
         if stream is None:  # stdin replaced by a text object (tests, embedding)
             data = sys.stdin.read()
             stream = io.BytesIO(data.encode("utf-8") if isinstance(data, str) else data)
-        return stream if hasattr(stream, "peek") else io.BufferedReader(stream)  # type: ignore[arg-type]
+        return stream if hasattr(stream, "peek") else io.BufferedReader(stream)
     try:
         return open(path, "rb")
     except FileNotFoundError:

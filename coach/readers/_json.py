@@ -7,13 +7,14 @@ of whole-file exports, and route a bad record to `on_error` the same way.
 from __future__ import annotations
 
 import json
-from typing import Any, Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
+from typing import Any
 
 from coach.errors import InputError
 from coach.models import Conversation, Turn
-from coach.textfix import SURROGATE_ESCAPE, repair_tree
 from coach.readers._context import Context
 from coach.readers._inputfile import InputFile
+from coach.textfix import SURROGATE_ESCAPE, repair_tree
 
 MAX_JSON_CHARS = 64 * 1024 * 1024
 

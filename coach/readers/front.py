@@ -12,14 +12,15 @@ messages or `{"id": "cnv_…", "messages": [...]}`.
 
 from __future__ import annotations
 
-from typing import Any, Iterator
+from collections.abc import Iterator
+from typing import Any
 
 from coach.errors import InputError
 from coach.models import Conversation, Turn
 from coach.readers._common import clean_body, epoch_to_iso
 from coach.readers._context import Context
-from coach.readers._json import dotted, finish, get, objects, read_json, type_name
 from coach.readers._inputfile import InputFile
+from coach.readers._json import dotted, finish, get, objects, read_json, type_name
 
 CHANNELS = {"front_chat": "chat", "intercom": "chat", "smooch": "chat", "call": "voice"}
 

@@ -12,15 +12,16 @@ conversations (`_embedded.conversations[]`) yields each.
 
 from __future__ import annotations
 
-from typing import Any, Iterator
+from collections.abc import Iterator
+from typing import Any
 
 from coach.errors import InputError
 from coach.models import Conversation, Turn
 from coach.readers._common import clean_body
 from coach.readers._context import Context
-from coach.readers._times import field_time
-from coach.readers._json import as_id, dotted, finish, get, objects, read_json, type_name
 from coach.readers._inputfile import InputFile
+from coach.readers._json import as_id, dotted, finish, get, objects, read_json, type_name
+from coach.readers._times import field_time
 
 PERSON_ROLES = {"customer": "customer", "user": "agent", "team": "agent", "system_user": "system",
                 "system": "system"}

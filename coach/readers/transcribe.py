@@ -14,14 +14,15 @@ Times are offsets into the call (turn `time` HH:MM:SS.mmm); there is no date: `s
 
 from __future__ import annotations
 
-from typing import Any, Iterator
+from collections.abc import Iterator
+from typing import Any
 
 from coach.errors import InputError
 from coach.models import Conversation, Turn
 from coach.readers._common import is_agent_name, millis_to_clock
 from coach.readers._context import Context
-from coach.readers._json import as_id, dotted, finish, get, objects, read_json, type_name
 from coach.readers._inputfile import InputFile
+from coach.readers._json import as_id, dotted, finish, get, objects, read_json, type_name
 
 ROLES = {"AGENT": "agent", "CUSTOMER": "customer"}
 

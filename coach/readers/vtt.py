@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import html
 import re
-from typing import Iterator
+from collections.abc import Iterator
 
 from coach.models import Conversation, Turn
 from coach.readers._common import classify_name, role_value
