@@ -61,7 +61,7 @@ class AgentSummary:
             if turn.speaker == "agent":
                 self.rules.update(f.rule for f in turn.findings if f.category == "blocking")
 
-    def merge(self, other: "AgentSummary") -> None:
+    def merge(self, other: AgentSummary) -> None:
         """Add another summary's totals to this one (for the "(other agents)" row)."""
         for name in ("conversations", "turns", "advocacy", "blocking", "non_apology", "apologies",
                      "completeness_sum", "apology_expected", "score_sum"):

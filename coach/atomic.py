@@ -22,8 +22,9 @@ import os
 import stat
 import sys
 import tempfile
+from collections.abc import Iterator
 from dataclasses import dataclass, field
-from typing import IO, Iterator
+from typing import IO, Any
 
 from .errors import CoachError
 
@@ -40,11 +41,10 @@ class OutputError(CoachError):
 
 def _umask() -> int:
     """The process umask (read without changing it where /proc says it)."""
-    with contextlib.suppress(OSError, ValueError):
-        with open("/proc/self/status", encoding="ascii") as handle:
-            for line in handle:
-                if line.startswith("Umask:"):
-                    return int(line.split()[1], 8)
+    with contextlib.suppress(OSError, ValueError), open("/proc/self/status", encoding="ascii") as handle:
+        for line in handle:
+            if line.startswith("Umask:"):
+                return int(line.split()[1], 8)
     mask = os.umask(0o022)
     os.umask(mask)
     return mask
@@ -127,7 +127,7 @@ def _full(exc: OSError) -> bool:
 def atomic_writer(path: str | None, *, mode: str = "w", encoding: str = "utf-8",
                   newline: str | None = None) -> Iterator[IO]:
     """Yield a handle for `path` (stdout when None or '-') whose content appears whole."""
-    text_args = {} if "b" in mode else {"encoding": encoding, "newline": newline}
+    text_args: dict[str, Any] = {} if "b" in mode else {"encoding": encoding, "newline": newline}
     target = Target("-", "stdout") if path is None else resolve(path)
     if target.kind == "stdout":
         yield sys.stdout if "b" not in mode else sys.stdout.buffer

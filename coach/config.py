@@ -16,7 +16,7 @@ from coach.exitcodes import FAIL_ON
 from coach.models import RULE_PREFIX
 
 if TYPE_CHECKING:  # pragma: no cover
-    from coach.library.source import Node, Source
+    from coach.library.source import LibraryFile, Node
 
 # Library modules are imported where needed: `coach lint` reads config on every start.
 
@@ -192,7 +192,7 @@ def _toml_lines(text: str, nested: bool) -> Callable[[tuple[str, ...]], int | No
     return find
 
 
-def _yaml_lines(root: Node | None, source: Source) -> Callable[[tuple[str, ...]], int | None]:
+def _yaml_lines(root: Node | None, source: LibraryFile) -> Callable[[tuple[str, ...]], int | None]:
     def find(keys: tuple[str, ...]) -> int | None:
         node, line = root, None
         for key in keys:
@@ -250,9 +250,9 @@ def load_settings(path: str | None = None, *, start: str = ".") -> Settings:
     text = _read(path)
     if path.endswith((".yaml", ".yml")):
         from coach.library import yamlfile
-        from coach.library.source import Source
+        from coach.library.source import LibraryFile
 
-        source = Source(path, text)
+        source = LibraryFile(path, text)
         try:
             root = yamlfile.parse(source)
         except InputError as exc:
@@ -265,7 +265,7 @@ def load_settings(path: str | None = None, *, start: str = ".") -> Settings:
         nested = isinstance(tool, dict) and "coach" in tool
         if not nested and os.path.basename(path) == "pyproject.toml":
             return Settings(root=os.path.dirname(os.path.abspath(path)), path=os.path.abspath(path))
-        table = tool["coach"] if nested else data
+        table = tool["coach"] if nested and isinstance(tool, dict) else data
         return _Loader(path, text, "[tool.coach]" if nested else os.path.basename(path),
                        _toml_lines(text, nested)).settings(table)
     raise ConfigError("unsupported config file type", path=path,

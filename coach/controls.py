@@ -6,7 +6,7 @@ them as visible escapes; JSON, CSV and other file formats keep the real text."""
 from __future__ import annotations
 
 import re
-from typing import Callable
+from collections.abc import Callable
 
 #: C0 controls but tab and line feed, DEL, C1 controls (CSI, OSC... as single bytes), and the
 #: bidi embeddings/overrides/isolates that reorder what a terminal shows.

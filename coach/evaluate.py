@@ -10,19 +10,19 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Callable, Iterable, Iterator
+from typing import TYPE_CHECKING
 
 from .errors import InputError
-from .models import APOLOGY_ELEMENTS, Finding, TextReport
+from .models import APOLOGY_ELEMENTS, Finding
 from .textfix import SURROGATE_ESCAPE, repair_tree
 
 if TYPE_CHECKING:  # pragma: no cover
     from .analyzer import Sources
 
 LABELS = ("blocking", "advocacy", "non_apology") + APOLOGY_ELEMENTS
-SPLITS = ("all", "tune", "check")
 CHECK_SHARE = 0.3
 
 
@@ -152,7 +152,7 @@ def read_items(path: str, split: str = "all", warn: Callable[[str], None] | None
     """Labeled items from one JSONL file; a bad line is an InputError naming it. Lone surrogate
     escapes are repaired to U+FFFD (one `warn` per file)."""
     try:
-        handle = open(path, encoding="utf-8")
+        handle = open(path, encoding="utf-8")  # noqa: SIM115 - only open()'s failure is "cannot read"
     except OSError as exc:
         raise InputError(f"cannot read: {exc.strerror}", path=path) from None
     warned = False
@@ -202,18 +202,7 @@ def read_items(path: str, split: str = "all", warn: Callable[[str], None] | None
                            path, number, str(data.get("source") or ""))
 
 
-def evaluate(items: Iterable[Item], reports: Iterable[TextReport], rule_ids: Iterable[str] = ()
-             ) -> Evaluation:
-    """Compare each item's labels with the labels its report's findings vote for."""
-    return evaluate_findings(items, (report.findings for report in reports))
-
-
-#: The views `coach eval` measures: the phrasebooks alone, the classifier alone, and both
-#: merged as coach reports them.
-VIEWS = ("rules", "model", "both")
-
-
-def evaluate_views(items: list[Item], by_source: Iterable["Sources"], with_model: bool = True
+def evaluate_views(items: list[Item], by_source: Iterable[Sources], with_model: bool = True
                    ) -> dict[str, Evaluation]:
     """One Evaluation per view from each item's findings by source: the rules alone, the
     model alone, and both as coach reports them (confirmed rule findings + the model's)."""

@@ -9,8 +9,8 @@ all of spaCy's objects again. Pausing the collector made `coach lint` start
 from __future__ import annotations
 
 import gc
+from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Iterator
 
 
 @contextmanager

@@ -10,10 +10,11 @@ import contextlib
 import dataclasses
 import os
 from collections import deque
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Callable, Iterator
+from typing import TYPE_CHECKING
 
-from .errors import CoachError, InputError, UsageError
+from .errors import CoachError, UsageError
 from .models import Conversation, ConversationReport
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -74,7 +75,7 @@ def conversations(paths: list[str], options, failed: list[CoachError], skip=None
     from .readers import iter_sources, read_path
     from .readers._files import compressed_twins, content_key
 
-    def on_error(exc: InputError) -> None:
+    def on_error(exc: CoachError) -> None:
         failed.append(exc)
         warn(str(exc) if "skipped" in exc.message else f"{exc}; skipped")
 
@@ -131,9 +132,9 @@ class ScoreRun:
     """One scoring run's inputs and how to read them: everything `reports()` needs, so the
     command (or a library user) says it once."""
 
-    analyzer: "Analyzer"
+    analyzer: Analyzer
     paths: list[str]
-    options: "ReaderOptions"
+    options: ReaderOptions
     jobs: int = 1
     redact: bool = False
     skip: set | None = None  # (input, record) pairs an interrupted output already holds

@@ -8,7 +8,7 @@ explanation and repentance third, and a request for forgiveness last.
 from __future__ import annotations
 
 from collections import Counter
-from typing import Iterable, Mapping
+from collections.abc import Iterable, Mapping
 
 from .models import CORE_APOLOGY_ELEMENTS, Apology, Finding
 

@@ -18,10 +18,6 @@ _SURROGATE = re.compile("[\ud800-\udfff]")
 SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F]")
 
 
-def has_surrogates(text: str) -> bool:
-    return _SURROGATE.search(text) is not None
-
-
 def repair(text: str) -> str:
     """`text` with every lone surrogate replaced by U+FFFD (same length)."""
     return _SURROGATE.sub(REPLACEMENT, text) if _SURROGATE.search(text) else text

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 
 from .errors import UsageError
 
@@ -17,7 +17,7 @@ _DATE_ONLY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
 
 def _iso(stamp: datetime) -> str:
-    return stamp.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return stamp.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def parse_bound(text: str, option: str, *, end: bool = False, now: datetime | None = None) -> str:
@@ -27,7 +27,7 @@ def parse_bound(text: str, option: str, *, end: bool = False, now: datetime | No
     (`2024-03-01T12:00`, zone optional, UTC when absent) is that second. `7d` / `4w` count back
     from now (a day's start)."""
     value = text.strip()
-    now = now or datetime.now(timezone.utc)
+    now = now or datetime.now(UTC)
     relative = _RELATIVE.match(value.lower())
     if relative:
         days = int(relative[1]) * (7 if relative[2] == "w" else 1)
@@ -43,7 +43,7 @@ def parse_bound(text: str, option: str, *, end: bool = False, now: datetime | No
                          hint="give YYYY-MM-DD, YYYY-MM-DDTHH:MM[:SS][+zone] or a count of days/weeks back (7d, 4w)"
                          ) from None
     if stamp.tzinfo is None:
-        stamp = stamp.replace(tzinfo=timezone.utc)
+        stamp = stamp.replace(tzinfo=UTC)
     return _iso(stamp + timedelta(seconds=1) if end else stamp)
 
 
@@ -59,7 +59,7 @@ class TimeWindow:
     before: str | None = None
 
     @classmethod
-    def parse(cls, since: str | None, until: str | None, now: datetime | None = None) -> "TimeWindow":
+    def parse(cls, since: str | None, until: str | None, now: datetime | None = None) -> TimeWindow:
         window = cls(parse_bound(since, "--since", now=now) if since else None,
                      parse_bound(until, "--until", end=True, now=now) if until else None)
         if window.since and window.before and window.before <= window.since:

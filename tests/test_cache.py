@@ -2,8 +2,8 @@
 
 import pytest
 
-from coach.engine import cache
 from coach.analyzer import Analyzer
+from coach.engine import cache
 
 
 @pytest.fixture

@@ -9,10 +9,9 @@ from coach.gcpause import paused, settle
 
 def test_paused_restores_an_enabled_collector_even_after_an_error():
     assert gc.isenabled()
-    with pytest.raises(RuntimeError):
-        with paused():
-            assert not gc.isenabled()
-            raise RuntimeError("boom")
+    with pytest.raises(RuntimeError), paused():
+        assert not gc.isenabled()
+        raise RuntimeError("boom")
     assert gc.isenabled()
 
 

@@ -471,9 +471,9 @@ def test_check_deeply_nested_json_and_yaml(lib):
 
 
 def test_check_huge_library_file_is_refused(lib, monkeypatch):
-    import coach.library.source as library_source
+    from coach import textinput
 
-    monkeypatch.setattr(library_source, "MAX_FILE_BYTES", 10_000)
+    monkeypatch.setattr(textinput, "MAX_FILE_BYTES", 10_000)
     big = lib / "export.json"
     big.write_text(json.dumps([{"name": f"r{i}", "body": "It's company policy."} for i in range(500)]),
                    encoding="utf-8")

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import json
 import os
-import stat
 from pathlib import Path
 
 import pytest
@@ -224,10 +223,11 @@ def test_blank_lead_in_is_read_once(tmp_path):
 
 
 def test_endless_blank_input_stops_after_64_mb(monkeypatch):
-    from coach.readers import _source, read_bytes
+    from coach import textinput
     from coach.errors import InputError
+    from coach.readers import read_bytes
 
-    monkeypatch.setattr(_source, "MAX_LINE_CHARS", 1 << 20)  # the same rule, with a smaller limit
+    monkeypatch.setattr(textinput, "MAX_LINE_CHARS", 1 << 20)  # the same rule, with a smaller limit
     with pytest.raises(InputError, match="the first 1 MB hold nothing but blank space; the rest of the input "
                                          "was skipped"):
         list(read_bytes(b"\n" * (3 << 20) + GOOD_LINE.encode(), "stdin.jsonl"))

@@ -8,7 +8,6 @@ import os
 import pytest
 
 from coach.atomic import OutputError
-
 from coach.errors import InputError
 from coach.library import baseline
 from coach.library.baseline import BaselineEntry, entries_for, fingerprint, load_baseline, write_baseline

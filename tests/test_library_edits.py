@@ -10,7 +10,8 @@ from pathlib import Path
 
 import pytest
 import yaml
-from hypothesis import HealthCheck, given, settings, strategies as st
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from coach.errors import InputError
 from coach.library import Edit, LibraryOptions, apply_edits, iter_entries

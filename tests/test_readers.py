@@ -13,10 +13,18 @@ from pathlib import Path
 import pytest
 
 from coach.errors import InputError, UsageError
-from coach.readers import (FORMATS, ReaderOptions, html_to_text, iter_sources, read_bytes, read_path, sniff,
-                           strip_quoted_email)
-from coach.readers import _json
-from coach.readers._source import HEAD_SIZE
+from coach.readers import (
+    FORMATS,
+    ReaderOptions,
+    _json,
+    html_to_text,
+    iter_sources,
+    read_bytes,
+    read_path,
+    sniff,
+    strip_quoted_email,
+)
+from coach.readers._inputfile import HEAD_SIZE
 
 DATA = Path(__file__).parent / "data" / "transcripts"
 SORRY = "I'm sorry for the trouble, let me see what I can do."
@@ -147,7 +155,7 @@ def test_tsv():
 
 
 def test_csv_explicit_columns_and_semicolons():
-    data = "Chat;Who;Said\n1;Operator;Hello\n1;Jo;Hi there\n".encode()
+    data = b"Chat;Who;Said\n1;Operator;Hello\n1;Jo;Hi there\n"
     convs, _, _ = from_bytes(data, "x.csv", id_column="chat", speaker_column="WHO", text_column="said")
     assert [(c.id, pairs(c)) for c in convs] == [("1", [("agent", "Hello"), ("customer", "Hi there")])]
     assert convs[0].turns[1].name == "Jo"
@@ -641,3 +649,12 @@ def test_strip_quoted_email():
     assert strip_quoted_email("Yes\n________________\nFrom: Acme\nSent: Monday\nTo: me\nold") == "Yes"
     assert strip_quoted_email("a\n> quoted\nb") == "a\nb"
     assert strip_quoted_email("From: the team, with love") == "From: the team, with love"
+
+
+def test_without_a_warn_callback_warnings_go_to_logging_not_stderr(caplog, capsys):
+    with caplog.at_level("WARNING", logger="coach.readers"):
+        assert list(read_bytes(b"", "e.jsonl")) == []
+        assert list(read_bytes(b"Agent: Hello\n\xff\n", "bad.txt"))  # invalid UTF-8, decoded with replacement
+    assert [(r.name, r.levelname) for r in caplog.records] == [("coach.readers", "WARNING")] * 2
+    assert caplog.messages[0] == "e.jsonl: empty file" and caplog.messages[1].startswith("bad.txt: invalid UTF-8")
+    assert capsys.readouterr().err == ""

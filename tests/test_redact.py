@@ -9,7 +9,8 @@ import pytest
 from typer.testing import CliRunner
 
 from coach.cli import app
-from coach.redact import redact_text
+from coach.models import Apology, ConversationReport, Finding, TextReport, TurnReport
+from coach.redact import is_date_or_id, redact_conversation, redact_report, redact_text
 
 GOLDEN = Path(__file__).parent / "data" / "golden" / "phrasebook.yaml"
 NBSP, NNBSP, ZWSP, ZWJ = "\u00a0", "\u202f", "\u200b", "\u200d"
@@ -53,7 +54,7 @@ def corpus(tmp_path):
     path = tmp_path / "c.jsonl"
     rows = [
         {"id": EMAIL, "agent": PHONE, "channel": "sms " + PHONE, "turns": [
-            {"speaker": "customer", "text": f"My IBAN is DE89 3704 0044 0532 0130 00, mail ｊａｎｅ＠ｅｘａｍｐｌｅ．ｃｏｍ"},
+            {"speaker": "customer", "text": "My IBAN is DE89 3704 0044 0532 0130 00, mail ｊａｎｅ＠ｅｘａｍｐｌｅ．ｃｏｍ"},
             {"speaker": "agent", "text": "Sadly there's nothing I can do."}]},
         {"id": "bob@example.org", "turns": []},  # warns on stderr, with its id
         {"id": "x", "turns": [{"speaker": "caller " + PHONE, "text": "hi"}]},  # warns, with the field
@@ -111,3 +112,67 @@ def test_lint_redact_masks_stderr_and_every_format(tmp_path):
                                      "--format", fmt, "--redact", "--no-color", "--config", str(config)])
         assert r.exit_code == 1 and "is below min-score 90" in r.stderr
         assert "jane.doe" not in r.stderr and "1111" not in r.stdout, fmt
+
+
+# -- the pure functions, case by case --------------------------------------------------------------------
+@pytest.mark.parametrize("text, expected", [
+    ("Mail jane@example.com now", "Mail ****@*******.*** now"),  # the shape stays readable: @ and dots
+    ("Call +1 (415) 555-0132 today", "Call +* (***) ***-**** today"),
+    ("card 4111-1111-1111-1111", "card ****-****-****-****"),
+    ("ping @janedoe", "ping @*******"),  # a handle keeps only its @
+    ("tel 415 555 0132 or 2024.03.15", "tel *** *** **** or 2024.03.15"),
+    ("", ""),
+])
+def test_redact_text_masks_in_place(text, expected):
+    assert redact_text(text) == expected
+
+
+@pytest.mark.parametrize("text", [
+    "On 2024-03-15 it broke",  # ISO date
+    "see 15/03/2024",  # day/month/year
+    "Order 12345678 shipped",
+    "ticket #4155550132",  # a ticket number, named as one
+    "ref: 4155550132",
+    "Call ext. 12 34",  # too few digits to be a phone number
+    "mail @ home",
+])
+def test_redact_text_keeps_dates_ids_and_short_numbers(text):
+    assert redact_text(text) == text
+
+
+@pytest.mark.parametrize("text, number, expected", [
+    ("Due 2024-03-15.", "2024-03-15", True),
+    ("Due 15.03.2024.", "15.03.2024", True),
+    ("Case no. 4155550132", "4155550132", True),
+    ("Invoice 4155 5501 32", "4155 5501 32", True),
+    ("Call 4155550132", "4155550132", False),
+    ("Due 2024-13-15.", "2024-13-15", False),  # no month 13
+])
+def test_is_date_or_id(text, number, expected):
+    start = text.index(number)
+    assert is_date_or_id(text, start, start + len(number)) is expected
+
+
+def _finding(text: str, start: int) -> Finding:
+    return Finding("blocking.x", "blocking", None, "warning", start, start + len(text), 1, start + 1, text, "m")
+
+
+def test_redact_report_keeps_offsets_and_masks_only_findings_that_hold_data():
+    text = "Write to jane@example.com, sadly nothing I can do."
+    plain = _finding("sadly nothing I can do", text.index("sadly"))
+    holding = _finding("jane@example.com", text.index("jane"))
+    masked = redact_report(TextReport(source="draft", text=text, findings=(plain, holding),
+                                        apology=Apology(offered=False), score=60))
+    assert masked.text == "Write to ****@*******.***, sadly nothing I can do." and len(masked.text) == len(text)
+    assert masked.findings[0] is plain
+    assert masked.findings[1].text == "****@*******.***" and masked.findings[1].start == holding.start
+
+
+def test_redact_conversation_masks_ids_agents_and_channels_but_keeps_the_source():
+    report = ConversationReport(conversation="jane@example.com", source="in/jane@example.com.jsonl",
+                                agent="+1 415 555 0132", channel=None, score=80, apology=Apology(offered=False),
+                                apology_expected=False, counts=(),
+                                turns=(TurnReport(index=0, speaker="agent", name=None, text="Call +1 415 555 0132"),))
+    masked = redact_conversation(report)
+    assert (masked.conversation, masked.agent, masked.channel) == ("****@*******.***", "+* *** *** ****", None)
+    assert masked.source == report.source and masked.turns[0].text == "Call +* *** *** ****"

@@ -11,8 +11,8 @@ from hypothesis import strategies as st
 from spacy.matcher import Matcher
 
 from coach.engine.engine import Engine
-from coach.models import Rule
 from coach.engine.nlp import get_nlp
+from coach.models import Rule
 
 WORDS = ["we", "can", "not", "help", "sorry", "Visa", "visa", "the", "The", ",", ".", "refunded",
          "refund", "can't", "WE"]

@@ -185,8 +185,8 @@ def test_each_python_worker_builds_the_analyzer_once(monkeypatch, analyzer):
     monkeypatch.setattr(worker, "_ANALYZERS", {})
     table = pa.table({"id": ["a", "b"], "turns": [[{"speaker": "agent", "text": BLOCK}]] * 2,
                       "__source": ["x", "x"], "__record": [1, 2]})
-    from coach.readers.parquet import arrow_layout
     from coach.readers import ReaderOptions
+    from coach.readers.parquet import arrow_layout
 
     layout = arrow_layout(table.schema, ReaderOptions())
     for _ in range(3):  # three tasks, each with two batches, on the same worker

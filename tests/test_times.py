@@ -4,7 +4,7 @@ dates), turn times in the outputs, and the --since/--until window."""
 from __future__ import annotations
 
 import json
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -85,8 +85,9 @@ def test_zendesk_ticket_created_at_is_the_start():
 
 
 def test_turn_times_and_started_at_reach_the_outputs(analyzer):
-    from coach.render.score_csv import write_csv
     import io
+
+    from coach.render.score_csv import write_csv
 
     line = {"id": "a", "turns": [{"speaker": "customer", "text": "I was charged twice.", "time": "2024-03-01T10:00:00Z"},
                                  {"speaker": "agent", "text": "There's nothing I can do.", "time": "10:05"}]}
@@ -101,7 +102,7 @@ def test_turn_times_and_started_at_reach_the_outputs(analyzer):
     assert {r[header.index("time")] for r in rows if r[header.index("speaker")] == "agent"} == {"10:05"}
 
 
-NOW = datetime(2024, 3, 20, 15, 0, tzinfo=timezone.utc)
+NOW = datetime(2024, 3, 20, 15, 0, tzinfo=UTC)
 
 
 def test_time_window():

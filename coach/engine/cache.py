@@ -16,9 +16,10 @@ import json
 import os
 import struct
 import tempfile
+from collections.abc import Callable, Mapping
 from dataclasses import fields
 from pathlib import Path
-from typing import Any, Callable, Mapping, TypeVar
+from typing import Any, TypeVar
 
 from ..models import Example, Rule
 
@@ -55,12 +56,10 @@ def _trusted(st: os.stat_result) -> bool:
 
     if not stat.S_ISREG(st.st_mode):
         return False
-    if hasattr(os, "geteuid") and (st.st_uid != os.geteuid() or st.st_mode & 0o022):
-        return False
-    return True
+    return not (hasattr(os, "geteuid") and (st.st_uid != os.geteuid() or st.st_mode & 0o022))
 
 
-def load(kind: str, key: str, decode: Callable[[Any, Mapping[str, Any]], T]) -> T | None:
+def load(kind: str, key: str, decode: Callable[[Any, dict[str, Any]], T]) -> T | None:
     """The entry's value as `decode(document, blobs)` rebuilds it, or None (missing,
     damaged, untrusted, another version, or `decode` refused it)."""
     directory = cache_dir()

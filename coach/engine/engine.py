@@ -11,12 +11,13 @@ patterns that fit no slot go to spaCy's Matcher. The routing lives in coach.engi
 from __future__ import annotations
 
 import bisect
+from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Iterable
+from typing import TYPE_CHECKING
 
 from ..models import Finding, Rule
-from .normalize import Normalized
 from .compiler import RUN, UNLESS
+from .normalize import Normalized
 from .slotmatch import Slot, SlotMatcher, Tokens
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -87,13 +88,14 @@ class Engine:
         data = cache.load("engine", key, Compiled.from_cache) if use_cache else None
         if data is None:
             data = Compiler(self.nlp).compile(self.rules.values())
-            self._view = data.view
+            self._view: dict[str, list[list[dict]]] | None = data.view
             data.view = {}
             if use_cache:
                 cache.store("engine", key, *data.to_cache())
         else:
             self._view = None
         hash_of = self.nlp.vocab.strings.add
+        assert data.table is not None  # compiled and cached forms both carry one
         by_key = data.table.by_key(words)
         # Raw spaCy patterns read only windows around their anchor words, as wide as the
         # longest pattern anchored there (the whole Doc for an unbounded one).
@@ -109,7 +111,7 @@ class Engine:
         for rule_key, keywords in by_key.items():
             # PhraseMatcher.add takes hash sequences as well as Docs; skipping ~100 us of
             # Doc construction per phrase keeps start-up small.
-            self.phrase_matcher.add(rule_key, keywords)
+            self.phrase_matcher.add(rule_key, keywords)  # type: ignore[arg-type]
         self._always = data.always
         self.slot_matcher = SlotMatcher()
         # `unless` guards only matter for a rule that matched: checked after the rules.
@@ -138,7 +140,7 @@ class Engine:
         return self._view
 
     # -- matching --------------------------------------------------------------------
-    def matches_by_key(self, doc: "Doc") -> list[tuple[str, int, int]]:
+    def matches_by_key(self, doc: Doc) -> list[tuple[str, int, int]]:
         """(key, start, end) of every rule match in a Doc, and of the `unless` guards of
         the rules that matched (a guard of a rule that did not match may be left out)."""
         strings = self.nlp.vocab.strings
@@ -166,7 +168,7 @@ class Engine:
             found += self.guard_matcher.find(tokens, found_runs, wanted)
         return found
 
-    def matches(self, doc: "Doc", text: str, only_rule: str | None = None) -> list[RuleMatch]:
+    def matches(self, doc: Doc, text: str, only_rule: str | None = None) -> list[RuleMatch]:
         """Rule matches in one Doc after unless-guards, quotes, negation and overlaps.
 
         `only_rule` judges one rule as if it were alone (how its examples are tested).
@@ -193,7 +195,7 @@ class Engine:
         found = self._kept(doc, hits, quoted, lambda key: only_rule is None or key == only_rule)
         return _cancel_by_non_apology(found)
 
-    def _kept(self, doc: "Doc", hits: dict[str, list[tuple[int, int]]], quoted, wanted) -> list[RuleMatch]:
+    def _kept(self, doc: Doc, hits: dict[str, list[tuple[int, int]]], quoted, wanted) -> list[RuleMatch]:
         """The matches of the `wanted` rule keys that survive overlaps, unless-guards,
         negation and quotes."""
         candidates = [RuleMatch(self.rules[key], start, end)
@@ -212,7 +214,7 @@ class Engine:
             found.append(m)
         return found
 
-    def findings(self, doc: "Doc", norm: Normalized, only_rule: str | None = None) -> list[Finding]:
+    def findings(self, doc: Doc, norm: Normalized, only_rule: str | None = None) -> list[Finding]:
         """Findings for one Doc, with offsets into the original text."""
         out = []
         original = norm.original
@@ -247,10 +249,11 @@ def _windows(anchors: list[tuple[int, int | None]], length: int,
              always: bool) -> list[tuple[int, int]]:
     """Token windows around anchor words, each as wide as the token patterns anchored on
     that word; spaCy's Matcher costs per token, so it only reads these."""
-    if always or any(reach is None for _, reach in anchors):
+    bounded = [(at, reach) for at, reach in anchors if reach is not None]
+    if always or len(bounded) < len(anchors):
         return [(0, length)]
     windows: list[tuple[int, int]] = []
-    for lo, hi in sorted((max(0, at - reach + 1), min(length, at + reach)) for at, reach in anchors):
+    for lo, hi in sorted((max(0, at - reach + 1), min(length, at + reach)) for at, reach in bounded):
         if windows and lo <= windows[-1][1]:
             windows[-1] = (windows[-1][0], max(hi, windows[-1][1]))
         else:
@@ -258,14 +261,14 @@ def _windows(anchors: list[tuple[int, int | None]], length: int,
     return windows
 
 
-def _negated(doc: "Doc", start: int) -> bool:
+def _negated(doc: Doc, start: int) -> bool:
     if start < 2:
         return False
     before = (doc[start - 2].norm_, doc[start - 1].norm_)
     return before in NEGATION_CUES
 
 
-def _one_sentence(doc: "Doc", start: int, end: int) -> bool:
+def _one_sentence(doc: Doc, start: int, end: int) -> bool:
     """No sentence end (. ! ? … or a line break) among tokens start..end-1."""
     return not any(t.text in SENTENCE_ENDS or "\n" in t.text for t in doc[start:end])
 
@@ -283,7 +286,7 @@ def _quoted_regions(text: str) -> list[tuple[int, int]]:
     return regions
 
 
-def _inside(doc: "Doc", start: int, end: int, regions: list[tuple[int, int]]) -> bool:
+def _inside(doc: Doc, start: int, end: int, regions: list[tuple[int, int]]) -> bool:
     first = doc[start].idx
     last = doc[end - 1].idx + len(doc[end - 1].text)
     return any(lo < first and last <= hi for lo, hi in regions)

@@ -13,10 +13,11 @@ import gzip
 import json
 import math
 import os
-from functools import lru_cache
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Callable, Iterator
+from functools import lru_cache
+from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:  # pragma: no cover
     from spacy.tokenizer import Tokenizer
@@ -127,8 +128,8 @@ def norm_function() -> Callable[[str], str]:
 class Pipeline:
     """What coach needs of spaCy: a vocab and an English tokenizer (no pipeline components)."""
 
-    vocab: "Vocab"
-    tokenizer: "Tokenizer"
+    vocab: Vocab
+    tokenizer: Tokenizer
 
     @contextmanager
     def memory_zone(self) -> Iterator[None]:
@@ -170,14 +171,14 @@ def _build_pipeline() -> Pipeline:
     norm = norm_function()
     vocab = create_vocab("en", defaults)
     # New lexemes get coach's NORM as they are created, in C, once per word type.
-    vocab.lex_attr_getters[NORM] = norm
+    vocab.lex_attr_getters[NORM] = norm  # type: ignore[attr-defined]  # set in Cython
     # Tokenizer exceptions carry their own token-level NORM ("'m" -> "am"): rewrite them.
     rules = {key: [{**piece, NORM: norm(piece.get(NORM, piece[ORTH]))} for piece in pieces]
              for key, pieces in defaults.tokenizer_exceptions.items()}
     tokenizer = Tokenizer(
         vocab, rules=rules,
-        prefix_search=compile_prefix_regex(defaults.prefixes).search,
-        suffix_search=compile_suffix_regex(defaults.suffixes).search,
+        prefix_search=compile_prefix_regex(defaults.prefixes or ()).search,
+        suffix_search=compile_suffix_regex(defaults.suffixes or ()).search,
         infix_finditer=compile_infix_regex(defaults.infixes).finditer,
         token_match=defaults.token_match, url_match=defaults.url_match,
     )

@@ -72,8 +72,8 @@ class Normalized:
 LONG_RUN_MIN = 64
 RUN_KEEP = 3
 CHUNK = 128
-LONG_RUN = re.compile(r"[^\w\s]{%d,}" % LONG_RUN_MIN)
-_NEEDS_WORK = re.compile(r"[^\w\s]{%d}|\S{%d}" % (LONG_RUN_MIN, CHUNK + 1))
+LONG_RUN = re.compile(rf"[^\w\s]{{{LONG_RUN_MIN},}}")
+_NEEDS_WORK = re.compile(rf"[^\w\s]{{{LONG_RUN_MIN}}}|\S{{{CHUNK + 1}}}")
 
 
 def _is_plain(text: str) -> bool:

@@ -28,7 +28,7 @@ _PROBES = ("a", "Z", "7", "!", "refund", "I'm", "\u00e9t\u00e9", "\U0001F600", "
 def _repeat_problem(items, inside: bool, counter: list[int]) -> str | None:
     """Walk a parsed regex: a repeat (of more than one) inside another, or alternatives inside
     one, can backtrack exponentially: (a+)+, ((a+))+$, (a|a)*$, (x|y+)+."""
-    from re import _constants as c  # the regex parser's own tree: nesting is not a text pattern
+    from re import _constants as c  # type: ignore[attr-defined]  # the regex parser's own tree: nesting is not a text pattern
 
     for op, av in items:
         if op in (c.MAX_REPEAT, c.MIN_REPEAT):
@@ -76,7 +76,7 @@ def regex_problem(value: str) -> str | None:
     if len(value) > MAX_REGEX_CHARS:
         return f"REGEX longer than {MAX_REGEX_CHARS} characters; use phrases instead"
     try:
-        from re import _parser
+        from re import _parser  # type: ignore[attr-defined]
 
         parsed = _parser.parse(value)
         compiled = re.compile(value)

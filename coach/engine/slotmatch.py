@@ -13,8 +13,8 @@ from the run's start and forwards from it. Pure Python; it never imports spaCy.
 
 from __future__ import annotations
 
+from collections.abc import Container, Iterable, Sequence
 from dataclasses import dataclass
-from typing import Container, Iterable, Sequence
 
 
 class Tokens:

@@ -7,10 +7,23 @@ import re
 from collections.abc import Callable, Iterable, Iterator
 
 from coach.errors import InputError
-from coach.library import (csvfile, edit as editing, freshdesk, generic, gorgias, helpscout, intercom, jsonfile,
-                           selection, textfile, yamlfile, zendesk)
+from coach.gcpause import paused
+from coach.library import (
+    csvfile,
+    freshdesk,
+    generic,
+    gorgias,
+    helpscout,
+    intercom,
+    jsonfile,
+    selection,
+    textfile,
+    yamlfile,
+    zendesk,
+)
+from coach.library import edit as editing
 from coach.library.entry import Candidate, Edit, Entry, LibraryOptions, build_entry, dedupe_keys
-from coach.library.source import Node, Source, no_gc
+from coach.library.source import LibraryFile, Node
 from coach.library.suppress import Suppression
 
 __all__ = ["Edit", "Entry", "FORMATS", "LibraryOptions", "Suppression", "apply_edits", "discover",
@@ -57,13 +70,13 @@ def sniff_library(path: str, head: bytes, override: str | None = None) -> str:
     stripped = head.lstrip(b"\xef\xbb\xbf \t\r\n")
     if ext in JSON_EXTENSIONS or stripped[:1] in (b"{", b"["):
         try:
-            return _detect(jsonfile.parse(Source(path, head.decode("utf-8")))) or "json"
+            return _detect(jsonfile.parse(LibraryFile(path, head.decode("utf-8")))) or "json"
         except (InputError, UnicodeDecodeError, RecursionError):  # a truncated head: fall back to telltale keys
             return next((name for name, hint in _HEAD_HINTS if hint.search(head)), "json")
     return "text"
 
 
-def _syntax(path: str, source: Source) -> str:
+def _syntax(path: str, source: LibraryFile) -> str:
     if _ext(path) in YAML_EXTENSIONS:
         return "yaml"
     if _ext(path) in JSON_EXTENSIONS or source.text.lstrip()[:1] in ("{", "["):
@@ -72,9 +85,9 @@ def _syntax(path: str, source: Source) -> str:
 
 
 def _read(path: str, options: LibraryOptions, text: str | None = None
-          ) -> tuple[Source, str, str, Node | None, list[Candidate]]:
+          ) -> tuple[LibraryFile, str, str, Node | None, list[Candidate]]:
     """(source, format, syntax, root, candidates) of a structured library file (or of `text` named `path`)."""
-    source = Source.read(path, options.encoding) if text is None else Source(path, text)
+    source = LibraryFile.read(path, options.encoding) if text is None else LibraryFile(path, text)
     fmt = options.format or sniff_library(path, source.text[:4096].encode("utf-8"))
     if fmt == "text":
         return source, fmt, "text", None, []
@@ -100,7 +113,7 @@ def iter_entries(path: str, options: LibraryOptions | None = None, *, text: str 
     if options.format is not None and options.format not in FORMATS:
         raise InputError(f"unknown library format {options.format!r} (expected one of {', '.join(FORMATS)})",
                          path=path)
-    with no_gc():  # the whole tree is alive while entries are built: spare the collector the rescans
+    with paused():  # the whole tree is alive while entries are built: spare the collector the rescans
         source, fmt, _, _, cands = _read(path, options, text)
         found = textfile.entries(source) if fmt == "text" else [build_entry(c, source, fmt) for c in cands]
     yield from found
@@ -117,7 +130,7 @@ def apply_edits(path: str, edits: Iterable[Edit], options: LibraryOptions | None
     With `text`, the edits are made to that (an editor's unsaved buffer) instead of the file."""
     options = options or LibraryOptions()
     edits = list(edits)
-    with no_gc():
+    with paused():
         source, fmt, syntax, root, cands = _read(path, options, text)
         if fmt == "text":
             return textfile.apply(source, edits)

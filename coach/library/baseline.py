@@ -11,8 +11,8 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from coach.errors import InputError
 from coach.atomic import atomic_writer
+from coach.errors import InputError
 
 SCHEMA = "coach-baseline/1"
 _QUOTES = str.maketrans({"\u2018": "'", "\u2019": "'", "\u201a": "'", "\u201b": "'", "\u2032": "'",

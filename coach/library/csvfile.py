@@ -7,13 +7,14 @@ import re
 
 from coach.controls import shown_cells
 from coach.errors import InputError
+from coach.gcpause import paused
 from coach.library.entry import Candidate, LibraryOptions
-from coach.library.source import Node, Source, SpanMap, no_gc
+from coach.library.source import LibraryFile, Node, SpanMap
 
 NAME = "csv"
 
 
-def delimiter(source: Source) -> str:
+def delimiter(source: LibraryFile) -> str:
     """Tab for .tsv; otherwise whichever of , ; tab is most common on the header line."""
     if os.path.splitext(source.path)[1].lower() == ".tsv":
         return "\t"
@@ -23,13 +24,13 @@ def delimiter(source: Source) -> str:
     return best if counts[best] else ","
 
 
-def parse(source: Source, options: object = None) -> Node:
+def parse(source: LibraryFile, options: object = None) -> Node:
     """Rows of cells as a seq of seqs of str nodes (RFC 4180 quoting)."""
-    with no_gc():
+    with paused():
         return _parse(source)
 
 
-def _parse(source: Source) -> Node:
+def _parse(source: LibraryFile) -> Node:
     s, delim = source.text, delimiter(source)
     plain = re.compile("[^" + re.escape(delim) + "\n]*")
     root, row = Node("seq", None, 0, len(s)), Node("seq", None, 0)
@@ -56,7 +57,7 @@ def _parse(source: Source) -> Node:
                 raise InputError("unexpected text after a quoted field", path=source.path, line=source.pos(i)[0],
                                  hint="quote the whole field")
         else:
-            end = plain.match(s, i).end()
+            end = plain.match(s, i).end()  # type: ignore[union-attr]  # [^...]* always matches
             spans = SpanMap(i)
             spans.add_run(i, end - i)
             cell = Node("str", s[i:end], i, end, spans=spans, style="")
@@ -74,7 +75,7 @@ def _parse(source: Source) -> Node:
         row = Node("seq", None, i)
 
 
-def _column(header: list[str], wanted: str | None, keys: tuple[str, ...], source: Source, what: str) -> int | None:
+def _column(header: list[str], wanted: str | None, keys: tuple[str, ...], source: LibraryFile, what: str) -> int | None:
     lowered = [h.strip().lower() for h in header]
     if wanted is not None:
         if wanted.strip().lower() not in lowered:
@@ -83,7 +84,7 @@ def _column(header: list[str], wanted: str | None, keys: tuple[str, ...], source
     return next((lowered.index(k.lower()) for k in keys if k.lower() in lowered), None)
 
 
-def candidates(root: Node, source: Source, options: LibraryOptions) -> list[Candidate]:
+def candidates(root: Node, source: LibraryFile, options: LibraryOptions) -> list[Candidate]:
     """One candidate per data row: the text column, keyed by the name column (or the row index)."""
     if not root.items:
         return []

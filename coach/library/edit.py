@@ -10,7 +10,7 @@ from typing import Any
 from coach.errors import InputError
 from coach.library import csvfile, htmltext, jsonfile, yamlfile
 from coach.library.entry import Candidate, Edit
-from coach.library.source import Node, Source, SpanMap, to_python
+from coach.library.source import LibraryFile, Node, SpanMap, to_python
 from coach.library.textfile import check_edits
 
 _HINT = "edit the file by hand"
@@ -20,7 +20,7 @@ _HINT = "edit the file by hand"
 class Syntax:
     """How one file syntax escapes a replacement in place and rewrites a whole string."""
 
-    parse: Callable[[Source], Node | None]
+    parse: Callable[[LibraryFile], Node | None]
     escape: Callable[[Node, str], str | None]
     render: Callable[[Node, str, str], str]
     fits: Callable[[Node, str], bool] = lambda node, value: True
@@ -73,6 +73,7 @@ def _occurrences(text: str, needle: str) -> list[int]:
 def _companion_edit(cand: Candidate, text: str, edit: Edit, path: str) -> tuple[int, int, str]:
     """Where the same change goes in the text of the HTML twin of a plain body (matching occurrence)."""
     old = text[edit.start:edit.end]
+    assert cand.companion is not None  # only a plain body with an HTML twin gets here
     twin = _html(cand.companion.value)[0]
     mine, theirs = _occurrences(text, old), _occurrences(twin, old)
     if not old or len(mine) != len(theirs) or edit.start not in mine:
@@ -124,7 +125,7 @@ def _new_value(value: str, changes: list) -> str:
     return value
 
 
-def _patches(source: Source, syntax: Syntax, node: Node, changes: list, whole: bool) -> list[tuple[int, int, str]]:
+def _patches(source: LibraryFile, syntax: Syntax, node: Node, changes: list, whole: bool) -> list[tuple[int, int, str]]:
     """File-level patches for one node: in place when the style allows, else the whole scalar rewritten."""
     if not whole and node.spans is not None and syntax.fits(node, _new_value(node.value, changes)):
         patches = []
@@ -139,7 +140,7 @@ def _patches(source: Source, syntax: Syntax, node: Node, changes: list, whole: b
     return [(node.start, node.end, syntax.render(node, raw, _new_value(node.value, changes)))]
 
 
-def _attempt(source: Source, syntax: Syntax, nodes: dict[int, tuple[Node, list]], whole: bool) -> str:
+def _attempt(source: LibraryFile, syntax: Syntax, nodes: dict[int, tuple[Node, list]], whole: bool) -> str:
     patches = sorted(p for node, changes in nodes.values() for p in _patches(source, syntax, node, changes, whole))
     pieces, last = [], 0
     for start, end, raw in patches:
@@ -150,7 +151,7 @@ def _attempt(source: Source, syntax: Syntax, nodes: dict[int, tuple[Node, list]]
     return "".join(pieces) + source.text[last:]
 
 
-def apply(source: Source, syntax_name: str, root: Node | None, cands: list[Candidate], edits: list[Edit]) -> str:
+def apply(source: LibraryFile, syntax_name: str, root: Node | None, cands: list[Candidate], edits: list[Edit]) -> str:
     """The new file text with the edits made, refusing (InputError) anything it cannot prove safe."""
     syntax = SYNTAXES[syntax_name]
     nodes = _node_edits(cands, edits, source.path)
@@ -160,7 +161,7 @@ def apply(source: Source, syntax_name: str, root: Node | None, cands: list[Candi
     for whole in (False, True):
         text = _attempt(source, syntax, nodes, whole)
         try:
-            ok = to_python(syntax.parse(Source(source.path, text))) == expected
+            ok = to_python(syntax.parse(LibraryFile(source.path, text))) == expected
         except InputError:
             ok = False
         if ok:

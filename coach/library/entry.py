@@ -6,8 +6,9 @@ import bisect
 from dataclasses import dataclass, field
 
 from coach.errors import InputError, UsageError
-from coach.library import htmltext, mask as masking, suppress
-from coach.library.source import Node, Source, SpanMap, to_python
+from coach.library import htmltext, suppress
+from coach.library import mask as masking
+from coach.library.source import LibraryFile, Node, SpanMap, to_python
 from coach.library.suppress import Suppression
 from coach.textfix import encoding_problem
 
@@ -95,7 +96,7 @@ class Candidate:
     coach_line: int = 0
 
 
-def anchors_from(spans: SpanMap, source: Source) -> tuple[tuple[int, int, int, bool], ...]:
+def anchors_from(spans: SpanMap, source: LibraryFile) -> tuple[tuple[int, int, int, bool], ...]:
     """Compress a char->file map into runs of (offset, line, column) that advance one column per char."""
     out: list[tuple[int, int, int, bool]] = []
     for v, r, n, w in spans.runs:
@@ -151,7 +152,7 @@ def text_of(cand: Candidate, path: str) -> tuple[str, SpanMap | None, str]:
     return text, (spans.compose(node.spans) if node.spans is not None else None), "plain"
 
 
-def build_entry(cand: Candidate, source: Source, fmt: str) -> Entry:
+def build_entry(cand: Candidate, source: LibraryFile, fmt: str) -> Entry:
     """Turn a candidate into an Entry: text, anchors for locate(), masked ranges and suppressions."""
     path = source.path
     text, spans, flavor = text_of(cand, path)

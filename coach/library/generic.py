@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from coach.errors import InputError
 from coach.library.entry import Candidate, LibraryOptions
-from coach.library.source import Node, Source
+from coach.library.source import LibraryFile, Node
 
 #: Keys under which a library file may nest its list or mapping of replies.
 CONTAINERS = ("macros", "replies", "responses", "saved_replies", "canned_responses", "templates", "snippets",
@@ -13,7 +13,7 @@ _HINT = ("expected a list of {name, body} objects, a mapping name -> text, or {m
          "set other key names with name_keys/text_keys")
 
 
-def line_of(source: Source, node: Node) -> int:
+def line_of(source: LibraryFile, node: Node) -> int:
     return source.pos(node.start)[0]
 
 
@@ -55,14 +55,14 @@ def shaped(items: list[Node] | None, *keys: str) -> list[Node] | None:
     return items
 
 
-def require(items: list[Node] | None, source: Source, what: str) -> list[Node]:
+def require(items: list[Node] | None, source: LibraryFile, what: str) -> list[Node]:
     if items is None:
         raise InputError(f"this file does not look like {what}", path=source.path,
                          hint="check the export, or pass the right --format")
     return items
 
 
-def _object(obj: Node, key: str | None, index: int, source: Source, options: LibraryOptions) -> Candidate | None:
+def _object(obj: Node, key: str | None, index: int, source: LibraryFile, options: LibraryOptions) -> Candidate | None:
     text, field = None, ""
     for field in options.text_keys:
         text = obj.get(field)
@@ -81,7 +81,7 @@ def _object(obj: Node, key: str | None, index: int, source: Source, options: Lib
     return Candidate(key, text, coach=coach, coach_line=line_of(source, coach_key) if coach_key else 0)
 
 
-def candidates(root: Node | None, source: Source, options: LibraryOptions) -> list[Candidate]:
+def candidates(root: Node | None, source: LibraryFile, options: LibraryOptions) -> list[Candidate]:
     """Every reply in a generic library tree, in file order."""
     if root is None:
         return []
@@ -116,7 +116,7 @@ def candidates(root: Node | None, source: Source, options: LibraryOptions) -> li
 
 
 
-def titled_bodies(items: list[Node] | None, source: Source, what: str, title: str, text_key: str,
+def titled_bodies(items: list[Node] | None, source: LibraryFile, what: str, title: str, text_key: str,
                   html_key: str) -> list[Candidate]:
     """One Candidate per item of a platform export whose reply sits in a plain-text field and
     an HTML field (Freshdesk canned responses, Intercom macros), keyed by its title."""

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from coach.library.entry import Candidate
 from coach.library.generic import items_of, pick_body, require, scalar_text, shaped
-from coach.library.source import Node, Source
+from coach.library.source import LibraryFile, Node
 
 NAME = "gorgias"
 
@@ -29,7 +29,7 @@ def detect(root: Node | None) -> bool:
     return any(_responses(m) for m in _macros(root) or [])
 
 
-def candidates(root: Node | None, source: Source, options: object = None) -> list[Candidate]:
+def candidates(root: Node | None, source: LibraryFile, options: object = None) -> list[Candidate]:
     out = []
     for i, macro in enumerate(require(_macros(root), source, "a Gorgias macro export")):
         key = scalar_text(macro.get("name")) if macro.kind == "map" else None

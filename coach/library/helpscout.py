@@ -5,7 +5,7 @@ from __future__ import annotations
 from coach.library.entry import Candidate
 from coach.library.generic import items_of, require, scalar_text, shaped
 from coach.library.htmltext import looks_like_html
-from coach.library.source import Node, Source
+from coach.library.source import LibraryFile, Node
 
 NAME = "helpscout"
 _EMBEDDED = ("saved-replies", "savedReplies", "saved_replies")
@@ -23,13 +23,13 @@ def _replies(root: Node | None) -> list[Node] | None:
 
 def detect(root: Node | None) -> bool:
     """Saved-reply objects: a name, a text and Help Scout's id/_links/preview fields."""
-    replies = _replies(root)
+    replies = _replies(root) or []
     return bool(replies) and all(
         r.kind == "map" and r.get("name") is not None and r.get("text") is not None
         and any(r.get(k) is not None for k in ("id", "_links", "preview", "snippet")) for r in replies)
 
 
-def candidates(root: Node | None, source: Source, options: object = None) -> list[Candidate]:
+def candidates(root: Node | None, source: LibraryFile, options: object = None) -> list[Candidate]:
     out = []
     for i, reply in enumerate(require(_replies(root), source, "a Help Scout saved-replies export")):
         text = reply.get("text") if reply.kind == "map" else None

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from coach.library.entry import Candidate
 from coach.library.generic import items_of, scalar_text, shaped, titled_bodies
-from coach.library.source import Node, Source
+from coach.library.source import LibraryFile, Node
 
 NAME = "intercom"
 
@@ -24,5 +24,5 @@ def detect(root: Node | None) -> bool:
     return listed and bool(macros) and all(m.get("body") is not None and m.get("name") is not None for m in macros)
 
 
-def candidates(root: Node | None, source: Source, options: object = None) -> list[Candidate]:
+def candidates(root: Node | None, source: LibraryFile, options: object = None) -> list[Candidate]:
     return titled_bodies(_macros(root), source, "an Intercom macro export", "name", "body_text", "body")

@@ -6,7 +6,8 @@ import json
 import re
 
 from coach.errors import InputError
-from coach.library.source import Node, Source, SpanMap, no_gc
+from coach.gcpause import paused
+from coach.library.source import LibraryFile, Node, SpanMap
 
 _WS = re.compile(r"[ \t\n\r]*")
 _PLAIN = re.compile(r'[^"\\\x00-\x1f]+')
@@ -17,7 +18,7 @@ MAX_DEPTH = 200  # two frames per level: 500 hit Python's recursion limit (1000)
 
 
 class _Parser:
-    def __init__(self, source: Source) -> None:
+    def __init__(self, source: LibraryFile) -> None:
         self.source = source
         self.s = source.text
         self.depth = 0
@@ -28,7 +29,7 @@ class _Parser:
                           hint="fix the JSON syntax")
 
     def ws(self, i: int) -> int:
-        return _WS.match(self.s, i).end()
+        return _WS.match(self.s, i).end()  # type: ignore[union-attr]  # \s* always matches
 
     def value(self, i: int) -> tuple[Node, int]:
         s = self.s
@@ -50,8 +51,8 @@ class _Parser:
         m = _NUMBER.match(s, i)
         if m:
             text = m.group()
-            val = float(text) if any(ch in text for ch in ".eE") else int(text)
-            return Node("scalar", val, i, m.end()), m.end()
+            number = float(text) if any(ch in text for ch in ".eE") else int(text)
+            return Node("scalar", number, i, m.end()), m.end()
         raise self.fail(f"unexpected character {c!r}", i)
 
     def string(self, i: int) -> tuple[Node, int]:
@@ -137,13 +138,13 @@ class _Parser:
             raise self.fail("expected ',' or ']'", j)
 
 
-def parse(source: Source) -> Node | None:
+def parse(source: LibraryFile) -> Node | None:
     """The file's tree with positions; None for an empty file."""
     p = _Parser(source)
     i = p.ws(0)
     if i >= len(source.text):
         return None
-    with no_gc():
+    with paused():
         node, end = p.value(i)
     end = p.ws(end)
     if end < len(source.text):

@@ -1,4 +1,5 @@
-"""Which files `coach check` reads: folders walked, `include`/`exclude`, `.gitignore`, and files that are never replies."""
+"""Which files `coach check` reads: folders walked, `include`/`exclude`, `.gitignore`, and files
+that are never replies."""
 
 from __future__ import annotations
 
@@ -130,9 +131,10 @@ class Selector:
         top = self._tops[where]
         if top is None:
             return False
-        if top not in self._git:
-            self._git[top] = GitIgnored(top)
-        return self._git[top].ignored(path, folder)
+        ignored = self._git.get(top)
+        if ignored is None:
+            ignored = self._git[top] = GitIgnored(top)
+        return ignored.ignored(path, folder)
 
     def folder_wanted(self, path: str) -> bool:
         name = os.path.basename(path)

@@ -3,54 +3,13 @@
 from __future__ import annotations
 
 import bisect
-import codecs
-import contextlib
-import gc
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-from coach.errors import InputError
-
-MAX_FILE_BYTES = 64 * 1024 * 1024  # like a whole-file transcript export: larger is refused, not parsed for minutes
-BINARY_PROBE = 8 * 1024
-_BOMS = ((codecs.BOM_UTF32_LE, "utf-32-le"), (codecs.BOM_UTF32_BE, "utf-32-be"),  # UTF-32-LE's BOM starts
-         (codecs.BOM_UTF16_LE, "utf-16-le"), (codecs.BOM_UTF16_BE, "utf-16-be"))  # with UTF-16-LE's: first
+from coach.textinput import encoding_of, file_encoding, read_whole  # noqa: F401 (the CLI imports them from here)
 
 
-def file_encoding(head: bytes, encoding: str | None = None) -> str:
-    """The codec to read (and write back) a file: the one given, else the one a UTF-16/32 BOM names, else UTF-8.
-
-    The BOM-named codecs keep the BOM in the text, so Source strips it and `render` puts it back."""
-    if encoding:
-        return encoding
-    return next((name for bom, name in _BOMS if head.startswith(bom)), "utf-8")
-
-
-def encoding_of(path: str, encoding: str | None = None) -> str:
-    """`file_encoding` of the file at `path` (UTF-8 when it cannot be read; reading it reports why)."""
-    if encoding:
-        return encoding
-    try:
-        with open(path, "rb") as handle:
-            return file_encoding(handle.read(4))
-    except OSError:
-        return "utf-8"
-
-
-@contextlib.contextmanager
-def no_gc() -> Iterator[None]:
-    """Pause the cycle collector while building big trees of nodes (halves parse time on large exports)."""
-    was_enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was_enabled:
-            gc.enable()
-
-
-class Source:
+class LibraryFile:
     """One library file's text, newline-normalised, with the means to turn offsets into line/column."""
 
     def __init__(self, path: str, raw: str) -> None:
@@ -71,31 +30,9 @@ class Source:
             pos = find("\n", pos + 1)
 
     @classmethod
-    def read(cls, path: str, encoding: str | None = None) -> Source:
+    def read(cls, path: str, encoding: str | None = None) -> LibraryFile:
         """Read a file, turning OS and decoding failures, binaries and oversized files into one-line InputErrors."""
-        try:
-            with open(path, "rb") as handle:
-                data = handle.read(MAX_FILE_BYTES + 1)
-        except OSError as exc:
-            raise InputError(f"cannot read the file: {exc.strerror or exc}", path=path) from None
-        if len(data) > MAX_FILE_BYTES:
-            raise InputError(f"the file is larger than {MAX_FILE_BYTES // (1024 * 1024)} MB", path=path,
-                             hint="split the library into several files")
-        codec = file_encoding(data[:4], encoding)
-        try:
-            wide = codecs.lookup(codec).name.startswith(("utf-16", "utf-32"))
-        except LookupError:
-            raise InputError(f"unknown encoding {encoding!r}", path=path) from None
-        if not wide and b"\x00" in data[:BINARY_PROBE]:
-            raise InputError("binary file, skipped", path=path,
-                             hint="coach check reads text, Markdown, YAML, JSON and CSV/TSV files")
-        try:
-            raw = data.decode(codec)
-        except UnicodeDecodeError as exc:
-            before = data[:exc.start].decode(codec, errors="replace")
-            line = before.replace("\r\n", "\n").replace("\r", "\n").count("\n") + 1
-            raise InputError(f"cannot decode the file as {codec} at byte {exc.start} ({exc.reason})",
-                             path=path, line=line, hint="pass the file's encoding with --encoding") from None
+        raw, codec = read_whole(path, encoding)
         source = cls(path, raw)
         source.encoding = codec
         return source
@@ -183,7 +120,7 @@ class SpanMap:
     def compose(self, outer: SpanMap) -> SpanMap:
         """Map through `outer` (this map's raw string is `outer`'s value string)."""
         out = SpanMap(outer.extent(self.origin, self.origin)[0])
-        for v, r, n, w in self.runs:
+        for _, r, n, w in self.runs:
             for k in range(n):
                 a = r + k * w
                 out.add(*outer.extent(a, a + w))

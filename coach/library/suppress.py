@@ -10,7 +10,6 @@ from typing import Any
 from coach.errors import InputError
 from coach.models import RULE_PREFIX
 
-SCOPES = ("line", "next-line", "file", "entry")
 _DIRECTIVE = re.compile(r"^\s*(?P<verb>[A-Za-z_-]+)(?:\[(?P<ids>[^\]]*)\])?\s*(?:--\s*(?P<reason>.*?))?\s*$", re.S)
 _VERBS = {"ignore": "line", "ignore-next-line": "next-line", "ignore-file": "file"}
 _HTML_COMMENT = re.compile(r"<!--\s*coach:(?P<body>.*?)-->", re.S)
@@ -100,11 +99,11 @@ def scan(text: str, flavor: str, locate: Callable[[int], tuple[int, int]], *, pa
 def from_field(value: Any, *, line: int, path: str | None = None, key: str | None = None) -> Suppression:
     """An entry's `coach` field: "ignore[ids] -- reason" or {ignore: [ids] | "ids" | true, reason: "..."}."""
     if isinstance(value, str):
-        scope, ids, reason = parse_directive(value, path=path, line=line)
+        scope, given, reason = parse_directive(value, path=path, line=line)
         if scope == "next-line":
             raise InputError("ignore-next-line makes no sense for a whole entry", path=path, line=line,
                              hint="use ignore[...] in the entry's coach field")
-        return Suppression(ids, "entry", line, reason, path, key)
+        return Suppression(given, "entry", line, reason, path, key)
     if not isinstance(value, dict):
         raise InputError("the coach field must be a string or a mapping", path=path, line=line, hint=_HINT)
     unknown = sorted(set(value) - {"ignore", "reason"})

@@ -5,9 +5,10 @@ from __future__ import annotations
 import os
 
 from coach.errors import InputError
-from coach.library import mask as masking, suppress
+from coach.library import mask as masking
+from coach.library import suppress
 from coach.library.entry import Edit, Entry, check_length
-from coach.library.source import Source
+from coach.library.source import LibraryFile
 
 NAME = "text"
 MARKDOWN_EXTENSIONS = (".md", ".markdown", ".mdown", ".mkd")
@@ -18,7 +19,7 @@ def flavor(path: str) -> str:
     return "markdown" if os.path.splitext(path)[1].lower() in MARKDOWN_EXTENSIONS else "plain"
 
 
-def entries(source: Source) -> list[Entry]:
+def entries(source: LibraryFile) -> list[Entry]:
     """The file's one reply (none when it is blank), with markup, placeholders and comments masked."""
     text = source.text
     if not text.strip():
@@ -45,7 +46,7 @@ def check_edits(edits: list[Edit], length: int, path: str, key: str | None = Non
     return ordered
 
 
-def apply(source: Source, edits: list[Edit]) -> str:
+def apply(source: LibraryFile, edits: list[Edit]) -> str:
     """Splice the edits into the file text, keeping its BOM and line endings."""
     for e in edits:
         if e.entry_key is not None:

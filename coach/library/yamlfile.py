@@ -8,7 +8,8 @@ import re
 import yaml
 
 from coach.errors import InputError
-from coach.library.source import Node, Source, SpanMap, no_gc
+from coach.gcpause import paused
+from coach.library.source import LibraryFile, Node, SpanMap
 from coach.textfix import repair
 
 STR_TAG = "tag:yaml.org,2002:str"
@@ -93,7 +94,7 @@ def align(src: str, node: yaml.ScalarNode) -> tuple[SpanMap | None, int]:
 
 
 class _Builder:
-    def __init__(self, source: Source) -> None:
+    def __init__(self, source: LibraryFile) -> None:
         self.source = source
         self.memo: dict[int, Node] = {}
         self.sizes: dict[int, int] = {}  # values under each built node, aliases expanded
@@ -147,6 +148,7 @@ class _Builder:
             self.counted(ynode, 1 + sum(self.size(item) for item in ynode.value))
             return node
         if ynode.tag == STR_TAG:
+            assert isinstance(ynode, yaml.ScalarNode)  # only scalars carry the str tag
             ynode.value = repair(ynode.value)  # a lone surrogate escape: U+FFFD, offsets kept
             spans, indent = align(self.source.text, ynode)
             node = Node("str", ynode.value, start, end, spans=spans, style=ynode.style or "", indent=indent)
@@ -161,10 +163,10 @@ class _Builder:
         return node
 
 
-def parse(source: Source) -> Node | None:
+def parse(source: LibraryFile) -> Node | None:
     """Compose the file safely (one document, no duplicate keys); None for an empty document."""
     try:
-        with no_gc():
+        with paused():
             root = yaml.compose(source.text, Loader=LineLoader)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
@@ -181,7 +183,7 @@ def parse(source: Source) -> Node | None:
     except RecursionError:  # PyYAML's composer recurses once per level
         raise InputError("the file is nested too deeply", path=source.path) from None
     try:
-        with no_gc():
+        with paused():
             return _Builder(source).build(root) if root is not None else None
     except RecursionError:
         raise InputError("the file is nested too deeply", path=source.path) from None
@@ -205,7 +207,7 @@ def fits(node: Node, value: str) -> bool:
     """Whether the node's current style can hold the new value (checked as PyYAML's emitter would)."""
     if node.style not in ("", "'"):
         return True
-    analysis = yaml.emitter.Emitter(None).analyze_scalar(value)
+    analysis = yaml.emitter.Emitter(None).analyze_scalar(value)  # type: ignore[arg-type]  # writes nothing
     if node.style == "'":
         return analysis.allow_single_quoted
     tag = yaml.resolver.Resolver().resolve(yaml.ScalarNode, value, (True, False))

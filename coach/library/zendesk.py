@@ -5,7 +5,7 @@ from __future__ import annotations
 from coach.errors import InputError
 from coach.library.entry import Candidate
 from coach.library.generic import line_of, pick_body, require, scalar_text, shaped
-from coach.library.source import Node, Source
+from coach.library.source import LibraryFile, Node
 
 NAME = "zendesk"
 
@@ -14,8 +14,9 @@ def _macros(root: Node | None) -> list[Node] | None:
     if root is None:
         return None
     if root.kind == "map":
-        if root.get("macros") is not None and root.get("macros").kind == "seq":
-            return root.get("macros").items
+        listed = root.get("macros")
+        if listed is not None and listed.kind == "seq":
+            return listed.items
         single = root.get("macro")
         if single is not None and single.kind == "map":
             return [single]
@@ -31,11 +32,11 @@ def _actions(macro: Node) -> list[Node]:
 
 def detect(root: Node | None) -> bool:
     """A list of macros whose actions are {field, value} pairs."""
-    macros = _macros(root)
+    macros = _macros(root) or []
     return bool(macros) and any(a.get("field") is not None for m in macros for a in _actions(m))
 
 
-def _value(action: Node, source: Source) -> Node | None:
+def _value(action: Node, source: LibraryFile) -> Node | None:
     value = action.get("value")
     if value is not None and value.kind == "seq":  # ["channel:all", "text"]
         texts = [v for v in value.items if v.kind == "str"]
@@ -45,7 +46,7 @@ def _value(action: Node, source: Source) -> Node | None:
     return value
 
 
-def candidates(root: Node | None, source: Source, options: object = None) -> list[Candidate]:
+def candidates(root: Node | None, source: LibraryFile, options: object = None) -> list[Candidate]:
     out = []
     for i, macro in enumerate(require(_macros(root), source, "a Zendesk macro export")):
         key = scalar_text(macro.get("title")) or scalar_text(macro.get("raw_title")) or f"[{i}]"

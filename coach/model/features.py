@@ -11,8 +11,9 @@ so the model costs little beside the phrase matcher (bench/run.py measures it).
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Sequence
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -72,7 +73,7 @@ class SentenceSplitter:
                           for h in unique.tolist()], dtype=bool)
         return flags[inverse]
 
-    def split(self, docs: Sequence["Doc"], whole: bool = False, trigrams: bool = False) -> Sentences:
+    def split(self, docs: Sequence[Doc], whole: bool = False, trigrams: bool = False) -> Sentences:
         """Sentences and their features for a batch of Docs (a fixed number of numpy
         operations per batch, whatever its size); `whole` makes each Doc one segment;
         `trigrams` adds word trigrams."""

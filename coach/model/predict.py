@@ -8,12 +8,13 @@ whole batch of Docs at once with numpy.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Iterable, Sequence
+from collections.abc import Iterable, Sequence
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from ..models import Finding, Rule
-from .features import SentenceSplitter, Sentences, bigram_keys, lookup
+from .features import Sentences, SentenceSplitter, bigram_keys, lookup
 from .rules import evidence_message
 from .store import ModelData
 
@@ -41,7 +42,7 @@ class BatchScores:
         for s, j in hits.tolist():
             self.hits.setdefault(int(sentences.doc[s]), []).append((s, j))
 
-    def spans(self, d: int, doc: "Doc", norm: "Normalized") -> list[tuple[int, int, int]]:
+    def spans(self, d: int, doc: Doc, norm: Normalized) -> list[tuple[int, int, int]]:
         """(sentence row, start, end) of Doc d's sentences, as characters of the original text."""
         out = []
         for s in range(self.cuts[d], self.cuts[d + 1]):
@@ -85,12 +86,12 @@ class Classifier:
         z = self.bias + sums / np.sqrt(np.maximum(counts, 1.0))[:, None]
         return 1.0 / (1.0 + np.exp(-z))
 
-    def score(self, docs: Sequence["Doc"]) -> BatchScores:
+    def score(self, docs: Sequence[Doc]) -> BatchScores:
         """Every sentence of every Doc, with its probabilities (one numpy pass per batch)."""
         sentences = self.splitter.split(docs)
         return BatchScores(sentences, self.probabilities(sentences), self.thresholds, len(docs))
 
-    def findings(self, d: int, doc: "Doc", norm: "Normalized", scores: BatchScores) -> list[Finding]:
+    def findings(self, d: int, doc: Doc, norm: Normalized, scores: BatchScores) -> list[Finding]:
         """Model findings of Doc d of the batch: sentences at or above a label's threshold,
         with offsets into the original text like rule findings."""
         out = []
@@ -110,7 +111,7 @@ class Classifier:
                 rewrites=rule.rewrites, source="model", confidence=probability))
         return out
 
-    def confirmed(self, d: int, doc: "Doc", norm: "Normalized", scores: BatchScores,
+    def confirmed(self, d: int, doc: Doc, norm: Normalized, scores: BatchScores,
                   found: list[Finding]) -> list[Finding]:
         """The rule findings of Doc d that stand: a gated rule's finding needs the model to
         give a sentence it overlaps at least the label's gate."""
@@ -129,7 +130,7 @@ class Classifier:
                 kept.append(f)
         return kept
 
-    def evidence(self, doc: "Doc", start: int, end: int, j: int, top: int = 3) -> list[str]:
+    def evidence(self, doc: Doc, start: int, end: int, j: int, top: int = 3) -> list[str]:
         """The words and word pairs of the sentence that pushed hardest toward label j, as
         written (for the message): what a person can check the model's reading against."""
         tokens = [t for t in doc[start:end] if not t.is_space]

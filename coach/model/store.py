@@ -18,7 +18,7 @@ from typing import Any
 
 import numpy as np
 
-from ..errors import CoachError
+from ..errors import CoachError, ExitCode
 
 FORMAT = "coach-model/1"
 BUNDLED = Path(__file__).resolve().parent / "bundled"
@@ -31,7 +31,7 @@ ARRAYS = ("vocabulary", "weights", "bias", "thresholds", "gates")
 class ModelError(CoachError):
     """A model folder that cannot be used (missing, corrupt, or for another coach)."""
 
-    exit_code = 2
+    exit_code = ExitCode.USAGE
 
 
 @dataclass(frozen=True)
@@ -110,8 +110,9 @@ def load(directory: str | os.PathLike) -> ModelData:
     if probe is not None and probe != _hash_probe():
         raise ModelError("this model was trained with a spaCy that hashes words differently",
                          path=str(meta_path), hint="train it again with this install: coach train")
-    return ModelData(labels, vocabulary, weights.astype(np.float32, copy=False),
-                     *(arrays[name].astype(np.float32, copy=False) for name in ("bias", "thresholds", "gates")),
+    bias, thresholds, gates = (arrays[name].astype(np.float32, copy=False)
+                               for name in ("bias", "thresholds", "gates"))
+    return ModelData(labels, vocabulary, weights.astype(np.float32, copy=False), bias, thresholds, gates,
                      meta, str(directory))
 
 
@@ -129,7 +130,7 @@ def npz_bytes(arrays: dict[str, np.ndarray]) -> bytes:
 
 
 def _hash_probe() -> int:
-    from spacy.strings import hash_string
+    from spacy.strings import hash_string  # type: ignore[attr-defined]  # Cython, no stub
 
     return int(hash_string(HASH_PROBE))
 

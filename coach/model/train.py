@@ -26,13 +26,14 @@ The final model is then fitted on all the training data.
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Callable, Sequence
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from ..evaluate import Item
-from .features import SentenceSplitter, Sentences, lookup
+from .features import Sentences, SentenceSplitter, lookup
 from .rules import LABELS
 from .store import HASH_PROBE, ModelData
 
@@ -97,7 +98,7 @@ class Prepared:
     the utterance each sentence belongs to."""
 
     items: list[Item]
-    x: "csr_matrix"
+    x: csr_matrix
     y: np.ndarray
     owner: np.ndarray
     vocabulary: np.ndarray
@@ -163,7 +164,7 @@ def _vocabulary(sentences: Sentences, min_count: int) -> np.ndarray:
     return keys[counts >= min_count]
 
 
-def _matrix(sentences: Sentences, vocabulary: np.ndarray, csr_matrix) -> "csr_matrix":
+def _matrix(sentences: Sentences, vocabulary: np.ndarray, csr_matrix) -> csr_matrix:
     """Rows of count / sqrt(known features in the sentence): exactly what prediction sums."""
     rows = lookup(vocabulary, sentences.keys)
     owner = np.repeat(np.arange(len(sentences)), np.diff(sentences.offsets))
@@ -177,7 +178,7 @@ def _matrix(sentences: Sentences, vocabulary: np.ndarray, csr_matrix) -> "csr_ma
 
 
 def fold_of(item_id: str, seed: int, folds: int) -> int:
-    digest = hashlib.sha256(f"{seed}:{item_id}".encode("utf-8")).hexdigest()
+    digest = hashlib.sha256(f"{seed}:{item_id}".encode()).hexdigest()
     return int(digest[:8], 16) % folds
 
 
@@ -303,6 +304,7 @@ def train(items: Sequence[Item], rule_hits: Sequence[Sequence[RuleHit]] | None =
             if best is None or f1 > best[0] + 1e-9:
                 alone = best_threshold(utter, truth, np.zeros(n_items, dtype=bool))[1]
                 best = (f1, c, gate, threshold, combined, alone)
+        assert best is not None  # c_grid is never empty
         _, c, gate, threshold, combined, model_counts = best
         final = _fit(prepared.x[target >= 0], target[target >= 0], c, seed)
         done += 1
@@ -314,7 +316,7 @@ def train(items: Sequence[Item], rule_hits: Sequence[Sequence[RuleHit]] | None =
         gates[k] = gate
         reports.append(LabelReport(label, int(truth.sum()), threshold, gate, c, model_counts, combined,
                                    _counts(by_rules, truth)))
-    from spacy.strings import hash_string
+    from spacy.strings import hash_string  # type: ignore[attr-defined]  # Cython, no stub
 
     info = {**(meta or {}), "seed": seed, "folds": folds, "c_grid": list(c_grid), "gate_grid": list(gate_grid),
             "beta": beta,

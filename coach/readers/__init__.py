@@ -21,7 +21,8 @@ Errors — the design decision:
   on with the next record, so `coach score` can report a bad line and keep going.
 * Warnings (invalid UTF-8 decoded with replacement, empty file, skipped
   conversations, speakers that could not be identified) go to `warn` as one line
-  each, prefixed with the path.
+  each, prefixed with the path; without a `warn`, to the `coach.readers` logger
+  (never straight to stderr: the application decides what to print).
 * Nothing else escapes: an unexpected parser exception becomes an InputError that
   names the format being read.
 """
@@ -32,25 +33,48 @@ import csv
 import dataclasses
 import io
 import zlib
+from collections.abc import Callable, Iterator
 from functools import partial
-from typing import BinaryIO, Callable, Iterator
+from typing import BinaryIO
 
 from coach.errors import CoachError, InputError
 from coach.models import Conversation
-from coach.readers import (ccai, connect, csv_, freshdesk, front, gorgias, helpscout, intercom, jsonl,
-                           parquet, text, transcribe, vtt, zendesk)
+from coach.readers import (
+    ccai,
+    connect,
+    csv_,
+    freshdesk,
+    front,
+    gorgias,
+    helpscout,
+    intercom,
+    jsonl,
+    parquet,
+    text,
+    transcribe,
+    vtt,
+    zendesk,
+)
 from coach.readers._common import html_to_text, strip_quoted_email
-from coach.readers._context import (FORMATS, MAX_TURN_CHARS, MAX_TURNS, Context,
-                                     OnError, ReaderOptions, Warn, stderr_warn)
+from coach.readers._context import (
+    FORMATS,
+    MAX_TURN_CHARS,
+    MAX_TURNS,
+    Context,
+    OnError,
+    ReaderOptions,
+    Warn,
+    log_warning,
+)
 from coach.readers._files import iter_sources
+from coach.readers._inputfile import HEAD_SIZE, InputFile, open_binary
 from coach.readers._sniff import sniff
-from coach.readers._source import HEAD_SIZE, Source, open_binary
 from coach.readers._times import first_time
 
 __all__ = ["FORMATS", "ReaderOptions", "sniff", "iter_sources", "read_path", "read_bytes",
            "html_to_text", "strip_quoted_email"]
 
-_READERS: dict[str, Callable[[Source, Context], Iterator[Conversation]]] = {
+_READERS: dict[str, Callable[[InputFile, Context], Iterator[Conversation]]] = {
     "jsonl": jsonl.read, "text": text.read,
     "csv": csv_.read, "tsv": partial(csv_.read, tsv=True),
     "vtt": vtt.read, "srt": partial(vtt.read, srt=True),
@@ -64,7 +88,7 @@ _UNEXPECTED = (ValueError, TypeError, KeyError, IndexError, AttributeError, Unic
                csv.Error, zlib.error, EOFError, OSError, OverflowError)
 
 
-def read_path(path: str, options: ReaderOptions | None = None, warn: Warn = stderr_warn, *,
+def read_path(path: str, options: ReaderOptions | None = None, warn: Warn = log_warning, *,
               on_error: OnError | None = None,
               on_open: Callable[[BinaryIO], None] | None = None) -> Iterator[Conversation]:
     """Conversations in the file at `path` ("-" = stdin; .gz transparently), streamed.
@@ -105,9 +129,9 @@ def _read_parquet(stream: BinaryIO, path: str, options: ReaderOptions, warn: War
 
 
 def read_bytes(data: bytes, name: str = "-", options: ReaderOptions | None = None,
-               warn: Warn = stderr_warn, *, on_error: OnError | None = None) -> Iterator[Conversation]:
+               warn: Warn = log_warning, *, on_error: OnError | None = None) -> Iterator[Conversation]:
     """Conversations in `data` as if read from a file called `name` (for stdin captures and tests)."""
-    stream = io.BufferedReader(io.BytesIO(data))  # type: ignore[arg-type]
+    stream = io.BufferedReader(io.BytesIO(data))
     options = options or ReaderOptions()
     if _is_parquet(stream, options):
         return _read_parquet(stream, name, options, warn, on_error)
@@ -144,9 +168,9 @@ def _dated(convs: Iterator[Conversation]) -> Iterator[Conversation]:
 
 def _read_stream(stream: BinaryIO, path: str, options: ReaderOptions, warn: Warn,
                  on_error: OnError | None) -> Iterator[Conversation]:
-    src: Source | None = None
+    src: InputFile | None = None
     try:
-        src = Source(stream, path, options.encoding, warn, head_size=1 if options.format else HEAD_SIZE)
+        src = InputFile(stream, path, options.encoding, warn, head_size=1 if options.format else HEAD_SIZE)
         if src.is_empty():
             warn(f"{path}: empty file")
             return

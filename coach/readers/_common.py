@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import html
 import re
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from html.parser import HTMLParser
 
 # --------------------------------------------------------------------------- HTML to text
@@ -140,9 +140,9 @@ def strip_quoted_email(text: str) -> str:
     for i, line in enumerate(lines):
         if _ORIGINAL.match(line) or _REPLY_ABOVE.match(line):
             break
-        if line.lstrip()[:3].lower() == "on ":
-            if _ON_WROTE.match(line) or (i + 1 < len(lines) and _ON_WROTE.match(line + " " + lines[i + 1])):
-                break
+        if line.lstrip()[:3].lower() == "on " and (
+                _ON_WROTE.match(line) or (i + 1 < len(lines) and _ON_WROTE.match(line + " " + lines[i + 1]))):
+            break
         if _FROM.match(line) and any(_SENT.match(nxt) for nxt in lines[i + 1:i + 5]):
             break
         if line.lstrip().startswith(">"):
@@ -218,7 +218,7 @@ def classify_name(name: str, agent_names: tuple[str, ...] = ()) -> tuple[str | N
 def epoch_to_iso(value: float, per_second: int = 1) -> str:
     """Unix time (seconds, or `per_second` units) as ISO 8601 UTC (or the number as text if out of range)."""
     try:
-        stamp = datetime.fromtimestamp(value / per_second, tz=timezone.utc)
+        stamp = datetime.fromtimestamp(value / per_second, tz=UTC)
     except (OverflowError, ValueError, OSError, TypeError):
         return str(value)
     text = stamp.isoformat(timespec="milliseconds" if stamp.microsecond else "seconds")

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
+import logging
 import os
-import sys
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Callable
 
 from coach.errors import InputError, UsageError
 from coach.textfix import encoding_problem
@@ -54,9 +54,15 @@ class ReaderOptions:
                 raise UsageError(problem, hint="use a Python codec name such as utf-8, cp1252 or utf-16")
 
 
-def stderr_warn(message: str) -> None:
-    """Default `warn`: one line on stderr, so warnings never mix with report output."""
-    print(f"coach: warning: {message}", file=sys.stderr)
+#: Where readers' warnings go when the caller passes no `warn`: a library reports, the application
+#: (coach's CLI passes its own `warn`) decides what to print. Silent until logging is configured.
+logger = logging.getLogger("coach.readers")
+logger.addHandler(logging.NullHandler())
+
+
+def log_warning(message: str) -> None:
+    """Default `warn`: one WARNING record on the `coach.readers` logger."""
+    logger.warning("%s", message)
 
 
 def file_stem(path: str) -> str:
@@ -76,7 +82,7 @@ class Context:
 
     path: str
     options: ReaderOptions
-    warn_fn: Warn = stderr_warn
+    warn_fn: Warn = log_warning
     on_error: OnError | None = None
     unknown_speakers: dict[str, None] = field(default_factory=dict)
     convs_without_agent: int = 0

@@ -10,7 +10,7 @@ import fnmatch
 import glob
 import os
 import re
-from typing import Callable, Iterator
+from collections.abc import Callable, Iterator
 
 from coach.errors import InputError, UsageError
 from coach.paths import special_kind

@@ -7,13 +7,14 @@ of whole-file exports, and route a bad record to `on_error` the same way.
 from __future__ import annotations
 
 import json
-from typing import Any, Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
+from typing import Any
 
 from coach.errors import InputError
 from coach.models import Conversation, Turn
-from coach.textfix import SURROGATE_ESCAPE, repair_tree
 from coach.readers._context import Context
-from coach.readers._source import Source
+from coach.readers._inputfile import InputFile
+from coach.textfix import SURROGATE_ESCAPE, repair_tree
 
 MAX_JSON_CHARS = 64 * 1024 * 1024
 
@@ -96,7 +97,7 @@ SURROGATE_WARNING = ("lone surrogate escape (half of a UTF-16 pair, such as a cu
                      "; later ones in this file are replaced silently")
 
 
-def documents(src: Source, ctx: Context) -> Iterator[tuple[Any, int | None]]:
+def documents(src: InputFile, ctx: Context) -> Iterator[tuple[Any, int | None]]:
     """JSON Lines if the first non-blank line is an object on its own, else one whole-file document.
 
     Lone surrogate escapes (`"\\ud83d"`) are repaired to U+FFFD, with one warning per file:
@@ -166,7 +167,7 @@ Split = Callable[[Any], list[tuple[str, dict]]]
 Build = Callable[[dict, Context, str, str, int | None], "Conversation | None"]
 
 
-def read_json(src: Source, ctx: Context, split: Split, build: Build) -> Iterator[Conversation]:
+def read_json(src: InputFile, ctx: Context, split: Split, build: Build) -> Iterator[Conversation]:
     """Drive a JSON format: split each document into conversation records, build each, route errors."""
     for doc, line in documents(src, ctx):
         try:

@@ -14,7 +14,7 @@ import zlib
 
 from coach.errors import InputError
 from coach.readers._context import FORMATS
-from coach.readers._source import GZIP_MAGIC, HEAD_SIZE, detect_bom
+from coach.readers._inputfile import GZIP_MAGIC, HEAD_SIZE, detect_bom
 from coach.readers.csv_ import SPEAKER_COLUMNS, TEXT_COLUMNS, norm_header, sniff_delimiter
 from coach.readers.text import parse_speaker
 from coach.readers.vtt import TIMING_RE

@@ -9,9 +9,9 @@ offsets into a call ("10:32", "00:01:05.200") have no date and give None.
 from __future__ import annotations
 
 import re
-from datetime import datetime, timezone
+from collections.abc import Iterable
+from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
-from typing import Iterable
 
 from coach.models import Turn
 
@@ -23,15 +23,15 @@ _MILLIS_FROM = 1e11
 
 def _utc(stamp: datetime) -> str:
     if stamp.tzinfo is None:
-        stamp = stamp.replace(tzinfo=timezone.utc)
-    return stamp.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+        stamp = stamp.replace(tzinfo=UTC)
+    return stamp.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def _from_epoch(value: float) -> str | None:
     if value >= _MILLIS_FROM:
         value /= 1000
     try:
-        return _utc(datetime.fromtimestamp(value, tz=timezone.utc))
+        return _utc(datetime.fromtimestamp(value, tz=UTC))
     except (OverflowError, ValueError, OSError):
         return None
 

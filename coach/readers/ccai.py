@@ -13,14 +13,15 @@ Field names are accepted in camelCase and snake_case, as the API emits either.
 
 from __future__ import annotations
 
-from typing import Any, Iterator
+from collections.abc import Iterator
+from typing import Any
 
 from coach.errors import InputError
 from coach.models import Conversation, Turn
 from coach.readers._common import epoch_to_iso
 from coach.readers._context import Context
+from coach.readers._inputfile import InputFile
 from coach.readers._json import as_id, dotted, finish, get, get_any, objects, read_json, type_name
-from coach.readers._source import Source
 
 ROLES = {"HUMAN_AGENT": "agent", "AGENT": "agent", "ANY_AGENT": "agent", "END_USER": "customer",
          "CUSTOMER": "customer", "AUTOMATED_AGENT": "system"}
@@ -71,8 +72,9 @@ def _segments(rec: dict, where: str, line: int | None) -> list[Turn]:
     for keys, role in ((("agentChannel", "agent_channel"), "agent"),
                        (("customerChannel", "customer_channel"), "customer")):
         number = get_any(call, keys, "num", dotted(where, "callMetadata"))
-        if number is not None and _channel(number) is not None:
-            channels[_channel(number)] = role
+        channel = _channel(number) if number is not None else None
+        if channel is not None:
+            channels[channel] = role
     turns: list[Turn] = []
     for here, seg in objects(segments, dotted(twhere, "transcriptSegments")):
         text = get(seg, "text", "str", here, required=True).strip()
@@ -82,10 +84,11 @@ def _segments(rec: dict, where: str, line: int | None) -> list[Turn]:
             role = _role(raw, dotted(here, "segmentParticipant.role"))
         else:
             tag = get_any(seg, ("channelTag", "channel_tag"), "num", here)
-            if tag is None or _channel(tag) not in channels:
+            channel = _channel(tag) if tag is not None else None
+            if channel is None or channel not in channels:
                 raise InputError(f"'{here}' has no segmentParticipant.role and no channelTag matching "
                                  f"callMetadata.agentChannel/customerChannel")
-            role = channels[_channel(tag)]
+            role = channels[channel]
         stamp = get_any(seg, ("messageTime", "message_time"), "str", here)
         if text:
             turns.append(Turn(role, text, None, stamp, line))
@@ -102,5 +105,5 @@ def _build(rec: dict, ctx: Context, where: str, fallback: str, line: int | None)
                   channel=MEDIUMS.get(medium.upper(), medium.lower()) if medium else None)
 
 
-def read(src: Source, ctx: Context) -> Iterator[Conversation]:
+def read(src: InputFile, ctx: Context) -> Iterator[Conversation]:
     return read_json(src, ctx, _split, _build)

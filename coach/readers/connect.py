@@ -13,14 +13,15 @@ customer, SYSTEM/CUSTOM_BOT → system.
 
 from __future__ import annotations
 
-from typing import Any, Iterator
+from collections.abc import Iterator
+from typing import Any
 
 from coach.errors import InputError
 from coach.models import Conversation, Turn
 from coach.readers._common import millis_to_clock, role_value
 from coach.readers._context import Context
+from coach.readers._inputfile import InputFile
 from coach.readers._json import as_id, dotted, finish, get, objects, read_json, type_name
-from coach.readers._source import Source
 
 ROLES = {"AGENT": "agent", "SUPERVISOR": "agent", "CUSTOMER": "customer", "SYSTEM": "system",
          "CUSTOM_BOT": "system", "BOT": "system"}
@@ -84,5 +85,5 @@ def _build(rec: dict, ctx: Context, where: str, fallback: str, line: int | None)
                   channel=channel.lower() if channel else ("chat" if chat else None))
 
 
-def read(src: Source, ctx: Context) -> Iterator[Conversation]:
+def read(src: InputFile, ctx: Context) -> Iterator[Conversation]:
     return read_json(src, ctx, _split, _build)

@@ -20,13 +20,15 @@ from __future__ import annotations
 
 import csv
 import re
-from typing import Iterator
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import NamedTuple
 
 from coach.errors import InputError
 from coach.models import Conversation, Turn
 from coach.readers._common import classify_name, role_value
 from coach.readers._context import MAX_TURN_CHARS, MAX_TURNS, Context
-from coach.readers._source import Source
+from coach.readers._inputfile import InputFile
 
 from ..controls import shown_cells
 
@@ -80,7 +82,7 @@ def _find(header: list[str], given: str | None, candidates: tuple[str, ...], opt
     return None
 
 
-def read(src: Source, ctx: Context, tsv: bool = False) -> Iterator[Conversation]:
+def read(src: InputFile, ctx: Context, tsv: bool = False) -> Iterator[Conversation]:
     lines = src.lines()
     numbers: list[int] = [0]
 
@@ -114,9 +116,28 @@ def read(src: Source, ctx: Context, tsv: bool = False) -> Iterator[Conversation]
     ctx.report_unknown()
 
 
-def _rows(reader, header: list[str], numbers: list[int], ctx: Context) -> Iterator[Conversation]:
+class _Columns(NamedTuple):
+    """Where each field is in a row (None: the file has no such column)."""
+
+    id: int | None
+    speaker: int
+    text: int
+    agent: int | None
+    time: int | None
+    name: int | None
+    public: int | None
+    private: list[int]
+
+    @property
+    def needed(self) -> int:
+        """The fewest cells minus one a row must have to be read: speaker and text."""
+        return max(self.speaker, self.text)
+
+
+def _columns(header: list[str], header_line: int, ctx: Context) -> _Columns:
+    """The header's columns, by --*-column option or by the usual names; no speaker or text column
+    is a file-level error."""
     opts = ctx.options
-    header_line = numbers[0]
     col_id = _find(header, opts.id_column, ID_COLUMNS, "--id-column", ctx)
     col_speaker = _find(header, opts.speaker_column, SPEAKER_COLUMNS, "--speaker-column", ctx)
     col_text = _find(header, opts.text_column, TEXT_COLUMNS, "--text-column", ctx)
@@ -133,67 +154,38 @@ def _rows(reader, header: list[str], numbers: list[int], ctx: Context) -> Iterat
                         hint=f"name it with --{missing}-column")
     normed = [norm_header(h) for h in header]
     col_public = normed.index("public") if "public" in normed else None
-    private_cols = [normed.index(c) for c in _PRIVATE_TRUE if c in normed]
-    needed = max(col_speaker, col_text)
+    private = [normed.index(c) for c in _PRIVATE_TRUE if c in normed]
+    return _Columns(col_id, col_speaker, col_text, col_agent, col_time, col_name, col_public, private)
 
-    current: str | None = None
-    turns: list[Turn] = []
-    unknown: list[str] = []
+
+def _cell(row: list[str], col: int | None) -> str:
+    """The stripped cell, or "" when the column is absent or the row too short."""
+    return row[col].strip() if col is not None and col < len(row) else ""
+
+
+def _is_private(row: list[str], cols: _Columns) -> bool:
+    """A note, not a message: public=false, or a private/internal/is_note flag set."""
+    return (_cell(row, cols.public).casefold() in _FALSE
+            or any(_cell(row, c).casefold() in _TRUE for c in cols.private))
+
+
+@dataclass
+class _Conversation:
+    """The rows of one conversation read so far."""
+
+    id: str | None
+    start: int
+    turns: list[Turn] = field(default_factory=list)
+    unknown: list[str] = field(default_factory=list)  # speakers that were neither agent nor customer by name
     agent: str | None = None
-    start: int | None = None
-    seen: set[str] = set()
-    warned_repeat = False
-    count = 0
 
-    def close() -> Conversation | None:
-        nonlocal count
-        if not turns:
-            return None
-        count += 1
-        conv_id = current if current is not None else ctx.stem
-        name = agent or next((t.name for t in turns if t.speaker == "agent" and t.name), None)
-        if unknown and not any(t.speaker == "agent" for t in turns):
-            ctx.note_unknown(list(unknown))
-        return Conversation(id=conv_id, turns=tuple(turns), agent=name, source=ctx.path, line=start)
-
-    prev_end = numbers[0]
-    for row in reader:
-        row_line, prev_end = prev_end + 1, numbers[0]
-        if row == [END]:
-            break
-        if row and END in row[-1]:
-            after = prev_end - row_line
-            swallowed = f", so the {after:,} line(s) after it were read into one cell" if after else ""
-            ctx.recover(InputError(f"malformed CSV: the quote opened in this row is never closed{swallowed}; "
-                                   f"skipped", hint="close the quote, or escape it by doubling it"), row_line)
-            break
-        if not row or all(not cell.strip() for cell in row):
-            continue
-        row_id = row[col_id].strip() if col_id is not None and col_id < len(row) else None
-        if col_id is not None and row_id != current or start is None:
-            done = close()
-            if done is not None:
-                yield done
-            if row_id is not None and row_id in seen and not warned_repeat:
-                warned_repeat = True
-                ctx.warn(f"conversation {row_id} appears again; rows are grouped by consecutive id "
-                         f"(sort the file by conversation id)", row_line)
-            if row_id is not None:
-                seen.add(row_id)
-            current, turns, unknown, agent, start = row_id, [], [], None, row_line
-        if len(row) <= needed:
-            ctx.recover(InputError(f"row has {len(row)} cells; the {header[needed]!r} column is missing"),
-                        row_line)
-            continue
-        if col_public is not None and col_public < len(row) and row[col_public].strip().casefold() in _FALSE:
-            continue
-        if any(c < len(row) and row[c].strip().casefold() in _TRUE for c in private_cols):
-            continue
-        text = row[col_text].strip()
+    def add(self, row: list[str], cols: _Columns, row_line: int, ctx: Context) -> None:
+        """Add a row's message as a turn, if it has text (the speaker decides its role)."""
+        text = row[cols.text].strip()
         if not text:
-            continue
-        value = row[col_speaker].strip()
-        name = row[col_name].strip() if col_name is not None and col_name < len(row) else ""
+            return
+        value = row[cols.speaker].strip()
+        name = _cell(row, cols.name)
         role = role_value(value) if value else None
         if role is None and value:
             role, is_label = classify_name(value, ctx.options.agent_names)
@@ -202,15 +194,70 @@ def _rows(reader, header: list[str], numbers: list[int], ctx: Context) -> Iterat
         if role is None:
             role = "customer"
             label = name or value or "(blank speaker)"
-            if label not in unknown:
-                unknown.append(label)
-        if col_agent is not None and col_agent < len(row) and row[col_agent].strip() and agent is None:
-            agent = row[col_agent].strip()
-        time = row[col_time].strip() if col_time is not None and col_time < len(row) else ""
-        if len(turns) <= MAX_TURNS:  # one past the limit: the conversation is refused
-            turns.append(Turn(role, text.replace("\r\n", "\n"), name or None, time or None, row_line))
-    done = close()
+            if label not in self.unknown:
+                self.unknown.append(label)
+        if self.agent is None:
+            self.agent = _cell(row, cols.agent) or None
+        time = _cell(row, cols.time)
+        if len(self.turns) <= MAX_TURNS:  # one past the limit: the conversation is refused
+            self.turns.append(Turn(role, text.replace("\r\n", "\n"), name or None, time or None, row_line))
+
+    def close(self, ctx: Context) -> Conversation | None:
+        """The finished conversation, or None when no row had a message."""
+        if not self.turns:
+            return None
+        name = self.agent or next((t.name for t in self.turns if t.speaker == "agent" and t.name), None)
+        if self.unknown and not any(t.speaker == "agent" for t in self.turns):
+            ctx.note_unknown(list(self.unknown))
+        conv_id = self.id if self.id is not None else ctx.stem
+        return Conversation(id=conv_id, turns=tuple(self.turns), agent=name, source=ctx.path, line=self.start)
+
+
+def _unclosed_quote(row: list[str], row_line: int, last_line: int, ctx: Context) -> None:
+    """Report the row whose open quote swallowed the rest of the file (see END)."""
+    after = last_line - row_line
+    swallowed = f", so the {after:,} line(s) after it were read into one cell" if after else ""
+    ctx.recover(InputError(f"malformed CSV: the quote opened in this row is never closed{swallowed}; "
+                           f"skipped", hint="close the quote, or escape it by doubling it"), row_line)
+
+
+def _rows(reader, header: list[str], numbers: list[int], ctx: Context) -> Iterator[Conversation]:
+    """Conversations from the rows after the header, grouped by consecutive id."""
+    cols = _columns(header, numbers[0], ctx)
+    conv: _Conversation | None = None
+    seen: set[str] = set()
+    warned_repeat = False
+    prev_end = numbers[0]
+    for row in reader:
+        row_line, prev_end = prev_end + 1, numbers[0]
+        if row == [END]:
+            break
+        if row and END in row[-1]:
+            _unclosed_quote(row, row_line, prev_end, ctx)
+            break
+        if not row or all(not cell.strip() for cell in row):
+            continue
+        row_id = row[cols.id].strip() if cols.id is not None and cols.id < len(row) else None
+        if conv is None or cols.id is not None and row_id != conv.id:
+            done = conv.close(ctx) if conv is not None else None
+            if done is not None:
+                yield done
+            if row_id is not None and row_id in seen and not warned_repeat:
+                warned_repeat = True
+                ctx.warn(f"conversation {row_id} appears again; rows are grouped by consecutive id "
+                         f"(sort the file by conversation id)", row_line)
+            if row_id is not None:
+                seen.add(row_id)
+            conv = _Conversation(row_id, row_line)
+        if len(row) <= cols.needed:
+            ctx.recover(InputError(f"row has {len(row)} cells; the {header[cols.needed]!r} column is missing"),
+                        row_line)
+            continue
+        if not _is_private(row, cols):
+            conv.add(row, cols, row_line, ctx)
+    if conv is None:
+        ctx.warn("no data rows")
+        return
+    done = conv.close(ctx)
     if done is not None:
         yield done
-    if count == 0 and start is None:
-        ctx.warn("no data rows")

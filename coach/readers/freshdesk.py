@@ -10,14 +10,15 @@ as the customer's opening message, `created_at`, `source`, `conversations[]`),
 
 from __future__ import annotations
 
-from typing import Any, Iterator
+from collections.abc import Iterator
+from typing import Any
 
 from coach.errors import InputError
 from coach.models import Conversation, Turn
 from coach.readers._common import clean_body
 from coach.readers._context import Context
+from coach.readers._inputfile import InputFile
 from coach.readers._json import as_id, dotted, finish, get, objects, read_json, type_name
-from coach.readers._source import Source
 
 SOURCES = {1: "email", 2: "portal", 3: "phone", 7: "chat", 9: "feedback", 10: "email"}
 
@@ -78,5 +79,5 @@ def _build(rec: dict, ctx: Context, where: str, fallback: str, line: int | None)
                   meta=(("subject", subject),) if subject else ())
 
 
-def read(src: Source, ctx: Context) -> Iterator[Conversation]:
+def read(src: InputFile, ctx: Context) -> Iterator[Conversation]:
     return read_json(src, ctx, _split, _build)

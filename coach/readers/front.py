@@ -12,14 +12,15 @@ messages or `{"id": "cnv_…", "messages": [...]}`.
 
 from __future__ import annotations
 
-from typing import Any, Iterator
+from collections.abc import Iterator
+from typing import Any
 
 from coach.errors import InputError
 from coach.models import Conversation, Turn
 from coach.readers._common import clean_body, epoch_to_iso
 from coach.readers._context import Context
+from coach.readers._inputfile import InputFile
 from coach.readers._json import dotted, finish, get, objects, read_json, type_name
-from coach.readers._source import Source
 
 CHANNELS = {"front_chat": "chat", "intercom": "chat", "smooch": "chat", "call": "voice"}
 
@@ -92,5 +93,5 @@ def _build(rec: dict, ctx: Context, where: str, fallback: str, line: int | None)
     return finish(ctx, [t for _, _, t in turns], conv_id or fallback, where=where, line=line, channel=channel)
 
 
-def read(src: Source, ctx: Context) -> Iterator[Conversation]:
+def read(src: InputFile, ctx: Context) -> Iterator[Conversation]:
     return read_json(src, ctx, _split, _build)

@@ -12,15 +12,16 @@ conversations (`_embedded.conversations[]`) yields each.
 
 from __future__ import annotations
 
-from typing import Any, Iterator
+from collections.abc import Iterator
+from typing import Any
 
 from coach.errors import InputError
 from coach.models import Conversation, Turn
 from coach.readers._common import clean_body
 from coach.readers._context import Context
-from coach.readers._times import field_time
+from coach.readers._inputfile import InputFile
 from coach.readers._json import as_id, dotted, finish, get, objects, read_json, type_name
-from coach.readers._source import Source
+from coach.readers._times import field_time
 
 PERSON_ROLES = {"customer": "customer", "user": "agent", "team": "agent", "system_user": "system",
                 "system": "system"}
@@ -85,5 +86,5 @@ def _build(rec: dict, ctx: Context, where: str, fallback: str, line: int | None)
                   meta=meta, started_at=field_time(rec, "createdAt"))
 
 
-def read(src: Source, ctx: Context) -> Iterator[Conversation]:
+def read(src: InputFile, ctx: Context) -> Iterator[Conversation]:
     return read_json(src, ctx, _split, _build)

@@ -11,14 +11,15 @@ close, snooze) are skipped. Also accepts `{"conversations": [...]}` and lists.
 
 from __future__ import annotations
 
-from typing import Any, Iterator
+from collections.abc import Iterator
+from typing import Any
 
 from coach.errors import InputError
 from coach.models import Conversation, Turn
 from coach.readers._common import clean_body, epoch_to_iso
 from coach.readers._context import Context
+from coach.readers._inputfile import InputFile
 from coach.readers._json import as_id, dotted, finish, get, objects, read_json, split_list
-from coach.readers._source import Source
 
 AUTHOR_ROLES = {"admin": "agent", "team": "agent", "user": "customer", "lead": "customer",
                 "contact": "customer", "bot": "system"}
@@ -87,5 +88,5 @@ def _build(rec: dict, ctx: Context, where: str, fallback: str, line: int | None)
     return finish(ctx, turns, conv_id, where=where, line=line, channel=channel, meta=meta)
 
 
-def read(src: Source, ctx: Context) -> Iterator[Conversation]:
+def read(src: InputFile, ctx: Context) -> Iterator[Conversation]:
     return read_json(src, ctx, _split, _build)

@@ -10,15 +10,16 @@ turn `time` that has a date) is when the conversation started.
 
 from __future__ import annotations
 
-from typing import Any, Iterator
+from collections.abc import Iterator
+from typing import Any
 
 from coach.errors import InputError
 from coach.models import Conversation, Turn
 from coach.readers._common import role_value
 from coach.readers._context import Context
-from coach.readers._times import field_time
+from coach.readers._inputfile import InputFile
 from coach.readers._json import as_id, dotted, finish, get, objects, read_json, split_list
-from coach.readers._source import Source
+from coach.readers._times import field_time
 
 SPEAKERS = ("agent", "customer", "system")
 
@@ -76,5 +77,5 @@ def _meta(meta: dict, ctx: Context, where: str, line: int | None) -> tuple[tuple
     return tuple(kept)
 
 
-def read(src: Source, ctx: Context) -> Iterator[Conversation]:
+def read(src: InputFile, ctx: Context) -> Iterator[Conversation]:
     return read_json(src, ctx, _split, _build)

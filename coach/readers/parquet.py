@@ -18,15 +18,23 @@ from __future__ import annotations
 
 import datetime as _dt
 import os
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, BinaryIO, Iterable, Iterator, Sequence
+from typing import Any, BinaryIO
 
 from coach.errors import InputError, UsageError
 from coach.models import Conversation, Turn
 from coach.readers._common import classify_name, role_value
 from coach.readers._context import Context, ReaderOptions
-from coach.readers.csv_ import (AGENT_COLUMNS, ID_COLUMNS, NAME_COLUMNS, SPEAKER_COLUMNS, TEXT_COLUMNS,
-                                TIME_COLUMNS, norm_header)
+from coach.readers.csv_ import (
+    AGENT_COLUMNS,
+    ID_COLUMNS,
+    NAME_COLUMNS,
+    SPEAKER_COLUMNS,
+    TEXT_COLUMNS,
+    TIME_COLUMNS,
+    norm_header,
+)
 
 MAGIC = b"PAR1"
 SUFFIXES = (".parquet", ".parq", ".pq")
@@ -47,13 +55,6 @@ def require_pyarrow():
         raise UsageError("reading and writing Parquet needs pyarrow",
                          hint='pip install "coach-cs[parquet]"') from None
     return pq
-
-
-def is_parquet(path: str, head: bytes = b"") -> bool:
-    """A Parquet file by its magic bytes (or, unread, by its suffix)."""
-    if head:
-        return head[:4] == MAGIC
-    return path.lower().endswith(SUFFIXES)
 
 
 @dataclass(frozen=True)
@@ -99,7 +100,7 @@ def _find(names: Sequence[str], given: str | None, candidates: tuple[str, ...], 
     return next((normed[c] for c in candidates if c in normed), None)
 
 
-def find_layout(names: Sequence[str], struct_fields: dict[str, Sequence[str]], options: ReaderOptions
+def find_layout(names: Sequence[str], struct_fields: Mapping[str, Sequence[str]], options: ReaderOptions
                 ) -> Layout:
     """The layout of a table with these columns; `struct_fields` maps each column that is a
     list of structs to its fields. InputError (no path: the caller adds it) if text or speaker
@@ -194,8 +195,9 @@ def build(conv_id: Any, agent: Any, channel: Any, turns: Iterable[Sequence[Any]]
             role = "customer"
             if unknown is not None:
                 unknown.append(name or value or "(blank speaker)")
-        if first_agent is None and turn_agent is not None and _text(turn_agent).strip():
-            first_agent = _text(turn_agent).strip()
+        named = (_text(turn_agent) or "").strip()
+        if first_agent is None and named:
+            first_agent = named
         built.append(Turn(role, text.replace("\r\n", "\n").replace("\r", "\n"), name or None, _time(time)))
     if not built:
         return None

@@ -19,13 +19,13 @@ A conversation's `started_at` is its first speaker time that has a date (`[10:32
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass, field
-from typing import Iterator
 
 from coach.models import Conversation, Turn
 from coach.readers._common import classify_name, role_value
 from coach.readers._context import MAX_TURNS, Context
-from coach.readers._source import Source
+from coach.readers._inputfile import InputFile
 
 _TIME = (r"(?:[\[(](?P<time>[^\[\]()\n]{0,30}\d[^\[\]()\n]{0,30})[\])]\s*"
          r"|(?P<time2>(?:\d{4}-\d{2}-\d{2}[ T])?\d{1,2}:\d{2}(?::\d{2})?(?:\s?[AaPp]\.?[Mm]\.?)?)\s+(?:-\s+)?)?")
@@ -71,9 +71,9 @@ def parse_speaker(line: str, agent_names: tuple[str, ...] = (), known: set[str] 
             role, is_label = given, False
         elif role is None:
             return None
-    elif role is None and folded not in known:
-        if words[0].casefold().strip(".") in _NOT_SPEAKERS or not all(w[0].isupper() for w in words):
-            return None
+    elif role is None and folded not in known and (
+            words[0].casefold().strip(".") in _NOT_SPEAKERS or not all(w[0].isupper() for w in words)):
+        return None
     if role is not None and not m["role"] and words[0].casefold() in _NOT_SPEAKERS:
         return None
     return SpeakerLine(None if is_label else name, role, (m["text"] or "").strip(),
@@ -130,7 +130,7 @@ class _Conv:
         self.speaker, self.body = None, []
 
 
-def read(src: Source, ctx: Context) -> Iterator[Conversation]:
+def read(src: InputFile, ctx: Context) -> Iterator[Conversation]:
     agent_names = ctx.options.agent_names
     known: set[str] = set()
     conv = _Conv()

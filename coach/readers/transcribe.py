@@ -14,14 +14,15 @@ Times are offsets into the call (turn `time` HH:MM:SS.mmm); there is no date: `s
 
 from __future__ import annotations
 
-from typing import Any, Iterator
+from collections.abc import Iterator
+from typing import Any
 
 from coach.errors import InputError
 from coach.models import Conversation, Turn
 from coach.readers._common import is_agent_name, millis_to_clock
 from coach.readers._context import Context
+from coach.readers._inputfile import InputFile
 from coach.readers._json import as_id, dotted, finish, get, objects, read_json, type_name
-from coach.readers._source import Source
 
 ROLES = {"AGENT": "agent", "CUSTOMER": "customer"}
 
@@ -132,5 +133,5 @@ def _build(rec: dict, ctx: Context, where: str, fallback: str, line: int | None)
     return finish(ctx, turns, conv_id or fallback, where=where, line=line, channel="voice")
 
 
-def read(src: Source, ctx: Context) -> Iterator[Conversation]:
+def read(src: InputFile, ctx: Context) -> Iterator[Conversation]:
     return read_json(src, ctx, _split, _build)

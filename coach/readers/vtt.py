@@ -16,12 +16,12 @@ from __future__ import annotations
 
 import html
 import re
-from typing import Iterator
+from collections.abc import Iterator
 
 from coach.models import Conversation, Turn
 from coach.readers._common import classify_name, role_value
 from coach.readers._context import MAX_TURNS, Context
-from coach.readers._source import Source
+from coach.readers._inputfile import InputFile
 from coach.readers.text import parse_speaker
 
 _STAMP = r"(?:\d+:)?\d{1,2}:\d{2}(?:[.,]\d{1,3})?"
@@ -43,7 +43,7 @@ def clock(stamp: str) -> str:
     return f"{hours:02d}:{minutes:02d}:{seconds:02d}.{(frac + '000')[:3]}"
 
 
-def _blocks(src: Source) -> Iterator[tuple[int, list[str]]]:
+def _blocks(src: InputFile) -> Iterator[tuple[int, list[str]]]:
     """Blank-line separated blocks with the line number of their first line."""
     block: list[str] = []
     start = 0
@@ -59,7 +59,7 @@ def _blocks(src: Source) -> Iterator[tuple[int, list[str]]]:
         yield start, block
 
 
-def read(src: Source, ctx: Context, srt: bool = False) -> Iterator[Conversation]:
+def read(src: InputFile, ctx: Context, srt: bool = False) -> Iterator[Conversation]:
     agent_names = ctx.options.agent_names
     known: set[str] = set()
     turns: list[Turn] = []

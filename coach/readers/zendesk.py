@@ -11,15 +11,16 @@ is taken as the customer and everyone else as agents, with a warning.
 
 from __future__ import annotations
 
-from typing import Any, Iterator
+from collections.abc import Iterator
+from typing import Any
 
 from coach.errors import InputError
 from coach.models import Conversation, Turn
 from coach.readers._common import clean_body, role_value
 from coach.readers._context import Context
-from coach.readers._times import field_time
+from coach.readers._inputfile import InputFile
 from coach.readers._json import as_id, dotted, finish, get, objects, read_json, split_list
-from coach.readers._source import Source
+from coach.readers._times import field_time
 
 
 def _split(doc: Any) -> list[tuple[str, dict]]:
@@ -88,5 +89,5 @@ def _build(rec: dict, ctx: Context, where: str, fallback: str, line: int | None)
                   meta=(("subject", subject),) if subject else (), started_at=field_time(ticket, "created_at"))
 
 
-def read(src: Source, ctx: Context) -> Iterator[Conversation]:
+def read(src: InputFile, ctx: Context) -> Iterator[Conversation]:
     return read_json(src, ctx, _split, _build)

@@ -15,7 +15,8 @@ and keeps it for every later task. pyspark is imported only when these functions
 from __future__ import annotations
 
 import functools
-from typing import TYPE_CHECKING, Any, Iterable
+from collections.abc import Iterable
+from typing import TYPE_CHECKING, Any
 
 from ..errors import UsageError
 from ..readers._context import ReaderOptions
@@ -48,7 +49,7 @@ def require_pyspark():
     return functions
 
 
-def score(df: "DataFrame", *, analyzer: "Analyzer | None" = None, phrasebooks: Iterable[str] = (),
+def score(df: DataFrame, *, analyzer: Analyzer | None = None, phrasebooks: Iterable[str] = (),
           defaults: bool = True, only: Iterable[str] = (), ignore: Iterable[str] = (), model: Any = True,
           id_column: str | None = None, speaker_column: str | None = None, text_column: str | None = None,
           agent_column: str | None = None, time_column: str | None = None, name_column: str | None = None,
@@ -112,7 +113,7 @@ def score(df: "DataFrame", *, analyzer: "Analyzer | None" = None, phrasebooks: I
     return results, findings_of(results)
 
 
-def findings_of(results: "DataFrame") -> "DataFrame":
+def findings_of(results: DataFrame) -> DataFrame:
     """The flat findings table (the columns of per="finding") of a per-conversation results DataFrame."""
     F = require_pyspark()
     head = ["conversation", "source", "record", "agent", "channel", "started_at", "score"]
@@ -145,7 +146,7 @@ def _with_position(df, F, order_column: str | None):
     try:
         framed = df.select("*", F.col("_metadata.file_path").alias("__source"),
                            (F.col("_metadata.row_index") + 1).alias("__record"))
-        framed.schema  # resolves the plan: raises here when there is no file metadata
+        _ = framed.schema  # resolves the plan: raises here when there is no file metadata
         return framed, True
     except AnalysisException:
         record = F.col(order_column).cast("long") if order_column else F.lit(None).cast("long")

@@ -12,7 +12,7 @@ import os
 import shutil
 import sys
 import time
-from typing import Callable
+from collections.abc import Callable
 from urllib.parse import quote
 
 from ..errors import CoachError, ExitCode, InputError, UsageError

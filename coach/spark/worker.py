@@ -13,9 +13,10 @@ import json
 import os
 import pickle
 import tempfile
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from itertools import islice
-from typing import TYPE_CHECKING, Any, Iterable, Iterator, Sequence
+from typing import TYPE_CHECKING, Any
 
 from ..models import Conversation
 
@@ -25,7 +26,7 @@ if TYPE_CHECKING:  # pragma: no cover
 
 #: Conversations per output Arrow batch (a few MB; Spark sends batches as they come).
 OUT_CONVERSATIONS = 1000
-_ANALYZERS: dict[str, "Analyzer"] = {}
+_ANALYZERS: dict[str, Analyzer] = {}
 
 
 @dataclass(frozen=True)
@@ -41,21 +42,22 @@ class Spec:
     key: str = field(default="", compare=False)
 
     @classmethod
-    def of(cls, analyzer: "Analyzer") -> "Spec":
-        model = analyzer.model if analyzer.model is not None else False
+    def of(cls, analyzer: Analyzer) -> Spec:
+        model: Any = analyzer.model if analyzer.model is not None else False
         if not isinstance(model, bool):  # a team's model folder travels as its files
             folder = os.fspath(model)
-            model = {}
+            files: dict[str, bytes] = {}
             for name in sorted(os.listdir(folder)):
                 if os.path.isfile(os.path.join(folder, name)):
                     with open(os.path.join(folder, name), "rb") as handle:
-                        model[name] = handle.read()
+                        files[name] = handle.read()
+            model = files
         spec = cls(tuple(analyzer.rules), tuple(analyzer.only), tuple(analyzer.ignore), model)
         digest = hashlib.sha256(pickle.dumps((spec.rules, spec.only, spec.ignore, spec.model))).hexdigest()
         object.__setattr__(spec, "key", digest[:24])
         return spec
 
-    def build(self) -> "Analyzer":
+    def build(self) -> Analyzer:
         from ..analyzer import Analyzer
 
         model: Any = self.model
@@ -68,7 +70,7 @@ class Spec:
         return Analyzer(list(self.rules), only=self.only, ignore=self.ignore, model=model)
 
 
-def analyzer_for(key: str, spec: Any) -> "Analyzer":
+def analyzer_for(key: str, spec: Any) -> Analyzer:
     """This worker's analyzer for the job's spec (`spec` is the Spec, or a broadcast of it,
     read only the first time)."""
     analyzer = _ANALYZERS.get(key)
@@ -85,7 +87,7 @@ def analyzer_for(key: str, spec: Any) -> "Analyzer":
     return analyzer
 
 
-def conversations(batches: Iterable, layout: "Layout", *, fields: Sequence[str | None] | None,
+def conversations(batches: Iterable, layout: Layout, *, fields: Sequence[str | None] | None,
                   names: dict[str, str], agent_names: tuple[str, ...], whole_file: bool
                   ) -> Iterator[Conversation]:
     """Conversations from batches of rows in the shape `layout` names, plus `__source` and
@@ -117,7 +119,7 @@ def _with_id(conv: Conversation, conv_id: str) -> Conversation:
     return dataclasses.replace(conv, id=conv_id)
 
 
-def score_batches(batches: Iterable, *, key: str, spec: Any, layout: "Layout", per: str, as_json: bool,
+def score_batches(batches: Iterable, *, key: str, spec: Any, layout: Layout, per: str, as_json: bool,
                   fields: Sequence[str | None] | None = None, names: dict[str, str] | None = None,
                   agent_names: tuple[str, ...] = (), whole_file: bool = False, counter: Any = None
                   ) -> Iterator:

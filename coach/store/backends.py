@@ -13,8 +13,9 @@ import contextlib
 import os
 import re
 import sqlite3
-from datetime import date, datetime, timezone
-from typing import Any, Iterator, Sequence
+from collections.abc import Iterator, Sequence
+from datetime import UTC, date, datetime
+from typing import Any
 
 from ..errors import UsageError
 
@@ -143,7 +144,7 @@ class SQLiteBackend(Backend):
 
 def _iso(value: Any) -> str | None:
     if isinstance(value, datetime):
-        return value.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+        return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
     if isinstance(value, date):
         return value.isoformat()
     return value
@@ -175,12 +176,12 @@ class PostgresBackend(Backend):
             reason = str(getattr(exc, "orig", None) or exc).strip().splitlines()[0]
             raise UsageError(f"{self.name}: cannot connect: {reason}",
                              hint="check the URL, that the server runs and that the user may log in") from None
-        self._tx = None
+        self._tx: Any = None  # the open RootTransaction, if any
 
     def time_param(self, iso: str | None) -> Any:
         if iso is None:
             return None
-        return datetime.strptime(iso, "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=timezone.utc)
+        return datetime.strptime(iso, "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=UTC)
 
     def date_param(self, day: str | None) -> Any:
         return None if day is None else date.fromisoformat(day)

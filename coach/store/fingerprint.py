@@ -14,7 +14,7 @@ if TYPE_CHECKING:  # pragma: no cover
     from ..analyzer import Analyzer
 
 
-def rules_fingerprint(analyzer: "Analyzer") -> str:
+def rules_fingerprint(analyzer: Analyzer) -> str:
     """The compiled phrasebook's cache key plus what scores a finding (category, weight, …)."""
     from ..engine.compiler import cache_key
 
@@ -25,12 +25,12 @@ def rules_fingerprint(analyzer: "Analyzer") -> str:
     return digest.hexdigest()[:16]
 
 
-def model_fingerprint(analyzer: "Analyzer") -> str | None:
+def model_fingerprint(analyzer: Analyzer) -> str | None:
     classifier = analyzer.classifier
     return classifier.data.fingerprint if classifier is not None else None
 
 
-def fingerprints(analyzer: "Analyzer") -> tuple[str, str | None, str]:
+def fingerprints(analyzer: Analyzer) -> tuple[str, str | None, str]:
     """(rules, model or None, both together): the last is what a stored version is keyed by."""
     rules, model = rules_fingerprint(analyzer), model_fingerprint(analyzer)
     both = hashlib.sha256(f"{rules}|{model or '-'}".encode()).hexdigest()[:16]

@@ -8,7 +8,7 @@ coach is refused rather than misread. Never edit a released migration: add the n
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from ..errors import UsageError
 from .backends import Backend
@@ -129,6 +129,6 @@ def migrate(backend: Backend, upto: int = LATEST) -> list[int]:
                 backend.execute(sql)
             backend.execute("INSERT INTO coach_schema (version, name, applied_at) VALUES (:v, :n, :t)",
                             {"v": number, "n": name,
-                             "t": datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")})
+                             "t": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")})
         applied.append(number)
     return applied

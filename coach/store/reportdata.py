@@ -6,7 +6,6 @@ from __future__ import annotations
 import json
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
-from typing import Any
 
 from ..timewindow import TimeWindow
 from .store import Store
@@ -76,7 +75,7 @@ def _runs(store: Store, window: TimeWindow, agent: str | None) -> list[Run]:
     rows = db.execute("SELECT r.id, r.started_at, r.status, r.coach_version, r.fingerprint, r.inputs, "
                       "r.conversations FROM runs r WHERE r.id IN (SELECT DISTINCT c.run_id FROM conversations c "
                       f"WHERE {where}) ORDER BY r.id", params)
-    return [Run(i, db.time_value(t), s, v, f, json.loads(inputs), n) for i, t, s, v, f, inputs, n in rows]
+    return [Run(i, db.time_value(t) or "", s, v, f, json.loads(inputs), n) for i, t, s, v, f, inputs, n in rows]
 
 
 def _rule_series(store: Store, window: TimeWindow, agent: str | None, by: str, periods: list[str], limit: int
@@ -86,7 +85,7 @@ def _rule_series(store: Store, window: TimeWindow, agent: str | None, by: str, p
     for rule, category, d, n in store.db.execute(
             f"SELECT f.rule, f.category, f.day, count(*) FROM findings f "
             f"WHERE {where} AND f.speaker = 'agent' GROUP BY f.rule, f.category, f.day", params):
-        hits[(rule, category)][period_of(store.db.time_value(d), by)] += n
+        hits[(rule, category)][period_of(store.db.time_value(d) or "", by)] += n
     ranked = sorted(hits.items(), key=lambda item: (-sum(item[1].values()), item[0][0]))[:limit]
     return {rule: (category, [counts.get(p, 0) for p in periods]) for (rule, category), counts in ranked}
 

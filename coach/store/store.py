@@ -11,8 +11,8 @@ from __future__ import annotations
 import contextlib
 import json
 import os
-from datetime import datetime, timezone
-from typing import Iterable
+from collections.abc import Iterable
+from datetime import UTC, datetime
 
 from .. import __version__
 from ..errors import UsageError
@@ -25,7 +25,7 @@ BATCH = 500
 
 
 def now_iso() -> str:
-    return datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 class Store:
@@ -41,14 +41,14 @@ class Store:
     def close(self) -> None:
         self.db.close()
 
-    def __enter__(self) -> "Store":
+    def __enter__(self) -> Store:
         return self
 
     def __exit__(self, *exc) -> None:
         self.close()
 
     def begin_run(self, *, inputs: Iterable[str], rules_fingerprint: str, model_fingerprint: str | None,
-                  fingerprint: str, batch: int = BATCH) -> "RunWriter":
+                  fingerprint: str, batch: int = BATCH) -> RunWriter:
         """Record a run as running (committed at once, so an interrupted one shows) and return
         the writer its conversations go through."""
         db = self.db
@@ -153,14 +153,16 @@ class RunWriter:
             older = {"keys": keys, "yes": True, "no": False}
             db.execute("UPDATE findings SET latest = :no WHERE conversation_id IN (SELECT id "
                        "FROM conversations WHERE latest = :yes AND conversation IN (:keys))", older)
-            db.execute("UPDATE conversations SET latest = :no WHERE conversation IN (:keys)", {"keys": keys, "no": False})
+            db.execute("UPDATE conversations SET latest = :no WHERE conversation IN (:keys)",
+                       {"keys": keys, "no": False})
             db.executemany(_INSERT_CONVERSATION,
                            [_conversation_row(r, self.run_id, self.fingerprint, db) for r in reports])
             ids = dict(db.execute("SELECT conversation, id FROM conversations WHERE run_id = :run "
                                   "AND conversation IN (:keys)", {"run": self.run_id, "keys": keys}))
             db.executemany(_INSERT_FINDING, [
                 {"cid": ids[r.conversation], "latest": True, "agent": r.agent,
-                 "started_at": db.time_param(r.started_at), "day": days[r.conversation], "turn": t.number, "speaker": t.speaker, "rule": f.rule,
+                 "started_at": db.time_param(r.started_at), "day": days[r.conversation], "turn": t.number,
+                 "speaker": t.speaker, "rule": f.rule,
                  "category": f.category, "element": f.element, "severity": f.severity, "source": f.source,
                  "confidence": f.confidence, "start": f.start, "end": f.end, "text": f.text,
                  "rewrite": f.rewrites[0] if f.rewrites else None}

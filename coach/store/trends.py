@@ -7,9 +7,10 @@ calendar arithmetic is easy and the rows are few (agents x days).
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, timedelta
-from typing import Any, Iterable
+from typing import Any
 
 from ..timewindow import TimeWindow
 from .store import Store
@@ -65,7 +66,7 @@ class Cell:
     completeness_sum: float = 0.0
     hits: int = 0  # findings of the --rule prefix
 
-    def add(self, other: "Cell") -> None:
+    def add(self, other: Cell) -> None:
         for name in self.__dataclass_fields__:
             setattr(self, name, getattr(self, name) + getattr(other, name))
 

@@ -13,25 +13,22 @@ import io
 import sys
 import threading
 import zlib
-from typing import BinaryIO, Iterator
+from collections.abc import Iterator
+from typing import BinaryIO
 
+from coach import textinput
 from coach.errors import InputError
+from coach.textinput import detect_bom, looks_binary
 
 HEAD_SIZE = 64 * 1024
 CHUNK_SIZE = 64 * 1024
-BINARY_PROBE = 8 * 1024
-MAX_LINE_CHARS = 64 * 1024 * 1024  # a longer "line" is not a text export: refuse it rather than fill memory
 GZIP_MAGIC = b"\x1f\x8b"
-BOMS = (  # longest first: the UTF-32-LE BOM starts with the UTF-16-LE one
-    (codecs.BOM_UTF32_LE, "utf-32"), (codecs.BOM_UTF32_BE, "utf-32"),
-    (codecs.BOM_UTF8, "utf-8"), (codecs.BOM_UTF16_LE, "utf-16"), (codecs.BOM_UTF16_BE, "utf-16"),
-)
 
 _decode_errors = threading.local()
 
 
 def _replace_and_record(exc: UnicodeError) -> tuple[str, int]:
-    """Codec error handler: like "replace", but tells the active Source where the first bad byte was."""
+    """Codec error handler: like "replace", but tells the active InputFile where the first bad byte was."""
     record = getattr(_decode_errors, "record", None)
     if record is not None and isinstance(exc, UnicodeDecodeError):
         record(exc)
@@ -41,19 +38,6 @@ def _replace_and_record(exc: UnicodeError) -> tuple[str, int]:
 codecs.register_error("coach.replace", _replace_and_record)
 
 
-def detect_bom(head: bytes) -> tuple[str | None, int]:
-    """The encoding a byte-order mark announces, and the BOM's length (UTF-8's is skipped by hand)."""
-    for bom, encoding in BOMS:
-        if head.startswith(bom):
-            return encoding, (len(bom) if encoding == "utf-8" else 0)
-    return None, 0
-
-
-def _is_wide(encoding: str) -> bool:
-    name = codecs.lookup(encoding).name
-    return name.startswith(("utf-16", "utf-32"))
-
-
 def open_binary(path: str) -> BinaryIO:
     """Open a path (or "-" for stdin) as a peekable byte stream; failures become InputError."""
     if path == "-":
@@ -61,7 +45,7 @@ def open_binary(path: str) -> BinaryIO:
         if stream is None:  # stdin replaced by a text object (tests, embedding)
             data = sys.stdin.read()
             stream = io.BytesIO(data.encode("utf-8") if isinstance(data, str) else data)
-        return stream if hasattr(stream, "peek") else io.BufferedReader(stream)  # type: ignore[arg-type]
+        return stream if hasattr(stream, "peek") else io.BufferedReader(stream)
     try:
         return open(path, "rb")
     except FileNotFoundError:
@@ -72,7 +56,7 @@ def open_binary(path: str) -> BinaryIO:
         raise InputError(f"cannot open: {exc.strerror or exc}", path=path) from None
 
 
-class Source:
+class InputFile:
     """A readable transcript: `head` (first bytes, decompressed) and `lines()` (decoded, numbered)."""
 
     def __init__(self, stream: BinaryIO, path: str, encoding: str | None = None,
@@ -80,10 +64,8 @@ class Source:
         self.path = path
         self._warn = warn
         self._raw = stream
-        self.gzipped = False
         peek = stream.peek(2)[:2] if hasattr(stream, "peek") else b""
         if peek == GZIP_MAGIC:
-            self.gzipped = True
             self._stream: BinaryIO = gzip.GzipFile(fileobj=stream, mode="rb")  # type: ignore[assignment]
         else:
             self._stream = stream
@@ -123,7 +105,7 @@ class Source:
 
     def _chunks(self) -> Iterator[bytes]:
         if self._consumed:
-            raise RuntimeError("Source.lines() can only be iterated once")
+            raise RuntimeError("InputFile.lines() can only be iterated once")
         self._consumed = True
         yield self.head[self._skip:]
         while not self._eof:
@@ -141,6 +123,7 @@ class Source:
             decoder = codecs.getincrementaldecoder(self.encoding)(errors="replace")
         except LookupError:
             return False
+        limit = textinput.MAX_LINE_CHARS
         parts = [self.head]
         data = self.head[self._skip:]
         held = len(self.head)
@@ -150,8 +133,8 @@ class Source:
                     return False
                 if self._eof:
                     return True
-                if held > MAX_LINE_CHARS:
-                    raise InputError(f"the first {MAX_LINE_CHARS // (1024 * 1024)} MB hold nothing but blank "
+                if held > limit:
+                    raise InputError(f"the first {limit // (1024 * 1024)} MB hold nothing but blank "
                                      f"space; the rest of the input was skipped", path=self.path,
                                      hint="is it really a transcript export?")
                 data = self._read(1)
@@ -163,7 +146,7 @@ class Source:
 
     def is_binary(self) -> bool:
         """NUL bytes in the first 8 KB of a file that is not UTF-16/32 mean it is not text."""
-        return b"\x00" in self.head[:BINARY_PROBE] and not _is_wide(self.encoding)
+        return looks_binary(self.head, self.encoding)
 
     # -- decoded text ----------------------------------------------------------------------
     def lines(self) -> Iterator[tuple[int, str]]:
@@ -200,6 +183,7 @@ class Source:
             fed += len(data)
             return text
 
+        limit = textinput.MAX_LINE_CHARS
         lineno = 0
         carry = ""
         partial: list[str] = []
@@ -219,8 +203,8 @@ class Source:
             if len(pieces) == 1:
                 partial.append(pieces[0])
                 partial_len += len(pieces[0])
-                if partial_len > MAX_LINE_CHARS:
-                    raise InputError(f"line {lineno + 1} is longer than {MAX_LINE_CHARS // (1024 * 1024)} MB; "
+                if partial_len > limit:
+                    raise InputError(f"line {lineno + 1} is longer than {limit // (1024 * 1024)} MB; "
                                      f"the rest of the file was skipped", path=self.path, line=lineno + 1,
                                      hint="is it really a transcript export? check --format-in")
                 continue
