@@ -17,9 +17,14 @@ from ..models import NEGATIVE_CATEGORIES, Finding
 from . import hedges
 from .model_templates import ADVICE, model_rewrite
 from .sentences import clause_spans, sentence_spans
-from .templates import capitalize, capture_object, fill, is_template, lower_first, offer_key
+from .templates import capitalize, capture, fill, is_template, lower_first, offer_key, slots
 
 _END_PUNCT = re.compile(r"[.!?…]+[\"'’”)\]]*$")
+#: Kept as written around a rewritten sentence: @handles in front, an agent's sign-off after.
+_PREFIX = re.compile(r"^(?:[@#][\w.]+[,:]?\s+)+")
+_SUFFIX = re.compile(r"\s+(?:[\^*~]\s?[A-Za-z]{1,5}|-\s?[A-Z][a-z]+)\.?$")
+#: A lead-in that cannot stand as a sentence: it joins the rewrite with a comma.
+_SUBORDINATE = re.compile(r"^(?:while|although|though|if|when|as|since|because|whilst|unless|once)\b", re.I)
 #: A clause shorter than this (in words) before the rewrite joins it with a comma ("Hi Sam, let me ...").
 SHORT_LEAD = 4
 
@@ -73,12 +78,25 @@ def _choose(finding: Finding, after: str, used: set[str]) -> str | None:
     for rewrite in finding.rewrites:
         if not is_template(rewrite):
             continue
-        filled = fill(rewrite, {"object": capture_object(after)}) if "{" in rewrite else rewrite
+        filled = fill(rewrite, {name: capture(name, after) for name in slots(rewrite)})
         if filled is None or offer_key(rewrite) in used:
             continue
         used.add(offer_key(rewrite))
         return capitalize(filled.strip())
     return None
+
+
+#: Words a match may end on that belong to what follows ("sorry you feel | the charger was ...").
+_CARRY = {"the", "our", "this", "that", "it", "we", "your", "there", "my", "a", "an"}
+
+
+def _after(text: str, finding: Finding, clause_end: int) -> str:
+    """The words after the match up to the end of its clause (a determiner the match ends on included)."""
+    after = text[finding.end:clause_end] if finding.end < clause_end else ""
+    words = finding.text.split()
+    if words and words[-1].lower() in _CARRY:
+        after = words[-1] + " " + after.lstrip()
+    return after
 
 
 def _swap(finding: Finding) -> str | None:
@@ -88,10 +106,14 @@ def _swap(finding: Finding) -> str | None:
 
 def plan_sentence(text: str, start: int, end: int, found: list[Finding], used: set[str]) -> Plan | None:
     sentence = text[start:end]
-    m = _END_PUNCT.search(sentence)
+    pre = _PREFIX.match(sentence)
+    prefix = pre.group() if pre else ""
+    post = _SUFFIX.search(sentence[len(prefix):])
+    suffix = post.group() if post else ""
+    m = _END_PUNCT.search(sentence[:len(sentence) - len(suffix)])
     punct = m.group() if m else ""
-    body_end = end - len(punct)
-    clauses = [_Clause(a, b, text[a:b]) for a, b in clause_spans(text, start, body_end)]
+    body_end = end - len(suffix) - len(punct)
+    clauses = [_Clause(a, b, text[a:b]) for a, b in clause_spans(text, start + len(prefix), body_end)]
     for f in found:
         for c in clauses:
             if f.start < c.end and f.end > c.start:
@@ -115,7 +137,7 @@ def plan_sentence(text: str, start: int, end: int, found: list[Finding], used: s
         template_clauses.update(idx)
         if template is None:
             last = clauses[idx[-1]]
-            template = _choose(f, text[f.end:last.end] if f.end < last.end else "", used)
+            template = _choose(f, _after(text, f, last.end), used)
     if not rule_findings and model_findings:
         f = model_findings[0]
         fitted = model_rewrite(f.category, sentence)
@@ -145,6 +167,8 @@ def plan_sentence(text: str, start: int, end: int, found: list[Finding], used: s
             continue
         pieces.append(("clause", c.text))
     new = _join(pieces, punct)
+    if new:
+        new = prefix + new + suffix
     if new == sentence:
         return None
     return Plan(start, end, new, rules)
@@ -172,7 +196,7 @@ def _join(pieces: list[tuple[str, str]], punct: str) -> str:
         if kind == "template":
             if buffer:
                 lead = ", ".join(buffer)
-                if len(lead.split()) <= SHORT_LEAD:
+                if len(lead.split()) <= SHORT_LEAD or _SUBORDINATE.match(lead):
                     sentences.append(capitalize(lead) + ", " + lower_first(piece))
                 else:
                     sentences.append(capitalize(lead) + "." if not _END_PUNCT.search(lead) else capitalize(lead))
@@ -180,6 +204,13 @@ def _join(pieces: list[tuple[str, str]], punct: str) -> str:
                 buffer = []
             else:
                 sentences.append(piece)
+            continue
+        if not buffer and sentences and len(piece.split()) <= 3 and kind == "clause" \
+                and pieces[-1] == (kind, piece) and sentences[-1][-1:] in ".!?":
+            # A short clause after the template: an address ("Mr. Grant") joins it; a
+            # leftover contrast ("not ours") goes.
+            if not re.match(r"(?:not|no|nor)\b", piece.strip(), re.I):
+                sentences[-1] = sentences[-1][:-1] + ", " + piece.strip() + sentences[-1][-1]
             continue
         piece = hedges.strip_leading(piece).strip() if not buffer else piece.strip()
         if not buffer and sentences:

@@ -29,7 +29,7 @@ _PATTERNS: tuple[tuple[str, re.Pattern, str], ...] = (
     ("blocking", re.compile(r"\b(?:please\s+)?(?:contact|reach\s+out\s+to|call|get\s+in\s+touch\s+with|speak\s+(?:to|with)|"
                             r"talk\s+to)\s+(?P<who>(?:the|your|our)\s+[\w&'-]+(?:\s+[\w&'-]+){0,3}?)"
                             r"(?=\s+(?:about|for|regarding|to|on|at|directly|as|and|so|if|who|they|they'll)\b|[,.;:!?]|$)", re.I),
-     "{who} can sort this out — [how to reach them]."),
+     "I'll connect you with {who}: [how to reach them]."),
 )
 
 
@@ -58,7 +58,7 @@ def model_rewrite(category: str, sentence: str) -> tuple[str, int] | None:
             return template.replace("{vp}", vp), m.start()
         if "who" in groups:
             who = groups["who"].strip()
-            return template.replace("{who}", who[0].upper() + who[1:]), m.start()
+            return template.replace("{who}", who[0].lower() + who[1:] if who.split()[0].lower() in ("the", "your", "our") else who), m.start()
         return template, m.start()
     return None
 

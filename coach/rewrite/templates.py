@@ -17,6 +17,7 @@ MAX_SLOT_WORDS = 8
 _PREPOSITION = re.compile(r"^(?:about|with|on|for|regarding|to|toward|towards|in|of)\s+", re.I)
 _DETERMINER = {"the", "your", "this", "that", "these", "those", "a", "an", "any", "our", "my", "his",
                "her", "their", "its", "each", "every"}
+_SUBJECTS = {"it", "we", "there", "you", "i", "they", "he", "she", "it's", "there's", "we've", "you've"}
 #: Words that end what a refusal is about: what follows them is a reason, a time or a new clause.
 _STOP = {"because", "since", "as", "until", "unless", "if", "when", "while", "but", "and", "so", "or",
          "which", "who", "at", "right", "now", "today", "anymore", "either", "though", "unfortunately",
@@ -55,6 +56,20 @@ def capture_object(after: str) -> str:
     return text if len(text.split()) > 1 or text.lower() in ("that", "this", "those", "these") else ""
 
 
+def capture_rest(after: str) -> str:
+    """The rest of the clause after the match, as written ("the charger was overpriced")."""
+    text = _TAIL.sub("", after.strip())
+    words = text.split()
+    if not words or words[0].lower() not in _DETERMINER | _SUBJECTS or len(words) > MAX_SLOT_WORDS + 2:
+        return ""
+    return text
+
+
+def capture(name: str, after: str) -> str:
+    """A slot's value: `{rest}` takes the rest of the clause, any other slot a noun phrase."""
+    return capture_rest(after) if name == "rest" else capture_object(after)
+
+
 def fill(template: str, values: dict[str, str]) -> str | None:
     """The template with its slots filled; None when a slot has no value."""
     missing = [name for name in slots(template) if not values.get(name)]
@@ -65,7 +80,8 @@ def fill(template: str, values: dict[str, str]) -> str | None:
 
 def offer_key(template: str) -> str:
     """The same offer whatever its case, slots and punctuation: one offer per draft."""
-    return re.sub(r"[^a-z ]+", "", SLOT.sub("", template.lower())).strip()
+    bare = SLOT.sub("", re.sub(r"\[[^\[\]]*\]", "", template.lower()))
+    return re.sub(r"\s+", " ", re.sub(r"[^a-z ]+", "", bare)).strip()
 
 
 def capitalize(text: str) -> str:
