@@ -24,7 +24,10 @@ _END_PUNCT = re.compile(r"[.!?…]+[\"'’”)\]]*$")
 _PREFIX = re.compile(r"^(?:[@#][\w.]+[,:]?\s+)+")
 _SUFFIX = re.compile(r"\s+(?:[\^*~]\s?[A-Za-z]{1,5}|-\s?[A-Z][a-z]+)\.?$")
 #: A lead-in that cannot stand as a sentence: it joins the rewrite with a comma.
-_SUBORDINATE = re.compile(r"^(?:while|although|though|if|when|as|since|because|whilst|unless|once)\b", re.I)
+_SUBORDINATE = re.compile(r"^(?:while|although|though|if|when|as|since|because|whilst|unless|once|for|to|with|in|on|after|before|regarding|due)\b", re.I)
+#: A clause that can start a sentence after a rewrite: a subject, a name, or a request.
+_STANDS_ALONE = re.compile(r"(?:[A-Z0-9@#\"'“]|(?i:i|we|you|it|they|he|she|there|this|that|these|those|a|an|the|"
+                           r"your|our|my|some|all|any|each|every|please|thanks|thank|let|feel|if|just)\b)")
 #: A clause shorter than this (in words) before the rewrite joins it with a comma ("Hi Sam, let me ...").
 SHORT_LEAD = 4
 
@@ -215,6 +218,8 @@ def _join(pieces: list[tuple[str, str]], punct: str) -> str:
         piece = hedges.strip_leading(piece).strip() if not buffer else piece.strip()
         if not buffer and sentences:
             piece = hedges.CONJUNCTION.sub("", piece)
+            if not _STANDS_ALONE.match(piece):
+                continue  # "including saving fuel": a fragment of the refusal it followed
         if piece:
             buffer.append(piece)
     if buffer:

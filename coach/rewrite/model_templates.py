@@ -26,18 +26,31 @@ _PATTERNS: tuple[tuple[str, re.Pattern, str], ...] = (
     ("blocking", re.compile(r"\byou(?:'ll|\s+will|'d|\s+would)?\s+(?:need\s+to|have\s+to|must|should)\s+"
                             r"(?!contact|call|reach|get\s+in\s+touch|speak|talk|visit|go)" + _VP_END, re.I),
      "The quickest way is to {vp}, and I can help with that."),
-    ("blocking", re.compile(r"\b(?:please\s+)?(?:contact|reach\s+out\s+to|call|get\s+in\s+touch\s+with|speak\s+(?:to|with)|"
-                            r"talk\s+to)\s+(?P<who>(?:the|your|our)\s+[\w&'-]+(?:\s+[\w&'-]+){0,3}?)"
+    ("blocking", re.compile(r"\b(?P<who>(?:the|your|our)\s+[\w&'-]+(?:\s+[\w&'-]+){0,3}?)\s+(?:should|will|can|would|may|might)"
+                            r"\s+be\s+(?:able|happy|glad)\s+to\s+(?:help|assist)", re.I),
+     "I'll get {who} on this for you: [what happens next]."),
+    ("blocking", re.compile(r"\b(?:please\s+)?(?:contact|reach\s+out\s+to|reach|call|get\s+in\s+touch\s+with|speak\s+(?:to|with)|"
+                            r"talk\s+to|work\s+with|check\s+with|connect\s+with|file\s+a\s+claim\s+with)\s+(?P<who>(?:the|your|our)\s+[\w&'-]+(?:\s+[\w&'-]+){0,3}?)"
                             r"(?=\s+(?:about|for|regarding|to|on|at|directly|as|and|so|if|who|they|they'll)\b|[,.;:!?]|$)", re.I),
-     "I'll connect you with {who}: [how to reach them]."),
+     "I'll get {who} on this for you: [what happens next]."),
 )
 
 
+_LOOSE_END = re.compile(r"(?:\s+(?:to|the|a|an|for|on|at|with|by|from|in|of|and|or|your|our|this|that))+$", re.I)
+#: Verbs a "let me see how I can ..." would turn into an empty or wrong promise.
+_NO_PROMISE = re.compile(r"^(?:promise|guarantee|discuss|share|see|access|confirm|comment|disclose|speak|"
+                         r"talk|say|tell|be|view|look|find|locate|verify|provide\s+(?:any\s+)?(?:details|information))\b", re.I)
+
+
 def _clean_vp(vp: str) -> str:
+    """The verb phrase, cut at its reason or time ("because...", "at this time") and to
+    at most 8 words, or "" when it would make a wrong promise."""
     vp = _TAIL_STOP.sub("", vp.strip())
     words = vp.split()
-    if not words or len(words) > 10 or _NOT_OBJECT.match(words[0]) or _NOT_OBJECT.match(vp):
+    if not words or _NOT_OBJECT.match(words[0]) or _NOT_OBJECT.match(vp) or _NO_PROMISE.match(vp):
         return ""
+    if len(words) > 8:
+        vp = _LOOSE_END.sub("", " ".join(words[:8]))
     return vp
 
 
