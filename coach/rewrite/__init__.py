@@ -58,12 +58,13 @@ class Rewritten:
         return bool(self.edits)
 
 
-def rewrite(text: str, findings: Sequence[Finding]) -> Rewritten:
-    """The draft rewritten sentence by sentence (see the module docstring)."""
+def rewrite(text: str, findings: Sequence[Finding], *, prefer: str | None = None) -> Rewritten:
+    """The draft rewritten sentence by sentence (see the module docstring); `prefer`: a
+    rule id whose findings choose their sentence's template first."""
     from .compose import plan_all
 
     edits = []
-    for p in plan_all(text, findings):
+    for p in plan_all(text, findings, prefer):
         start, end = p.start, p.end
         if not p.text and p.advice is None:  # a sentence dropped whole: take the space after it too
             while end < len(text) and text[end] in " \t":

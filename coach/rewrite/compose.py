@@ -65,8 +65,11 @@ def units(text: str, findings: Sequence[Finding]) -> list[tuple[int, int, list[F
     return [(s, e, fs) for s, e, fs in out if fs]
 
 
-def plan_all(text: str, findings: Sequence[Finding]) -> list[Plan]:
-    negative = sorted((f for f in findings if f.category in NEGATIVE_CATEGORIES), key=lambda f: (f.start, -f.end))
+def plan_all(text: str, findings: Sequence[Finding], prefer: str | None = None) -> list[Plan]:
+    """`prefer`: a rule id whose findings choose the template first (`coach phrasebook test`
+    tries every rewrite of a rule on its examples)."""
+    negative = sorted((f for f in findings if f.category in NEGATIVE_CATEGORIES),
+                      key=lambda f: (f.rule != prefer, f.start, -f.end))
     used: set[str] = set()
     plans = []
     for start, end, found in units(text, negative):

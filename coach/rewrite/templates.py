@@ -56,18 +56,25 @@ def capture_object(after: str) -> str:
     return text if len(text.split()) > 1 or text.lower() in ("that", "this", "those", "these") else ""
 
 
-def capture_rest(after: str) -> str:
-    """The rest of the clause after the match, as written ("the charger was overpriced")."""
+def capture_rest(after: str, *, clause: bool = True) -> str:
+    """The rest of the clause after the match, as written: with `clause`, only when it
+    starts with a subject ("the charger was overpriced"), else any verb phrase too."""
     text = _TAIL.sub("", after.strip())
     words = text.split()
-    if not words or words[0].lower() not in _DETERMINER | _SUBJECTS or len(words) > MAX_SLOT_WORDS + 2:
+    if not words or len(words) > MAX_SLOT_WORDS + 2:
+        return ""
+    if clause and words[0].lower() not in _DETERMINER | _SUBJECTS:
         return ""
     return text
 
 
 def capture(name: str, after: str) -> str:
-    """A slot's value: `{rest}` takes the rest of the clause, any other slot a noun phrase."""
-    return capture_rest(after) if name == "rest" else capture_object(after)
+    """A slot's value from the words after the match: `{object}` a noun phrase ("about
+    the late fee" -> "the late fee"), `{action}` the rest of the clause ("update the
+    app first"), any other name the rest of the clause when it starts with a subject."""
+    if name == "object":
+        return capture_object(after)
+    return capture_rest(after, clause=name != "action")
 
 
 def fill(template: str, values: dict[str, str]) -> str | None:
