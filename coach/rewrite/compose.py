@@ -167,6 +167,8 @@ def plan_sentence(text: str, start: int, end: int, found: list[Finding], used: s
             placed = True
             continue
         if i in swapped:
+            if template_clauses and hedges.only_hedge(c.text):
+                continue  # "As I said," in front of a refusal that gets a template
             pieces.append(("clause", _apply_swaps(text, c, swapped[i])))
             continue
         if hedges.only_hedge(c.text) or (template_clauses and hedges.restates_rule(c.text)):
