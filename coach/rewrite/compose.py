@@ -22,9 +22,9 @@ from .templates import capitalize, capture, fill, is_template, lower_first, offe
 _END_PUNCT = re.compile(r"[.!?…]+[\"'’”)\]]*$")
 #: Kept as written around a rewritten sentence: @handles in front, an agent's sign-off after.
 _PREFIX = re.compile(r"^(?:[@#][\w.]+[,:]?\s+)+")
-_SUFFIX = re.compile(r"\s+(?:[\^*~]\s?[A-Za-z]{1,5}|-\s?[A-Z][a-z]+)\.?$")
+_SUFFIX = re.compile(r"(?:\s+(?:[\^*~/]\s?[A-Za-z]{1,5}|-\s?[A-Z][a-z]+|\(?\d/\d\)?|>>+|\.\.\.?\s*\d/\d))+\.?$")
 #: A lead-in that cannot stand as a sentence: it joins the rewrite with a comma.
-_SUBORDINATE = re.compile(r"^(?:while|although|though|if|when|as|since|because|whilst|unless|once|for|to|with|in|on|after|before|regarding|due)\b", re.I)
+_SUBORDINATE = re.compile(r"^(?:while|although|though|if|when|as|since|because|whilst|unless|once|for|to|with|in|on|after|before|regarding|due|even)\b", re.I)
 #: A clause that can start a sentence after a rewrite: a subject, a name, or a request.
 _STANDS_ALONE = re.compile(r"(?:[A-Z0-9@#\"'“]|(?i:i|we|you|it|they|he|she|there|this|that|these|those|a|an|the|"
                            r"your|our|my|some|all|any|each|every|please|thanks|thank|let|feel|if|just)\b)")
@@ -120,12 +120,13 @@ def plan_sentence(text: str, start: int, end: int, found: list[Finding], used: s
     punct = m.group() if m else ""
     body_end = end - len(suffix) - len(punct)
     clauses = [_Clause(a, b, text[a:b]) for a, b in clause_spans(text, start + len(prefix), body_end)]
-    for f in found:
+    rule_findings = [f for f in found if f.source == "rule"]
+    # The model marks whole sentences: where a rule marks exact words, those decide the clauses.
+    for f in rule_findings or found:
         for c in clauses:
             if f.start < c.end and f.end > c.start:
                 c.findings.append(f)
     rules = tuple(dict.fromkeys(f.rule for f in found))
-    rule_findings = [f for f in found if f.source == "rule"]
     model_findings = [f for f in found if f.source != "rule"]
 
     # Which findings become the sentence template, which swap words in place.

@@ -31,7 +31,7 @@ _PATTERNS: tuple[tuple[str, re.Pattern, str], ...] = (
      "I'll get {who} on this for you: [what happens next]."),
     ("blocking", re.compile(r"\b(?:please\s+)?(?:contact|reach\s+out\s+to|reach|call|get\s+in\s+touch\s+with|speak\s+(?:to|with)|"
                             r"talk\s+to|work\s+with|check\s+with|connect\s+with|file\s+a\s+claim\s+with)\s+(?P<who>(?:the|your|our)\s+[\w&'-]+(?:\s+[\w&'-]+){0,3}?)"
-                            r"(?=\s+(?:about|for|regarding|to|on|at|directly|as|and|so|if|who|they|they'll)\b|[,.;:!?]|$)", re.I),
+                            r"(?=\s+(?:about|for|regarding|to|on|at|directly|as|and|so|if|who|they|they'll|anytime|today|now|by|in|with|when|via|here|there|using)\b|[,.;:!?]|$)", re.I),
      "I'll get {who} on this for you: [what happens next]."),
 )
 
@@ -39,7 +39,7 @@ _PATTERNS: tuple[tuple[str, re.Pattern, str], ...] = (
 _LOOSE_END = re.compile(r"(?:\s+(?:to|the|a|an|for|on|at|with|by|from|in|of|and|or|your|our|this|that))+$", re.I)
 #: Verbs a "let me see how I can ..." would turn into an empty or wrong promise.
 _NO_PROMISE = re.compile(r"^(?:promise|guarantee|discuss|share|see|access|confirm|comment|disclose|speak|"
-                         r"talk|say|tell|be|view|look|find|locate|verify|provide\s+(?:any\s+)?(?:details|information))\b", re.I)
+                         r"talk|say|tell|be|only|not|also|view|look|find|locate|verify|provide\s+(?:any\s+)?(?:details|information))\b", re.I)
 
 
 def _clean_vp(vp: str) -> str:
