@@ -27,7 +27,10 @@ _SUFFIX = re.compile(r"(?:\s+(?:[\^*~/]\s?[A-Za-z]{1,5}|-\s?[A-Z][a-z]+|\(?\d/\d
 _SUBORDINATE = re.compile(r"^(?:while|although|though|if|when|as|since|because|whilst|unless|once|for|to|with|in|on|after|before|regarding|due|even)\b", re.I)
 #: A clause that can start a sentence after a rewrite: a subject, a name, or a request.
 _STANDS_ALONE = re.compile(r"(?:[A-Z0-9@#\"'“]|(?i:i|we|you|it|they|he|she|there|this|that|these|those|a|an|the|"
-                           r"your|our|my|some|all|any|each|every|please|thanks|thank|let|feel|if|just)\b)")
+                           r"your|our|my|some|all|any|each|every|please|thanks|thank|let|feel|just|have|hope|enjoy|check|see|keep)\b)")
+#: A clause that leans on the refusal it followed ("including saving fuel", "still send ...").
+_FRAGMENT = re.compile(r"(?i:\w+ing|including|such|especially|even|still|also|for|with|without|from|to|in|on|at|"
+                       r"by|of|due|as|because|since|which|who|where|than|then|not|no|if|unless|or)\b")
 #: A clause shorter than this (in words) before the rewrite joins it with a comma ("Hi Sam, let me ...").
 SHORT_LEAD = 4
 
@@ -215,7 +218,7 @@ def _join(pieces: list[tuple[str, str]], punct: str) -> str:
                 sentences.append(piece)
             continue
         if not buffer and sentences and len(piece.split()) <= 3 and kind == "clause" \
-                and pieces[-1] == (kind, piece) and sentences[-1][-1:] in ".!?":
+                and pieces[-1] == (kind, piece) and sentences[-1][-1:] in ".!?" and piece[:1].isupper():
             # A short clause after the template: an address ("Mr. Grant") joins it; a
             # leftover contrast ("not ours") goes.
             if not re.match(r"(?:not|no|nor)\b", piece.strip(), re.I):
@@ -224,7 +227,7 @@ def _join(pieces: list[tuple[str, str]], punct: str) -> str:
         piece = hedges.strip_leading(piece).strip() if not buffer else piece.strip()
         if not buffer and sentences:
             piece = hedges.CONJUNCTION.sub("", piece)
-            if not _STANDS_ALONE.match(piece):
+            if _FRAGMENT.match(piece) or not _STANDS_ALONE.match(piece):
                 continue  # "including saving fuel": a fragment of the refusal it followed
         if piece:
             buffer.append(piece)

@@ -15,7 +15,7 @@ SLOT = re.compile(r"\{([a-z][a-z0-9_]*)\}")
 #: At most this many words go into a slot.
 MAX_SLOT_WORDS = 8
 _PREPOSITION = re.compile(r"^(?:about|with|on|for|regarding|to|toward|towards|in|of)\s+", re.I)
-_DETERMINER = {"the", "your", "this", "that", "these", "those", "a", "an", "any", "our", "my", "his",
+_DETERMINER = {"the", "your", "this", "that", "these", "those", "a", "an", "our", "my", "his",
                "her", "their", "its", "each", "every"}
 _SUBJECTS = {"it", "we", "there", "you", "i", "they", "he", "she", "it's", "there's", "we've", "you've"}
 #: Words that end what a refusal is about: what follows them is a reason, a time or a new clause.
