@@ -47,7 +47,7 @@ class Phrasebook:
 #: The cached classes' fields: part of every cache key here, so entries written by a coach
 #: whose Rule had other fields are never read back.
 #: Bump when validation changes: a phrasebook cached by a build that validated less is read again.
-VALIDATION = 2
+VALIDATION = 3
 #: What a cached phrasebook depends on besides its text: the cached classes' field layout
 #: (a new field must not unpickle shifted) and the validation rules it passed.
 CACHE_SCHEMA = "|".join(",".join(f.name for f in fields(cls)) for cls in (Rule, Example, Phrasebook)) + f"|v{VALIDATION}"

@@ -11,7 +11,8 @@ from __future__ import annotations
 
 import re
 
-SLOT = re.compile(r"\{([a-z][a-z0-9_]*)\}")
+#: A slot in a rewrite; any case, since a finding's rewrites take the case of the matched words.
+SLOT = re.compile(r"\{([A-Za-z][A-Za-z0-9_]*)\}")
 #: At most this many words go into a slot.
 MAX_SLOT_WORDS = 8
 _PREPOSITION = re.compile(r"^(?:about|with|on|for|regarding|to|toward|towards|in|of)\s+", re.I)
@@ -33,7 +34,7 @@ def is_template(rewrite: str) -> bool:
 
 
 def slots(rewrite: str) -> tuple[str, ...]:
-    return tuple(SLOT.findall(rewrite))
+    return tuple(name.lower() for name in SLOT.findall(rewrite))
 
 
 def capture_object(after: str) -> str:
@@ -82,7 +83,7 @@ def fill(template: str, values: dict[str, str]) -> str | None:
     missing = [name for name in slots(template) if not values.get(name)]
     if missing:
         return None
-    return SLOT.sub(lambda m: values[m.group(1)], template)
+    return SLOT.sub(lambda m: values[m.group(1).lower()], template)
 
 
 def offer_key(template: str) -> str:
