@@ -203,3 +203,30 @@ def test_slot_errors_are_one_line_each_with_file_and_line():
     assert any(line.startswith("t.yaml:11:") and "{thing}" in line and "declared: {object}" in line for line in lines)
     assert any(line.startswith("t.yaml:12:") and "not a sentence template" in line for line in lines)
     assert any("every rewrite uses a slot" in line for line in lines)
+
+
+@pytest.fixture(scope="module")
+def bundled_negative_rules():
+    from coach.phrasebook import load_rules
+
+    return [r for r in load_rules() if r.negative]
+
+
+def test_no_bundled_rewrite_promises_without_a_placeholder(bundled_negative_rules):
+    from coach.rewrite.model_templates import _PATTERNS
+
+    promising = [(r.id, rw) for r in bundled_negative_rules for rw in r.rewrites if promise_without_content(rw)]
+    promising += [("model", t) for _, _, t in _PATTERNS if promise_without_content(t)]
+    assert promising == []
+    # and the check does see the old fragment rewrites
+    assert promise_without_content("here's what I can do") and promise_without_content("Here's how I can help.")
+
+
+def test_safe_fixes_have_no_placeholder_and_no_slot(bundled_negative_rules):
+    safe = [r for r in bundled_negative_rules if r.fix == "safe"]
+    assert safe, "some rules keep a safe first rewrite"
+    assert [r.id for r in safe if "[" in r.rewrites[0] or "{" in r.rewrites[0]] == []
+
+
+def test_every_negative_rule_keeps_a_slot_free_rewrite(bundled_negative_rules):
+    assert [r.id for r in bundled_negative_rules if all("{" in rw for rw in r.rewrites)] == []
