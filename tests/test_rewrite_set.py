@@ -71,3 +71,18 @@ def test_rewrites_match_the_golden_file():
         GOLDEN.write_text("".join(json.dumps(g, ensure_ascii=False) + "\n" for g in got), encoding="utf-8")
     want = [json.loads(line) for line in GOLDEN.read_text(encoding="utf-8").splitlines() if line.strip()]
     assert got == want
+
+
+@pytest.mark.parametrize("with_model", [False, True], ids=["rules", "rules+model"])
+def test_every_rule_example_rewrites_cleanly(with_model):
+    """Every `match` example of every bundled blocking/non_apology rule, as the analyzer
+    rewrites it: checks pass and a re-lint finds nothing negative in the rewritten sentences."""
+    from coach.phrasebook import load_rules
+
+    texts = [ex.text for rule in load_rules() if rule.negative for ex in rule.match_examples]
+    analyzer = Analyzer(model=with_model)
+    rewritten = [rewrite(t, report.findings) for t, report in zip(texts, analyzer.lint(texts))]
+    again = analyzer.lint([r.text for r in rewritten])
+    assert [(t, p) for t, r in zip(texts, rewritten) for p in problems(t, r)] == []
+    assert [(r.text, f.rule) for r, rep in zip(rewritten, again) for f in negative_left(rep.findings, r)] == []
+    assert all(r.changed for r in rewritten)

@@ -73,6 +73,8 @@ def plan_all(text: str, findings: Sequence[Finding], prefer: str | None = None) 
     tries every rewrite of a rule on its examples)."""
     negative = sorted((f for f in findings if f.category in NEGATIVE_CATEGORIES),
                       key=lambda f: (f.rule != prefer, f.start, -f.end))
+    if not negative:
+        return []  # most drafts: nothing to split or rewrite
     used: set[str] = set()
     plans = []
     for start, end, found in units(text, negative):
@@ -114,6 +116,7 @@ def _swap(finding: Finding) -> str | None:
 
 
 def plan_sentence(text: str, start: int, end: int, found: list[Finding], used: set[str]) -> Plan | None:
+    """One sentence's rewrite (None when nothing changes); `used` holds the offers made so far."""
     sentence = text[start:end]
     pre = _PREFIX.match(sentence)
     prefix = pre.group() if pre else ""
@@ -192,6 +195,7 @@ def plan_sentence(text: str, start: int, end: int, found: list[Finding], used: s
 
 
 def _apply_swaps(text: str, clause: _Clause, swaps: list[tuple[Finding, str]]) -> str:
+    """The clause with each word swap in place of its matched words."""
     out, pos = [], clause.start
     for f, swap in sorted(swaps, key=lambda s: s[0].start):
         a, b = max(f.start, clause.start), min(f.end, clause.end)
@@ -239,12 +243,11 @@ def _join(pieces: list[tuple[str, str]], punct: str) -> str:
     if buffer:
         lead = ", ".join(buffer)
         sentences.append(capitalize(lead) + (punct or ("." if sentences else "")))
-    elif sentences and punct and punct[0] in "!?" and sentences[-1].endswith("."):
-        pass
     return _tidy(" ".join(sentences))
 
 
 def _tidy(text: str) -> str:
+    """No double spaces, no space before punctuation, no ", ." or ",," left by removed clauses."""
     text = re.sub(r"\s{2,}", " ", text)
     text = re.sub(r"\s+([,.;:!?])", r"\1", text)
     text = re.sub(r",\s*([.!?])", r"\1", text)
