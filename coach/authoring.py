@@ -6,12 +6,14 @@ tests wherever the rule lives.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Iterable
 
 from .engine.engine import Engine
 from .models import NEGATIVE_CATEGORIES, Rule
 from .engine.normalize import normalize
+from .rewrite import checks, rewrite
+from .rewrite.templates import SLOT
 
 
 @dataclass(frozen=True)
@@ -19,7 +21,7 @@ class Failure:
     """One failed expectation, located at the rule."""
 
     rule: Rule
-    kind: str  # "match" | "span" | "no_match" | "rewrite"
+    kind: str  # "match" | "span" | "no_match" | "rewrite" | "rewritten"
     text: str
     detail: str
 
@@ -55,10 +57,15 @@ def example_failures(engine: Engine, rules: Iterable[Rule] | None = None) -> lis
     return failures
 
 
+#: What fills a slot when a rewrite is checked on its own, outside any example.
+SAMPLE_SLOT = "the order"
+
+
 def rewrite_failures(engine: Engine, rules: Iterable[Rule] | None = None) -> list[Failure]:
-    """No rewrite of a blocking or non-apology rule may itself trigger such a rule."""
+    """No rewrite of a blocking or non-apology rule may itself trigger such a rule, and
+    every rewrite must read right on every example it applies to."""
     rules = [r for r in (rules if rules is not None else engine.rules.values()) if r.negative]
-    cases = [(rule, rewrite) for rule in rules for rewrite in rule.rewrites]
+    cases = [(rule, SLOT.sub(SAMPLE_SLOT, rewrite)) for rule in rules for rewrite in rule.rewrites]
     results = _findings(engine, [c[1] for c in cases], [None] * len(cases))
     failures = []
     for (rule, rewrite), found in zip(cases, results):
@@ -66,4 +73,43 @@ def rewrite_failures(engine: Engine, rules: Iterable[Rule] | None = None) -> lis
         if bad:
             failures.append(Failure(rule, "rewrite", rewrite,
                                     f"rewrite {rewrite!r} triggers {bad[0].rule} on {bad[0].text!r}"))
+    return failures + rewritten_failures(engine, rules)
+
+
+def rewritten_failures(engine: Engine, rules: Iterable[Rule]) -> list[Failure]:
+    """Each rewrite of each negative rule, tried first on each of the rule's `match`
+    examples: the rewritten example must relint clean of the rule's own category in the
+    rewritten sentence and pass coach.rewrite.checks; a slotted rewrite must fill on at
+    least one example."""
+    rules = [r for r in rules if r.negative and r.rewrites]
+    examples = [(rule, ex.text) for rule in rules for ex in rule.match_examples]
+    found = _findings(engine, [t for _, t in examples], [None] * len(examples))
+    tries = []  # (rule, rewrite, example, Rewritten)
+    for (rule, text), findings in zip(examples, found):
+        for rw in rule.rewrites:
+            forced = [replace(f, rewrites=(rw,)) if f.rule == rule.id else f for f in findings]
+            tries.append((rule, rw, text, rewrite(text, forced, prefer=rule.id)))
+    again = _findings(engine, [t[3].text for t in tries], [None] * len(tries))
+    failures, filled = [], set()
+    for (rule, rw, text, result), refound in zip(tries, again):
+        if SLOT.search(rw) and any(rw_text_used(rw, e.text) for e in result.edits):
+            filled.add((rule.id, rw))
+        problems = checks.problems(text, result)
+        left = [f for f in checks.negative_left(refound, result) if f.category == rule.category]
+        if left:
+            problems.append(f"still {left[0].rule} on {left[0].text!r}")
+        if problems:
+            failures.append(Failure(rule, "rewritten", text,
+                                    f"rewrite {rw!r} on {text!r} gives {result.text!r}: {problems[0]}"))
+    for rule in rules:
+        for rw in rule.rewrites:
+            if SLOT.search(rw) and (rule.id, rw) not in filled:
+                failures.append(Failure(rule, "rewritten", rw,
+                                        f"rewrite {rw!r} fills its slot on none of the rule's examples"))
     return failures
+
+
+def rw_text_used(template: str, text: str) -> bool:
+    """Whether `text` came from `template` (its words outside the slots are all there)."""
+    parts = [p.strip(" .,:") for p in SLOT.split(template)[::2] if p.strip(" .,:")]
+    return all(p.lower() in text.lower() for p in parts)

@@ -16,7 +16,7 @@ from typing import Any, Iterable
 from . import yamlsafe
 from .errors import PhrasebookError, PhrasebookErrors
 from .models import APOLOGY_ELEMENTS, NEGATIVE_CATEGORIES, SEVERITIES, Example, Rule
-from .engine.phrase_syntax import MAX_PHRASE_CHARS, PhraseSyntaxError, plan
+from .engine.phrase_syntax import MAX_PHRASE_CHARS, PhraseSyntaxError, plan, split_slot
 from .yamlsafe import Located
 
 RULE_KEYS = (
@@ -47,7 +47,7 @@ class Phrasebook:
 #: The cached classes' fields: part of every cache key here, so entries written by a coach
 #: whose Rule had other fields are never read back.
 #: Bump when validation changes: a phrasebook cached by a build that validated less is read again.
-VALIDATION = 2
+VALIDATION = 3
 #: What a cached phrasebook depends on besides its text: the cached classes' field layout
 #: (a new field must not unpickle shifted) and the validation rules it passed.
 CACHE_SCHEMA = "|".join(",".join(f.name for f in fields(cls)) for cls in (Rule, Example, Phrasebook)) + f"|v{VALIDATION}"
@@ -102,6 +102,35 @@ def _check_phrases(items: list[tuple[str, int]], what: str, errs: _Collector, ru
             plan(phrase)
         except PhraseSyntaxError as exc:
             errs.add(f"bad phrase in '{what}' {_short(phrase)}: {exc}", line, rule)
+
+
+SLOT_RE = re.compile(r"\{([^{}]*)\}")
+
+
+def _check_slots(phrases: list[tuple[str, int]], unless: list[tuple[str, int]],
+                 rewrites: list[tuple[str, int]], errs: _Collector, rule: str | None) -> None:
+    """Slots end phrases only; a rewrite fills only slots its phrases declare, only in a
+    sentence template, and the rule keeps one rewrite without slots."""
+    declared = {split_slot(p)[1] for p, _ in phrases} - {None}
+    for phrase, line in unless:
+        if split_slot(phrase)[1]:
+            errs.add(f"'unless' phrase {_short(phrase)} cannot have a slot: only 'phrases' fill rewrites",
+                     line, rule)
+    with_slots = 0
+    for text, line in rewrites:
+        names = SLOT_RE.findall(text)
+        with_slots += bool(names)
+        for name in names:
+            if name not in declared:
+                known = ", ".join("{%s}" % n for n in sorted(declared)) or "none"
+                errs.add(f"rewrite {_short(text)} uses {{{name}}}, which no phrase of the rule ends in "
+                         f"(declared: {known})", line, rule)
+        if names and not text.rstrip().endswith((".", "!", "?")):
+            errs.add(f"rewrite {_short(text)} has a slot but is not a sentence template "
+                     f"(end it with . ! or ?)", line, rule)
+    if rewrites and with_slots == len(rewrites):
+        errs.add("every rewrite uses a slot; keep one without, for when nothing follows the match",
+                 rewrites[0][1], rule)
 
 
 def _examples(loc: Located | None, errs: _Collector, rule: str, line: int
@@ -243,7 +272,9 @@ def _rule(loc: Located, defaults: dict[str, Any], errs: _Collector, path: str,
     patterns = _patterns(data.get("patterns"), errs, rid)
     if not phrases and not patterns:
         errs.add("a rule needs 'phrases' (or raw 'patterns')", loc.line, rid)
-    rewrites = [text for text, _ in _strings(data.get("rewrites"), "rewrites", errs, rid)]
+    rewrite_items = _strings(data.get("rewrites"), "rewrites", errs, rid)
+    rewrites = [text for text, _ in rewrite_items]
+    _check_slots(phrases, unless, rewrite_items, errs, rid)
     if category in NEGATIVE_CATEGORIES and len(rewrites) < 2:
         errs.add(f"{category} rules need at least two 'rewrites'",
                  data["rewrites"].line if "rewrites" in data else loc.line, rid)

@@ -87,10 +87,18 @@ def test_phrasebook_validate(tmp_path, test_phrasebook):
 
 
 def test_phrasebook_test_reports_failures(tmp_path, test_phrasebook):
+    # The test phrasebook keeps an old fragment rewrite: it promises with nothing after it.
     r = run("phrasebook", "test", "--no-defaults", str(test_phrasebook))
+    fails = [line for line in r.stdout.splitlines() if line.startswith("FAIL")]
+    assert r.exit_code == 1 and len(fails) == 1 and "promise without a placeholder" in fails[0]
+    fixed = tmp_path / "fixed.yaml"
+    text = test_phrasebook.read_text(encoding="utf-8").replace(
+        '"here\'s what I can do", ', '"Here\'s what I can do: [what you can offer].", ')
+    fixed.write_text(text, encoding="utf-8")
+    r = run("phrasebook", "test", "--no-defaults", str(fixed))
     assert r.exit_code == 0 and r.stdout.strip().endswith("0 failed")
     broken = tmp_path / "broken.yaml"
-    broken.write_text(test_phrasebook.read_text(encoding="utf-8").replace(
+    broken.write_text(text.replace(
         'no_match: ["Let me see what I can do."]', 'no_match: ["There is nothing we can do."]'),
         encoding="utf-8")
     r = run("phrasebook", "test", "--no-defaults", str(broken))

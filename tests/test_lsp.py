@@ -113,7 +113,8 @@ def test_diagnostics_match_coach_check_and_code_actions_apply_rewrites(tmp_path)
     md.write_text(DRAFT, encoding="utf-8")
     expected = negatives(check_json(tmp_path, "refund.md"))
     assert [r[0] for r in expected] == ["blocking.powerless.nothing-i-can-do"]  # policy suppressed
-    fixed = DRAFT.replace("there's nothing I can do", "here's what I can do")
+    fixed = DRAFT.replace("Unfortunately there's nothing I can do about the fee.",
+                          "Let me see what I can do about the fee.")  # the sentence, rewritten whole
     (tmp_path / "fixed.md").write_text(fixed, encoding="utf-8")
     expected_after = negatives(check_json(tmp_path, "fixed.md"))
 

@@ -285,7 +285,7 @@ def test_score_store_then_trends_and_report(corpus, store_url, tmp_path):
     assert h.exit_code == 0, h.output
     html = page.read_text(encoding="utf-8")
     assert html.count('<section class="agent"') == 2 and "<svg" in html
-    assert "There&#x27;s nothing I can do" in html and "Here&#x27;s what I can do" in html
+    assert "There&#x27;s nothing I can do" in html and "Let me see what I can do" in html  # the rule's first rewrite
     assert str(corpus) in html and "coach 0." in html
 
 

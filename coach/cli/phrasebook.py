@@ -136,7 +136,8 @@ def phrasebook_test(
         help="Phrasebooks to test (default: the bundled ones).")] = None,
     no_defaults: NoDefaultsOpt = None,
 ) -> None:
-    """Run every rule's examples both ways and the rewrite-loop check, like a test runner."""
+    """Run every rule's examples both ways, the rewrite-loop check and every rewrite on
+    every example, like a test runner."""
     from ..authoring import example_failures, rewrite_failures
     from ..engine.engine import Engine
     from ..phrasebook import load_rules
@@ -153,8 +154,10 @@ def phrasebook_test(
         typer.echo(f"FAIL {failure}")
     examples = sum(len(r.match_examples) + len(r.no_match_examples) for r in tested)
     rewrites = sum(len(r.rewrites) for r in tested if r.negative)
-    checks = examples + rewrites
-    typer.echo(f"{len(tested)} rules, {examples} examples, {rewrites} rewrites checked")
+    rewritten = sum(len(r.rewrites) * len(r.match_examples) for r in tested if r.negative)
+    checks = examples + rewrites + rewritten
+    typer.echo(f"{len(tested)} rules, {examples} examples, {rewrites} rewrites checked, "
+               f"{rewritten} rewritten examples")
     typer.echo(f"{checks - len(failures)} passed, {len(failures)} failed")
     if failures:
         raise typer.Exit(int(ExitCode.FINDINGS))

@@ -6,6 +6,8 @@
     =refund                            this exact form only
     sorry _ but                        exactly one word of any kind
     sorry [_] but                      zero or one word of any kind
+    nothing I can do {object}          ends in a slot: matches "nothing I can do"; the words
+                                       after the match fill {object} in the rule's rewrites
 
 Expansion yields *variants*: tuples of atoms, where an atom is a word (any
 form), an exact word, a gap, or (for big phrases, see `plan`) one of several
@@ -16,6 +18,7 @@ can be tested and fuzzed on its own.
 
 from __future__ import annotations
 
+import re
 from functools import lru_cache
 
 from dataclasses import dataclass
@@ -28,6 +31,8 @@ MAX_PHRASE_CHARS = 10_000  # a 4.8 MB alternation took GBs before the variant li
 MAX_DEPTH = 20  # brackets inside brackets: 20,000 levels raised RecursionError
 MAX_GAPS = 12  # `_` / `[_]`: a phrase with 500 gaps cost 13 ms for every word that anchored it
 _SPECIAL = "()[]|"
+#: A slot that ends a phrase: `{name}`, a lowercase identifier. It matches nothing itself.
+SLOT_END = re.compile(r"\s*\{([a-z][a-z0-9_]*)\}\s*$")
 
 
 class PhraseSyntaxError(ValueError):
@@ -156,13 +161,27 @@ class _Parser:
         return Word(raw)
 
 
+def split_slot(phrase: str) -> tuple[str, str | None]:
+    """The phrase without its ending `{slot}`, and the slot's name (None without one)."""
+    m = SLOT_END.search(phrase)
+    return (phrase[:m.start()], m.group(1)) if m else (phrase, None)
+
+
 def parse(phrase: str) -> tuple:
-    """Parse a phrase into its node tree (raises PhraseSyntaxError)."""
+    """Parse a phrase into its node tree (raises PhraseSyntaxError); an ending `{slot}`
+    is not part of what matches."""
     if not phrase or not phrase.strip():
         raise PhraseSyntaxError("empty phrase")
     if len(phrase) > MAX_PHRASE_CHARS:
         raise PhraseSyntaxError(f"phrase is {len(phrase):,} characters long, over the {MAX_PHRASE_CHARS:,} "
                                 f"limit; split it into several phrases")
+    phrase, _ = split_slot(phrase)
+    brace = next((i for i, ch in enumerate(phrase) if ch in "{}"), None)
+    if brace is not None:
+        raise PhraseSyntaxError("a slot is written {name} (lowercase letters, digits, _) and only "
+                                "at the very end of a phrase", brace + 1)
+    if not phrase.strip():
+        raise PhraseSyntaxError("a phrase needs words before its {slot}")
     return _Parser(phrase).parse()
 
 

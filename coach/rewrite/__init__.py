@@ -58,13 +58,19 @@ class Rewritten:
         return bool(self.edits)
 
 
-def rewrite(text: str, findings: Sequence[Finding]) -> Rewritten:
-    """The draft rewritten sentence by sentence (see the module docstring)."""
-    from .splice import splice_edits
+def rewrite(text: str, findings: Sequence[Finding], *, prefer: str | None = None) -> Rewritten:
+    """The draft rewritten sentence by sentence (see the module docstring); `prefer`: a
+    rule id whose findings choose their sentence's template first."""
+    from .compose import plan_all
 
-    edits = tuple(SentenceRewrite(start, end, new, rules)
-                  for start, end, new, rules in splice_edits(text, findings))
-    return Rewritten(apply_edits(text, edits), edits)
+    edits = []
+    for p in plan_all(text, findings, prefer):
+        start, end = p.start, p.end
+        if not p.text and p.advice is None:  # a sentence dropped whole: take the space after it too
+            while end < len(text) and text[end] in " \t":
+                end += 1
+        edits.append(SentenceRewrite(start, end, p.text, p.rules, p.advice))
+    return Rewritten(apply_edits(text, edits), tuple(edits))
 
 
 def apply_edits(text: str, edits: Sequence[SentenceRewrite]) -> str:

@@ -199,10 +199,14 @@ class CoachServer(LanguageServer):
             if f.category not in NEGATIVE_CATEGORIES or not overlaps(where, wanted):
                 continue
             for rewrite in f.rewrites:
-                edit = self.text_edit(uri, done, [Edit(lf.key, f.start, f.end, rewrite)])
+                change = self.rewrite_edit(done, lf.key, f, rewrite)
+                if change is None:
+                    continue
+                edit = self.text_edit(uri, done, [change])
                 if edit is not None:
                     out.append(lsp.CodeAction(
-                        title=f"Replace “{f.text}” with “{rewrite}”", kind=lsp.CodeActionKind.QuickFix,
+                        title=(f"Replace “{f.text}” with “{rewrite}”" if (change.start, change.end) == (f.start, f.end)
+                               else f"Rewrite the sentence: “{change.replacement}”"), kind=lsp.CodeActionKind.QuickFix,
                         diagnostics=[diagnostic(lf, where)], is_preferred=rewrite == f.rewrites[0],
                         edit=lsp.WorkspaceEdit(changes={uri: [edit]})))
         if out and done.run is not None:
@@ -213,6 +217,25 @@ class CoachServer(LanguageServer):
                                           kind=lsp.CodeActionKind.SourceFixAll,
                                           edit=lsp.WorkspaceEdit(changes={uri: [edit]})))
         return out
+
+    def rewrite_edit(self, done: Checked, key: str | None, f, rewrite: str):
+        """A word swap replaces the matched words; a sentence template its sentence, as
+        coach.rewrite composes it (None where it does not fit this sentence)."""
+        from dataclasses import replace
+
+        from ..library import Edit
+        from ..rewrite import rewrite as rewrite_draft
+        from ..rewrite.templates import is_template
+
+        if not is_template(rewrite):
+            return None if "{" in rewrite else Edit(key, f.start, f.end, rewrite)
+        text = next((entry.text for pairs in (done.run.entries.values() if done.run else ())
+                     for entry, _ in pairs if entry.key == key), None)
+        if text is None:
+            return None
+        edits = [e for e in rewrite_draft(text, [replace(f, rewrites=(rewrite,))]).edits
+                 if e.advice is None and e.start <= f.start < e.end]
+        return Edit(key, edits[0].start, edits[0].end, edits[0].text) if edits else None
 
     def text_edit(self, uri: str, done: Checked, edits: list) -> lsp.TextEdit | None:
         """The smallest edit turning the buffer into what the library editor writes."""

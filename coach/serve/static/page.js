@@ -226,7 +226,8 @@
   window.addEventListener("resize", grow);
   applyAll.addEventListener("click", function () {
     if (!current) return;
-    apply(current.result.findings.filter(function (f) { return negative(f) && f.rewrites.length; })
+    // The model marks whole sentences: coach rewrites them by template or gives advice, never a splice.
+    apply(current.result.findings.filter(function (f) { return negative(f) && f.rewrites.length && f.source !== "model"; })
       .map(function (f) { return {finding: f, rewrite: f.rewrites[0]}; }));
   });
   document.getElementById("token-form").addEventListener("submit", function (ev) {

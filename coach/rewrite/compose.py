@@ -1,0 +1,256 @@
+"""Composing one rewrite per sentence (or clause) that carries a negative finding.
+
+A sentence is cut into clauses; clauses with no finding stay as written, clauses that
+only hedge ("Unfortunately") or only restate the rule ("it's company policy") go, and
+the clauses with findings become ONE template filled from the first finding that has a
+fitting, unused offer. Word-swap rewrites ("sorry for any" -> "sorry for the") change
+the matched words in place. Sentences without findings are never touched.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Sequence
+
+from ..models import NEGATIVE_CATEGORIES, Finding
+from . import hedges
+from .model_templates import ADVICE, model_rewrite
+from .sentences import clause_spans, sentence_spans
+from .templates import capitalize, capture, fill, is_template, lower_first, offer_key, slots
+
+_END_PUNCT = re.compile(r"[.!?…]+[\"'’”)\]]*$")
+#: Kept as written around a rewritten sentence: @handles in front, an agent's sign-off after.
+_PREFIX = re.compile(r"^(?:[@#][\w.]+[,:]?\s+)+")
+_SUFFIX = re.compile(r"(?:\s+(?:[\^*~/]\s?[A-Za-z]{1,5}|-\s?[A-Z][a-z]+|\(?\d/\d\)?|>>+|\.\.\.?\s*\d/\d))+\.?$")
+#: A lead-in that cannot stand as a sentence: it joins the rewrite with a comma.
+_SUBORDINATE = re.compile(r"^(?:while|although|though|if|when|as|since|because|whilst|unless|once|for|to|with|in|on|after|before|regarding|due|even)\b", re.I)
+#: A clause that can start a sentence after a rewrite: a subject, a name, or a request.
+_STANDS_ALONE = re.compile(r"(?:[A-Z0-9@#\"'“]|(?i:i|we|you|it|they|he|she|there|this|that|these|those|a|an|the|"
+                           r"your|our|my|some|all|any|each|every|please|thanks|thank|let|feel|just|have|hope|enjoy|check|see|keep)\b)")
+#: A clause that leans on the refusal it followed ("including saving fuel", "still send ...").
+_FRAGMENT = re.compile(r"(?i:\w+ing|including|such|especially|even|still|also|for|with|without|from|to|in|on|at|"
+                       r"by|of|due|as|because|since|which|who|where|than|then|not|no|if|unless|or)\b")
+#: A clause shorter than this (in words) before the rewrite joins it with a comma ("Hi Sam, let me ...").
+SHORT_LEAD = 4
+
+
+@dataclass
+class Plan:
+    """One sentence's rewrite before it becomes a SentenceRewrite."""
+
+    start: int
+    end: int
+    text: str
+    rules: tuple[str, ...]
+    advice: str | None = None
+
+
+@dataclass
+class _Clause:
+    start: int
+    end: int
+    text: str
+    findings: list[Finding] = field(default_factory=list)
+
+
+def units(text: str, findings: Sequence[Finding]) -> list[tuple[int, int, list[Finding]]]:
+    """Sentences (merged where one finding straddles two) with their negative findings."""
+    spans = sentence_spans(text)
+    out: list[list] = []
+    for start, end in spans:
+        mine = [f for f in findings if f.start < end and f.end > start]
+        if out and any(f in out[-1][2] for f in mine):
+            out[-1][1] = end
+            out[-1][2] += [f for f in mine if f not in out[-1][2]]
+        else:
+            out.append([start, end, mine])
+    return [(s, e, fs) for s, e, fs in out if fs]
+
+
+def plan_all(text: str, findings: Sequence[Finding], prefer: str | None = None) -> list[Plan]:
+    """`prefer`: a rule id whose findings choose the template first (`coach phrasebook test`
+    tries every rewrite of a rule on its examples)."""
+    negative = sorted((f for f in findings if f.category in NEGATIVE_CATEGORIES),
+                      key=lambda f: (f.rule != prefer, f.start, -f.end))
+    if not negative:
+        return []  # most drafts: nothing to split or rewrite
+    used: set[str] = set()
+    plans = []
+    for start, end, found in units(text, negative):
+        plan = plan_sentence(text, start, end, found, used)
+        if plan is not None:
+            plans.append(plan)
+    return plans
+
+
+def _choose(finding: Finding, after: str, used: set[str]) -> str | None:
+    """The finding's first sentence template with its slots filled and its offer not made yet."""
+    for rewrite in finding.rewrites:
+        if not is_template(rewrite):
+            continue
+        filled = fill(rewrite, {name: capture(name, after) for name in slots(rewrite)})
+        if filled is None or offer_key(rewrite) in used:
+            continue
+        used.add(offer_key(rewrite))
+        return capitalize(filled.strip())
+    return None
+
+
+#: Words a match may end on that belong to what follows ("sorry you feel | the charger was ...").
+_CARRY = {"the", "our", "this", "that", "it", "we", "your", "there", "my", "a", "an"}
+
+
+def _after(text: str, finding: Finding, clause_end: int) -> str:
+    """The words after the match up to the end of its clause (a determiner the match ends on included)."""
+    after = text[finding.end:clause_end] if finding.end < clause_end else ""
+    words = finding.text.split()
+    if words and words[-1].lower() in _CARRY:
+        after = words[-1] + " " + after.lstrip()
+    return after
+
+
+def _swap(finding: Finding) -> str | None:
+    """The finding's first word-swap rewrite (no slots), if it has one."""
+    return next((r for r in finding.rewrites if not is_template(r) and "{" not in r), None)
+
+
+def plan_sentence(text: str, start: int, end: int, found: list[Finding], used: set[str]) -> Plan | None:
+    """One sentence's rewrite (None when nothing changes); `used` holds the offers made so far."""
+    sentence = text[start:end]
+    pre = _PREFIX.match(sentence)
+    prefix = pre.group() if pre else ""
+    post = _SUFFIX.search(sentence[len(prefix):])
+    suffix = post.group() if post else ""
+    m = _END_PUNCT.search(sentence[:len(sentence) - len(suffix)])
+    punct = m.group() if m else ""
+    body_end = end - len(suffix) - len(punct)
+    clauses = [_Clause(a, b, text[a:b]) for a, b in clause_spans(text, start + len(prefix), body_end)]
+    rule_findings = [f for f in found if f.source == "rule"]
+    # The model marks whole sentences: where a rule marks exact words, those decide the clauses.
+    for f in rule_findings or found:
+        for c in clauses:
+            if f.start < c.end and f.end > c.start:
+                c.findings.append(f)
+    rules = tuple(dict.fromkeys(f.rule for f in found))
+    model_findings = [f for f in found if f.source != "rule"]
+
+    # Which findings become the sentence template, which swap words in place.
+    template: str | None = None
+    swapped: dict[int, list[tuple[Finding, str]]] = {}
+    template_clauses: set[int] = set()
+    for f in rule_findings:
+        idx = [i for i, c in enumerate(clauses) if f in c.findings]
+        if not idx:
+            continue
+        swap = _swap(f)
+        if swap is not None and not any(is_template(r) for r in f.rewrites[:1]):
+            swapped.setdefault(idx[0], []).append((f, swap))
+            continue
+        template_clauses.update(idx)
+        if template is None:
+            last = clauses[idx[-1]]
+            template = _choose(f, _after(text, f, last.end), used)
+    if not rule_findings and model_findings:
+        f = model_findings[0]
+        fitted = model_rewrite(f.category, sentence)
+        if fitted is None or offer_key(fitted[0]) in used:
+            return Plan(start, end, sentence, rules, advice=ADVICE.get(f.category, f.message))
+        template, at = fitted
+        used.add(offer_key(template))
+        # The clause the fitting words sit in and what follows it, up to a contrast ("but I can ...").
+        first = next((i for i, c in enumerate(clauses) if c.end > start + at), 0)
+        for i in range(first, len(clauses)):
+            if i > first and re.match(r"(?:but|however)\b", clauses[i].text, re.I):
+                break
+            template_clauses.add(i)
+
+    pieces: list[tuple[str, str]] = []  # ("clause" | "template", text)
+    placed = False
+    for i, c in enumerate(clauses):
+        if i in template_clauses:
+            if not placed and template is not None:
+                pieces.append(("template", template))
+            placed = True
+            continue
+        if i in swapped:
+            if template_clauses and hedges.only_hedge(c.text):
+                continue  # "As I said," in front of a refusal that gets a template
+            pieces.append(("clause", _apply_swaps(text, c, swapped[i])))
+            continue
+        if hedges.only_hedge(c.text) or (template_clauses and hedges.restates_rule(c.text)):
+            continue
+        pieces.append(("clause", c.text))
+    new = _join(pieces, punct)
+    first = clauses[0].text if clauses else ""
+    if first[:1].islower() and pieces and pieces[0] == ("clause", first) and new.startswith(capitalize(first)):
+        # A sentence that went on from the line before ("...nothing I can do\nabout the fee")
+        # keeps its lower-case start.
+        new = first + new[len(first):]
+    if new:
+        new = prefix + new + suffix
+    if new == sentence:
+        return None
+    return Plan(start, end, new, rules)
+
+
+def _apply_swaps(text: str, clause: _Clause, swaps: list[tuple[Finding, str]]) -> str:
+    """The clause with each word swap in place of its matched words."""
+    out, pos = [], clause.start
+    for f, swap in sorted(swaps, key=lambda s: s[0].start):
+        a, b = max(f.start, clause.start), min(f.end, clause.end)
+        if a < pos:
+            continue
+        out.append(text[pos:a])
+        out.append(swap)
+        pos = b
+    out.append(text[pos:clause.end])
+    return "".join(out)
+
+
+def _join(pieces: list[tuple[str, str]], punct: str) -> str:
+    """The pieces as sentences: clauses joined with commas, a template its own sentence
+    (or after a short lead-in such as a greeting, with a comma)."""
+    sentences: list[str] = []
+    buffer: list[str] = []
+    for kind, piece in pieces:
+        if kind == "template":
+            if buffer:
+                lead = ", ".join(buffer)
+                if len(lead.split()) <= SHORT_LEAD or _SUBORDINATE.match(lead):
+                    sentences.append(capitalize(lead) + ", " + lower_first(piece))
+                else:
+                    sentences.append(capitalize(lead) + "." if not _END_PUNCT.search(lead) else capitalize(lead))
+                    sentences.append(piece)
+                buffer = []
+            else:
+                sentences.append(piece)
+            continue
+        if not buffer and sentences and len(piece.split()) <= 3 and kind == "clause" \
+                and pieces[-1] == (kind, piece) and sentences[-1][-1:] in ".!?" and piece[:1].isupper():
+            # A short clause after the template: an address ("Mr. Grant") joins it; a
+            # leftover contrast ("not ours") goes.
+            if not re.match(r"(?:not|no|nor)\b", piece.strip(), re.I):
+                sentences[-1] = sentences[-1][:-1] + ", " + piece.strip() + sentences[-1][-1]
+            continue
+        piece = hedges.strip_leading(piece).strip() if not buffer else piece.strip()
+        if not buffer and sentences:
+            piece = hedges.CONJUNCTION.sub("", piece)
+            if _FRAGMENT.match(piece) or not _STANDS_ALONE.match(piece):
+                continue  # "including saving fuel": a fragment of the refusal it followed
+        if piece:
+            buffer.append(piece)
+    if buffer:
+        lead = ", ".join(buffer)
+        sentences.append(capitalize(lead) + (punct or ("." if sentences else "")))
+    return _tidy(" ".join(sentences))
+
+
+def _tidy(text: str) -> str:
+    """No double spaces, no space before punctuation, no ", ." or ",," left by removed clauses."""
+    text = re.sub(r"\s{2,}", " ", text)
+    text = re.sub(r"\s+([,.;:!?])", r"\1", text)
+    text = re.sub(r",\s*([.!?])", r"\1", text)
+    text = re.sub(r"([,;:])\s*\1+", r"\1", text)
+    text = re.sub(r"\.\.(?!\.)", ".", text)
+    return text.strip()

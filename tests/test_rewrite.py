@@ -1,0 +1,232 @@
+"""Sentence rewrites (issue 15): hedges absorbed, one offer per draft, slots, model templates,
+sentences without findings untouched, and the checks that judge them."""
+
+from __future__ import annotations
+
+import pytest
+
+from coach import Analyzer
+from coach.engine.phrase_syntax import PhraseSyntaxError, parse, plan, split_slot
+from coach.errors import PhrasebookErrors
+from coach.models import Finding
+from coach.phrasebook import parse_phrasebook
+from coach.rewrite import Rewritten, SentenceRewrite, rewrite
+from coach.rewrite.checks import problems, promise_without_content
+from coach.rewrite.model_templates import model_rewrite
+from coach.rewrite.sentences import clause_spans, sentence_spans
+from coach.rewrite.templates import capture_object, capture_rest, fill, offer_key
+
+
+@pytest.fixture(scope="module")
+def analyzer():
+    return Analyzer(model=False)
+
+
+def rewritten(analyzer, text: str) -> Rewritten:
+    report = next(analyzer.lint([text]))
+    return rewrite(text, report.findings)
+
+
+def test_the_issue_example_reads_as_one_sentence(analyzer):
+    text = "Unfortunately there's nothing I can do about the late fee, it's company policy."
+    assert rewritten(analyzer, text).text == "Let me see what I can do about the late fee."
+
+
+@pytest.mark.parametrize("hedge", ["Unfortunately,", "I'm afraid", "Sadly,", "Regrettably,", "Again,",
+                                   "As I said,"])
+def test_hedges_are_absorbed(analyzer, hedge):
+    out = rewritten(analyzer, f"{hedge} we can't refund the delivery charge.").text
+    assert out == "Let me see what I can do about the delivery charge."
+
+
+def test_sorry_but_is_absorbed_into_an_apology_template(analyzer):
+    out = rewritten(analyzer, "I'm sorry, but that's our policy for opened headphones.").text
+    assert out == "I'm sorry about that. Here's what I can do: [what you can offer]."
+
+
+def test_sentences_without_findings_are_untouched_byte_for_byte(analyzer):
+    text = "Thanks  for waiting!\n\nWe can't refund the fee.   Your seat is  confirmed ."
+    result = rewritten(analyzer, text)
+    assert result.text.startswith("Thanks  for waiting!\n\n")
+    assert result.text.endswith("   Your seat is  confirmed .")
+    assert [text[e.start:e.end] for e in result.edits] == ["We can't refund the fee."]
+
+
+def test_the_same_offer_never_appears_twice(analyzer):
+    text = "There's nothing I can do about the fee. There's nothing I can do about the interest either."
+    out = rewritten(analyzer, text).text
+    assert out.count("Let me see what I can do") == 1
+    assert problems(text, rewritten(analyzer, text)) == []
+
+
+def test_two_refusals_in_one_sentence_get_one_rewrite(analyzer):
+    result = rewritten(analyzer, "I'm sorry, but we can't refund opened software.")
+    assert len(result.edits) == 1 and len(result.edits[0].rules) == 2
+    assert result.text == "I'm sorry about that. Here's what I can do: [what you can offer]."
+
+
+def test_a_kept_clause_follows_the_rewrite_as_its_own_sentence(analyzer):
+    out = rewritten(analyzer, "Rules are rules, so the bag has to be checked.").text
+    assert out == "Let me see how we can make this work. The bag has to be checked."
+
+
+def test_a_greeting_and_handles_stay_in_front(analyzer):
+    out = rewritten(analyzer, "@sam Hi Sam, we are unable to change your seat. Thanks!").text
+    assert out == "@sam Hi Sam, let me see what I can do about your seat. Thanks!"
+
+
+def test_an_address_after_the_refusal_joins_the_template(analyzer):
+    assert rewritten(analyzer, "I'm sorry you feel that way, Ms. Okafor.").text == \
+        "I'm sorry we let you down, Ms. Okafor."
+
+
+def test_word_swaps_stay_in_place(analyzer):
+    assert rewritten(analyzer, "Sorry for any confusion about the class.").text == \
+        "Sorry for the confusion about the class."
+    assert rewritten(analyzer, "Like I said, the engineer comes at ten.").text == \
+        "To recap, the engineer comes at ten."
+
+
+def test_rest_slot_keeps_what_went_wrong(analyzer):
+    assert rewritten(analyzer, "We're sorry you thought the checkout page was confusing.").text == \
+        "I'm sorry the checkout page was confusing."
+
+
+def test_a_template_whose_slot_is_empty_is_skipped(analyzer):
+    # nothing after the match: the slot-free rewrite is used
+    out = rewritten(analyzer, "There's nothing more we can do.").text
+    assert out == "Here's what I can do: [what you can offer]."
+
+
+def test_no_negative_findings_means_no_edits(analyzer):
+    text = "I've refunded the fee and your new card is on its way."
+    assert rewritten(analyzer, text) == Rewritten(text, ())
+
+
+def model_finding(text: str, category: str = "blocking") -> Finding:
+    return Finding(f"{category}.model", category, None, "warning", 0, len(text), 1, 1, text, "m",
+                   source="model", confidence=0.9)
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("We are unable to change your seat at this time.", "Let me see how I can change your seat."),
+    ("You will need to update the app first.", "The quickest way is to update the app first, and I can help with that."),
+    ("Please contact your bank about the charge.", "I'll get your bank on this for you: [what happens next]."),
+])
+def test_model_findings_get_templates_that_fit_the_sentence(text, expected):
+    assert rewrite(text, [model_finding(text)]).text == expected
+
+
+def test_non_apology_model_template_has_a_placeholder():
+    text = "Sorry if you feel that the wait was long."
+    assert rewrite(text, [model_finding(text, "non_apology")]).text == "I'm sorry we [what went wrong]."
+
+
+def test_model_findings_without_a_fitting_template_get_advice_not_a_splice():
+    text = "Memberships are sold at the airport only."
+    result = rewrite(text, [model_finding(text)])
+    assert result.text == text
+    (edit,) = result.edits
+    assert edit.advice and edit.text == text and not edit.fixable
+
+
+def test_placeholders_make_a_rewrite_unfixable():
+    edit = SentenceRewrite(0, 5, "Here's what I can do: [what you can offer].", ("r",))
+    assert edit.placeholders == ((22, 42),) and not edit.fixable
+    assert SentenceRewrite(0, 5, "Let me see what I can do.", ("r",)).fixable
+
+
+def test_sentence_and_clause_spans():
+    text = "Hi Mr. Grant. Sorry, but we can't do that because it's late - it is."
+    spans = sentence_spans(text)
+    assert [text[a:b] for a, b in spans] == ["Hi Mr. Grant.", "Sorry, but we can't do that because it's late - it is."]
+    a, b = spans[1]
+    assert [text[x:y] for x, y in clause_spans(text, a, b)] == [
+        "Sorry", "but we can't do that", "because it's late", "it is."]
+
+
+def test_slot_capture():
+    assert capture_object(" about the late fee, sadly.") == "the late fee"
+    assert capture_object(" for you") == ""
+    assert capture_object(" at this time") == ""
+    assert capture_rest(" the charger was overpriced.") == "the charger was overpriced"
+    assert capture_rest(" with the shuttle") == ""
+    assert capture_rest(" update the app first", clause=False) == "update the app first"
+    assert fill("About {object}.", {"object": ""}) is None
+    assert offer_key("Here's what I can do: [what you can offer].") == offer_key("here's what I can do: [x]")
+
+
+def test_checks_catch_bad_rewrites():
+    text = "We can't do it."
+    bad = Rewritten("Unfortunately here's what I can do the the thing , .", (
+        SentenceRewrite(0, len(text), "Unfortunately here's what I can do the the thing , .", ("r",)),))
+    found = " ".join(problems(text, bad))
+    for what in ("dangling hedge", "promise without a placeholder", "doubled word", "bad punctuation"):
+        assert what in found
+    lower = Rewritten("let me see.", (SentenceRewrite(0, len(text), "let me see.", ("r",)),))
+    assert any("no capital" in p for p in problems(text, lower))
+    assert promise_without_content("Here's what I can do about the fee.")
+    assert not promise_without_content("Here's what I can do: [what you can offer].")
+
+
+def test_slot_syntax_in_phrases():
+    assert split_slot("nothing I can do {object}") == ("nothing I can do", "object")
+    assert plan("nothing I can do {object}") == plan("nothing I can do")
+    with pytest.raises(PhraseSyntaxError, match="only at the very end"):
+        parse("nothing {object} I can do")
+    with pytest.raises(PhraseSyntaxError, match="words before"):
+        parse("{object}")
+
+
+BOOK = """phrasebook: t
+version: 1
+rules:
+  - id: t.refusal
+    category: blocking
+    phrases:
+      - "nothing I can do {object}"
+    unless:
+      - "nothing at all {object}"
+    rewrites:
+      - "Let me see about {thing}."
+      - "ok then {object}"
+    message: m
+    examples: {match: ["nothing I can do"], no_match: ["hi"]}
+"""
+
+
+def test_slot_errors_are_one_line_each_with_file_and_line():
+    with pytest.raises(PhrasebookErrors) as info:
+        parse_phrasebook(BOOK, "t.yaml")
+    lines = str(info.value).splitlines()
+    assert any(line.startswith("t.yaml:9:") and "cannot have a slot" in line for line in lines)
+    assert any(line.startswith("t.yaml:11:") and "{thing}" in line and "declared: {object}" in line for line in lines)
+    assert any(line.startswith("t.yaml:12:") and "not a sentence template" in line for line in lines)
+    assert any("every rewrite uses a slot" in line for line in lines)
+
+
+@pytest.fixture(scope="module")
+def bundled_negative_rules():
+    from coach.phrasebook import load_rules
+
+    return [r for r in load_rules() if r.negative]
+
+
+def test_no_bundled_rewrite_promises_without_a_placeholder(bundled_negative_rules):
+    from coach.rewrite.model_templates import _PATTERNS
+
+    promising = [(r.id, rw) for r in bundled_negative_rules for rw in r.rewrites if promise_without_content(rw)]
+    promising += [("model", t) for _, _, t in _PATTERNS if promise_without_content(t)]
+    assert promising == []
+    # and the check does see the old fragment rewrites
+    assert promise_without_content("here's what I can do") and promise_without_content("Here's how I can help.")
+
+
+def test_safe_fixes_have_no_placeholder_and_no_slot(bundled_negative_rules):
+    safe = [r for r in bundled_negative_rules if r.fix == "safe"]
+    assert safe, "some rules keep a safe first rewrite"
+    assert [r.id for r in safe if "[" in r.rewrites[0] or "{" in r.rewrites[0]] == []
+
+
+def test_every_negative_rule_keeps_a_slot_free_rewrite(bundled_negative_rules):
+    assert [r.id for r in bundled_negative_rules if all("{" in rw for rw in r.rewrites)] == []
