@@ -29,7 +29,7 @@ if TYPE_CHECKING:  # pragma: no cover
 BATCH_SIZE = 256
 #: `lint` on at most this many characters builds an engine of just the patterns the
 #: drafts could match (start-up time); more text uses the whole, shared engine.
-FOCUSED_CHARS = 200_000
+DRAFT_ENGINE_CHARS = 200_000
 #: Texts tokenized normally first, so common words join the vocabulary for good; after
 #: that, every ZONE_TEXTS texts run in a spaCy memory zone whose new word types (order
 #: numbers, e-mails, names) are freed at its end, keeping memory flat on huge inputs.
@@ -123,7 +123,7 @@ class Analyzer:
                 yield Sources(found, model, confirmed)
 
     def _findings(self, engine: Engine, doc: "Doc", n: Normalized, speaker: str) -> list[Finding]:
-        return [f for f in engine.findings(doc, n) if self._speaks(f.rule, speaker)]
+        return [f for f in engine.findings(doc, n) if self._rule_lints_speaker(f.rule, speaker)]
 
     def _model_pass(self, batch: list[tuple["Doc", Normalized]], speakers: list[str],
                     rules: list[list[Finding]]) -> list[tuple[list[Finding], list[Finding]]]:
@@ -148,7 +148,7 @@ class Analyzer:
             return found
         return [merge_findings(confirmed, model) for model, confirmed in self._model_pass(batch, speakers, found)]
 
-    def _speaks(self, rule_id: str, speaker: str) -> bool:
+    def _rule_lints_speaker(self, rule_id: str, speaker: str) -> bool:
         """Customer-side rules lint customer turns; the rest lint agent (and system) turns."""
         wanted = self._speakers[rule_id]
         return wanted == "any" or (wanted == "customer") == (speaker == "customer")
@@ -166,10 +166,10 @@ class Analyzer:
         """Analyze drafts in one pass; results come in input order."""
         texts = list(texts)
         names = list(sources) if sources is not None else [f"arg:{i + 1}" for i in range(len(texts))]
-        if self._engine is None and sum(map(len, texts)) <= FOCUSED_CHARS:
-            engine, analyzed = self._focused(texts)
+        if self._engine is None and sum(map(len, texts)) <= DRAFT_ENGINE_CHARS:
+            engine, tokenized = self._tokenize_with_draft_engine(texts)
             batches: Iterable[list[tuple["Doc", Normalized]]] = (
-                analyzed[at:at + BATCH_SIZE] for at in range(0, len(analyzed), BATCH_SIZE))
+                tokenized[at:at + BATCH_SIZE] for at in range(0, len(tokenized), BATCH_SIZE))
         else:
             engine, batches = self.engine, self._batches(texts)
         at = 0
@@ -178,7 +178,7 @@ class Analyzer:
                 yield self.report(names[at], texts[at], found)
                 at += 1
 
-    def _focused(self, texts: list[str]) -> tuple[Engine, list[tuple["Doc", Normalized]]]:
+    def _tokenize_with_draft_engine(self, texts: list[str]) -> tuple[Engine, list[tuple["Doc", Normalized]]]:
         """The drafts tokenized once, and an engine holding only the patterns they could
         match: for a few drafts this costs milliseconds where the whole phrasebook costs a
         few hundred."""
