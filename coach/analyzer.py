@@ -8,6 +8,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import os
 from collections import deque
 from contextlib import nullcontext
@@ -16,9 +17,10 @@ from typing import TYPE_CHECKING, Iterable, Iterator, NamedTuple, Sequence
 
 from .engine.engine import CANCELLED_BY_NON_APOLOGY, Engine
 from .engine.nlp import get_nlp
-from .models import Conversation, ConversationReport, Finding, Rule, TextReport, TurnReport
+from .models import NEGATIVE_CATEGORIES, Conversation, ConversationReport, Finding, Rule, TextReport, TurnReport
 from .engine.normalize import Normalized, normalize
 from .phrasebook import load_rules, select_rules
+from .rewrite import SentenceRewrite, rewrite
 from . import scoring
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -153,13 +155,18 @@ class Analyzer:
         wanted = self._speakers[rule_id]
         return wanted == "any" or (wanted == "customer") == (speaker == "customer")
 
-    def report(self, source: str, text: str, findings: list[Finding]) -> TextReport:
-        """Score one text's findings into the immutable TextReport every renderer reads."""
+    def report(self, source: str, text: str, findings: list[Finding], *,
+               rewrite_only: Sequence[Finding] | None = None) -> TextReport:
+        """Score one text's findings into the immutable TextReport every renderer reads, with
+        the draft rewritten for its negative findings (or only for `rewrite_only`, a subset:
+        `coach check` leaves suppressed and baselined findings as written)."""
         apology = scoring.apology(findings)
+        found, rewritten, edits = with_rewrites(text, findings, rewrite_only)
         return TextReport(
-            source=source, text=text, findings=tuple(findings), apology=apology,
+            source=source, text=text, findings=found, apology=apology,
             score=scoring.score(findings, self.weights, apology),
             counts=tuple(sorted(scoring.counts(findings).items())),
+            rewritten=rewritten, edits=edits,
         )
 
     def lint(self, texts: Iterable[str], sources: Iterable[str] | None = None) -> Iterator[TextReport]:
@@ -245,6 +252,28 @@ def merge_findings(rules: list[Finding], model: list[Finding]) -> list[Finding]:
     return merged
 
 
+def with_rewrites(text: str, findings: Sequence[Finding], rewrite_only: Sequence[Finding] | None = None
+                  ) -> tuple[tuple[Finding, ...], str | None, tuple[SentenceRewrite, ...]]:
+    """The findings each with the sentence rewrite that answers it, the rewritten text (None when
+    unchanged) and the sentence rewrites; the rewriter runs only when a finding is negative."""
+    chosen = findings if rewrite_only is None else rewrite_only
+    if not any(f.category in NEGATIVE_CATEGORIES for f in chosen):
+        return tuple(findings), None, ()
+    done = rewrite(text, chosen)
+    if not done.edits:
+        return tuple(findings), None, ()
+    return (tuple(_answered(f, done.edits) for f in findings),
+            done.text if done.text != text else None, done.edits)
+
+
+def _answered(f: Finding, edits: Sequence[SentenceRewrite]) -> Finding:
+    """`f` with `rewrite` set to the text of the (non-advice) sentence rewrite that answers it."""
+    for e in edits:
+        if f.rule in e.rules and e.advice is None and e.start <= f.end and f.start <= e.end:
+            return dataclasses.replace(f, rewrite=e.text)
+    return f
+
+
 def conversation_report(conv: Conversation, per_turn: list[list[Finding]],
                         weights: dict[str, float]) -> ConversationReport:
     """Fold one conversation's per-turn findings into its report (agent side scored)."""
@@ -254,7 +283,11 @@ def conversation_report(conv: Conversation, per_turn: list[list[Finding]],
     answered = False
     for index, turn in enumerate(conv.turns):
         found = per_turn[index] if index < len(per_turn) else []
-        turns.append(TurnReport(index, turn.speaker, turn.name, turn.text, tuple(found), turn.time))
+        if turn.speaker == "agent":
+            shown, rewritten, edits = with_rewrites(turn.text, found)
+        else:
+            shown, rewritten, edits = tuple(found), None, ()
+        turns.append(TurnReport(index, turn.speaker, turn.name, turn.text, shown, turn.time, rewritten, edits))
         if turn.speaker == "agent":
             agent_findings.extend(found)
             if complaint_seen and any(f.element in ("regret", "responsibility") for f in found):

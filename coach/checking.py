@@ -119,7 +119,10 @@ def check_entries(loaded: list[Entry], settings: Settings, analyzer: Analyzer, *
             end_line, end_column = entry.locate(f.end)
             located.append(LocatedFinding(f, entry.path, entry.key, line, column, end_line, end_column,
                                           printed.fingerprint, fails(f, local.fail_on)))
-        report = analyzer.report(entry.key or entry.path, entry.text, findings)
+        report = analyzer.report(entry.key or entry.path, entry.text, findings,
+                                 rewrite_only=[lf.finding for lf in located])
+        answered = {id(old): new for old, new in zip(findings, report.findings)}
+        located = [dataclasses.replace(lf, finding=answered[id(lf.finding)]) for lf in located]
         results.append(EntryResult(entry.path, entry.key, entry.line, report, tuple(located),
                                    gate_problems(report, local.min_score, local.require_complete_apology)))
         run.entries.setdefault(entry.path, []).append((entry, [lf.finding for lf in located]))

@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:  # pragma: no cover
+    from .rewrite import SentenceRewrite
 
 #: A dotted rule id or id prefix as written in config, CLI flags and suppressions.
 RULE_PREFIX = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_-]*(?:\.[A-Za-z0-9_-]+)*$")
@@ -95,6 +98,8 @@ class Finding:
     rewrites: tuple[str, ...] = ()
     source: str = "rule"
     confidence: float | None = None
+    #: The sentence rewrite this finding produced (set by the Analyzer; None: no rewrite answers it).
+    rewrite: str | None = None
 
     @property
     def label(self) -> str:
@@ -115,6 +120,7 @@ class Finding:
             "rewrites": list(self.rewrites),
             "source": self.source,
             "confidence": self.confidence,
+            "rewrite": self.rewrite,
         }
 
 
@@ -147,6 +153,10 @@ class TextReport:
     apology: Apology
     score: int
     counts: tuple[tuple[str, int], ...] = ()
+    #: The draft with every sentence rewrite in place; None when no negative finding changed it.
+    rewritten: str | None = None
+    #: The sentence rewrites that made `rewritten` (offsets into `text`).
+    edits: tuple["SentenceRewrite", ...] = ()
 
     @property
     def count_map(self) -> dict[str, int]:
@@ -159,6 +169,8 @@ class TextReport:
             "counts": self.count_map,
             "findings": [f.to_dict() for f in self.findings],
             "apology": self.apology.to_dict(),
+            "rewritten": self.rewritten,
+            "edits": [e.to_dict() for e in self.edits],
         }
 
 
@@ -202,6 +214,9 @@ class TurnReport:
     text: str
     findings: tuple[Finding, ...] = ()
     time: str | None = None  # as the export gives it (a date, a clock time or an offset)
+    #: An agent turn with negative findings, rewritten (see TextReport.rewritten); else None.
+    rewritten: str | None = None
+    edits: tuple["SentenceRewrite", ...] = ()
 
     @property
     def number(self) -> int:
@@ -210,7 +225,8 @@ class TurnReport:
 
     def to_dict(self) -> dict[str, Any]:
         return {"index": self.index, "turn": self.number, "speaker": self.speaker, "name": self.name,
-                "time": self.time, "text": self.text, "findings": [f.to_dict() for f in self.findings]}
+                "time": self.time, "text": self.text, "findings": [f.to_dict() for f in self.findings],
+                "rewritten": self.rewritten, "edits": [e.to_dict() for e in self.edits]}
 
 
 @dataclass(frozen=True, slots=True)

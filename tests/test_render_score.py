@@ -91,7 +91,7 @@ def test_jsonl_one_schema_line_per_conversation_flushed(reports, monkeypatch):
         assert doc == {"schema": "coach/1", **json.loads(json.dumps(report.to_dict()))}
         assert {"conversation", "source", "agent", "score", "apology", "counts", "turns"} <= set(doc)
         for turn in doc["turns"]:
-            assert set(turn) == {"index", "turn", "speaker", "name", "time", "text", "findings"}
+            assert set(turn) == {"index", "turn", "speaker", "name", "time", "text", "findings", "rewritten", "edits"}
             assert turn["turn"] == turn["index"] + 1
     first = json.loads(lines[0])
     assert first["conversation"] == "=SUM(A1:A2)" and first["apology"]["expected"] is True
@@ -130,7 +130,7 @@ def test_csv_per_conversation(reports):
     assert tuple(rows[0]) == (
         "conversation", "source", "agent", "channel", "score", "agent_turns", "advocacy",
         "blocking", "non_apology", "apology_offered", "apology_completeness", "apology_missing",
-        "apology_expected", "started_at") == CONVERSATION_COLUMNS
+        "apology_expected", "started_at", "rewritten") == CONVERSATION_COLUMNS
     assert len(rows) == 4
     first, good, non = (dict(zip(rows[0], r)) for r in rows[1:])
     assert first["conversation"] == "'=SUM(A1:A2)"  # formula defused
@@ -144,6 +144,9 @@ def test_csv_per_conversation(reports):
     expected = reports[1].apology.completeness
     assert float(good["apology_completeness"]) == pytest.approx(expected, abs=1e-3)
     assert non["non_apology"] == "1" and non["channel"] == ""
+    changed = [t for t in reports[0].turns if t.rewritten]
+    assert first["rewritten"] == "\n".join(f"turn {t.number}: {t.rewritten}" for t in changed) and changed
+    assert good["rewritten"] == ""  # no negative finding: nothing rewritten
 
 
 def test_csv_per_finding(reports):
@@ -153,7 +156,7 @@ def test_csv_per_finding(reports):
     assert tuple(rows[0]) == (
         "conversation", "source", "agent", "turn", "speaker", "rule", "category", "element",
         "severity", "start", "end", "text", "message", "first_rewrite", "finding_source",
-        "confidence", "time") == FINDING_COLUMNS
+        "confidence", "time", "finding_rewrite", "rewritten") == FINDING_COLUMNS
     found = [dict(zip(rows[0], r)) for r in rows[1:]]
     assert len(found) == sum(len(r.findings) for r in reports) == 8
     blocking = found[1]
@@ -161,6 +164,10 @@ def test_csv_per_finding(reports):
     assert (blocking["turn"], blocking["speaker"], blocking["start"], blocking["end"]) == (
         "2", "agent", "17", "41")  # the second turn: numbered from 1, as the terminal and HTML say
     assert blocking["first_rewrite"] == "Here's what I can do"
+    turn = reports[0].turns[1]
+    assert blocking["finding_rewrite"] == "Here's what I can do" == turn.findings[0].rewrite
+    assert blocking["rewritten"] == "'" + turn.rewritten and "Here's what I can do" in turn.rewritten  # defused
+    assert all(f["rewritten"] == "" for f in found if f["speaker"] == "customer")
     assert (blocking["finding_source"], blocking["confidence"]) == ("rule", "")
     assert found[2]["first_rewrite"] == "'-Here is why, and what I can do instead"
     assert found[0]["conversation"] == "'=SUM(A1:A2)"
