@@ -288,12 +288,16 @@ class LocatedFinding:
     end_column: int
     fingerprint: str
     failing: bool = True
+    #: The sentence rewrite that answers this finding (text, placeholders, advice), if any,
+    #: and where it sits in the file: (line, column, end line, end column), 1-based.
+    edit: "SentenceRewrite | None" = None
+    edit_region: tuple[int, int, int, int] | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return {**self.finding.to_dict(), "path": self.path, "key": self.key,
                 "file_line": self.line, "file_column": self.column, "end_line": self.end_line,
                 "end_column": self.end_column, "fingerprint": self.fingerprint,
-                "failing": self.failing}
+                "failing": self.failing, "edit": self.edit.to_dict() if self.edit else None}
 
 
 @dataclass(frozen=True, slots=True)

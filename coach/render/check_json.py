@@ -48,7 +48,8 @@ def summary_line(result: CheckResult) -> str:
 def entry_dict(entry: EntryResult) -> dict[str, Any]:
     return {"path": entry.path, "key": entry.key, "line": entry.line, "score": entry.report.score,
             "apology": entry.report.apology.to_dict(), "failed": entry.failed,
-            "problems": list(entry.problems), "findings": [f.to_dict() for f in entry.findings]}
+            "problems": list(entry.problems), "findings": [f.to_dict() for f in entry.findings],
+            "rewritten": entry.report.rewritten, "edits": [e.to_dict() for e in entry.report.edits]}
 
 
 def check_document(result: CheckResult) -> dict[str, Any]:

@@ -206,7 +206,7 @@ class CoachServer(LanguageServer):
                         diagnostics=[diagnostic(lf, where)], is_preferred=rewrite == f.rewrites[0],
                         edit=lsp.WorkspaceEdit(changes={uri: [edit]})))
         if out and done.run is not None:
-            edits = [e for plan in plan_fixes(done.run, self.analyzer).values() for e in plan]
+            edits = [e for plan in plan_fixes(done.run, self.analyzer).edits.values() for e in plan]
             edit = self.text_edit(uri, done, edits) if edits else None
             if edit is not None:
                 out.append(lsp.CodeAction(title="coach: apply every safe fix in this file",
