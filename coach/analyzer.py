@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Iterable, Iterator, NamedTuple, Sequence
 
 from .engine.engine import CANCELLED_BY_NON_APOLOGY, Engine
 from .engine.nlp import get_nlp
-from .models import NEGATIVE_CATEGORIES, Conversation, ConversationReport, Finding, Rule, TextReport, TurnReport
+from .models import NEGATIVE_CATEGORIES, Conversation, edit_for, ConversationReport, Finding, Rule, TextReport, TurnReport
 from .engine.normalize import Normalized, normalize
 from .phrasebook import load_rules, select_rules
 from .rewrite import SentenceRewrite, rewrite
@@ -268,10 +268,8 @@ def with_rewrites(text: str, findings: Sequence[Finding], rewrite_only: Sequence
 
 def _answered(f: Finding, edits: Sequence[SentenceRewrite]) -> Finding:
     """`f` with `rewrite` set to the text of the (non-advice) sentence rewrite that answers it."""
-    for e in edits:
-        if f.rule in e.rules and e.advice is None and e.start <= f.end and f.start <= e.end:
-            return dataclasses.replace(f, rewrite=e.text)
-    return f
+    e = edit_for(f, edits)
+    return f if e is None or e.advice is not None else dataclasses.replace(f, rewrite=e.text)
 
 
 def conversation_report(conv: Conversation, per_turn: list[list[Finding]],

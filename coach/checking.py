@@ -16,7 +16,7 @@ from .library import (LIBRARY_EXTENSIONS, Edit, Entry, LibraryOptions, Suppressi
 from .library.selection import Selector, never_replies, project_root
 from .library.baseline import entries_for
 from .library.suppress import find as find_suppression
-from .models import CheckResult, EntryResult, Finding, LocatedFinding
+from .models import CheckResult, EntryResult, Finding, LocatedFinding, edit_for
 from .phrasebook import has_prefix
 from .rewrite import SentenceRewrite
 from .exitcodes import fails, gate_problems
@@ -155,11 +155,10 @@ def stdin_selected(name: str, settings: Settings, force_exclude: bool, respect_g
 
 def _with_edit(lf: LocatedFinding, entry: Entry, edits: Iterable[SentenceRewrite]) -> LocatedFinding:
     """`lf` with the sentence rewrite that answers it, placed in the file."""
-    f = lf.finding
-    for e in edits:
-        if f.rule in e.rules and e.start <= f.end and f.start <= e.end:
-            return dataclasses.replace(lf, edit=e, edit_region=(*entry.locate(e.start), *entry.locate(e.end)))
-    return lf
+    e = edit_for(lf.finding, edits)
+    if e is None:
+        return lf
+    return dataclasses.replace(lf, edit=e, edit_region=(*entry.locate(e.start), *entry.locate(e.end)))
 
 
 @dataclass

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Iterable
 
 if TYPE_CHECKING:  # pragma: no cover
     from .rewrite import SentenceRewrite
@@ -340,6 +340,27 @@ class CheckResult:
     @property
     def failed(self) -> bool:
         return any(e.failed for e in self.entries)
+
+
+def placeholder_spans(edits: "Iterable[SentenceRewrite]") -> list[tuple[int, int]]:
+    """Where the edits' `[placeholders]` sit in the rewritten text (edits applied in order of start,
+    an overlapping one skipped, as `coach.rewrite.apply_edits` applies them)."""
+    out: list[tuple[int, int]] = []
+    shift = pos = 0
+    for e in sorted(edits, key=lambda e: e.start):
+        if e.start < pos:
+            continue
+        at = e.start + shift
+        out.extend((at + a, at + b) for a, b in e.placeholders)
+        shift += len(e.text) - (e.end - e.start)
+        pos = e.end
+    return out
+
+
+def edit_for(finding: Finding, edits: "Iterable[SentenceRewrite]") -> "SentenceRewrite | None":
+    """The sentence rewrite (or advice) that answers `finding`, if any."""
+    return next((e for e in edits if finding.rule in e.rules and e.start <= finding.end
+                 and finding.start <= e.end), None)
 
 
 def _reduce_by_fields(self: Any) -> tuple:
