@@ -350,3 +350,40 @@ def test_analyzer_reports_render_everywhere():
     console = Console(record=True, width=80)
     render_score(summary, console)
     assert "Dee" in console.export_text()
+
+
+def placeholder_reports() -> list[ConversationReport]:
+    """One conversation whose blocking rewrite leaves a [placeholder] for the agent, and hostile text."""
+    text = "<b>Hi</b>, there's nothing I can do."
+    start = text.index("there's")
+    f = Finding("blocking.powerless.nothing-i-can-do", "blocking", None, "warning", start, len(text) - 1, 1,
+                start + 1, text[start:-1], "Out of options.", ("here's what I can do: [what you can offer]",))
+    conv = Conversation("c<1>", (Turn("customer", "It broke."), Turn("agent", text, "Ann")), agent="Ann", source="x")
+    return [conversation_report(conv, [[], [f]], {})]
+
+
+def test_html_marks_placeholders_in_the_rewritten_turn_with_a_legend():
+    reports = placeholder_reports()
+    s = Summary(top=10)
+    for r in reports:
+        s.add(r)
+    html = page(s, reports)
+    (turn,) = [t for t in reports[0].turns if t.rewritten]
+    assert turn.rewritten == "<b>Hi</b>, here's what I can do: [what you can offer]."
+    assert ('<div class="rewritten"><span class="who">rewritten</span> <span class="text">&lt;b&gt;Hi&lt;/b&gt;, '
+            'here&#x27;s what I can do: <mark class="placeholder">[what you can offer]</mark>.</span></div>') in html
+    assert '<p class="legend"><mark class="placeholder">' in html
+    assert "<b>Hi</b>" not in html
+
+
+def test_score_terminal_marks_placeholders_and_shows_the_rewritten_turn():
+    reports = placeholder_reports()
+    s = Summary(top=10)
+    for r in reports:
+        s.add(r)
+    console = Console(record=True, width=200, force_terminal=True, color_system="truecolor")
+    render_score(s, console)
+    plain = console.export_text(clear=False)
+    assert "turn 2 rewritten: <b>Hi</b>, here's what I can do: [what you can offer]." in plain
+    styled = console.export_text(styles=True)
+    assert "\x1b[1;7;33m[what you can offer]" in styled  # bold reverse yellow: something to fill in
