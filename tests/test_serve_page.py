@@ -142,3 +142,30 @@ def test_apply_all_gives_the_cli_rewritten_draft(server, browser, tmp_path):
     wait_for(browser, lambda d: d.find_element(By.ID, "apply-all").is_displayed(), "the apply-all button")
     browser.find_element(By.ID, "apply-all").click()
     assert browser.execute_script("return document.getElementById('draft').value") == expected
+
+
+def test_a_sentence_rewrite_with_a_placeholder_is_selected_to_fill_in(tmp_path_factory, browser):
+    """The rewrite is shown with its placeholder marked; using it selects the placeholder (typing
+    replaces it) and the status says what to fill in: it never passes for a finished reply."""
+    from pathlib import Path
+
+    rules = Path(__file__).parent / "data" / "rewrite" / "placeholder.yaml"
+    from coach.analyzer import Analyzer
+
+    expected = Analyzer(phrasebooks=[str(rules)], defaults=False, model=False).lint_text(
+        "Sorry, there's nothing I can do.").rewritten
+    with running("--no-defaults", "--no-model", "-p", str(rules)) as s:
+        draft = open_page(s, browser)
+        draft.send_keys("Sorry, there's nothing I can do.")
+        wait_for(browser, lambda d: d.find_elements(By.CSS_SELECTOR, "button.rewrite.sentence mark.placeholder"),
+                 "the sentence rewrite with its placeholder marked")
+        assert marks(browser, "#rewritten mark.placeholder") == ["[what you can offer]"]
+        browser.find_element(By.CSS_SELECTOR, "button.rewrite.sentence").click()
+        value = browser.execute_script("return document.getElementById('draft').value")
+        assert value == expected and "[what you can offer]" in value
+        selected = browser.execute_script(
+            "var t = document.getElementById('draft'); return t.value.slice(t.selectionStart, t.selectionEnd)")
+        assert selected == "[what you can offer]"
+        wait_for(browser, lambda d: "Fill in [what you can offer]" in d.find_element(By.ID, "status").text,
+                 "the status names the placeholder")
+        s.stop()
