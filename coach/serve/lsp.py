@@ -24,6 +24,8 @@ from pygls.workspace.position_codec import ServerTextPosition
 from .. import __version__
 from ..errors import CoachError
 from ..models import NEGATIVE_CATEGORIES, LocatedFinding
+from ..render.check_json import suggestion
+from ..rewrite import PLACEHOLDER
 
 #: Seconds of quiet typing before a changed buffer is checked again.
 DEBOUNCE = 0.15
@@ -198,13 +200,24 @@ class CoachServer(LanguageServer):
             f = lf.finding
             if f.category not in NEGATIVE_CATEGORIES or not overlaps(where, wanted):
                 continue
+            choices = []  # (title, Edit, preferred): the sentence rewrite first, then the phrase rewrites
+            e = lf.edit
+            if e is not None and e.advice is None:
+                fill = [e.text[a:b] for a, b in e.placeholders]
+                title = (f"Rewrite as “{e.text}”, then fill in {', '.join(fill)}" if fill
+                         else f"Rewrite as “{e.text}”")
+                choices.append((title, Edit(lf.key, e.start, e.end, e.text), not fill))
             for rewrite in f.rewrites:
-                edit = self.text_edit(uri, done, [Edit(lf.key, f.start, f.end, rewrite)])
+                if rewrite == f.rewrite and e is not None and (e.start, e.end) == (f.start, f.end):
+                    continue  # the sentence rewrite above already is this one
+                choices.append((f"Replace “{f.text}” with “{rewrite}”", Edit(lf.key, f.start, f.end, rewrite),
+                                not choices and rewrite == f.rewrites[0] and not PLACEHOLDER.search(rewrite)))
+            for title, change, preferred in choices:
+                edit = self.text_edit(uri, done, [change])
                 if edit is not None:
                     out.append(lsp.CodeAction(
-                        title=f"Replace “{f.text}” with “{rewrite}”", kind=lsp.CodeActionKind.QuickFix,
-                        diagnostics=[diagnostic(lf, where)], is_preferred=rewrite == f.rewrites[0],
-                        edit=lsp.WorkspaceEdit(changes={uri: [edit]})))
+                        title=title, kind=lsp.CodeActionKind.QuickFix, diagnostics=[diagnostic(lf, where)],
+                        is_preferred=preferred, edit=lsp.WorkspaceEdit(changes={uri: [edit]})))
         if out and done.run is not None:
             edits = [e for plan in plan_fixes(done.run, self.analyzer).edits.values() for e in plan]
             edit = self.text_edit(uri, done, edits) if edits else None
@@ -250,6 +263,12 @@ class CoachServer(LanguageServer):
             if f.source == "model" and f.confidence is not None:
                 head += f" · model {f.confidence:.0%}"
             body = [head, f.message or f"“{f.text}”"]
+            e = lf.edit
+            if e is not None and e.advice:
+                body.append(f"Advice: {e.advice}")
+            elif e is not None:
+                fill = [e.text[a:b] for a, b in e.placeholders]
+                body.append(f"Rewrite: “{e.text}”" + (f" (fill in {', '.join(fill)})" if fill else ""))
             if f.rewrites:
                 body.append("Try: " + ", ".join(f"“{r}”" for r in f.rewrites[:3]))
             parts.append("\n\n".join(body))
@@ -259,8 +278,9 @@ class CoachServer(LanguageServer):
 def diagnostic(lf: LocatedFinding, where: lsp.Range) -> lsp.Diagnostic:
     f = lf.finding
     message = f.message or f"“{f.text}”"
-    if f.rewrites:
-        message += f" (try: “{f.rewrites[0]}”)"
+    hint = suggestion(lf)
+    if hint:
+        message += f" ({hint})"
     return lsp.Diagnostic(where, message, SEVERITY.get(f.severity, lsp.DiagnosticSeverity.Warning),
                           code=f.rule, source="coach", data={"rule": f.rule, "start": f.start, "end": f.end})
 
