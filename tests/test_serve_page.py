@@ -130,12 +130,11 @@ def test_readable_at_phone_width(server, browser):
 
 def test_apply_all_gives_the_cli_rewritten_draft(server, browser, tmp_path):
     from coach.analyzer import Analyzer
-    from coach.rewrite import apply_rewrites
     from conftest import TEST_PHRASEBOOK
 
     model = tiny_model(tmp_path / "model")
     report = Analyzer(phrasebooks=[str(TEST_PHRASEBOOK)], defaults=False, model=str(model)).lint_text(DRAFT)
-    expected = apply_rewrites(DRAFT, report.findings)
+    expected = report.rewritten
     assert expected != DRAFT
     draft = open_page(server, browser)
     draft.send_keys(DRAFT)
