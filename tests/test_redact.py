@@ -111,3 +111,12 @@ def test_lint_redact_masks_stderr_and_every_format(tmp_path):
                                      "--format", fmt, "--redact", "--no-color", "--config", str(config)])
         assert r.exit_code == 1 and "is below min-score 90" in r.stderr
         assert "jane.doe" not in r.stderr and "1111" not in r.stdout, fmt
+
+
+def test_redact_masks_the_rewritten_draft_too():
+    """The rewrite keeps the sentence's other words: personal data in them is masked there as well."""
+    r = CliRunner().invoke(app, ["lint", "--no-defaults", "--no-model", "-p", str(GOLDEN), "--format", "json",
+                                 "--redact", "Write to jo@example.com: there's nothing I can do."])
+    (doc,) = json.loads(r.stdout)["results"]
+    assert "here's what I can do" in doc["rewritten"] and "jo@example.com" not in r.stdout
+    assert doc["rewritten"].startswith("Write to **@*******.***: ")
