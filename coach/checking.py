@@ -1,5 +1,5 @@
 """`coach check` as a library: lint every canned reply, place findings in files, apply
-suppressions, per-path settings and the baseline, and plan safe fixes. No CLI, no rich."""
+suppressions, per-path settings and the baseline, and plan and write back safe fixes. No CLI, no rich."""
 
 from __future__ import annotations
 
