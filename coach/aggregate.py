@@ -139,7 +139,7 @@ class Summary:
         for _, f in report.findings:
             self.rules[f.rule] += 1
             if f.rewrites and f.rule not in self.rewrites:
-                self.rewrites[f.rule] = f.rewrites[0]
+                self.rewrites[f.rule] = f.rule_suggestion
         self._seq += 1
         # Keep the `top` lowest scores: a max-heap on (-score) of size top.
         item = (-report.score, -self._seq, report)

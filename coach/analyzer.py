@@ -8,6 +8,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import os
 from collections import deque
 from contextlib import nullcontext
@@ -16,9 +17,10 @@ from typing import TYPE_CHECKING, Iterable, Iterator, NamedTuple, Sequence
 
 from .engine.engine import CANCELLED_BY_NON_APOLOGY, Engine
 from .engine.nlp import get_nlp
-from .models import Conversation, ConversationReport, Finding, Rule, TextReport, TurnReport
+from .models import NEGATIVE_CATEGORIES, Conversation, edit_for, ConversationReport, Finding, Rule, TextReport, TurnReport
 from .engine.normalize import Normalized, normalize
 from .phrasebook import load_rules, select_rules
+from .rewrite import SentenceRewrite, rewrite
 from . import scoring
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -29,7 +31,7 @@ if TYPE_CHECKING:  # pragma: no cover
 BATCH_SIZE = 256
 #: `lint` on at most this many characters builds an engine of just the patterns the
 #: drafts could match (start-up time); more text uses the whole, shared engine.
-FOCUSED_CHARS = 200_000
+DRAFT_ENGINE_CHARS = 200_000
 #: Texts tokenized normally first, so common words join the vocabulary for good; after
 #: that, every ZONE_TEXTS texts run in a spaCy memory zone whose new word types (order
 #: numbers, e-mails, names) are freed at its end, keeping memory flat on huge inputs.
@@ -123,7 +125,7 @@ class Analyzer:
                 yield Sources(found, model, confirmed)
 
     def _findings(self, engine: Engine, doc: "Doc", n: Normalized, speaker: str) -> list[Finding]:
-        return [f for f in engine.findings(doc, n) if self._speaks(f.rule, speaker)]
+        return [f for f in engine.findings(doc, n) if self._rule_lints_speaker(f.rule, speaker)]
 
     def _model_pass(self, batch: list[tuple["Doc", Normalized]], speakers: list[str],
                     rules: list[list[Finding]]) -> list[tuple[list[Finding], list[Finding]]]:
@@ -148,28 +150,33 @@ class Analyzer:
             return found
         return [merge_findings(confirmed, model) for model, confirmed in self._model_pass(batch, speakers, found)]
 
-    def _speaks(self, rule_id: str, speaker: str) -> bool:
+    def _rule_lints_speaker(self, rule_id: str, speaker: str) -> bool:
         """Customer-side rules lint customer turns; the rest lint agent (and system) turns."""
         wanted = self._speakers[rule_id]
         return wanted == "any" or (wanted == "customer") == (speaker == "customer")
 
-    def report(self, source: str, text: str, findings: list[Finding]) -> TextReport:
-        """Score one text's findings into the immutable TextReport every renderer reads."""
+    def report(self, source: str, text: str, findings: list[Finding], *,
+               rewrite_only: Sequence[Finding] | None = None) -> TextReport:
+        """Score one text's findings into the immutable TextReport every renderer reads, with
+        the draft rewritten for its negative findings (or only for `rewrite_only`, a subset:
+        `coach check` leaves suppressed and baselined findings as written)."""
         apology = scoring.apology(findings)
+        found, rewritten, edits = with_rewrites(text, findings, rewrite_only)
         return TextReport(
-            source=source, text=text, findings=tuple(findings), apology=apology,
+            source=source, text=text, findings=found, apology=apology,
             score=scoring.score(findings, self.weights, apology),
             counts=tuple(sorted(scoring.counts(findings).items())),
+            rewritten=rewritten, edits=edits,
         )
 
     def lint(self, texts: Iterable[str], sources: Iterable[str] | None = None) -> Iterator[TextReport]:
         """Analyze drafts in one pass; results come in input order."""
         texts = list(texts)
         names = list(sources) if sources is not None else [f"arg:{i + 1}" for i in range(len(texts))]
-        if self._engine is None and sum(map(len, texts)) <= FOCUSED_CHARS:
-            engine, analyzed = self._focused(texts)
+        if self._engine is None and sum(map(len, texts)) <= DRAFT_ENGINE_CHARS:
+            engine, tokenized = self._tokenize_with_draft_engine(texts)
             batches: Iterable[list[tuple["Doc", Normalized]]] = (
-                analyzed[at:at + BATCH_SIZE] for at in range(0, len(analyzed), BATCH_SIZE))
+                tokenized[at:at + BATCH_SIZE] for at in range(0, len(tokenized), BATCH_SIZE))
         else:
             engine, batches = self.engine, self._batches(texts)
         at = 0
@@ -178,7 +185,7 @@ class Analyzer:
                 yield self.report(names[at], texts[at], found)
                 at += 1
 
-    def _focused(self, texts: list[str]) -> tuple[Engine, list[tuple["Doc", Normalized]]]:
+    def _tokenize_with_draft_engine(self, texts: list[str]) -> tuple[Engine, list[tuple["Doc", Normalized]]]:
         """The drafts tokenized once, and an engine holding only the patterns they could
         match: for a few drafts this costs milliseconds where the whole phrasebook costs a
         few hundred."""
@@ -245,6 +252,26 @@ def merge_findings(rules: list[Finding], model: list[Finding]) -> list[Finding]:
     return merged
 
 
+def with_rewrites(text: str, findings: Sequence[Finding], rewrite_only: Sequence[Finding] | None = None
+                  ) -> tuple[tuple[Finding, ...], str | None, tuple[SentenceRewrite, ...]]:
+    """The findings each with the sentence rewrite that answers it, the rewritten text (None when
+    unchanged) and the sentence rewrites; the rewriter runs only when a finding is negative."""
+    chosen = findings if rewrite_only is None else rewrite_only
+    if not any(f.category in NEGATIVE_CATEGORIES for f in chosen):
+        return tuple(findings), None, ()
+    done = rewrite(text, chosen)
+    if not done.edits:
+        return tuple(findings), None, ()
+    return (tuple(_answered(f, done.edits) for f in findings),
+            done.text if done.text != text else None, done.edits)
+
+
+def _answered(f: Finding, edits: Sequence[SentenceRewrite]) -> Finding:
+    """`f` with `rewrite` set to the text of the (non-advice) sentence rewrite that answers it."""
+    e = edit_for(f, edits)
+    return f if e is None or e.advice is not None else dataclasses.replace(f, rewrite=e.text)
+
+
 def conversation_report(conv: Conversation, per_turn: list[list[Finding]],
                         weights: dict[str, float]) -> ConversationReport:
     """Fold one conversation's per-turn findings into its report (agent side scored)."""
@@ -254,7 +281,11 @@ def conversation_report(conv: Conversation, per_turn: list[list[Finding]],
     answered = False
     for index, turn in enumerate(conv.turns):
         found = per_turn[index] if index < len(per_turn) else []
-        turns.append(TurnReport(index, turn.speaker, turn.name, turn.text, tuple(found), turn.time))
+        if turn.speaker == "agent":
+            shown, rewritten, edits = with_rewrites(turn.text, found)
+        else:
+            shown, rewritten, edits = tuple(found), None, ()
+        turns.append(TurnReport(index, turn.speaker, turn.name, turn.text, shown, turn.time, rewritten, edits))
         if turn.speaker == "agent":
             agent_findings.extend(found)
             if complaint_seen and any(f.element in ("regret", "responsibility") for f in found):

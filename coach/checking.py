@@ -1,12 +1,12 @@
 """`coach check` as a library: lint every canned reply, place findings in files, apply
-suppressions, per-path settings and the baseline, and plan safe fixes. No CLI, no rich."""
+suppressions, per-path settings and the baseline, and plan and write back safe fixes. No CLI, no rich."""
 
 from __future__ import annotations
 
 import dataclasses
 import difflib
 from dataclasses import dataclass, field
-from typing import Iterable
+from typing import Iterable, NamedTuple
 
 from .analyzer import Analyzer
 from .config import Settings, settings_for
@@ -16,9 +16,18 @@ from .library import (LIBRARY_EXTENSIONS, Edit, Entry, LibraryOptions, Suppressi
 from .library.selection import Selector, never_replies, project_root
 from .library.baseline import entries_for
 from .library.suppress import find as find_suppression
-from .models import CheckResult, EntryResult, Finding, LocatedFinding
+from .models import CheckResult, EntryResult, Finding, LocatedFinding, edit_for
 from .phrasebook import has_prefix
+from .rewrite import SentenceRewrite
 from .exitcodes import fails, gate_problems
+
+
+class CheckedEntry(NamedTuple):
+    """One reply as checked: its entry, its unsuppressed findings and the sentence rewrites that answer them."""
+
+    entry: Entry
+    findings: list[Finding]
+    edits: tuple[SentenceRewrite, ...] = ()
 
 
 @dataclass
@@ -27,7 +36,7 @@ class CheckRun:
     file, and the suppressions that matched nothing."""
 
     result: CheckResult
-    entries: dict[str, list[tuple[Entry, list[Finding]]]] = field(default_factory=dict)
+    entries: dict[str, list[CheckedEntry]] = field(default_factory=dict)
     unused: list[Suppression] = field(default_factory=list)
 
 
@@ -119,10 +128,15 @@ def check_entries(loaded: list[Entry], settings: Settings, analyzer: Analyzer, *
             end_line, end_column = entry.locate(f.end)
             located.append(LocatedFinding(f, entry.path, entry.key, line, column, end_line, end_column,
                                           printed.fingerprint, fails(f, local.fail_on)))
-        report = analyzer.report(entry.key or entry.path, entry.text, findings)
+        report = analyzer.report(entry.key or entry.path, entry.text, findings,
+                                 rewrite_only=[lf.finding for lf in located])
+        answered = {id(old): new for old, new in zip(findings, report.findings)}
+        located = [_with_edit(dataclasses.replace(lf, finding=answered[id(lf.finding)]), entry, report.edits)
+                   for lf in located]
         results.append(EntryResult(entry.path, entry.key, entry.line, report, tuple(located),
                                    gate_problems(report, local.min_score, local.require_complete_apology)))
-        run.entries.setdefault(entry.path, []).append((entry, [lf.finding for lf in located]))
+        run.entries.setdefault(entry.path, []).append(
+            CheckedEntry(entry, [lf.finding for lf in located], report.edits))
     run.unused = [s for s in all_suppressions if s not in used]
     unused = [f"{s.path or '?'}:{s.line}: unused suppression of "
               f"{', '.join(s.rules) or 'all rules'} (no finding matched it)" for s in run.unused]
@@ -139,22 +153,73 @@ def stdin_selected(name: str, settings: Settings, force_exclude: bool, respect_g
                     respect_gitignore=respect_gitignore).file_wanted(name, named=True)
 
 
-def plan_fixes(run: CheckRun, analyzer: Analyzer) -> dict[str, list[Edit]]:
-    """Safe edits per file: rules marked `fix: safe`, never suppressed, never overlapping."""
+def _with_edit(lf: LocatedFinding, entry: Entry, edits: Iterable[SentenceRewrite]) -> LocatedFinding:
+    """`lf` with the sentence rewrite that answers it, placed in the file."""
+    e = edit_for(lf.finding, edits)
+    if e is None:
+        return lf
+    return dataclasses.replace(lf, edit=e, edit_region=(*entry.locate(e.start), *entry.locate(e.end)))
+
+
+@dataclass
+class FixPlan:
+    """What `coach check --fix` changes, per file, and what it leaves for the agent."""
+
+    edits: dict[str, list[Edit]] = field(default_factory=dict)
+    #: Rewrites of `fix: safe` rules left out: a [placeholder] to fill in or advice only.
+    needs_words: int = 0
+
+    @property
+    def changed(self) -> int:
+        return sum(len(e) for e in self.edits.values())
+
+
+def plan_fixes(run: CheckRun, analyzer: Analyzer) -> FixPlan:
+    """Safe edits per file: sentence rewrites answering only rules marked `fix: safe`, never
+    suppressed, never over masked text (template variables), and never one the agent must
+    complete (a `[placeholder]`, or advice instead of a rewrite)."""
     rules = {r.id: r for r in analyzer.all_rules}
-    plans: dict[str, list[Edit]] = {}
+    plan = FixPlan()
     for path, entries in run.entries.items():
-        for entry, findings in entries:
-            last_end = -1
-            for f in sorted(findings, key=lambda f: (f.start, -f.end)):
-                rule = rules.get(f.rule)
-                if rule is None or rule.fix != "safe" or not f.rewrites or f.start < last_end:
+        for entry, _, edits in entries:
+            for e in sorted(edits, key=lambda e: e.start):
+                if not e.rules or any(rules.get(r) is None or rules[r].fix != "safe" for r in e.rules):
                     continue
-                if any(lo < f.end and f.start < hi for lo, hi in entry.masked):
+                if any(lo < e.end and e.start < hi for lo, hi in entry.masked):
                     continue
-                plans.setdefault(path, []).append(Edit(entry.key, f.start, f.end, f.rewrites[0]))
-                last_end = f.end
-    return plans
+                if not e.fixable:
+                    plan.needs_words += 1
+                    continue
+                plan.edits.setdefault(path, []).append(Edit(entry.key, e.start, e.end, e.text))
+    return plan
+
+
+def apply_fixes(plan: FixPlan, options: LibraryOptions | None = None, encoding: str | None = None, *,
+                write: bool = True) -> list[str]:
+    """Write each planned file back (atomically, in the codec it was read with: `encoding`, a
+    UTF-16/32 BOM, or UTF-8), or with `write=False` change nothing; the unified diff per file."""
+    from .atomic import OutputError, atomic_writer
+    from .library import apply_edits
+    from .library.source import encoding_of
+
+    options = options or LibraryOptions()
+    diffs = []
+    for path, edits in plan.edits.items():
+        codec = encoding_of(path, encoding)
+        with open(path, encoding=codec, newline="") as handle:
+            before = handle.read()
+        after = apply_edits(path, edits, options)
+        diffs.append(unified_diff(path, before, after))
+        if not write:
+            continue
+        try:
+            with atomic_writer(path, encoding=codec, newline="") as handle:
+                handle.write(after)
+        except UnicodeEncodeError as exc:
+            raise OutputError(f"the fixed text cannot be written as {codec} ({exc.reason}); "
+                              f"the file was left unchanged", path=path,
+                              hint="fix it by hand, or convert the file to UTF-8") from None
+    return diffs
 
 
 def unified_diff(path: str, before: str, after: str) -> str:

@@ -71,7 +71,19 @@ def _finding(f, at: Callable[[int], int]):
 
     return dataclasses.replace(
         f, start=at(f.start), end=at(f.end), text=escape_controls(f.text),
-        message=escape_controls(f.message), rewrites=tuple(escape_controls(r) for r in f.rewrites))
+        message=escape_controls(f.message), rewrites=tuple(escape_controls(r) for r in f.rewrites),
+        rewrite=None if f.rewrite is None else escape_controls(f.rewrite))
+
+
+def _rewritten(report, text: str, at: Callable[[int], int]) -> dict:
+    """The report's rewrite fields for the shown `text`: edits moved along and escaped, the draft rebuilt."""
+    import dataclasses
+
+    from .rewrite import apply_edits
+
+    edits = tuple(dataclasses.replace(e, start=at(e.start), end=at(e.end), text=escape_controls(e.text))
+                  for e in report.edits)
+    return {"edits": edits, "rewritten": None if report.rewritten is None else apply_edits(text, edits)}
 
 
 def _optional(text: str | None) -> str | None:
@@ -84,7 +96,8 @@ def visible_report(report):
 
     text, at = escape_controls_mapped(report.text)
     return dataclasses.replace(report, source=escape_controls(report.source, one_line=True), text=text,
-                               findings=tuple(_finding(f, at) for f in report.findings))
+                               findings=tuple(_finding(f, at) for f in report.findings),
+                               **_rewritten(report, text, at))
 
 
 def visible_conversation(report):
@@ -95,7 +108,8 @@ def visible_conversation(report):
     for turn in report.turns:
         text, at = escape_controls_mapped(turn.text)
         turns.append(dataclasses.replace(turn, text=text, name=_optional(turn.name),
-                                         findings=tuple(_finding(f, at) for f in turn.findings)))
+                                         findings=tuple(_finding(f, at) for f in turn.findings),
+                                         **_rewritten(turn, text, at)))
     return dataclasses.replace(report, conversation=escape_controls(report.conversation, one_line=True),
                                source=escape_controls(report.source, one_line=True),
                                agent=_optional(report.agent), channel=_optional(report.channel),
@@ -107,8 +121,10 @@ def visible_check(result):
     import dataclasses
 
     def located(lf, at):
+        edit = lf.edit and dataclasses.replace(lf.edit, start=at(lf.edit.start), end=at(lf.edit.end),
+                                               text=escape_controls(lf.edit.text))
         return dataclasses.replace(lf, finding=_finding(lf.finding, at), path=escape_controls(lf.path, one_line=True),
-                                   key=_optional(lf.key))
+                                   key=_optional(lf.key), edit=edit)
 
     entries = []
     for entry in result.entries:

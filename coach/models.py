@@ -4,8 +4,13 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any, Iterable
 
+if TYPE_CHECKING:  # pragma: no cover
+    from .rewrite import SentenceRewrite
+
+#: A `{slot}` in a rewrite template (docs/phrasebooks.md, "Rewrites").
+_SLOT = re.compile(r"\{[A-Za-z_][A-Za-z0-9_]*\}")
 #: A dotted rule id or id prefix as written in config, CLI flags and suppressions.
 RULE_PREFIX = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_-]*(?:\.[A-Za-z0-9_-]+)*$")
 
@@ -95,10 +100,34 @@ class Finding:
     rewrites: tuple[str, ...] = ()
     source: str = "rule"
     confidence: float | None = None
+    #: The sentence rewrite this finding produced (set by the Analyzer; None: no rewrite answers it).
+    rewrite: str | None = None
 
     @property
     def label(self) -> str:
         return label_of(self.category, self.element)
+
+    @property
+    def suggestions(self) -> tuple[str, ...]:
+        """What a reader is offered: the sentence rewrite first, then the rule's rewrites that
+        need no words from the draft (templates with `{slots}` are filled only by coach.rewrite)."""
+        out = [self.rewrite] if self.rewrite else []
+        for r in self.rewrites:
+            if not _SLOT.search(r):
+                r = r[:1].upper() + r[1:] if r.rstrip().endswith((".", "!", "?")) else r
+                if r not in out:
+                    out.append(r)
+        return tuple(out)
+
+    @property
+    def suggestion(self) -> str | None:
+        """The one rewrite to show where there is room for one."""
+        return next(iter(self.suggestions), None)
+
+    @property
+    def rule_suggestion(self) -> str | None:
+        """The rule's own first usable rewrite, whatever the sentence around it (tables per rule)."""
+        return next((r for r in self.suggestions if r != self.rewrite), self.rewrite)
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -112,9 +141,11 @@ class Finding:
             "column": self.column,
             "text": self.text,
             "message": self.message,
-            "rewrites": list(self.rewrites),
+            # what a reader can use as is: no `{slot}` templates (those live in the phrasebooks)
+            "rewrites": [r for r in self.suggestions if r != self.rewrite],
             "source": self.source,
             "confidence": self.confidence,
+            "rewrite": self.rewrite,
         }
 
 
@@ -147,6 +178,10 @@ class TextReport:
     apology: Apology
     score: int
     counts: tuple[tuple[str, int], ...] = ()
+    #: The draft with every sentence rewrite in place; None when no negative finding changed it.
+    rewritten: str | None = None
+    #: The sentence rewrites that made `rewritten` (offsets into `text`).
+    edits: tuple["SentenceRewrite", ...] = ()
 
     @property
     def count_map(self) -> dict[str, int]:
@@ -159,6 +194,8 @@ class TextReport:
             "counts": self.count_map,
             "findings": [f.to_dict() for f in self.findings],
             "apology": self.apology.to_dict(),
+            "rewritten": self.rewritten,
+            "edits": [e.to_dict() for e in self.edits],
         }
 
 
@@ -202,6 +239,9 @@ class TurnReport:
     text: str
     findings: tuple[Finding, ...] = ()
     time: str | None = None  # as the export gives it (a date, a clock time or an offset)
+    #: An agent turn with negative findings, rewritten (see TextReport.rewritten); else None.
+    rewritten: str | None = None
+    edits: tuple["SentenceRewrite", ...] = ()
 
     @property
     def number(self) -> int:
@@ -210,7 +250,8 @@ class TurnReport:
 
     def to_dict(self) -> dict[str, Any]:
         return {"index": self.index, "turn": self.number, "speaker": self.speaker, "name": self.name,
-                "time": self.time, "text": self.text, "findings": [f.to_dict() for f in self.findings]}
+                "time": self.time, "text": self.text, "findings": [f.to_dict() for f in self.findings],
+                "rewritten": self.rewritten, "edits": [e.to_dict() for e in self.edits]}
 
 
 @dataclass(frozen=True, slots=True)
@@ -272,12 +313,16 @@ class LocatedFinding:
     end_column: int
     fingerprint: str
     failing: bool = True
+    #: The sentence rewrite that answers this finding (text, placeholders, advice), if any,
+    #: and where it sits in the file: (line, column, end line, end column), 1-based.
+    edit: "SentenceRewrite | None" = None
+    edit_region: tuple[int, int, int, int] | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return {**self.finding.to_dict(), "path": self.path, "key": self.key,
                 "file_line": self.line, "file_column": self.column, "end_line": self.end_line,
                 "end_column": self.end_column, "fingerprint": self.fingerprint,
-                "failing": self.failing}
+                "failing": self.failing, "edit": self.edit.to_dict() if self.edit else None}
 
 
 @dataclass(frozen=True, slots=True)
@@ -320,6 +365,27 @@ class CheckResult:
     @property
     def failed(self) -> bool:
         return any(e.failed for e in self.entries)
+
+
+def placeholder_spans(edits: "Iterable[SentenceRewrite]") -> list[tuple[int, int]]:
+    """Where the edits' `[placeholders]` sit in the rewritten text (edits applied in order of start,
+    an overlapping one skipped, as `coach.rewrite.apply_edits` applies them)."""
+    out: list[tuple[int, int]] = []
+    shift = pos = 0
+    for e in sorted(edits, key=lambda e: e.start):
+        if e.start < pos:
+            continue
+        at = e.start + shift
+        out.extend((at + a, at + b) for a, b in e.placeholders)
+        shift += len(e.text) - (e.end - e.start)
+        pos = e.end
+    return out
+
+
+def edit_for(finding: Finding, edits: "Iterable[SentenceRewrite]") -> "SentenceRewrite | None":
+    """The sentence rewrite (or advice) that answers `finding`, if any."""
+    return next((e for e in edits if finding.rule in e.rules and e.start <= finding.end
+                 and finding.start <= e.end), None)
 
 
 def _reduce_by_fields(self: Any) -> tuple:

@@ -14,7 +14,7 @@ import re
 import unicodedata
 from functools import lru_cache
 
-from .models import CheckResult, ConversationReport, Finding, TextReport
+from .models import CheckResult, ConversationReport, Finding, TextReport, TurnReport
 
 _LOCAL_CHARS = r"[\w!#$%&'*+/=?^`{|}~-]"
 _PATTERNS = [
@@ -113,20 +113,26 @@ def _optional(text: str | None) -> str | None:
 
 
 def _finding(f: Finding) -> Finding:
-    masked = redact_text(f.text)
-    return f if masked == f.text else dataclasses.replace(f, text=masked)
+    masked, rewrite = redact_text(f.text), _optional(f.rewrite)
+    return f if (masked, rewrite) == (f.text, f.rewrite) else dataclasses.replace(f, text=masked, rewrite=rewrite)
+
+
+def _rewritten(report: TextReport | TurnReport) -> dict:
+    """The rewritten draft and its sentence rewrites masked too (same length: offsets hold)."""
+    return {"rewritten": _optional(report.rewritten),
+            "edits": tuple(dataclasses.replace(e, text=redact_text(e.text)) for e in report.edits)}
 
 
 def redact_report(report: TextReport) -> TextReport:
     return dataclasses.replace(report, text=redact_text(report.text),
-                               findings=tuple(_finding(f) for f in report.findings))
+                               findings=tuple(_finding(f) for f in report.findings), **_rewritten(report))
 
 
 def redact_conversation(report: ConversationReport) -> ConversationReport:
     """Texts, the conversation id, the agent and channel fields; `source` (a path the user
     gave, which --resume reads back) is kept."""
     turns = tuple(dataclasses.replace(t, text=redact_text(t.text), name=t.name,
-                                      findings=tuple(_finding(f) for f in t.findings))
+                                      findings=tuple(_finding(f) for f in t.findings), **_rewritten(t))
                   for t in report.turns)
     return dataclasses.replace(report, turns=turns, conversation=redact_text(report.conversation),
                                agent=_optional(report.agent), channel=_optional(report.channel))
@@ -138,7 +144,8 @@ def redact_check(result: CheckResult) -> CheckResult:
         e, key=_optional(e.key), report=dataclasses.replace(
             redact_report(e.report), source=redact_text(e.report.source) if e.key else e.report.source),
         problems=tuple(redact_text(p) for p in e.problems),
-        findings=tuple(dataclasses.replace(lf, finding=_finding(lf.finding), key=_optional(lf.key))
+        findings=tuple(dataclasses.replace(lf, finding=_finding(lf.finding), key=_optional(lf.key),
+                                           edit=lf.edit and dataclasses.replace(lf.edit, text=redact_text(lf.edit.text)))
                        for lf in e.findings))
         for e in result.entries)
     return dataclasses.replace(result, entries=entries, errors=tuple(redact_text(e) for e in result.errors),

@@ -70,11 +70,14 @@ class NameMasker:
             return pattern.sub(lambda m: "*" * len(m.group()), text) if pattern else text
 
         def finding(f: Finding) -> Finding:
-            masked = mask(f.text)
-            return f if masked == f.text else dataclasses.replace(f, text=masked)
+            masked, rewrite = mask(f.text), f.rewrite and mask(f.rewrite)
+            return f if (masked, rewrite) == (f.text, f.rewrite) else dataclasses.replace(f, text=masked,
+                                                                                          rewrite=rewrite)
 
         agent = self.pseudonym(report.agent, "agent")
         turns = tuple(dataclasses.replace(t, text=mask(t.text), name=self.pseudonym(t.name, t.speaker),
-                                          findings=tuple(finding(f) for f in t.findings))
+                                          findings=tuple(finding(f) for f in t.findings),
+                                          rewritten=t.rewritten and mask(t.rewritten),
+                                          edits=tuple(dataclasses.replace(e, text=mask(e.text)) for e in t.edits))
                       for t in report.turns)
         return dataclasses.replace(report, agent=agent, turns=turns)

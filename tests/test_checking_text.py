@@ -28,7 +28,7 @@ def test_buffer_and_file_agree(tmp_path, analyzer, name):
     assert from_text.result == from_file.result
     assert [s.line for s in from_text.unused] == [s.line for s in from_file.unused]
     assert entries_from_text(str(path), CASES[name]) == list(iter_entries(str(path)))
-    edits = [e for plan in plan_fixes(from_file, analyzer).values() for e in plan]
+    edits = [e for plan in plan_fixes(from_file, analyzer).edits.values() for e in plan]
     assert apply_edits_to_text(str(path), CASES[name], edits) == apply_edits(str(path), edits)
 
 

@@ -159,3 +159,49 @@ def test_git_top_level_decides_the_root(tmp_path):
     doc = json.loads(check(root / "a", "x.md", "--format", "sarif").stdout)
     (uri,) = {res["locations"][0]["physicalLocation"]["artifactLocation"]["uri"] for res in doc["runs"][0]["results"]}
     assert uri == "a/x.md"
+
+
+# -- the sentence rewrite in every CI format ----------------------------------------------------
+PLACEHOLDER_RULES = Path(__file__).parent / "data" / "rewrite" / "placeholder.yaml"
+
+
+@pytest.fixture()
+def placeholder_repo(tmp_path):
+    root = tmp_path / "repo"
+    (root / ".git").mkdir(parents=True)
+    (root / "reply.txt").write_text("Sorry, there's nothing I can do.\nNo refunds, it's our policy.\n",
+                                    encoding="utf-8")
+    return root
+
+
+def placeholder_check(root, fmt):
+    r = check(root, "reply.txt", "--no-model", "--no-defaults", "-p", str(PLACEHOLDER_RULES), "--format", fmt)
+    assert r.exit_code == 1, r.output
+    return r.stdout
+
+
+def test_sarif_fixes_only_fixable_rewrites_and_names_the_placeholder(placeholder_repo):
+    doc = json.loads(placeholder_check(placeholder_repo, "sarif"))
+    errors = sorted(sarif_validator().iter_errors(doc), key=str)
+    assert not errors, "\n".join(e.message for e in errors[:5])
+    by_rule = {res["ruleId"]: res for res in doc["runs"][0]["results"]}
+    nothing, policy = by_rule["blocking.out-of-options"], by_rule["blocking.rulebook"]
+    assert "fixes" not in nothing and nothing["properties"]["needsWords"] is True
+    assert "filling in [what you can offer]" in nothing["message"]["text"]
+    assert "[what you can offer]" in nothing["properties"]["rewrite"]
+    (replacement,) = policy["fixes"][0]["artifactChanges"][0]["replacements"]
+    # a sentence rewrite replaces its sentence: the swap in place, the rest of it as written
+    assert replacement["insertedContent"] == {"text": "No refunds, the reason is this."}
+    assert replacement["deletedRegion"] == {"startLine": 2, "startColumn": 1, "endLine": 2, "endColumn": 29}
+
+
+@pytest.mark.parametrize("fmt", ["github", "checkstyle", "junit", "json"])
+def test_every_check_format_carries_the_sentence_rewrite(placeholder_repo, fmt):
+    out = placeholder_check(placeholder_repo, fmt)
+    assert "the reason is this" in out and "[what you can offer]" in out
+    if fmt == "json":
+        (entry,) = json.loads(out)["entries"]
+        assert "[what you can offer]" in entry["rewritten"] and "the reason is this." in entry["rewritten"]
+        assert {f["rule"]: f["rewrite"] for f in entry["findings"]}["blocking.rulebook"] == "No refunds, the reason is this."
+    else:
+        assert "filling in [what you can offer]" in out

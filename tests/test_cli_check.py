@@ -70,10 +70,10 @@ def test_baseline_fails_only_on_new_findings(project):
 def test_diff_changes_nothing_and_fix_applies_safe_rewrites(project):
     bad = project / "replies" / "bad.md"
     r = check(project, "--diff")
-    assert r.exit_code == 1 and "+Unfortunately here's what I can do." in r.stdout
+    assert r.exit_code == 1 and "+Here's what I can do." in r.stdout  # the hedge goes with the refusal
     assert bad.read_text() == BAD
     r = check(project, "--fix")
-    assert bad.read_text() == BAD.replace("there's nothing I can do", "here's what I can do")
+    assert bad.read_text() == BAD.replace("Unfortunately there's nothing I can do", "Here's what I can do")
     assert r.exit_code == 0, r.output
 
 
@@ -97,3 +97,24 @@ def test_min_score_and_complete_apology_gates(project):
     assert check(project).exit_code == 0
     assert check(project, "--require-complete-apology").exit_code == 1
     assert check(project, "--min-score", "99").exit_code == 1
+
+
+def test_fix_never_applies_a_rewrite_with_a_placeholder(tmp_path):
+    """A `fix: safe` rewrite that needs the agent's words ([what you can offer]) is left for them:
+    the other safe rewrite is applied, the skipped one is counted, and --diff shows the same."""
+    rules = Path(__file__).parent / "data" / "rewrite" / "placeholder.yaml"
+    reply = tmp_path / "reply.txt"
+    text = "Sorry, there's nothing I can do.\nNo refunds, it's our policy.\n"
+    reply.write_text(text, encoding="utf-8")
+    args = ["check", str(reply), "--no-model", "--no-defaults", "-p", str(rules)]
+    r = runner.invoke(app, [*args, "--diff"])
+    assert r.exit_code == 1 and "+No refunds, the reason is this." in r.stdout
+    assert "[what you can offer]" not in r.stdout and "left 1 rewrite(s)" in r.stderr
+    assert reply.read_text(encoding="utf-8") == text
+    r = runner.invoke(app, [*args, "--fix", "--format", "json"])
+    assert reply.read_text(encoding="utf-8") == text.replace("it's our policy", "the reason is this")
+    assert "applied 1 safe fix(es)" in r.stderr and "left 1 rewrite(s) for you to finish" in r.stderr
+    (left,) = [f for e in json.loads(r.stdout)["entries"] for f in e["findings"]]
+    assert left["rule"] == "blocking.out-of-options" and left["edit"]["placeholders"]
+    assert "[what you can offer]" in left["rewrite"]
+    assert r.exit_code == 1  # the placeholder rewrite still waits for the agent

@@ -145,3 +145,55 @@ def test_version_and_help_exit_zero():
     assert r.exit_code == 0 and r.stdout.strip() == f"coach {__version__}"
     r = runner.invoke(app, ["--help"])
     assert r.exit_code == 0 and "lint" in r.stdout and "score" in r.stdout and "--version" in r.stdout
+
+
+PLACEHOLDER_RULES = __import__("pathlib").Path(__file__).parent / "data" / "rewrite" / "placeholder.yaml"
+DRAFT = "Thanks for writing. Sorry, there's nothing I can do. No refunds, it's our policy."
+
+
+def placeholder_lint(*args):
+    return runner.invoke(app, ["lint", "--no-defaults", "--no-model", "-p", str(PLACEHOLDER_RULES), *args, DRAFT])
+
+
+@pytest.mark.parametrize("fmt", ["json", "jsonl"])
+def test_json_carries_the_rewritten_draft_and_each_findings_rewrite(fmt):
+    r = placeholder_lint("--format", fmt)
+    doc = json.loads(r.stdout.splitlines()[0]) if fmt == "jsonl" else json.loads(r.stdout)["results"][0]
+    # the hedge goes with the refusal; each sentence gets one rewrite
+    assert doc["rewritten"] == ("Thanks for writing. Here's what I can do: [what you can offer]. "
+                                "No refunds, the reason is this.")
+    assert {f["rule"]: f["rewrite"] for f in doc["findings"]} == {
+        "blocking.out-of-options": "Here's what I can do: [what you can offer].",
+        "blocking.rulebook": "No refunds, the reason is this."}
+    (nothing,) = [e for e in doc["edits"] if e["placeholders"]]
+    start, end = nothing["placeholders"][0]
+    assert nothing["text"][start:end] == "[what you can offer]"
+
+
+def test_clean_draft_has_no_rewritten_text():
+    doc = json.loads(runner.invoke(app, ["lint", "--no-defaults", "--no-model", "-p", str(PLACEHOLDER_RULES),
+                                         "--format", "json", "Happy to help."]).stdout)["results"][0]
+    assert doc["rewritten"] is None and doc["edits"] == []
+
+
+def test_text_format_carries_the_rewrite():
+    out = placeholder_lint("--format", "text").stdout
+    assert "-> \"Here's what I can do: [what you can offer].\"" in out
+    assert "arg:1: rewritten \"Thanks for writing. Here's what I can do: [what you can offer]." in out
+
+
+def test_rich_report_shows_the_rewritten_draft_with_placeholders_marked():
+    from rich.console import Console
+
+    from coach.analyzer import Analyzer
+    from coach.render.terminal import render_report
+
+    report = Analyzer(phrasebooks=[str(PLACEHOLDER_RULES)], defaults=False, model=False).lint_text(DRAFT)
+    console = Console(record=True, width=120, force_terminal=True, color_system="truecolor")
+    render_report(report, console)
+    styled = console.export_text(styles=True, clear=False)
+    assert "Here's what I can do: \x1b[1;7;33m[what you can offer]\x1b[0m" in styled
+    assert "Fill in [what you can offer] before sending." in console.export_text()
+    plain = placeholder_lint().stdout  # off a terminal: the brackets and the note stay
+    assert "Here's what I can do: [what you can offer]. No refunds, the reason is" in " ".join(plain.split())
+    assert "Fill in [what you can offer] before sending." in plain

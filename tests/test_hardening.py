@@ -590,15 +590,15 @@ def test_check_yaml_python_tags_are_refused_and_never_run(lib, tmp_path):
 
 
 def test_check_fix_keeps_encoding_bom_and_line_ends(lib):
-    fixed = "here's what I can do"
+    fixed = "Here's what I can do"  # the hedge goes with the refusal
     text = "Caf\u00e9 note. Sadly there's nothing I can do.\r\n"
     files = {
         "utf16.md": (text.encode("utf-16"), [], lambda b: b.startswith(codecs.BOM_UTF16_LE)
-                     and b.decode("utf-16") == text.replace("there's nothing I can do", fixed)),
+                     and b.decode("utf-16") == text.replace("Sadly there's nothing I can do", fixed)),
         "latin.md": (text.encode("latin-1"), ["--encoding", "latin-1"],
-                     lambda b: b == text.replace("there's nothing I can do", fixed).encode("latin-1")),
+                     lambda b: b == text.replace("Sadly there's nothing I can do", fixed).encode("latin-1")),
         "cr.md": (text.replace("\r\n", "\r").encode() + b"Next line.\r", [],
-                  lambda b: b == (text.replace("\r\n", "\r").replace("there's nothing I can do", fixed)
+                  lambda b: b == (text.replace("\r\n", "\r").replace("Sadly there's nothing I can do", fixed)
                                   + "Next line.\r").encode()),
     }
     for name, (data, options, ok) in files.items():

@@ -163,7 +163,9 @@ def test_yaml_library_entries_placeholders_and_unused_suppressions(tmp_path):
         actions = await client.text_document_code_action_async(lsp.CodeActionParams(
             lsp.TextDocumentIdentifier(uri), d.range, lsp.CodeActionContext([d])))
         edit = next(a for a in actions if a.kind == lsp.CodeActionKind.QuickFix).edit.changes[uri][0]
-        assert apply(LIBRARY, edit) == LIBRARY.replace("there's nothing I can do", "here's what I can do")
+        assert apply(LIBRARY, edit) == LIBRARY.replace(
+            "Sorry for any inconvenience, but there's nothing I can do",
+            "Sorry this caused you trouble, but here's what I can do")  # one rewrite for the sentence
 
         # Placeholders are masked; an unused suppression is reported as in `coach check`.
         text = ('- name: a\n  body: "Hi {{ there is nothing I can do }}"\n'
@@ -225,3 +227,30 @@ def test_bad_config_is_one_message_and_excluded_files_get_nothing(tmp_path):
     session(tmp_path, broken, "-p", str(bad))
     assert len(messages) == 1 and messages[0].type == lsp.MessageType.Error
     assert messages[0].message.startswith("coach: ") and "bad.yaml" in messages[0].message
+
+
+def test_code_action_inserts_the_placeholder_and_says_to_fill_it_in(tmp_path):
+    """A sentence rewrite that needs the agent's words is offered, not preferred, its title naming
+    what to fill in; the edit inserts the placeholder as it is (never silently dropped or filled)."""
+    rules = Path(__file__).parent / "data" / "rewrite" / "placeholder.yaml"
+    text = "Sorry, there's nothing I can do.\n"
+    reply = tmp_path / "reply.txt"
+    reply.write_text(text, encoding="utf-8")
+
+    async def body(client: Client, init: lsp.InitializeResult):
+        uri = open_doc(client, reply, text, "plaintext")
+        (d,) = (await client.next_diagnostics(uri, 1)).diagnostics
+        assert "filling in [what you can offer]" in d.message
+        actions = await client.text_document_code_action_async(lsp.CodeActionParams(
+            lsp.TextDocumentIdentifier(uri), d.range, lsp.CodeActionContext([d])))
+        fixes = [a for a in actions if a.kind == lsp.CodeActionKind.QuickFix]
+        first = fixes[0]
+        assert first.title.startswith("Rewrite as “") and first.title.endswith("then fill in [what you can offer]")
+        assert not first.is_preferred
+        assert "[what you can offer]" in apply(text, first.edit.changes[uri][0])
+        hover = await client.text_document_hover_async(lsp.HoverParams(lsp.TextDocumentIdentifier(uri), d.range.start))
+        assert "(fill in [what you can offer])" in hover.contents.value
+        # No "fix all": the one safe rewrite needs the agent's words.
+        assert not [a for a in actions if a.kind == lsp.CodeActionKind.SourceFixAll]
+
+    session(tmp_path, body, "--no-defaults", "--no-model", "-p", str(rules))

@@ -123,7 +123,7 @@ def test_many_findings_in_one_text_are_all_kept(analyzer):
     assert len([f for f in report.findings if f.category == "blocking"]) == 5000
 
 
-def test_focused_engine_finds_exactly_what_the_full_engine_finds(default_analyzer):
+def test_draft_engine_finds_exactly_what_the_full_engine_finds(default_analyzer):
     """`lint` builds an engine of only the patterns its drafts could match; it must agree
     with the whole engine on every text (here: the held-out set and the sample exports)."""
     import json
@@ -137,10 +137,10 @@ def test_focused_engine_finds_exactly_what_the_full_engine_finds(default_analyze
 
     full = [[(f.rule, f.start, f.end) for f in found]
             for found in default_analyzer.findings_in(texts, engine=default_analyzer.engine)]
-    fresh = Analyzer(default_analyzer.rules, model=False)  # no engine built yet: lint takes the focused path
-    focused = [[(f.rule, f.start, f.end) for f in report.findings] for report in fresh.lint(texts)]
-    assert fresh._engine is None  # the focused engine is not kept for later calls
-    assert focused == full and sum(map(len, full)) > 100
+    fresh = Analyzer(default_analyzer.rules, model=False)  # no engine built yet: lint takes the draft-engine path
+    drafted = [[(f.rule, f.start, f.end) for f in report.findings] for report in fresh.lint(texts)]
+    assert fresh._engine is None  # the draft engine is not kept for later calls
+    assert drafted == full and sum(map(len, full)) > 100
     single = [[(f.rule, f.start, f.end) for f in fresh.lint_text(t).findings] for t in texts[:40]]
     assert single == full[:40]
 

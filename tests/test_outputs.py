@@ -205,7 +205,8 @@ def test_a_replaced_output_keeps_its_mode(tmp_path, fmt):
     out.write_text("old\n", encoding="utf-8")
     out.chmod(0o604)
     score(str(corpus(tmp_path / "c.jsonl", 2)), "--format", fmt, "-o", str(out))
-    assert stat.S_IMODE(out.stat().st_mode) == 0o604 and "old" not in out.read_text(encoding="utf-8")
+    # (not `"old" not in ...`: "placeholders", a JSON key, holds "old")
+    assert stat.S_IMODE(out.stat().st_mode) == 0o604 and out.read_text(encoding="utf-8").splitlines()[0] != "old"
 
 
 def test_atomic_writer_on_a_hard_linked_file_updates_every_link(tmp_path):
@@ -223,7 +224,7 @@ def test_atomic_writer_on_a_hard_linked_file_updates_every_link(tmp_path):
 def test_check_fix_keeps_symlinks_hard_links_and_mode(tmp_path):
     real = tmp_path / "store" / "reply.txt"
     real.parent.mkdir()
-    real.write_text(TEXT + "\n", encoding="utf-8")
+    real.write_text("Sadly there's nothing I can do. Let me check what I can do.\n", encoding="utf-8")  # only a fix: safe rule
     real.chmod(0o640)
     library = tmp_path / "library"
     library.mkdir()
@@ -231,16 +232,16 @@ def test_check_fix_keeps_symlinks_hard_links_and_mode(tmp_path):
     twin = tmp_path / "store" / "twin.txt"
     os.link(real, twin)
     other = library / "other.txt"
-    other.write_text(TEXT + "\n", encoding="utf-8")
+    other.write_text("Sadly there's nothing I can do. Let me check what I can do.\n", encoding="utf-8")
     other.chmod(0o664)
     r = CliRunner().invoke(app, ["check", str(library), "--no-defaults", "-p", str(GOLDEN), "--fix"])
     assert "applied" in r.stderr, r.output
     assert (library / "reply.txt").is_symlink()
     fixed = real.read_text(encoding="utf-8")
-    assert "here's what I can do" in fixed and twin.read_text(encoding="utf-8") == fixed
+    assert "Here's what I can do" in fixed and twin.read_text(encoding="utf-8") == fixed
     assert real.stat().st_ino == twin.stat().st_ino and real.stat().st_nlink == 2
     assert stat.S_IMODE(real.stat().st_mode) == 0o640
-    assert stat.S_IMODE(other.stat().st_mode) == 0o664 and "here's what" in other.read_text(encoding="utf-8")
+    assert stat.S_IMODE(other.stat().st_mode) == 0o664 and "Here's what" in other.read_text(encoding="utf-8")
     assert not leftovers(library) and not leftovers(real.parent)
 
 

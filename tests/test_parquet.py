@@ -161,6 +161,11 @@ def test_format_parquet_per_turn_and_per_finding_are_flat(score, tmp_path):
     found = read_rows(findings)
     assert {f["conversation"] for f in found if f["category"] == "blocking"} == {"c0", "c4", "c8"}
     assert all(f["finding_source"] == "rule" and f["source"].endswith("in.parquet") for f in found)
+    # The rewrite travels too: the turn rewritten on its row and on each of its findings' rows.
+    assert turn_rows[1]["rewritten"] and turn_rows[1]["rewritten"] != turn_rows[1]["text"]
+    assert turn_rows[0]["rewritten"] is None
+    blocking = [f for f in found if f["category"] == "blocking"]
+    assert all(f["rewrite"] and f["rewrite"] in f["rewritten"] for f in blocking)
 
 
 def test_parquet_output_is_written_in_row_groups(tmp_path, analyzer):

@@ -98,7 +98,7 @@ def test_check_diff_under_redact_masks_the_reply(tmp_path):
     lib.write_text(json.dumps([{"title": "Refund", "body": f"Sadly there's nothing I can do. Write to {EMAIL}."}]),
                    encoding="utf-8")
     r = CliRunner().invoke(app, ["check", str(lib), "--no-defaults", "-p", str(GOLDEN), "--diff", "--redact"])
-    assert r.exit_code == 1 and "here's what I can do" in r.stdout
+    assert r.exit_code == 1 and "Here's what I can do" in r.stdout
     assert "jane.doe" not in r.stdout and "example.com" not in r.stdout
 
 
@@ -176,3 +176,12 @@ def test_redact_conversation_masks_ids_agents_and_channels_but_keeps_the_source(
     masked = redact_conversation(report)
     assert (masked.conversation, masked.agent, masked.channel) == ("****@*******.***", "+* *** *** ****", None)
     assert masked.source == report.source and masked.turns[0].text == "Call +* *** *** ****"
+
+
+def test_redact_masks_the_rewritten_draft_too():
+    """The rewrite keeps the sentence's other words: personal data in them is masked there as well."""
+    r = CliRunner().invoke(app, ["lint", "--no-defaults", "--no-model", "-p", str(GOLDEN), "--format", "json",
+                                 "--redact", "Write to jo@example.com: there's nothing I can do."])
+    (doc,) = json.loads(r.stdout)["results"]
+    assert "here's what I can do" in doc["rewritten"] and "jo@example.com" not in r.stdout
+    assert doc["rewritten"].startswith("Write to **@*******.***")

@@ -91,7 +91,7 @@ def test_jsonl_one_schema_line_per_conversation_flushed(reports, monkeypatch):
         assert doc == {"schema": "coach/1", **json.loads(json.dumps(report.to_dict()))}
         assert {"conversation", "source", "agent", "score", "apology", "counts", "turns"} <= set(doc)
         for turn in doc["turns"]:
-            assert set(turn) == {"index", "turn", "speaker", "name", "time", "text", "findings"}
+            assert set(turn) == {"index", "turn", "speaker", "name", "time", "text", "findings", "rewritten", "edits"}
             assert turn["turn"] == turn["index"] + 1
     first = json.loads(lines[0])
     assert first["conversation"] == "=SUM(A1:A2)" and first["apology"]["expected"] is True
@@ -130,7 +130,7 @@ def test_csv_per_conversation(reports):
     assert tuple(rows[0]) == (
         "conversation", "source", "agent", "channel", "score", "agent_turns", "advocacy",
         "blocking", "non_apology", "apology_offered", "apology_completeness", "apology_missing",
-        "apology_expected", "started_at") == CONVERSATION_COLUMNS
+        "apology_expected", "started_at", "rewritten") == CONVERSATION_COLUMNS
     assert len(rows) == 4
     first, good, non = (dict(zip(rows[0], r)) for r in rows[1:])
     assert first["conversation"] == "'=SUM(A1:A2)"  # formula defused
@@ -144,6 +144,9 @@ def test_csv_per_conversation(reports):
     expected = reports[1].apology.completeness
     assert float(good["apology_completeness"]) == pytest.approx(expected, abs=1e-3)
     assert non["non_apology"] == "1" and non["channel"] == ""
+    changed = [t for t in reports[0].turns if t.rewritten]
+    assert first["rewritten"] == "\n".join(f"turn {t.number}: {t.rewritten}" for t in changed) and changed
+    assert good["rewritten"] == ""  # no negative finding: nothing rewritten
 
 
 def test_csv_per_finding(reports):
@@ -153,7 +156,7 @@ def test_csv_per_finding(reports):
     assert tuple(rows[0]) == (
         "conversation", "source", "agent", "turn", "speaker", "rule", "category", "element",
         "severity", "start", "end", "text", "message", "first_rewrite", "finding_source",
-        "confidence", "time") == FINDING_COLUMNS
+        "confidence", "time", "finding_rewrite", "rewritten") == FINDING_COLUMNS
     found = [dict(zip(rows[0], r)) for r in rows[1:]]
     assert len(found) == sum(len(r.findings) for r in reports) == 8
     blocking = found[1]
@@ -161,6 +164,11 @@ def test_csv_per_finding(reports):
     assert (blocking["turn"], blocking["speaker"], blocking["start"], blocking["end"]) == (
         "2", "agent", "17", "41")  # the second turn: numbered from 1, as the terminal and HTML say
     assert blocking["first_rewrite"] == "Here's what I can do"
+    turn = reports[0].turns[1]
+    # one rewrite for the sentence, both swaps in place
+    assert blocking["finding_rewrite"] == turn.findings[0].rewrite == "Here's what I can do, -Here is why, and what I can do instead."
+    assert blocking["rewritten"] == "'" + turn.rewritten and "Here's what I can do" in turn.rewritten  # defused
+    assert all(f["rewritten"] == "" for f in found if f["speaker"] == "customer")
     assert (blocking["finding_source"], blocking["confidence"]) == ("rule", "")
     assert found[2]["first_rewrite"] == "'-Here is why, and what I can do instead"
     assert found[0]["conversation"] == "'=SUM(A1:A2)"
@@ -343,3 +351,40 @@ def test_analyzer_reports_render_everywhere():
     console = Console(record=True, width=80)
     render_score(summary, console)
     assert "Dee" in console.export_text()
+
+
+def placeholder_reports() -> list[ConversationReport]:
+    """One conversation whose blocking rewrite leaves a [placeholder] for the agent, and hostile text."""
+    text = "<b>Hi</b>, there's nothing I can do."
+    start = text.index("there's")
+    f = Finding("blocking.powerless.nothing-i-can-do", "blocking", None, "warning", start, len(text) - 1, 1,
+                start + 1, text[start:-1], "Out of options.", ("here's what I can do: [what you can offer]",))
+    conv = Conversation("c<1>", (Turn("customer", "It broke."), Turn("agent", text, "Ann")), agent="Ann", source="x")
+    return [conversation_report(conv, [[], [f]], {})]
+
+
+def test_html_marks_placeholders_in_the_rewritten_turn_with_a_legend():
+    reports = placeholder_reports()
+    s = Summary(top=10)
+    for r in reports:
+        s.add(r)
+    html = page(s, reports)
+    (turn,) = [t for t in reports[0].turns if t.rewritten]
+    assert turn.rewritten == "<b>Hi</b>, here's what I can do: [what you can offer]."
+    assert ('<div class="rewritten"><span class="who">rewritten</span> <span class="text">&lt;b&gt;Hi&lt;/b&gt;, '
+            'here&#x27;s what I can do: <mark class="placeholder">[what you can offer]</mark>.</span></div>') in html
+    assert '<p class="legend"><mark class="placeholder">' in html
+    assert "<b>Hi</b>" not in html
+
+
+def test_score_terminal_marks_placeholders_and_shows_the_rewritten_turn():
+    reports = placeholder_reports()
+    s = Summary(top=10)
+    for r in reports:
+        s.add(r)
+    console = Console(record=True, width=200, force_terminal=True, color_system="truecolor")
+    render_score(s, console)
+    plain = console.export_text(clear=False)
+    assert "turn 2 rewritten: <b>Hi</b>, here's what I can do: [what you can offer]." in plain
+    styled = console.export_text(styles=True)
+    assert "\x1b[1;7;33m[what you can offer]" in styled  # bold reverse yellow: something to fill in

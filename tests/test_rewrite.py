@@ -108,13 +108,16 @@ def model_finding(text: str, category: str = "blocking") -> Finding:
                    source="model", confidence=0.9)
 
 
-@pytest.mark.parametrize("text, expected", [
-    ("We are unable to change your seat at this time.", "Let me see how I can change your seat."),
-    ("You will need to update the app first.", "The quickest way is to update the app first, and I can help with that."),
-    ("Please contact your bank about the charge.", "I'll get your bank on this for you: [what happens next]."),
+@pytest.mark.parametrize("text", [
+    "We are unable to change your seat at this time.",
+    "You will need to update the app first.",
+    "Please contact your bank about the charge.",
 ])
-def test_model_findings_get_templates_that_fit_the_sentence(text, expected):
-    assert rewrite(text, [model_finding(text)]).text == expected
+def test_model_blocking_findings_get_advice_and_keep_the_sentence(text):
+    """Model-only blocking templates lost the meaning in 15 of 16 hand-read replies: advice instead."""
+    result = rewrite(text, [model_finding(text)])
+    (edit,) = result.edits
+    assert result.text == text and edit.advice and not edit.fixable
 
 
 def test_non_apology_model_template_has_a_placeholder():

@@ -108,10 +108,10 @@ def test_keyboard_only_reaches_and_applies_a_suggestion(server, browser):
             break
     focused = browser.switch_to.active_element
     assert "rewrite" in focused.get_attribute("class")
-    chosen = focused.text
+    chosen = focused.text  # the sentence rewrite: it replaces the whole sentence
     focused.send_keys(Keys.ENTER)
     wait_for(browser, lambda d: d.execute_script("return document.getElementById('draft').value")
-             == chosen[0].upper() + chosen[1:] + ".", "the suggestion applied from the keyboard")
+             == chosen, "the suggestion applied from the keyboard")
 
 
 def test_readable_at_phone_width(server, browser):
@@ -130,15 +130,41 @@ def test_readable_at_phone_width(server, browser):
 
 def test_apply_all_gives_the_cli_rewritten_draft(server, browser, tmp_path):
     from coach.analyzer import Analyzer
-    from coach.rewrite import apply_rewrites
     from conftest import TEST_PHRASEBOOK
 
     model = tiny_model(tmp_path / "model")
     report = Analyzer(phrasebooks=[str(TEST_PHRASEBOOK)], defaults=False, model=str(model)).lint_text(DRAFT)
-    expected = apply_rewrites(DRAFT, report.findings)
+    expected = report.rewritten
     assert expected != DRAFT
     draft = open_page(server, browser)
     draft.send_keys(DRAFT)
     wait_for(browser, lambda d: d.find_element(By.ID, "apply-all").is_displayed(), "the apply-all button")
     browser.find_element(By.ID, "apply-all").click()
     assert browser.execute_script("return document.getElementById('draft').value") == expected
+
+
+def test_a_sentence_rewrite_with_a_placeholder_is_selected_to_fill_in(tmp_path_factory, browser):
+    """The rewrite is shown with its placeholder marked; using it selects the placeholder (typing
+    replaces it) and the status says what to fill in: it never passes for a finished reply."""
+    from pathlib import Path
+
+    rules = Path(__file__).parent / "data" / "rewrite" / "placeholder.yaml"
+    from coach.analyzer import Analyzer
+
+    expected = Analyzer(phrasebooks=[str(rules)], defaults=False, model=False).lint_text(
+        "Sorry, there's nothing I can do.").rewritten
+    with running("--no-defaults", "--no-model", "-p", str(rules)) as s:
+        draft = open_page(s, browser)
+        draft.send_keys("Sorry, there's nothing I can do.")
+        wait_for(browser, lambda d: d.find_elements(By.CSS_SELECTOR, "button.rewrite.sentence mark.placeholder"),
+                 "the sentence rewrite with its placeholder marked")
+        assert marks(browser, "#rewritten mark.placeholder") == ["[what you can offer]"]
+        browser.find_element(By.CSS_SELECTOR, "button.rewrite.sentence").click()
+        value = browser.execute_script("return document.getElementById('draft').value")
+        assert value == expected and "[what you can offer]" in value
+        selected = browser.execute_script(
+            "var t = document.getElementById('draft'); return t.value.slice(t.selectionStart, t.selectionEnd)")
+        assert selected == "[what you can offer]"
+        wait_for(browser, lambda d: "Fill in [what you can offer]" in d.find_element(By.ID, "status").text,
+                 "the status names the placeholder")
+        s.stop()

@@ -180,5 +180,5 @@ def test_check_diff_shows_controls_escaped(tmp_path):
     reply = tmp_path / "reply.txt"
     reply.write_text("Sadly there's nothing I can do. " + HOSTILE + "\n", encoding="utf-8")
     r = run("check", str(reply), "--no-defaults", "-p", str(GOLDEN), "--diff")
-    assert r.exit_code == 1 and "+Sadly here's what I can do." in r.stdout
+    assert r.exit_code == 1 and "+Here's what I can do." in r.stdout
     assert_shown_not_obeyed(r.stdout)

@@ -57,7 +57,7 @@ def check(
         "--baseline", help="Fail only on findings not recorded in this baseline file.")] = None,
     write_baseline: Annotated[Optional[str], typer.Option(
         "--write-baseline", help="Record today's findings as the baseline and exit 0.")] = None,
-    fix: Annotated[bool, typer.Option("--fix", help="Apply safe rewrites (rules marked fix: safe).")
+    fix: Annotated[bool, typer.Option("--fix", help="Apply safe rewrites (rules marked fix: safe; never one with a [placeholder] to fill in).")
                    ] = False,
     diff: Annotated[bool, typer.Option("--diff", help="Show the safe fixes as a unified diff; change "
                                                       "nothing.")] = False,
@@ -85,12 +85,11 @@ def check(
     """Check canned replies in CI: exit 0 clean, 1 findings at/above fail-on, 2 usage or config error,
     3 some file unreadable. PATHS may be '-' for one file read from stdin."""
     from ..analyzer import Analyzer
-    from ..checking import Stdin, plan_fixes, run_check, unified_diff
+    from ..checking import Stdin, apply_fixes, plan_fixes, run_check
     from ..config import load_settings, merge_cli
-    from ..library import LibraryOptions, apply_edits
+    from ..library import LibraryOptions
     from ..library.baseline import entries_for, load_baseline, write_baseline as save_baseline
-    from ..library.source import encoding_of
-    from ..atomic import OutputError, atomic_writer
+    from ..atomic import atomic_writer
     from ..exitcodes import exit_code
 
     redact_stderr(redact)
@@ -127,27 +126,17 @@ def check(
         raise typer.Exit(0)
 
     if fix or diff:
-        plans = plan_fixes(run, analyzer)
-        for path, edits in plans.items():
-            codec = encoding_of(path, encoding)  # write back as read: --encoding, a UTF-16/32 BOM, or UTF-8
-            with open(path, encoding=codec, newline="") as handle:
-                before = handle.read()
-            after = apply_edits(path, edits, options)
-            if diff:
-                sys.stdout.write(_shown_diff(unified_diff(path, before, after), redact))
-            else:
-                try:
-                    with atomic_writer(path, encoding=codec, newline="") as handle:
-                        handle.write(after)
-                except UnicodeEncodeError as exc:
-                    raise OutputError(f"the fixed text cannot be written as {codec} ({exc.reason}); "
-                                     f"the file was left unchanged", path=path,
-                                     hint="fix it by hand, or convert the file to UTF-8") from None
-        changed = sum(len(e) for e in plans.values())
+        plan = plan_fixes(run, analyzer)
+        diffs = apply_fixes(plan, options, encoding, write=not diff)
+        if plan.needs_words and not quiet:
+            echo_err(f"coach: left {plan.needs_words} rewrite(s) for you to finish: they need the agent's "
+                     "words (a [placeholder] to fill in, or advice only)")
         if diff:
-            raise typer.Exit(int(exit_code(extra_failure=bool(changed))))
+            for shown in diffs:
+                sys.stdout.write(_shown_diff(shown, redact))
+            raise typer.Exit(int(exit_code(extra_failure=bool(plan.changed))))
         if not quiet:
-            echo_err(f"coach: applied {changed} safe fix(es) in {len(plans)} file(s); re-checking")
+            echo_err(f"coach: applied {plan.changed} safe fix(es) in {len(plan.edits)} file(s); re-checking")
         run = run_check(paths, settings, analyzer, options=options, baseline=known, **selection)
 
     result = run.result

@@ -27,6 +27,20 @@ def problems_found(result: CheckResult) -> list[LocatedFinding]:
     return [f for f in result.findings if f.finding.category in NEGATIVE_CATEGORIES]
 
 
+def suggestion(lf: LocatedFinding) -> str | None:
+    """What the CI formats suggest for a finding: its sentence rewrite (naming the placeholders to
+    fill in), the advice where no rewrite fits, else the rule's first rewrite; None when none."""
+    e = lf.edit
+    if e is not None and e.advice:
+        return f"advice: {e.advice}"
+    if e is not None:
+        fill = ", ".join(e.text[a:b] for a, b in e.placeholders)
+        return f"try: “{e.text}”" + (f", filling in {fill}" if fill else "")
+    f = lf.finding
+    shown = f.suggestion
+    return f"try: “{shown}”" if shown else None
+
+
 def summary(result: CheckResult) -> dict[str, Any]:
     """The counts every check renderer prints, computed once so they always agree."""
     found = problems_found(result)
@@ -48,7 +62,8 @@ def summary_line(result: CheckResult) -> str:
 def entry_dict(entry: EntryResult) -> dict[str, Any]:
     return {"path": entry.path, "key": entry.key, "line": entry.line, "score": entry.report.score,
             "apology": entry.report.apology.to_dict(), "failed": entry.failed,
-            "problems": list(entry.problems), "findings": [f.to_dict() for f in entry.findings]}
+            "problems": list(entry.problems), "findings": [f.to_dict() for f in entry.findings],
+            "rewritten": entry.report.rewritten, "edits": [e.to_dict() for e in entry.report.edits]}
 
 
 def check_document(result: CheckResult) -> dict[str, Any]:

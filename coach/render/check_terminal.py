@@ -16,6 +16,7 @@ from rich.text import Text
 from ..controls import visible_check
 from ..models import NEGATIVE_CATEGORIES, CheckResult, EntryResult, LocatedFinding, Rule
 from .check_json import rule_statistics, summary, summary_line
+from .terminal import marked
 
 SEVERITY_STYLES = {"error": "bold red", "warning": "yellow", "info": "blue"}
 
@@ -29,8 +30,12 @@ def finding_text(lf: LocatedFinding, show_rewrites: bool) -> Text:
         (f.rule, "cyan" if lf.failing else "dim"), "  ", (f"“{f.text}”", f"italic {dim}".strip()))
     if f.message:
         text.append("  " + " ".join(f.message.split()), style=dim)  # one line per finding
-    if show_rewrites and f.rewrites:
-        text.append(f"  → “{f.rewrites[0]}”", style="green")
+    e = lf.edit
+    if show_rewrites and e is not None and e.advice:
+        text.append(f"  advice: {' '.join(e.advice.split())}", style="yellow")
+    elif show_rewrites and (f.rewrite or f.rewrites):
+        text.append("  → ", style="green")
+        text.append(marked(f"“{' '.join(f.suggestion.split())}”", "green"))
     return text
 
 

@@ -11,7 +11,7 @@ import xml.etree.ElementTree as ET
 from typing import Mapping, TextIO
 
 from ..models import NEGATIVE_CATEGORIES, CheckResult, LocatedFinding, Rule
-from .check_json import split_error
+from .check_json import split_error, suggestion
 from .junit import sanitize, write_tree
 
 SEVERITIES = {"error": "error", "warning": "warning", "info": "info"}
@@ -22,8 +22,9 @@ def finding_message(lf: LocatedFinding) -> str:
     message = f.message or f"“{f.text}”"
     if lf.key:
         message = f"[{lf.key}] {message}"
-    if f.rewrites:
-        message += f" (try: “{f.rewrites[0]}”)"
+    hint = suggestion(lf)
+    if hint:
+        message += f" ({hint})"
     return message
 
 

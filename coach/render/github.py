@@ -10,7 +10,7 @@ from typing import Mapping, TextIO
 
 from ..controls import escape_controls
 from ..models import CheckResult, EntryResult, LocatedFinding, Rule
-from .check_json import problems_found, summary_line
+from .check_json import problems_found, suggestion, summary_line
 
 LEVELS = {"error": "error", "warning": "warning", "info": "notice"}
 
@@ -35,8 +35,9 @@ def command(level: str, message: str, **props: object) -> str:
 def finding_command(lf: LocatedFinding) -> str:
     f = lf.finding
     message = f.message or f"“{f.text}”"
-    if f.rewrites:
-        message = f"{message} (try: “{f.rewrites[0]}”)"
+    hint = suggestion(lf)
+    if hint:
+        message = f"{message} ({hint})"
     return command(LEVELS.get(f.severity, "warning"), message, file=lf.path, line=lf.line,
                    col=lf.column, endLine=lf.end_line, endColumn=lf.end_column, title=f.rule)
 

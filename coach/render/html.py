@@ -11,13 +11,15 @@ from typing import IO, Iterable
 from spacy import displacy
 
 from ..aggregate import AgentSummary, Summary
-from ..models import ConversationReport, Finding, TurnReport
+from ..models import ConversationReport, Finding, TurnReport, placeholder_spans
+from ..rewrite import PLACEHOLDER
 from . import html_assets as assets
 
 # The page stays readable (and its making bounded) at any input size; everything cut here is in
 # the JSONL / JSON / CSV outputs.
 CAP = 500  # conversations listed besides the worst
 OTHER_TURNS = 5_000  # turns kept for all of those together (memory)
+REWRITE_SHOWN = 400  # characters of each rewrite under a finding (a run-on "sentence" can be a whole turn)
 OTHER_BYTES = 8_000_000  # and no more of the page for them than this
 TURNS_SHOWN = 50  # turns shown per conversation
 TEXT_SHOWN = 3_000  # characters shown per turn
@@ -130,8 +132,38 @@ def span_markup(turn: TurnReport) -> str:
                            options={"colors": colors}) + cut
 
 
+#: Shown once above the conversations: what a marked placeholder asks of the agent.
+LEGEND = ('<p class="legend"><mark class="placeholder">[what you can offer]</mark> a placeholder in a '
+          "rewrite: the agent fills it in with their own words before sending.</p>\n")
+
+
+def with_placeholders(text: str, spans: Iterable[tuple[int, int]] | None = None) -> str:
+    """`text` escaped, each placeholder (the given spans, else every [bracketed] part) in a
+    <mark class="placeholder">."""
+    if spans is None:
+        spans = [m.span() for m in PLACEHOLDER.finditer(text)]
+    out, pos = [], 0
+    for a, b in sorted(spans):
+        if a < pos or b > len(text):
+            continue
+        out.append(e(text[pos:a]) + f'<mark class="placeholder">{e(text[a:b])}</mark>')
+        pos = b
+    return "".join(out) + e(text[pos:])
+
+
+def rewritten_markup(turn: TurnReport) -> str:
+    """The turn rewritten, its placeholders marked; empty when no rewrite changed it."""
+    if turn.rewritten is None:
+        return ""
+    text = turn.rewritten[:TEXT_SHOWN]
+    spans = [(a, b) for a, b in placeholder_spans(turn.edits) if b <= len(text)]
+    return (f'<div class="rewritten"><span class="who">rewritten</span> '
+            f'<span class="text">{with_placeholders(text, spans)}</span></div>')
+
+
 def finding_item(f: Finding) -> str:
-    rewrites = "".join(f'<li class="rewrite">→ {e(r)}</li>' for r in f.rewrites)
+    shown = [r if len(r) <= REWRITE_SHOWN else r[:REWRITE_SHOWN] + "…" for r in f.suggestions]
+    rewrites = "".join(f'<li class="rewrite">→ {with_placeholders(r)}</li>' for r in shown)
     message = f" — {e(f.message)}" if f.message else ""
     origin = (f'<code>{e(f.rule)}</code>' if f.source == "rule"
               else f'<span class="model">coach\'s model, {f.confidence or 0:.0%}</span>')
@@ -163,7 +195,8 @@ def conversation(report: ConversationReport, *, open_: bool, turns: int | None =
             items += f'<li class="note">… {len(turn.findings) - FINDINGS_SHOWN:,} more findings</li>'
         parts.append(f'<div class="turn {e(turn.speaker)}"><div class="who">{who}</div>'
                      + span_markup(turn)
-                     + (f'<ul class="findings">{items}</ul>' if items else "") + "</div>\n")
+                     + (f'<ul class="findings">{items}</ul>' if items else "") + rewritten_markup(turn)
+                     + "</div>\n")
     hidden = max(turns or 0, len(report.turns)) - min(len(report.turns), TURNS_SHOWN)
     if hidden > 0:
         parts.append(f'<p class="note">… {hidden:,} more turns (every turn is in the JSON and CSV '
@@ -206,7 +239,7 @@ def write_html(summary: Summary, reports: Iterable[ConversationReport] | None, o
     out.write(f'<section id="rules"><h2>Top rules</h2>\n{rules_table(summary)}</section>\n')
     out.write('<section id="worst"><h2>Worst conversations</h2>\n<p><input id="filter" '
               'type="search" placeholder="Filter by conversation, agent or file" '
-              'aria-label="Filter conversations"></p>\n')
+              'aria-label="Filter conversations"></p>\n' + LEGEND)
     for report in worst:
         out.write(conversation(report, open_=True))
     if not worst:

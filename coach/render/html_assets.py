@@ -46,6 +46,11 @@ tfoot td { font-weight: 600; background: #f2f4f7; }
 td.rule { text-align: left; font-family: ui-monospace, Menlo, Consolas, monospace; font-size: 13px;
   word-break: break-all; }
 .rewrite { color: var(--green); }
+mark.placeholder { background: #fde68a; color: #713f12; border-radius: 3px; padding: 0 2px;
+  outline: 1px dashed #b45309; }
+.rewritten { margin-top: 6px; padding: 6px 10px; border-left: 3px solid var(--green); }
+.rewritten .who { color: var(--green); }
+.legend { color: var(--muted); font-size: 13px; }
 .score { display: inline-block; min-width: 2.6em; text-align: center; border-radius: 6px;
   font-weight: 700; color: #fff; padding: 0 4px; }
 .s-red { background: var(--red); } .s-amber { background: var(--amber); }

@@ -15,7 +15,7 @@ import xml.etree.ElementTree as ET
 from typing import Mapping, TextIO
 
 from ..models import NEGATIVE_CATEGORIES, CheckResult, EntryResult, LocatedFinding, Rule
-from .check_json import split_error
+from .check_json import split_error, suggestion
 
 #: Characters XML 1.0 cannot carry even escaped; a pasted reply can hold them.
 INVALID_XML = re.compile(r"[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
@@ -36,8 +36,9 @@ def finding_line(lf: LocatedFinding) -> str:
     line = f"{lf.path}:{lf.line}:{lf.column}: {f.severity} {f.rule} “{f.text}”"
     if f.message:
         line += f" {f.message}"
-    if f.rewrites:
-        line += f" → “{f.rewrites[0]}”"
+    hint = suggestion(lf)
+    if hint:
+        line += f" → {hint.removeprefix('try: ')}"
     return line
 
 

@@ -14,7 +14,7 @@ from ..models import label_of
 from ..store.reportdata import ReportData, StoredConversation
 from ..store.trends import AgentTrend
 from . import html_assets as assets
-from .html import e, percent, score_class
+from .html import e, percent, score_class, with_placeholders
 
 PALETTE = ("#2e90fa", "#d92d20", "#079455", "#dc6803", "#7a5af8", "#0e9384", "#c11574", "#667085")
 CSS = """
@@ -118,7 +118,7 @@ def _conversation(conv: StoredConversation) -> str:
     items = []
     for f in conv.findings:
         label = label_of(f.category, f.element)
-        rewrite = f' → <span class="rewrite">{e(f.rewrite)}</span>' if f.rewrite else ""
+        rewrite = f' → <span class="rewrite">{with_placeholders(f.rewrite)}</span>' if f.rewrite else ""
         how = f" (model, {f.confidence:.2f})" if f.source == "model" and f.confidence is not None else ""
         items.append(f'<li>turn {f.turn} · {e(f.speaker)}: <span class="badge {e(f.category)}">'
                      f'{e(label.replace("_", "-"))}</span> <span class="quote">“{e(f.text)}”</span>{rewrite} '

@@ -21,8 +21,9 @@ from urllib.parse import quote
 
 from .. import DOCS_URL, __version__
 from ..models import CheckResult, LocatedFinding, Rule
+from ..rewrite.templates import is_template
 from ..ruledocs import help_text, help_uri
-from .check_json import problems_found
+from .check_json import problems_found, suggestion
 
 SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
 LEVELS = {"error": "error", "warning": "warning", "info": "note"}
@@ -82,14 +83,34 @@ def region(lf: LocatedFinding, *, snippet: bool = True) -> dict[str, Any]:
     return reg
 
 
-def fix(lf: LocatedFinding, rule: Rule | None, root: str | None = None) -> dict[str, Any] | None:
-    """The first rewrite as a SARIF fix, for `fix: safe` rules whose match sits verbatim on one line.
+def fix(lf: LocatedFinding, rule: Rule | None, root: str | None = None,
+        rules: Mapping[str, Rule] | None = None) -> dict[str, Any] | None:
+    """The sentence rewrite as a SARIF fix, when `--fix` would apply it (every rule it answers is
+    `fix: safe`, nothing to fill in) and it sits verbatim on one line; a finding placed without a
+    sentence rewrite falls back to its rule's first rewrite over the matched words.
 
-    A span that crosses lines or differs in length from the matched text was unescaped from its
-    file (a quoted YAML or JSON string), so replacing the raw region could corrupt the file.
+    A span that crosses lines or differs in length from the text it replaces was unescaped from
+    its file (a quoted YAML or JSON string), so replacing the raw region could corrupt the file.
     """
+    e, at = lf.edit, lf.edit_region
+    if e is not None:
+        known = dict(rules or {})
+        if rule is not None:
+            known.setdefault(lf.finding.rule, rule)
+        if not e.fixable or at is None or not e.rules or any(
+                known.get(r) is None or known[r].fix != "safe" for r in e.rules):
+            return None
+        line, column, end_line, end_column = at
+        if end_line != line or end_column - column != e.end - e.start:
+            return None
+        deleted = {"startLine": max(line, 1), "startColumn": max(column, 1), "endLine": max(line, 1),
+                   "endColumn": max(end_column, column, 1)}
+        return {"description": {"text": f"Replace with “{e.text}”"},
+                "artifactChanges": [{"artifactLocation": artifact_location(lf.path, root),
+                                     "replacements": [{"deletedRegion": deleted,
+                                                       "insertedContent": {"text": e.text}}]}]}
     rewrites = lf.finding.rewrites or (rule.rewrites if rule else ())
-    if rule is None or rule.fix != "safe" or not rewrites:
+    if rule is None or rule.fix != "safe" or not rewrites or is_template(rewrites[0]) or "{" in rewrites[0]:
         return None
     if lf.end_line != lf.line or lf.end_column - lf.column != len(lf.finding.text):
         return None
@@ -99,11 +120,13 @@ def fix(lf: LocatedFinding, rule: Rule | None, root: str | None = None) -> dict[
                                                    "insertedContent": {"text": rewrites[0]}}]}]}
 
 
-def result_object(lf: LocatedFinding, rule: Rule | None, index: int, root: str | None = None) -> dict[str, Any]:
+def result_object(lf: LocatedFinding, rule: Rule | None, index: int, root: str | None = None,
+                  rules: Mapping[str, Rule] | None = None) -> dict[str, Any]:
     f = lf.finding
     text = f.message or f"“{f.text}”"
-    if f.rewrites:
-        text = f"{text.rstrip()} Try: “{f.rewrites[0]}”"
+    hint = suggestion(lf)
+    if hint:
+        text = f"{text.rstrip()} {hint[0].upper()}{hint[1:]}"
     res: dict[str, Any] = {
         "ruleId": f.rule,
         "ruleIndex": index,
@@ -115,10 +138,13 @@ def result_object(lf: LocatedFinding, rule: Rule | None, index: int, root: str |
         "properties": {"category": f.category, "failing": lf.failing, "matched": f.text,
                        "source": f.source, **({"confidence": f.confidence} if f.confidence is not None else {})},
     }
+    if lf.edit is not None:
+        res["properties"]["rewrite"] = lf.edit.text if lf.edit.advice is None else None
+        res["properties"]["needsWords"] = not lf.edit.fixable
     if lf.key:
         res["locations"][0]["logicalLocations"] = [{"name": lf.key, "kind": "member"}]
         res["properties"]["key"] = lf.key
-    change = fix(lf, rule, root)
+    change = fix(lf, rule, root, rules)
     if change:
         res["fixes"] = [change]
     return res
@@ -149,7 +175,7 @@ def sarif_document(result: CheckResult, rules: Mapping[str, Rule]) -> dict[str, 
                             "toolExecutionNotifications": notifications(result)}],
            "originalUriBaseIds": {"%SRCROOT%": {"uri": Path(root).as_uri().rstrip("/") + "/"}},
            "columnKind": "unicodeCodePoints",
-           "results": [result_object(lf, rules.get(lf.finding.rule), index[lf.finding.rule], root)
+           "results": [result_object(lf, rules.get(lf.finding.rule), index[lf.finding.rule], root, rules)
                        for lf in found]}
     return {"$schema": SCHEMA, "version": "2.1.0", "runs": [run]}
 

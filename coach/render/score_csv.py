@@ -11,11 +11,12 @@ from ..models import ConversationReport
 CONVERSATION_COLUMNS = (
     "conversation", "source", "agent", "channel", "score", "agent_turns", "advocacy", "blocking",
     "non_apology", "apology_offered", "apology_completeness", "apology_missing",
-    "apology_expected", "started_at",
+    "apology_expected", "started_at", "rewritten",
 )
 FINDING_COLUMNS = (
     "conversation", "source", "agent", "turn", "speaker", "rule", "category", "element",
     "severity", "start", "end", "text", "message", "first_rewrite", "finding_source", "confidence", "time",
+    "finding_rewrite", "rewritten",
 )
 AGENT_COLUMNS = (
     "agent", "conversations", "agent_turns", "advocacy", "blocking", "non_apology",
@@ -46,16 +47,24 @@ def conversation_row(report: ConversationReport) -> list:
     return [report.conversation, report.source, report.agent, report.channel, report.score,
             report.agent_turns, counts.get("advocacy", 0), counts.get("blocking", 0),
             counts.get("non_apology", 0), apology.offered, completeness,
-            ";".join(apology.missing), report.apology_expected, report.started_at]
+            ";".join(apology.missing), report.apology_expected, report.started_at, rewritten_turns(report)]
+
+
+def rewritten_turns(report: ConversationReport) -> str | None:
+    """The agent turns a rewrite changed, each as "turn N: draft", one per line; None when none."""
+    lines = [f"turn {t.number}: {t.rewritten}" for t in report.turns if t.rewritten is not None]
+    return "\n".join(lines) or None
 
 
 def finding_rows(report: ConversationReport) -> Iterator[list]:
-    """One row per finding; `turn` counts from 1, as the terminal and HTML reports number turns."""
+    """One row per finding; `turn` counts from 1, as the terminal and HTML reports number turns;
+    `rewritten` is the finding's turn rewritten (repeated on each of its findings' rows)."""
     for turn in report.turns:
         for f in turn.findings:
             yield [report.conversation, report.source, report.agent, turn.number, turn.speaker,
                    f.rule, f.category, f.element, f.severity, f.start, f.end, f.text, f.message,
-                   f.rewrites[0] if f.rewrites else None, f.source, f.confidence, turn.time]
+                   f.rule_suggestion, f.source, f.confidence, turn.time,
+                   f.rewrite, turn.rewritten]
 
 
 def agent_row(agent: AgentSummary) -> list:

@@ -3,7 +3,7 @@
 Three tables, chosen with --per:
 * conversation: one row per conversation with the fields of a `--format jsonl` line (turns
   and their findings nested, `counts` a map), so SQL engines see what JSON readers see;
-* turn: one flat row per turn, with its findings counted by category;
+* turn: one flat row per turn, with its findings counted by category and its `rewritten` draft;
 * finding: one flat row per finding (the file is `source`; the finding's own "rule"/"model"
   origin is `finding_source`).
 The schemas and the report-to-Arrow conversion are shared with `coach.spark`, so a Spark job
@@ -31,7 +31,7 @@ def _types():
     counts = pa.map_(text, i64)
     finding = [("rule", text), ("category", text), ("element", text), ("severity", text), ("start", i64),
                ("end", i64), ("line", i64), ("column", i64), ("text", text), ("message", text),
-               ("rewrites", pa.list_(text))]
+               ("rewrites", pa.list_(text)), ("rewrite", text)]
     return pa, text, i64, f64, flag, counts, finding
 
 
@@ -46,8 +46,11 @@ def arrow_schema(per: str = "conversation"):
         apology = pa.struct([("offered", flag), ("elements", pa.list_(text)), ("missing", pa.list_(text)),
                              ("completeness", f64), ("expected", flag)])
         found = pa.struct(finding + [("source", text), ("confidence", f64)])
+        edit = pa.struct([("start", i64), ("end", i64), ("text", text), ("rules", pa.list_(text)),
+                          ("advice", text), ("placeholders", pa.list_(pa.list_(i64)))])
         turn = pa.struct([("index", i64), ("turn", i64), ("speaker", text), ("name", text), ("time", text),
-                          ("text", text), ("findings", pa.list_(found))])
+                          ("text", text), ("findings", pa.list_(found)), ("rewritten", text),
+                          ("edits", pa.list_(edit))])
         fields = [("schema", text), *where, ("line", i64), ("record", i64), ("agent", text), ("channel", text),
                   ("started_at", text), ("score", i64), ("apology", apology), ("counts", counts),
                   ("turns", pa.list_(turn))]
@@ -56,9 +59,9 @@ def arrow_schema(per: str = "conversation"):
                   ("score", i64), ("index", i64), ("turn", i64), ("speaker", text), ("time", text)]
         if per == "turn":
             fields += [("name", text), ("text", text), ("findings", i64), ("rules", pa.list_(text)),
-                       ("counts", counts)]
+                       ("counts", counts), ("rewritten", text)]
         else:
-            fields += finding + [("finding_source", text), ("confidence", f64)]
+            fields += finding + [("finding_source", text), ("confidence", f64), ("rewritten", text)]
     return pa.schema(fields)
 
 
@@ -79,12 +82,13 @@ def rows(report: ConversationReport, per: str = "conversation") -> Iterator[dict
             for f in turn.findings:
                 counts[f.category] = counts.get(f.category, 0) + 1
             yield {**at, "name": turn.name, "text": turn.text, "findings": len(turn.findings),
-                   "rules": [f.rule for f in turn.findings], "counts": sorted(counts.items())}
+                   "rules": [f.rule for f in turn.findings], "counts": sorted(counts.items()),
+                   "rewritten": turn.rewritten}
             continue
         for f in turn.findings:
             found = f.to_dict()
             found["finding_source"] = found.pop("source")
-            yield {**at, **found}
+            yield {**at, **found, "rewritten": turn.rewritten}
 
 
 def to_batch(reports: Iterable[ConversationReport], per: str = "conversation"):

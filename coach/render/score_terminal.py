@@ -13,7 +13,8 @@ from rich.text import Text
 
 from ..aggregate import AgentSummary, Summary
 from ..controls import escape_controls, visible_conversation
-from ..models import NEGATIVE_CATEGORIES, ConversationReport, Finding
+from ..models import NEGATIVE_CATEGORIES, ConversationReport, Finding, TurnReport, placeholder_spans
+from .terminal import marked, marked_spans
 
 STYLES = {"blocking": "bold red", "non_apology": "bold magenta", "advocacy": "bold green",
           "apology": "bold cyan"}
@@ -146,10 +147,16 @@ def conversation_block(rank: int, report: ConversationReport, plain: bool,
                               " ", (f.rule, "dim"), " ", (f"turn {turn.number}", "dim"))
         grid.add_row("", label)
         grid.add_row("", Text.assemble("  ", snippet(turn.text, f, plain)))
-        if show_rewrites and f.rewrites:
-            grid.add_row("", Text.assemble(("  → ", "green"), (f"“{f.rewrites[0]}”", "green")))
+        shown = f.suggestion
+        if show_rewrites and shown:
+            grid.add_row("", Text.assemble(("  → ", "green"), marked(f"“{shown}”", "green")))
     if len(bad) > MAX_FINDINGS:
         grid.add_row("", Text(f"… {len(bad) - MAX_FINDINGS} more", "dim"))
+    if show_rewrites:
+        for turn in dict.fromkeys(t for t, _ in bad[:MAX_FINDINGS]):
+            if turn.rewritten is not None:
+                grid.add_row("", Text.assemble((f"  turn {turn.number} rewritten: ", "green"),
+                                               rewritten_turn(turn)))
     apology = report.apology
     if report.apology_expected:
         grid.add_row("", Text("apology expected after a complaint, none offered", "magenta"))
@@ -157,6 +164,11 @@ def conversation_block(rank: int, report: ConversationReport, plain: bool,
         grid.add_row("", Text(f"apology {percent(apology.completeness)} complete, missing "
                               + ", ".join(apology.missing), "cyan"))
     return grid
+
+
+def rewritten_turn(turn: TurnReport) -> Text:
+    """A turn's rewritten text on one line (same length, so its placeholders stay marked)."""
+    return marked_spans(re.sub(r"\s", " ", turn.rewritten or ""), placeholder_spans(turn.edits))
 
 
 def rules_table(summary: Summary, top: int, show_rewrites: bool) -> Table:

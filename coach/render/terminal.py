@@ -1,5 +1,6 @@
 """The rich `coach lint` report: highlighted draft, findings with rewrites, the rewritten
-reply, an apology checklist and the score. Falls back to plain text off a terminal."""
+reply (its [placeholders] marked as something to fill in), an apology checklist and the score.
+Falls back to plain text off a terminal."""
 
 from __future__ import annotations
 
@@ -13,15 +14,17 @@ from rich.table import Table
 from rich.text import Text
 
 from ..controls import visible_report
-from ..models import CORE_APOLOGY_ELEMENTS, NEGATIVE_CATEGORIES, TextReport
+from ..models import CORE_APOLOGY_ELEMENTS, NEGATIVE_CATEGORIES, TextReport, edit_for, placeholder_spans
 from ..exitcodes import fails
-from ..rewrite import apply_rewrites
+from ..rewrite import PLACEHOLDER
 from ..scoring import ELEMENT_EXAMPLES
 
 STYLES = {"blocking": "bold red", "non_apology": "bold magenta", "advocacy": "bold green",
           "apology": "bold cyan"}
 MARKS = {"blocking": "✗", "non_apology": "✗", "advocacy": "✓", "apology": "✓"}
 ELEMENT_NOTES = {"responsibility": "weighs most", "repair": "weighs second"}
+#: A placeholder the agent must fill in ("[what you can offer]"): it must not pass for finished text.
+PLACEHOLDER_STYLE = "bold reverse yellow"
 
 
 def style_for(category: str) -> str:
@@ -90,11 +93,39 @@ def findings_block(report: TextReport, fail_on: str) -> Table:
         body = [head]
         if f.message and f.category not in ("advocacy", "apology"):
             body.append(Text(f.message))
-        for rewrite in f.rewrites[:3]:
-            body.append(Text.assemble(("→ ", "green"), (f"“{rewrite}”", "green")))
+        edit = edit_for(f, report.edits)
+        if edit is not None and edit.advice:
+            body.append(Text.assemble(("advice: ", "yellow"), edit.advice))
+        shown = f.suggestions
+        for rewrite in shown[:3]:
+            body.append(Text.assemble(("→ ", "green"), marked(f"“{rewrite}”", "green")))
         table.add_row(Text(mark, style=style_for(f.category)), Text(f"{f.line}:{f.column}", "dim"),
                       Group(*body))
     return table
+
+
+def marked(text: str, style: str = "") -> Text:
+    """`text` with every [placeholder] in it styled as something to fill in."""
+    out = Text(text, style)
+    for m in PLACEHOLDER.finditer(text):
+        out.stylize(PLACEHOLDER_STYLE, m.start(), m.end())
+    return out
+
+
+def marked_spans(text: str, spans: Iterable[tuple[int, int]], style: str = "") -> Text:
+    """`text` with the given placeholder spans styled as something to fill in."""
+    out = Text(text, style)
+    for a, b in spans:
+        out.stylize(PLACEHOLDER_STYLE, a, b)
+    return out
+
+
+def rewritten_draft(report: TextReport) -> Text:
+    """The rewritten draft, reflowed, with the placeholders its sentence rewrites left marked."""
+    draft = reflow(report.rewritten or "")
+    lead = len(draft) - len(draft.lstrip())
+    return marked_spans(draft.strip(), [(a - lead, b - lead) for a, b in placeholder_spans(report.edits)
+                                        if a >= lead])
 
 
 def apology_block(report: TextReport) -> Group | None:
@@ -146,11 +177,15 @@ def render_report(report: TextReport, console: Console, fail_on: str = "warning"
         console.print(Padding(findings_block(report, fail_on), (0, 1)))
     else:
         console.print(Text(" No findings.", "green"))
-    if any(f.category in NEGATIVE_CATEGORIES and f.rewrites for f in report.findings):
+    if report.rewritten is not None:
         console.print()
         console.print(Text(" Rewritten", "bold"))
-        rewritten = reflow(apply_rewrites(report.text, report.findings)).strip()
-        console.print(Padding(Text(rewritten), (0, 1)))
+        console.print(Padding(rewritten_draft(report), (0, 1)))
+        blanks = [report.rewritten[a:b] for a, b in placeholder_spans(report.edits)]
+        if blanks:
+            console.print(Padding(Text.assemble(("Fill in ", "yellow"), *sum(
+                ([(b, PLACEHOLDER_STYLE), (", " if i < len(blanks) - 1 else "", "")]
+                 for i, b in enumerate(dict.fromkeys(blanks))), []), (" before sending.", "yellow")), (0, 1)))
     block = apology_block(report)
     if block is not None:
         console.print()

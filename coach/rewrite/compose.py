@@ -254,3 +254,4 @@ def _tidy(text: str) -> str:
     text = re.sub(r"([,;:])\s*\1+", r"\1", text)
     text = re.sub(r"\.\.(?!\.)", ".", text)
     return text.strip()
+

@@ -24,6 +24,9 @@ from pygls.workspace.position_codec import ServerTextPosition
 from .. import __version__
 from ..errors import CoachError
 from ..models import NEGATIVE_CATEGORIES, LocatedFinding
+from ..render.check_json import suggestion
+from ..rewrite import PLACEHOLDER
+from ..rewrite.templates import is_template
 
 #: Seconds of quiet typing before a changed buffer is checked again.
 DEBOUNCE = 0.15
@@ -198,44 +201,38 @@ class CoachServer(LanguageServer):
             f = lf.finding
             if f.category not in NEGATIVE_CATEGORIES or not overlaps(where, wanted):
                 continue
+            choices = []  # (title, Edit, preferred): the sentence rewrite first, then the phrase rewrites
+            e = lf.edit
+            if e is not None and e.advice is None:
+                fill = [e.text[a:b] for a, b in e.placeholders]
+                title = (f"Rewrite as “{e.text}”, then fill in {', '.join(fill)}" if fill
+                         else f"Rewrite as “{e.text}”")
+                choices.append((title, Edit(lf.key, e.start, e.end, e.text), not fill))
             for rewrite in f.rewrites:
-                change = self.rewrite_edit(done, lf.key, f, rewrite)
-                if change is None:
-                    continue
+                if rewrite == f.rewrite:
+                    continue  # the sentence rewrite above already is this one
+                if is_template(rewrite):  # a whole sentence: it goes over the sentence, never over the words
+                    if e is None:
+                        continue
+                    start, end, title = e.start, e.end, f"Rewrite as “{rewrite}”"
+                else:
+                    start, end, title = f.start, f.end, f"Replace “{f.text}” with “{rewrite}”"
+                choices.append((title, Edit(lf.key, start, end, rewrite),
+                                not choices and rewrite == f.rewrites[0] and not PLACEHOLDER.search(rewrite)))
+            for title, change, preferred in choices:
                 edit = self.text_edit(uri, done, [change])
                 if edit is not None:
                     out.append(lsp.CodeAction(
-                        title=(f"Replace “{f.text}” with “{rewrite}”" if (change.start, change.end) == (f.start, f.end)
-                               else f"Rewrite the sentence: “{change.replacement}”"), kind=lsp.CodeActionKind.QuickFix,
-                        diagnostics=[diagnostic(lf, where)], is_preferred=rewrite == f.rewrites[0],
-                        edit=lsp.WorkspaceEdit(changes={uri: [edit]})))
+                        title=title, kind=lsp.CodeActionKind.QuickFix, diagnostics=[diagnostic(lf, where)],
+                        is_preferred=preferred, edit=lsp.WorkspaceEdit(changes={uri: [edit]})))
         if out and done.run is not None:
-            edits = [e for plan in plan_fixes(done.run, self.analyzer).values() for e in plan]
+            edits = [e for plan in plan_fixes(done.run, self.analyzer).edits.values() for e in plan]
             edit = self.text_edit(uri, done, edits) if edits else None
             if edit is not None:
                 out.append(lsp.CodeAction(title="coach: apply every safe fix in this file",
                                           kind=lsp.CodeActionKind.SourceFixAll,
                                           edit=lsp.WorkspaceEdit(changes={uri: [edit]})))
         return out
-
-    def rewrite_edit(self, done: Checked, key: str | None, f, rewrite: str):
-        """A word swap replaces the matched words; a sentence template its sentence, as
-        coach.rewrite composes it (None where it does not fit this sentence)."""
-        from dataclasses import replace
-
-        from ..library import Edit
-        from ..rewrite import rewrite as rewrite_draft
-        from ..rewrite.templates import is_template
-
-        if not is_template(rewrite):
-            return None if "{" in rewrite else Edit(key, f.start, f.end, rewrite)
-        text = next((entry.text for pairs in (done.run.entries.values() if done.run else ())
-                     for entry, _ in pairs if entry.key == key), None)
-        if text is None:
-            return None
-        edits = [e for e in rewrite_draft(text, [replace(f, rewrites=(rewrite,))]).edits
-                 if e.advice is None and e.start <= f.start < e.end]
-        return Edit(key, edits[0].start, edits[0].end, edits[0].text) if edits else None
 
     def text_edit(self, uri: str, done: Checked, edits: list) -> lsp.TextEdit | None:
         """The smallest edit turning the buffer into what the library editor writes."""
@@ -273,8 +270,14 @@ class CoachServer(LanguageServer):
             if f.source == "model" and f.confidence is not None:
                 head += f" · model {f.confidence:.0%}"
             body = [head, f.message or f"“{f.text}”"]
+            e = lf.edit
+            if e is not None and e.advice:
+                body.append(f"Advice: {e.advice}")
+            elif e is not None:
+                fill = [e.text[a:b] for a, b in e.placeholders]
+                body.append(f"Rewrite: “{e.text}”" + (f" (fill in {', '.join(fill)})" if fill else ""))
             if f.rewrites:
-                body.append("Try: " + ", ".join(f"“{r}”" for r in f.rewrites[:3]))
+                body.append("Try: " + ", ".join(f"“{r}”" for r in f.suggestions[:3]))
             parts.append("\n\n".join(body))
         return lsp.Hover(lsp.MarkupContent(lsp.MarkupKind.Markdown, "\n\n---\n\n".join(parts)), hits[0][1])
 
@@ -282,8 +285,9 @@ class CoachServer(LanguageServer):
 def diagnostic(lf: LocatedFinding, where: lsp.Range) -> lsp.Diagnostic:
     f = lf.finding
     message = f.message or f"“{f.text}”"
-    if f.rewrites:
-        message += f" (try: “{f.rewrites[0]}”)"
+    hint = suggestion(lf)
+    if hint:
+        message += f" ({hint})"
     return lsp.Diagnostic(where, message, SEVERITY.get(f.severity, lsp.DiagnosticSeverity.Warning),
                           code=f.rule, source="coach", data={"rule": f.rule, "start": f.start, "end": f.end})
 

@@ -26,6 +26,21 @@ _FINDING = {
         "source": {"type": "string", "enum": ["rule", "model"],
                    "description": "a phrasebook rule matched these words, or the classifier marked this sentence"},
         "confidence": {"type": "number", "nullable": True, "description": "0-1, model findings only"},
+        "rewrite": {"type": "string", "nullable": True,
+                    "description": "the sentence rewrite that answers this finding (see the result's edits)"},
+    },
+}
+
+_EDIT = {
+    "type": "object",
+    "description": "one sentence of the draft rewritten: [start, end) of the original replaced by text",
+    "properties": {
+        "start": {"type": "integer"}, "end": {"type": "integer"}, "text": {"type": "string"},
+        "rules": {"type": "array", "items": {"type": "string"}, "description": "the findings' rules it answers"},
+        "advice": {"type": "string", "nullable": True,
+                   "description": "where no rewrite fits: what to do instead (text is then the original)"},
+        "placeholders": {"type": "array", "items": {"type": "array", "items": {"type": "integer"}},
+                         "description": "[start, end) in text of each [placeholder] the agent must fill in"},
     },
 }
 
@@ -54,6 +69,7 @@ BASE = {
                 "example": {"text": "Sorry for any inconvenience. There's nothing I can do."},
             },
             "Finding": _FINDING,
+            "Edit": _EDIT,
             "Apology": {
                 "type": "object",
                 "properties": {"offered": {"type": "boolean"},
@@ -69,6 +85,9 @@ BASE = {
                     "counts": {"type": "object", "additionalProperties": {"type": "integer"}},
                     "findings": {"type": "array", "items": {"$ref": "#/components/schemas/Finding"}},
                     "apology": {"$ref": "#/components/schemas/Apology"},
+                    "rewritten": {"type": "string", "nullable": True,
+                                  "description": "the draft with every sentence rewrite in place; null when unchanged"},
+                    "edits": {"type": "array", "items": {"$ref": "#/components/schemas/Edit"}},
                 },
             },
             "LintDocument": {

@@ -49,8 +49,13 @@ type; click a suggestion to use it.</p>
 <aside>
 <div class="scorebox">Score <span id="score" class="score">–</span></div>
 <h2>Findings</h2>
-<button type="button" id="apply-all" class="all" hidden>Apply every first suggestion</button>
+<button type="button" id="apply-all" class="all" hidden>Use the rewritten reply</button>
 <ol id="findings" aria-live="off"></ol>
+<div id="rewritten-box" hidden>
+<h2>Rewritten</h2>
+<p id="rewritten" class="rewritten"></p>
+<p class="legend"><mark class="placeholder">[like this]</mark> a placeholder: fill it in with your own words</p>
+</div>
 <h2>Apology</h2>
 <p id="apology-note"></p>
 <ul id="apology"></ul>

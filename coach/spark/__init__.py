@@ -30,7 +30,7 @@ if TYPE_CHECKING:  # pragma: no cover
 __all__ = ["score", "findings_of", "require_pyspark"]
 
 FINDING_FIELDS = ("rule", "category", "element", "severity", "start", "end", "line", "column", "text",
-                  "message", "rewrites")
+                  "message", "rewrites", "rewrite")
 
 
 def require_pyspark():
@@ -120,9 +120,10 @@ def findings_of(results: DataFrame) -> DataFrame:
     turns = results.select(*head, F.explode("turns").alias("t"))
     found = turns.select(*head, F.col("t.index").alias("index"), F.col("t.turn").alias("turn"),
                          F.col("t.speaker").alias("speaker"), F.col("t.time").alias("time"),
-                         F.explode("t.findings").alias("f"))
+                         F.col("t.rewritten").alias("rewritten"), F.explode("t.findings").alias("f"))
     return found.select(*head, "index", "turn", "speaker", "time", *[F.col(f"f.{n}").alias(n) for n in FINDING_FIELDS],
-                        F.col("f.source").alias("finding_source"), F.col("f.confidence").alias("confidence"))
+                        F.col("f.source").alias("finding_source"), F.col("f.confidence").alias("confidence"),
+                        "rewritten")
 
 
 def spark_layout(schema, options: ReaderOptions):

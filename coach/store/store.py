@@ -165,7 +165,7 @@ class RunWriter:
                  "speaker": t.speaker, "rule": f.rule,
                  "category": f.category, "element": f.element, "severity": f.severity, "source": f.source,
                  "confidence": f.confidence, "start": f.start, "end": f.end, "text": f.text,
-                 "rewrite": f.rewrites[0] if f.rewrites else None}
+                 "rewrite": f.rule_suggestion}
                 for r in reports for t in r.turns for f in t.findings])
             db.execute("UPDATE runs SET conversations = conversations + :n WHERE id = :run",
                        {"n": len(reports), "run": self.run_id})

@@ -9,9 +9,13 @@
   var score = document.getElementById("score");
   var status = document.getElementById("status");
   var applyAll = document.getElementById("apply-all");
+  var rewrittenBox = document.getElementById("rewritten-box");
+  var rewrittenText = document.getElementById("rewritten");
+  // What a rewrite cannot know and the agent must fill in: "[what you can offer]" (coach.rewrite.PLACEHOLDER).
+  var PLACEHOLDER = /\[[^\[\]\n]{1,60}\]/g;
   var tokenBox = document.getElementById("token-box");
   var tokenInput = document.getElementById("token");
-  var timer = null, seq = 0, current = null;
+  var timer = null, seq = 0, current = null, note = "";
 
   function el(tag, cls, text) {
     var node = document.createElement(tag);
@@ -74,6 +78,7 @@
     current = result ? {text: text, result: result, units: unitsOf(text)} : null;
     drawMarks();
     drawFindings();
+    drawRewritten();
     drawApology();
     if (!result) {
       score.textContent = "–";
@@ -85,7 +90,8 @@
     score.textContent = result.score;
     score.className = "score " + scoreClass(result.score);
     var n = result.findings.length;
-    status.textContent = (n ? n + (n === 1 ? " finding" : " findings") : "No findings") + ", score " + result.score + ".";
+    status.textContent = note + (n ? n + (n === 1 ? " finding" : " findings") : "No findings") + ", score " + result.score + ".";
+    note = "";
     document.body.dataset.state = "linted";
     document.body.dataset.linted = String(seq);
   }
@@ -120,7 +126,7 @@
   function drawFindings() {
     list.textContent = "";
     var fs = current ? current.result.findings : [];
-    applyAll.hidden = !fs.some(function (f) { return negative(f) && f.rewrites.length; });
+    applyAll.hidden = !sentenceEdits().length;
     if (!fs.length) {
       list.appendChild(el("li", "none", current ? "No findings." : "Findings appear here as you type."));
       return;
@@ -141,14 +147,31 @@
       head.appendChild(quote);
       li.appendChild(head);
       if (f.message) li.appendChild(el("p", "message", f.message));
-      if (f.rewrites.length) {
+      var edit = editFor(f);
+      if (edit && edit.advice) li.appendChild(el("p", "advice", edit.advice));
+      var others = f.rewrites.filter(function (r) { return r !== f.rewrite; });
+      if (f.rewrite || others.length) {
         var rw = el("div", "rewrites");
         rw.appendChild(el("span", "try", "Try:"));
-        f.rewrites.slice(0, 3).forEach(function (r) {
-          var b = el("button", "rewrite", r);
+        if (f.rewrite && edit) {
+          var s = el("button", "rewrite sentence");
+          s.type = "button";
+          withPlaceholders(s, edit.text);
+          s.title = edit.placeholders.length ? "Use this sentence, then fill in " + blanks(edit.text).join(", ")
+            : "Use this sentence";
+          s.addEventListener("click", function () { apply([{start: edit.start, end: edit.end, text: edit.text}]); });
+          rw.appendChild(s);
+        }
+        others.slice(0, f.rewrite ? 2 : 3).forEach(function (r) {
+          var b = el("button", "rewrite");
           b.type = "button";
-          b.title = "Replace “" + f.text + "” with this";
-          b.addEventListener("click", function () { apply([{finding: f, rewrite: r}]); });
+          withPlaceholders(b, r);
+          // a whole-sentence template goes over the sentence, a word swap over the words
+          var whole = /[.!?]$/.test(r.trim()) && edit;
+          b.title = whole ? "Use this sentence" : "Replace “" + f.text + "” with this";
+          b.addEventListener("click", function () {
+            apply([whole ? {start: edit.start, end: edit.end, text: r} : {start: f.start, end: f.end, text: r}]);
+          });
           rw.appendChild(b);
         });
         li.appendChild(rw);
@@ -156,6 +179,42 @@
       li.appendChild(el("div", "rule-id", f.rule));
       list.appendChild(li);
     });
+  }
+
+  // The sentence rewrite (or advice) that answers a finding: its rule among the edit's rules, spans touching.
+  function editFor(f) {
+    var edits = current ? current.result.edits || [] : [];
+    for (var k = 0; k < edits.length; k++) {
+      var e = edits[k];
+      if (e.rules.indexOf(f.rule) >= 0 && e.start <= f.end && f.start <= e.end) return e;
+    }
+    return null;
+  }
+
+  function sentenceEdits() {
+    return (current ? current.result.edits || [] : []).filter(function (e) { return !e.advice; });
+  }
+
+  function blanks(text) { return text.match(PLACEHOLDER) || []; }
+
+  // `text` into `node`, each placeholder in a <mark class="placeholder">: something to fill in, not finished words.
+  function withPlaceholders(node, text) {
+    var at = 0, m;
+    PLACEHOLDER.lastIndex = 0;
+    while ((m = PLACEHOLDER.exec(text)) !== null) {
+      node.appendChild(document.createTextNode(text.slice(at, m.index)));
+      node.appendChild(el("mark", "placeholder", m[0]));
+      at = m.index + m[0].length;
+    }
+    node.appendChild(document.createTextNode(text.slice(at)));
+  }
+
+  // The draft as `coach lint` rewrites it, placeholders marked.
+  function drawRewritten() {
+    rewrittenText.textContent = "";
+    var r = current ? current.result.rewritten : null;
+    rewrittenBox.hidden = r === null || r === undefined;
+    if (!rewrittenBox.hidden) withPlaceholders(rewrittenText, r);
   }
 
   function drawApology() {
@@ -187,27 +246,39 @@
     draft.setSelectionRange(u[f.start], u[f.end]);
   }
 
-  // Like the CLI's "Rewritten" draft: of overlapping findings the first wins; edits go in
-  // last-first so earlier offsets stay valid. execCommand keeps the browser's undo (Ctrl+Z).
+  // Changes are {start, end, text} in code points, as the API counts. Like the CLI's "Rewritten"
+  // draft: of overlapping changes the first wins; they go in last-first so earlier offsets stay
+  // valid. execCommand keeps the browser's undo (Ctrl+Z). A placeholder is never left as if it
+  // were finished: the first one is selected, so typing replaces it, and the status names them.
   function apply(changes) {
     if (!current || draft.value !== current.text) return;
     var u = current.units, lastEnd = -1, chosen = [];
-    changes.sort(function (x, y) { return x.finding.start - y.finding.start || y.finding.end - x.finding.end; });
+    changes.sort(function (x, y) { return x.start - y.start || y.end - x.end; });
     changes.forEach(function (c) {
-      if (c.finding.start < lastEnd) return;
+      if (c.start < lastEnd) return;
       chosen.push(c);
-      lastEnd = c.finding.end;
+      lastEnd = c.end;
     });
     draft.focus();
-    chosen.reverse().forEach(function (c) {
-      var s = u[c.finding.start], e = u[c.finding.end];
+    var firstAt = chosen.length ? u[chosen[0].start] : 0;
+    chosen.slice().reverse().forEach(function (c) {
+      var s = u[c.start], e = u[c.end];
       draft.setSelectionRange(s, e);
       var done = false;
-      try { done = document.execCommand("insertText", false, c.rewrite); } catch (err) { done = false; }
-      if (!done || draft.value.slice(s, s + c.rewrite.length) !== c.rewrite) draft.setRangeText(c.rewrite, s, e, "end");
+      try { done = document.execCommand("insertText", false, c.text); } catch (err) { done = false; }
+      if (!done || draft.value.slice(s, s + c.text.length) !== c.text) draft.setRangeText(c.text, s, e, "end");
     });
     grow();
-    status.textContent = chosen.length === 1 ? "Applied “" + chosen[0].rewrite + "”." : "Applied " + chosen.length + " rewrites.";
+    var toFill = [];
+    chosen.forEach(function (c) { toFill = toFill.concat(blanks(c.text)); });
+    if (toFill.length) {
+      var at = draft.value.indexOf(toFill[0], firstAt);
+      if (at >= 0) draft.setSelectionRange(at, at + toFill[0].length);
+      note = "Fill in " + toFill.join(", ") + " before sending. ";
+      status.textContent = note;
+    } else {
+      status.textContent = chosen.length === 1 ? "Applied “" + chosen[0].text + "”." : "Applied " + chosen.length + " rewrites.";
+    }
     lint();
   }
 
@@ -226,9 +297,7 @@
   window.addEventListener("resize", grow);
   applyAll.addEventListener("click", function () {
     if (!current) return;
-    // The model marks whole sentences: coach rewrites them by template or gives advice, never a splice.
-    apply(current.result.findings.filter(function (f) { return negative(f) && f.rewrites.length && f.source !== "model"; })
-      .map(function (f) { return {finding: f, rewrite: f.rewrites[0]}; }));
+    apply(sentenceEdits().map(function (e) { return {start: e.start, end: e.end, text: e.text}; }));
   });
   document.getElementById("token-form").addEventListener("submit", function (ev) {
     ev.preventDefault();
