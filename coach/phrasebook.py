@@ -8,15 +8,16 @@ from __future__ import annotations
 
 import difflib
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass, field, fields
 from importlib import resources
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any
 
 from . import yamlsafe
+from .engine.phrase_syntax import MAX_PHRASE_CHARS, PhraseSyntaxError, plan, split_slot
 from .errors import PhrasebookError, PhrasebookErrors
 from .models import APOLOGY_ELEMENTS, NEGATIVE_CATEGORIES, SEVERITIES, Example, Rule
-from .engine.phrase_syntax import MAX_PHRASE_CHARS, PhraseSyntaxError, plan, split_slot
 from .yamlsafe import Located
 
 RULE_KEYS = (
@@ -50,7 +51,8 @@ class Phrasebook:
 VALIDATION = 3
 #: What a cached phrasebook depends on besides its text: the cached classes' field layout
 #: (a new field must not unpickle shifted) and the validation rules it passed.
-CACHE_SCHEMA = "|".join(",".join(f.name for f in fields(cls)) for cls in (Rule, Example, Phrasebook)) + f"|v{VALIDATION}"
+CACHE_SCHEMA = ("|".join(",".join(f.name for f in fields(cls)) for cls in (Rule, Example, Phrasebook))
+                + f"|v{VALIDATION}")
 
 
 def _suggest(key: str, valid: Iterable[str]) -> str | None:
@@ -122,7 +124,7 @@ def _check_slots(phrases: list[tuple[str, int]], unless: list[tuple[str, int]],
         with_slots += bool(names)
         for name in names:
             if name not in declared:
-                known = ", ".join("{%s}" % n for n in sorted(declared)) or "none"
+                known = ", ".join(f"{{{n}}}" for n in sorted(declared)) or "none"
                 errs.add(f"rewrite {_short(text)} uses {{{name}}}, which no phrase of the rule ends in "
                          f"(declared: {known})", line, rule)
         if names and not text.rstrip().endswith((".", "!", "?")):
@@ -136,7 +138,7 @@ def _check_slots(phrases: list[tuple[str, int]], unless: list[tuple[str, int]],
 def _examples(loc: Located | None, errs: _Collector, rule: str, line: int
               ) -> tuple[tuple[Example, ...], tuple[str, ...]]:
     if loc is None or not isinstance(loc.value, dict):
-        errs.add("every rule needs 'examples' with 'match' and 'no_match' lists", 
+        errs.add("every rule needs 'examples' with 'match' and 'no_match' lists",
                  loc.line if loc else line, rule)
         return (), ()
     for key in loc.value:
@@ -189,7 +191,8 @@ def _substitute(items: list[tuple[str, int]], fragments: dict[str, str | None], 
         def fill(match: re.Match) -> str:
             name = match.group(1)
             if name not in fragments:
-                errs.add(f"unknown fragment ${name}", line, rid, hint=_suggest(name, fragments)
+                # fill runs inside this iteration's re.sub, so `line` is this phrase's line
+                errs.add(f"unknown fragment ${name}", line, rid, hint=_suggest(name, fragments)  # noqa: B023
                          if fragments else "define it under the top-level 'define:' key")
                 return name
             fragment = fragments[name]

@@ -12,9 +12,10 @@ the next run.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from itertools import product
-from typing import NamedTuple, TYPE_CHECKING, Iterable
+from typing import TYPE_CHECKING, NamedTuple
 
 from ..errors import PhrasebookError, PhrasebookErrors
 from ..models import Rule
@@ -97,7 +98,7 @@ class PhraseTable:
     ARRAYS = ("key_of", "starts", "ends", "flat")
 
     @classmethod
-    def from_arrays(cls, keys: list[str], arrays: dict) -> "PhraseTable":
+    def from_arrays(cls, keys: list[str], arrays: dict) -> PhraseTable:
         """A table from cached arrays (read-only views are fine: nothing writes them)."""
         table = cls.__new__(cls)
         table.keys = keys
@@ -159,7 +160,7 @@ class Compiled:
         return doc, arrays
 
     @classmethod
-    def from_cache(cls, doc: dict, arrays: dict) -> "Compiled":
+    def from_cache(cls, doc: dict, arrays: dict) -> Compiled:
         """The inverse of to_cache; raises on anything of another shape."""
         def strings(items) -> tuple[str, ...]:
             if not isinstance(items, list) or not all(isinstance(i, str) for i in items):
@@ -199,7 +200,7 @@ class Compiled:
 class Compiler:
     """Compiles rules with one tokenizer; caches how each phrase chunk tokenizes."""
 
-    def __init__(self, nlp: "Pipeline") -> None:
+    def __init__(self, nlp: Pipeline) -> None:
         from .nlp import norm_function
 
         self.nlp = nlp
@@ -491,7 +492,6 @@ def cache_key(rules: Iterable[Rule]) -> str:
     import spacy
 
     from .. import __version__
-
     from .phrase_syntax import MAX_VARIANTS, SMALL
 
     digest = hashlib.sha256(

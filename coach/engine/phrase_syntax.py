@@ -19,9 +19,8 @@ can be tested and fuzzed on its own.
 from __future__ import annotations
 
 import re
-from functools import lru_cache
-
 from dataclasses import dataclass
+from functools import lru_cache
 from itertools import product
 
 MAX_VARIANTS = 2000

@@ -8,7 +8,7 @@ one line, so editors and log viewers can link it.
 
 from __future__ import annotations
 
-from typing import Mapping
+from collections.abc import Mapping
 
 from rich.console import Console
 from rich.text import Text

@@ -8,7 +8,8 @@ at their own severity) and entry problems (as errors). An unreadable file gets o
 from __future__ import annotations
 
 import xml.etree.ElementTree as ET
-from typing import Mapping, TextIO
+from collections.abc import Mapping
+from typing import TextIO
 
 from ..models import NEGATIVE_CATEGORIES, CheckResult, LocatedFinding, Rule
 from .check_json import split_error, suggestion

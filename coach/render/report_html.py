@@ -7,7 +7,8 @@ allows no network load and no script but the page's own.
 
 from __future__ import annotations
 
-from typing import IO, Sequence
+from collections.abc import Sequence
+from typing import IO
 
 from .. import __version__
 from ..models import label_of

@@ -10,8 +10,8 @@ the matched words in place. Sentences without findings are never touched.
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Sequence
 
 from ..models import NEGATIVE_CATEGORIES, Finding
 from . import hedges
@@ -24,7 +24,8 @@ _END_PUNCT = re.compile(r"[.!?…]+[\"'’”)\]]*$")
 _PREFIX = re.compile(r"^(?:[@#][\w.]+[,:]?\s+)+")
 _SUFFIX = re.compile(r"(?:\s+(?:[\^*~/]\s?[A-Za-z]{1,5}|-\s?[A-Z][a-z]+|\(?\d/\d\)?|>>+|\.\.\.?\s*\d/\d))+\.?$")
 #: A lead-in that cannot stand as a sentence: it joins the rewrite with a comma.
-_SUBORDINATE = re.compile(r"^(?:while|although|though|if|when|as|since|because|whilst|unless|once|for|to|with|in|on|after|before|regarding|due|even)\b", re.I)
+_SUBORDINATE = re.compile(r"^(?:while|although|though|if|when|as|since|because|whilst|unless|once|for|to|with|in|on"
+                          r"|after|before|regarding|due|even)\b", re.I)
 #: A clause that can start a sentence after a rewrite: a subject, a name, or a request.
 _STANDS_ALONE = re.compile(r"(?:[A-Z0-9@#\"'“]|(?i:i|we|you|it|they|he|she|there|this|that|these|those|a|an|the|"
                            r"your|our|my|some|all|any|each|every|please|thanks|thank|let|feel|just|have|hope|enjoy|check|see|keep)\b)")

@@ -8,8 +8,8 @@ import os
 import signal
 import socket
 import sys
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Callable
 
 from ..errors import UsageError
 from .http import LOOPBACK_HOSTS, MAX_BODY, create_app
