@@ -141,7 +141,7 @@ class Analyzer:
                     rules: list[list[Finding]]) -> list[tuple[list[Finding], list[Finding]]]:
         """Per text of a batch: the classifier's findings, and the rule findings it lets
         stand (customer turns are left to the rules: the model was trained on agent replies)."""
-        out = [([], found) for found in rules]
+        out: list[tuple[list[Finding], list[Finding]]] = [([], found) for found in rules]
         classifier = self.classifier
         if classifier is None:
             return out

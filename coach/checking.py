@@ -111,7 +111,8 @@ def check_entries(loaded: list[Entry], settings: Settings, analyzer: Analyzer, *
     found = analyzer.findings_in(e.lintable_text() for e in loaded)
     results: list[EntryResult] = []
     run = CheckRun(CheckResult(()))
-    used, all_suppressions = set(), []
+    used: set[Suppression] = set()
+    all_suppressions: list[Suppression] = []
     suppressed = baselined = 0
     for entry, findings in zip(loaded, found):
         local = settings_for(settings, entry.path)

@@ -98,7 +98,7 @@ def _short(text: str, width: int = 60) -> str:
     return repr(text) if len(text) <= width else repr(text[:width]) + f"... ({len(text):,} characters)"
 
 
-def _check_phrases(items: list[tuple[str, int]], what: str, errs: _Collector, rule: str) -> None:
+def _check_phrases(items: list[tuple[str, int]], what: str, errs: _Collector, rule: str | None) -> None:
     for phrase, line in items:
         try:
             plan(phrase)
@@ -113,7 +113,7 @@ def _check_slots(phrases: list[tuple[str, int]], unless: list[tuple[str, int]],
                  rewrites: list[tuple[str, int]], errs: _Collector, rule: str | None) -> None:
     """Slots end phrases only; a rewrite fills only slots its phrases declare, only in a
     sentence template, and the rule keeps one rewrite without slots."""
-    declared = {split_slot(p)[1] for p, _ in phrases} - {None}
+    declared = {name for p, _ in phrases if (name := split_slot(p)[1]) is not None}
     for phrase, line in unless:
         if split_slot(phrase)[1]:
             errs.add(f"'unless' phrase {_short(phrase)} cannot have a slot: only 'phrases' fill rewrites",
@@ -135,7 +135,7 @@ def _check_slots(phrases: list[tuple[str, int]], unless: list[tuple[str, int]],
                  rewrites[0][1], rule)
 
 
-def _examples(loc: Located | None, errs: _Collector, rule: str, line: int
+def _examples(loc: Located | None, errs: _Collector, rule: str | None, line: int
               ) -> tuple[tuple[Example, ...], tuple[str, ...]]:
     if loc is None or not isinstance(loc.value, dict):
         errs.add("every rule needs 'examples' with 'match' and 'no_match' lists",
@@ -221,7 +221,7 @@ def _fragments(loc: Located, errs: _Collector) -> dict[str, str | None]:
 
 
 def _rule(loc: Located, defaults: dict[str, Any], errs: _Collector, path: str,
-          fragments: dict[str, str] | None = None) -> Rule | None:
+          fragments: dict[str, str | None] | None = None) -> Rule | None:
     if not isinstance(loc.value, dict):
         errs.add("each rule must be a mapping with at least 'id', 'category' and 'phrases'", loc.line)
         return None
@@ -483,6 +483,7 @@ def load_rules(user_paths: Iterable[str] = (), *, defaults: bool = True) -> list
     rules = _load_rules(user_paths, defaults)
     data = cache.rules_to_data(rules) if key else None
     if data is not None:
+        assert key is not None  # data is only made with a key
         cache.store("rules", key, data)
     return rules
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import enum
 import os
 import sys
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
@@ -133,7 +133,7 @@ def check(
     analyzer = Analyzer(phrasebooks=phrasebooks, defaults=not settings.no_defaults, model=settings.model)
     options = LibraryOptions(format=format_in, encoding=encoding)
     known = load_baseline(baseline) if baseline else None
-    selection = dict(force_exclude=force_exclude, respect_gitignore=respect_gitignore, stdin=stdin)
+    selection: dict[str, Any] = dict(force_exclude=force_exclude, respect_gitignore=respect_gitignore, stdin=stdin)
     run = run_check(paths, settings, analyzer, options=options, baseline=known, **selection)
 
     if write_baseline:

@@ -91,6 +91,7 @@ def eval_(
     title = f"coach eval ({split.value}): {', '.join(Path(f).name for f in files)}"
     render_views(views, console, title)
     if groups:
+        assert by is not None  # groups are only made with --by
         render_groups(groups, console, by.value)
     if errors:
         render_errors(main, console)

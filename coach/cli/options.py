@@ -266,7 +266,7 @@ def build_analyzer(phrasebook: list[Path] | None, no_defaults: bool | None, only
 
 
 
-def require_phrasebooks(no_defaults: bool | None, phrasebooks: list) -> None:
+def require_phrasebooks(no_defaults: bool | None, phrasebooks: list | None) -> None:
     """--no-defaults with nothing to use instead is a usage error (every command agrees)."""
     if no_defaults and not phrasebooks:
         raise UsageError("--no-defaults needs at least one --phrasebook")

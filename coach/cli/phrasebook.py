@@ -23,7 +23,7 @@ from .options import (
 app = typer.Typer(help="List, show, validate and test phrasebooks.", no_args_is_help=True)
 
 
-def _rules_for(paths: list[Path] | None, no_defaults: bool):
+def _rules_for(paths: list[Path] | None, no_defaults: bool | None):
     from ..phrasebook import load_rules
 
     require_phrasebooks(no_defaults, paths)

@@ -188,6 +188,7 @@ def score(
         try:
             with ProgressBar(progress, no_color, run.position, warnings) as tick:
                 if resumable:
+                    assert output is not None  # resumable means an --output path
                     with resumable_jsonl(output, resume) as job:
                         if job.done:
                             warn(f"resuming: {len(job.done)} conversation(s) already in the output are skipped")
@@ -294,7 +295,7 @@ class ProgressBar:
             return lambda: None
         from ..render.score_terminal import make_progress
 
-        self.bar = make_progress(make_console(self.no_color, stderr=True))
+        bar = self.bar = make_progress(make_console(self.no_color, stderr=True))
         task = self.bar.add_task("scoring", total=None, conversations=0)
         if self.warnings is not None:  # through the live display: each lands above the bar, whole
             self._printer = self.warnings.printer
@@ -309,9 +310,9 @@ class ProgressBar:
             scored += 1
             total = self.position.total  # known once the inputs are listed
             if total:
-                self.bar.update(task, total=total, completed=self.position.scored(), conversations=scored)
+                bar.update(task, total=total, completed=self.position.scored(), conversations=scored)
             else:
-                self.bar.update(task, completed=scored, conversations=scored)
+                bar.update(task, completed=scored, conversations=scored)
 
         return tick
 

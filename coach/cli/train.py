@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Literal
 
 import typer
 
@@ -134,7 +134,7 @@ class _bar:
         self.progress.start()
         return lambda done, total: self.progress.update(task, completed=done, total=total)
 
-    def __exit__(self, *exc) -> bool:
+    def __exit__(self, *exc) -> Literal[False]:
         if self.progress is not None:
             self.progress.stop()
         return False

@@ -342,12 +342,13 @@ class Compiler:
                 continue
             expected, variants = 1.0, 1
             for j in range(i, len(specs)):
-                if words[j] is None:
+                run_words = words[j]
+                if run_words is None:
                     break
-                p = min(1.0, sum(rate(w) for w in words[j]))
+                p = min(1.0, sum(rate(w) for w in run_words))
                 optional = specs[j][5]
                 expected *= (1.0 + p) if optional else p
-                variants *= len(words[j]) + optional
+                variants *= len(run_words) + optional
                 if j > i and variants > RUN_VARIANTS:
                     break
                 if optional:
@@ -362,7 +363,9 @@ class Compiler:
         group = self._groups.get(signature)
         if group is None:
             group = self._groups[signature] = len(self._groups)
-            options = [[*run_words, *([None] if optional else [])] for run_words, optional in signature]
+            # every slot of the chosen run has words (the loop above stops at one without)
+            options = [[*run_words, *([None] if optional else [])]  # type: ignore[misc]
+                       for run_words, optional in signature]
             phrases = {tuple(w for w in combo if w is not None) for combo in product(*options)}
             run_key = f"{RUN}{group}"
             for phrase in sorted(phrases):
@@ -435,8 +438,7 @@ def slot_specs(token: dict) -> list[SlotSpec] | None:
     low, high = 1, 1
     if op == "?":
         low, high = 0, 1
-    elif isinstance(op, str) and _REPEAT.match(op):
-        m = _REPEAT.match(op)
+    elif isinstance(op, str) and (m := _REPEAT.match(op)):
         if m.group(3):
             low = high = int(m.group(3))
         else:

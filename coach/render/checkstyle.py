@@ -53,7 +53,7 @@ def checkstyle_tree(result: CheckResult) -> ET.ElementTree:
     for error in result.errors:
         path, line, reason = split_error(error)
         attrs = {"line": str(line)} if line else {}
-        ET.SubElement(file_element(path), "error", **attrs, severity="error", message=reason,
+        ET.SubElement(file_element(path), "error", attrs, severity="error", message=reason,
                       source="coach.input-error")
     ET.indent(root)
     return ET.ElementTree(sanitize(root))

@@ -183,11 +183,11 @@ def plan_sentence(text: str, start: int, end: int, found: list[Finding], used: s
             continue
         pieces.append(("clause", c.text))
     new = _join(pieces, punct)
-    first = clauses[0].text if clauses else ""
-    if first[:1].islower() and pieces and pieces[0] == ("clause", first) and new.startswith(capitalize(first)):
+    lead = clauses[0].text if clauses else ""
+    if lead[:1].islower() and pieces and pieces[0] == ("clause", lead) and new.startswith(capitalize(lead)):
         # A sentence that went on from the line before ("...nothing I can do\nabout the fee")
         # keeps its lower-case start.
-        new = first + new[len(first):]
+        new = lead + new[len(lead):]
     if new:
         new = prefix + new + suffix
     if new == sentence:

@@ -21,7 +21,8 @@ _CONJ = re.compile(rf"\s+(?=(?:but|however)\b)|\s+(?=(?:and|so|because|since)\s+
 
 def sentence_spans(text: str) -> list[tuple[int, int]]:
     """(start, end) of each sentence, whitespace at either edge left out; end punctuation included."""
-    spans, pos = [], 0
+    spans: list[tuple[int, int]] = []
+    pos = 0
     for m in _END.finditer(text):
         if m.group() != "\n" and m.end() < len(text) and (
                 _TITLE.search(text[pos:m.end()]) or (_ABBREV.search(text[pos:m.end()])
