@@ -366,7 +366,7 @@ def open_out(path: str, compress: bool):
     parent = os.path.dirname(os.path.abspath(path))
     os.makedirs(parent, exist_ok=True)
     if compress:
-        raw = open(path, "wb")
+        raw = open(path, "wb")  # noqa: SIM115 -- returned to the caller, who closes it
         gz = gzip.GzipFile(filename="", mode="wb", fileobj=raw, mtime=0, compresslevel=6)
         return io.TextIOWrapper(gz, encoding="utf-8", newline="\n"), raw
     return open(path, "w", encoding="utf-8", newline="\n"), None

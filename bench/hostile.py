@@ -120,7 +120,7 @@ def cases(tmp: Path, scale: float):
         path = tmp / "agents.jsonl"
         with path.open("w") as out:
             for i in range(n(1_000_000)):
-                out.write('{"id":"c%d","agent":"agent-%d","turns":[{"speaker":"agent","text":"ok"}]}\n' % (i, i))
+                out.write(f'{{"id":"c{i}","agent":"agent-{i}","turns":[{{"speaker":"agent","text":"ok"}}]}}\n')
         return ["score", str(path), *RULES, "--format", "json", "-o", str(tmp / "agents.json")], \
             {"output": tmp / "agents.json"}
 

@@ -246,8 +246,8 @@ def main() -> None:
         alone = [best_threshold(p_val[:, j], t_val[:, j], np.zeros(len(val_part), dtype=bool))[0]
                  for j in range(len(LABELS))]
 
-        def both(p, r, j):
-            return (r[:, j] & (p[:, j] >= gates[j])) | (p[:, j] >= thresholds[j])
+        def both(p, r, j):  # called only within this iteration, so the loop's gates are current
+            return (r[:, j] & (p[:, j] >= gates[j])) | (p[:, j] >= thresholds[j])  # noqa: B023
 
         val_both = [f1(both(p_val, r_val, j), t_val[:, j])[2]
                     for j in range(len(LABELS)) if t_val[:, j].sum() >= 5]
@@ -259,7 +259,8 @@ def main() -> None:
                            "model": f1(model, t_test[:, j]), "both": f1(both(p_test, r_test, j), t_test[:, j])}
         macro = {v: float(np.mean([rows[k][v][2] for k in LABELS if rows[k]["support"] >= 15]))
                  for v in ("rules", "model", "both")}
-        results[name] = {"labels": rows, "macro_f1_support15": macro, "validation_macro_f1_both": float(np.mean(val_both)),
+        results[name] = {"labels": rows, "macro_f1_support15": macro,
+                         "validation_macro_f1_both": float(np.mean(val_both)),
                          "seconds": round(time.time() - started, 1)}
         print(f"\n{name} ({results[name]['seconds']} s): validation macro F1 (both) {np.mean(val_both):.3f}; "
               f"test macro F1 (labels with support >= 15) "

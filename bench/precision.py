@@ -40,7 +40,8 @@ def main() -> None:
     labeled = {json.loads(line)["id"] for p in (ROOT / "data" / "labeled").glob("*.jsonl")
                if not p.name.startswith("sample")
                for line in p.open(encoding="utf-8")}
-    pool = [json.loads(line) for line in open(args.pool, encoding="utf-8")]
+    with open(args.pool, encoding="utf-8") as lines:
+        pool = [json.loads(line) for line in lines]
     rng = random.Random(SEED)
     replies = rng.sample([r for r in pool if r["id"] not in labeled], args.n)
     analyzer = Analyzer(model=not args.no_model)

@@ -595,7 +595,7 @@ def take_snapshot(reuse: bool = False) -> list[str]:
         load_rules(copies, defaults=False)
     except PhrasebookErrors as exc:
         first = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
-        raise SystemExit(f"the bundled phrasebooks do not load right now ({first}); try again later")
+        raise SystemExit(f"the bundled phrasebooks do not load right now ({first}); try again later") from None
     return copies
 
 
@@ -604,17 +604,19 @@ def take_snapshot(reuse: bool = False) -> list[str]:
 def machine() -> str:
     cpu = "unknown CPU"
     try:
-        for line in open("/proc/cpuinfo"):
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
+        with open("/proc/cpuinfo") as info:
+            for line in info:
+                if line.startswith("model name"):
+                    cpu = line.split(":", 1)[1].strip()
+                    break
     except OSError:
         pass
     mem = ""
     try:
-        for line in open("/proc/meminfo"):
-            if line.startswith("MemTotal"):
-                mem = f", {int(line.split()[1]) / 1024 / 1024:.0f} GB RAM"
+        with open("/proc/meminfo") as info:
+            for line in info:
+                if line.startswith("MemTotal"):
+                    mem = f", {int(line.split()[1]) / 1024 / 1024:.0f} GB RAM"
     except OSError:
         pass
     try:
@@ -636,7 +638,8 @@ def main(argv: list[str] | None = None) -> int:
                     help="corpus size in conversations (default 10000, about 3 M words)")
     ap.add_argument("--seed", "-s", type=int, default=1, help="corpus seed (default 1)")
     ap.add_argument("--jobs", "-j", type=int, nargs="+", default=[1, 2], help="jobs values (default 1 2)")
-    ap.add_argument("--corpus", type=Path, help="benchmark this coach JSONL file (.jsonl or .jsonl.gz) instead of a generated corpus")
+    ap.add_argument("--corpus", type=Path,
+                    help="benchmark this coach JSONL file (.jsonl or .jsonl.gz) instead of a generated corpus")
     ap.add_argument("--repeat", "-r", type=int, default=1,
                     help="runs per jobs value; the fastest is reported (default 1)")
     ap.add_argument("--keep", action="store_true", help="keep coach's output files in bench/out/")
@@ -703,7 +706,8 @@ def main(argv: list[str] | None = None) -> int:
             if r.leaked:
                 print(f"  WARNING: {r.leaked} process(es) of coach's tree were still running 3 s "
                       f"after it exited (ended by run.py)", flush=True)
-            print(f"  jobs={jobs}: {r.wall:.2f} s (reference loop {r.ref:.2f} s; CPU {r.cpu:.1f} s; other processes kept "
+            print(f"  jobs={jobs}: {r.wall:.2f} s (reference loop {r.ref:.2f} s; CPU {r.cpu:.1f} s; "
+                  f"other processes kept "
                   f"{r.others:.2f} cores busy), {words / r.wall:,.0f} words/s, "
                   f"peak RSS tree {mb(r.peak_tree)} MB / max process {mb(r.peak_single)} MB "
                   f"(PSS tree {mb(r.peak_pss)} MB, ru_maxrss {mb(r.ru_maxrss)} MB, {r.samples} samples); "

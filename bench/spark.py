@@ -161,7 +161,7 @@ def render(runs, corpora, sizes, configs, args) -> str:
     best = {k: min(r["wall"] for r in v) for k, v in runs.items()}
     med = {k: statistics.median(r["wall"] for r in v) for k, v in runs.items()}
     cpu = {k: min(r["cpu"] for r in v) for k, v in runs.items()}
-    lines = [f"## coach score --engine spark vs local ({dt.datetime.now(dt.timezone.utc):%Y-%m-%d %H:%M} UTC)", "",
+    lines = [f"## coach score --engine spark vs local ({dt.datetime.now(dt.UTC):%Y-%m-%d %H:%M} UTC)", "",
              f"`python3 bench/spark.py -n {args.conversations} --rounds {args.rounds}`; corpus: bench/generate.py "
              f"seed {args.seed} as Parquet ({small:,} conversations = {words[small] / 1e6:.2f} M words, and "
              f"{large:,} = {words[large] / 1e6:.2f} M words); {base.machine()}", "",

@@ -63,13 +63,14 @@ def bench_score(repeat: int, jobs: int) -> None:
     data = corpus()
     env = {**os.environ, "XDG_CACHE_HOME": str(OUT / "cache")}
     db = OUT / "store-bench.db"
-    base = [sys.executable, "-m", "coach", "score", str(data), "--format", "jsonl", "-o", str(OUT / "store-bench.jsonl"),
-            "--jobs", str(jobs), "--no-progress"]
+    base = [sys.executable, "-m", "coach", "score", str(data), "--format", "jsonl",
+            "-o", str(OUT / "store-bench.jsonl"), "--jobs", str(jobs), "--no-progress"]
     timed(base, env)  # warm the compiled-phrasebook cache and the page cache
     plain, stored = [], []
     cpu: dict[str, list[float]] = {"plain": [], "store": []}
     for i in range(repeat):
-        for label, runs in (("plain", plain), ("store", stored)) if i % 2 == 0 else (("store", stored), ("plain", plain)):
+        order = (("plain", plain), ("store", stored)) if i % 2 == 0 else (("store", stored), ("plain", plain))
+        for label, runs in order:
             if label == "store":
                 db.unlink(missing_ok=True)
                 runs.append(timed(base + ["--store", str(db)], env))
@@ -131,13 +132,16 @@ def fill(path: Path, n: int) -> None:
         writer = store.begin_run(inputs=["synthetic"], rules_fingerprint="bench", model_fingerprint=None,
                                  fingerprint="bench")
         conv_sql = ("INSERT INTO conversations (id, run_id, conversation, fingerprint, latest, source, record, agent, "
-                    "channel, started_at, day, score, turns, agent_turns, advocacy, blocking, non_apology, apology_offered, "
+                    "channel, started_at, day, score, turns, agent_turns, advocacy, blocking, non_apology, "
+                    "apology_offered, "
                     "apology_completeness, apology_missing, apology_expected) VALUES (:id, :run, :c, 'bench', 1, "
-                    "'synthetic.jsonl', :id, :agent, 'chat', :t, substr(:t, 1, 10), :score, :turns, :at, :adv, :blk, :non, :off, "
+                    "'synthetic.jsonl', :id, :agent, 'chat', :t, substr(:t, 1, 10), :score, :turns, :at, :adv, "
+                    ":blk, :non, :off, "
                     ":comp, NULL, 0)")
         find_sql = ("INSERT INTO findings (conversation_id, latest, agent, started_at, day, turn, speaker, rule, "
                     "category, element, severity, source, confidence, span_start, span_end, text, rewrite) VALUES "
-                    "(:cid, 1, :agent, :t, substr(:t, 1, 10), :turn, 'agent', :rule, :cat, NULL, 'warning', 'rule', NULL, 0, 10, 'some words', NULL)")
+                    "(:cid, 1, :agent, :t, substr(:t, 1, 10), :turn, 'agent', :rule, :cat, NULL, 'warning', 'rule', "
+                    "NULL, 0, 10, 'some words', NULL)")
         step = 50_000
         for first in range(1, n + 1, step):
             convs, finds = [], []

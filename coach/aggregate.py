@@ -122,7 +122,7 @@ class Summary:
     max_agents: int = MAX_AGENTS
     overall: AgentSummary = field(default_factory=lambda: AgentSummary("(all)"))
     rules: Counter = field(default_factory=Counter)
-    rewrites: dict[str, str] = field(default_factory=dict)
+    rewrites: dict[str, str | None] = field(default_factory=dict)
     _worst: list = field(default_factory=list)
     _seq: int = 0
 

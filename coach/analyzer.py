@@ -11,17 +11,27 @@ from __future__ import annotations
 import dataclasses
 import os
 from collections import deque
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import nullcontext
 from itertools import islice
-from typing import TYPE_CHECKING, Iterable, Iterator, NamedTuple, Sequence
+from typing import TYPE_CHECKING, NamedTuple
 
+from . import scoring
 from .engine.engine import CANCELLED_BY_NON_APOLOGY, Engine
 from .engine.nlp import get_nlp
-from .models import NEGATIVE_CATEGORIES, Conversation, edit_for, ConversationReport, Finding, Rule, TextReport, TurnReport
 from .engine.normalize import Normalized, normalize
+from .models import (
+    NEGATIVE_CATEGORIES,
+    Conversation,
+    ConversationReport,
+    Finding,
+    Rule,
+    TextReport,
+    TurnReport,
+    edit_for,
+)
 from .phrasebook import load_rules, select_rules
 from .rewrite import SentenceRewrite, rewrite
-from . import scoring
 
 if TYPE_CHECKING:  # pragma: no cover
     from spacy.tokens import Doc
@@ -45,7 +55,7 @@ class Analyzer:
 
     def __init__(self, rules: Sequence[Rule] | None = None, *, phrasebooks: Iterable[str] = (),
                  defaults: bool = True, only: Iterable[str] = (), ignore: Iterable[str] = (),
-                 model: "bool | str | os.PathLike[str]" = True) -> None:
+                 model: bool | str | os.PathLike[str] = True) -> None:
         """`model`: True for the bundled classifier (when the install has one), False for
         rules only, or the folder of a model `coach train` wrote."""
         if rules is None:
@@ -62,17 +72,17 @@ class Analyzer:
         self.weights = {r.id: r.weight for r in self.all_rules}
         self._speakers = {r.id: r.speaker for r in self.all_rules}
         self._engine: Engine | None = None
-        self._classifier: "Classifier | None | bool" = False  # False: not loaded yet
+        self._classifier: Classifier | None | bool = False  # False: not loaded yet
 
     @property
     def all_rules(self) -> list[Rule]:
         """Phrasebook rules and the model's rules: what reports and renderers look up."""
         return self.rules + self.model_rules
 
-    def compile(self) -> "Analyzer":
+    def compile(self) -> Analyzer:
         """Build the matchers and load the model now (a long run does it before forking)."""
-        self.engine
-        self.classifier
+        self.engine  # noqa: B018 -- the property builds the matchers on first access
+        self.classifier  # noqa: B018 -- the property loads the model on first access
         return self
 
     @property
@@ -82,7 +92,7 @@ class Analyzer:
         return self._engine
 
     @property
-    def classifier(self) -> "Classifier | None":
+    def classifier(self) -> Classifier | None:
         """The loaded model restricted to the selected labels; None when off or absent."""
         if self._classifier is False:
             from .model.predict import load_classifier
@@ -90,7 +100,7 @@ class Analyzer:
             self._classifier = load_classifier(self.model, self.model_rules, get_nlp().vocab.strings)
         return self._classifier  # type: ignore[return-value]
 
-    def _batches(self, texts: Iterable[str]) -> Iterator[list[tuple["Doc", Normalized]]]:
+    def _batches(self, texts: Iterable[str]) -> Iterator[list[tuple[Doc, Normalized]]]:
         """Normalize and tokenize texts through spaCy, streaming, in batches of BATCH_SIZE.
 
         A batch's Docs are only valid until the next batch is requested: after the
@@ -124,14 +134,14 @@ class Analyzer:
             for found, (model, confirmed) in zip(rules, self._model_pass(batch, ["agent"] * len(batch), rules)):
                 yield Sources(found, model, confirmed)
 
-    def _findings(self, engine: Engine, doc: "Doc", n: Normalized, speaker: str) -> list[Finding]:
+    def _findings(self, engine: Engine, doc: Doc, n: Normalized, speaker: str) -> list[Finding]:
         return [f for f in engine.findings(doc, n) if self._rule_lints_speaker(f.rule, speaker)]
 
-    def _model_pass(self, batch: list[tuple["Doc", Normalized]], speakers: list[str],
+    def _model_pass(self, batch: list[tuple[Doc, Normalized]], speakers: list[str],
                     rules: list[list[Finding]]) -> list[tuple[list[Finding], list[Finding]]]:
         """Per text of a batch: the classifier's findings, and the rule findings it lets
         stand (customer turns are left to the rules: the model was trained on agent replies)."""
-        out = [([], found) for found in rules]
+        out: list[tuple[list[Finding], list[Finding]]] = [([], found) for found in rules]
         classifier = self.classifier
         if classifier is None:
             return out
@@ -142,7 +152,7 @@ class Analyzer:
             out[i] = (classifier.findings(d, doc, n, scores), classifier.confirmed(d, doc, n, scores, rules[i]))
         return out
 
-    def _batch_findings(self, engine: Engine, batch: list[tuple["Doc", Normalized]],
+    def _batch_findings(self, engine: Engine, batch: list[tuple[Doc, Normalized]],
                         speakers: list[str]) -> list[list[Finding]]:
         """Rule and model findings, merged, per text of a batch."""
         found = [self._findings(engine, doc, n, sp) for (doc, n), sp in zip(batch, speakers)]
@@ -175,7 +185,7 @@ class Analyzer:
         names = list(sources) if sources is not None else [f"arg:{i + 1}" for i in range(len(texts))]
         if self._engine is None and sum(map(len, texts)) <= DRAFT_ENGINE_CHARS:
             engine, tokenized = self._tokenize_with_draft_engine(texts)
-            batches: Iterable[list[tuple["Doc", Normalized]]] = (
+            batches: Iterable[list[tuple[Doc, Normalized]]] = (
                 tokenized[at:at + BATCH_SIZE] for at in range(0, len(tokenized), BATCH_SIZE))
         else:
             engine, batches = self.engine, self._batches(texts)
@@ -185,7 +195,7 @@ class Analyzer:
                 yield self.report(names[at], texts[at], found)
                 at += 1
 
-    def _tokenize_with_draft_engine(self, texts: list[str]) -> tuple[Engine, list[tuple["Doc", Normalized]]]:
+    def _tokenize_with_draft_engine(self, texts: list[str]) -> tuple[Engine, list[tuple[Doc, Normalized]]]:
         """The drafts tokenized once, and an engine holding only the patterns they could
         match: for a few drafts this costs milliseconds where the whole phrasebook costs a
         few hundred."""

@@ -6,12 +6,12 @@ tests wherever the rule lives.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, replace
-from typing import Iterable
 
 from .engine.engine import Engine
-from .models import NEGATIVE_CATEGORIES, Rule
 from .engine.normalize import normalize
+from .models import NEGATIVE_CATEGORIES, Rule
 from .rewrite import checks, rewrite
 from .rewrite.templates import SLOT
 
@@ -68,11 +68,11 @@ def rewrite_failures(engine: Engine, rules: Iterable[Rule] | None = None) -> lis
     cases = [(rule, SLOT.sub(SAMPLE_SLOT, rewrite)) for rule in rules for rewrite in rule.rewrites]
     results = _findings(engine, [c[1] for c in cases], [None] * len(cases))
     failures = []
-    for (rule, rewrite), found in zip(cases, results):
+    for (rule, written), found in zip(cases, results):
         bad = [f for f in found if f.category in NEGATIVE_CATEGORIES]
         if bad:
-            failures.append(Failure(rule, "rewrite", rewrite,
-                                    f"rewrite {rewrite!r} triggers {bad[0].rule} on {bad[0].text!r}"))
+            failures.append(Failure(rule, "rewrite", written,
+                                    f"rewrite {written!r} triggers {bad[0].rule} on {bad[0].text!r}"))
     return failures + rewritten_failures(engine, rules)
 
 

@@ -12,11 +12,11 @@ from __future__ import annotations
 import multiprocessing
 import signal
 from collections import deque
+from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 from itertools import islice
-from typing import Callable, Iterable, Iterator
 
 from .analyzer import Analyzer
 from .models import Conversation, ConversationReport
@@ -70,7 +70,7 @@ def score(analyzer: Analyzer, conversations: Iterable[Conversation], *, jobs: in
         yield from analyzer.score_conversations(conversations)
         return
     global _WORKER
-    analyzer.engine  # compile before forking so every worker inherits the matchers
+    analyzer.engine  # noqa: B018 -- compile before forking so every worker inherits the matchers
     _WORKER = analyzer
     context = multiprocessing.get_context("fork")
     pool = _new_pool(jobs, context)

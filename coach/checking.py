@@ -5,21 +5,30 @@ from __future__ import annotations
 
 import dataclasses
 import difflib
+from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import Iterable, NamedTuple
+from typing import NamedTuple
 
 from .analyzer import Analyzer
 from .config import Settings, settings_for
 from .errors import InputError
-from .library import (LIBRARY_EXTENSIONS, Edit, Entry, LibraryOptions, Suppression, discover,
-                      entries_from_text, iter_entries)
-from .library.selection import Selector, never_replies, project_root
+from .exitcodes import fails, gate_problems
+from .library import (
+    LIBRARY_EXTENSIONS,
+    Edit,
+    Entry,
+    LibraryOptions,
+    Suppression,
+    discover,
+    entries_from_text,
+    iter_entries,
+)
 from .library.baseline import entries_for
+from .library.selection import Selector, never_replies, project_root
 from .library.suppress import find as find_suppression
 from .models import CheckResult, EntryResult, Finding, LocatedFinding, edit_for
 from .phrasebook import has_prefix
 from .rewrite import SentenceRewrite
-from .exitcodes import fails, gate_problems
 
 
 class CheckedEntry(NamedTuple):
@@ -102,7 +111,8 @@ def check_entries(loaded: list[Entry], settings: Settings, analyzer: Analyzer, *
     found = analyzer.findings_in(e.lintable_text() for e in loaded)
     results: list[EntryResult] = []
     run = CheckRun(CheckResult(()))
-    used, all_suppressions = set(), []
+    used: set[Suppression] = set()
+    all_suppressions: list[Suppression] = []
     suppressed = baselined = 0
     for entry, findings in zip(loaded, found):
         local = settings_for(settings, entry.path)

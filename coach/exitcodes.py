@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Iterable
+from collections.abc import Iterable
 
 from .errors import ExitCode
 from .models import POSITIVE_CATEGORIES, SEVERITY_RANK, Finding, TextReport

@@ -19,6 +19,7 @@ from .models import Conversation, ConversationReport
 
 if TYPE_CHECKING:  # pragma: no cover
     from .analyzer import Analyzer
+    from .atomic import Positions
     from .readers import ReaderOptions
 
 
@@ -137,7 +138,7 @@ class ScoreRun:
     options: ReaderOptions
     jobs: int = 1
     redact: bool = False
-    skip: set | None = None  # (input, record) pairs an interrupted output already holds
+    skip: set | Positions | None = None  # (input, record) pairs an interrupted output already holds
     window: object | None = None  # a TimeWindow, or None for every date
     warn: Callable[[str], None] = _no_warning
     on_lost: Callable | None = None  # a chunk a dead worker took with it

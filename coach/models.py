@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Iterable
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:  # pragma: no cover
     from .rewrite import SentenceRewrite
@@ -181,7 +182,7 @@ class TextReport:
     #: The draft with every sentence rewrite in place; None when no negative finding changed it.
     rewritten: str | None = None
     #: The sentence rewrites that made `rewritten` (offsets into `text`).
-    edits: tuple["SentenceRewrite", ...] = ()
+    edits: tuple[SentenceRewrite, ...] = ()
 
     @property
     def count_map(self) -> dict[str, int]:
@@ -241,7 +242,7 @@ class TurnReport:
     time: str | None = None  # as the export gives it (a date, a clock time or an offset)
     #: An agent turn with negative findings, rewritten (see TextReport.rewritten); else None.
     rewritten: str | None = None
-    edits: tuple["SentenceRewrite", ...] = ()
+    edits: tuple[SentenceRewrite, ...] = ()
 
     @property
     def number(self) -> int:
@@ -315,7 +316,7 @@ class LocatedFinding:
     failing: bool = True
     #: The sentence rewrite that answers this finding (text, placeholders, advice), if any,
     #: and where it sits in the file: (line, column, end line, end column), 1-based.
-    edit: "SentenceRewrite | None" = None
+    edit: SentenceRewrite | None = None
     edit_region: tuple[int, int, int, int] | None = None
 
     def to_dict(self) -> dict[str, Any]:
@@ -367,7 +368,7 @@ class CheckResult:
         return any(e.failed for e in self.entries)
 
 
-def placeholder_spans(edits: "Iterable[SentenceRewrite]") -> list[tuple[int, int]]:
+def placeholder_spans(edits: Iterable[SentenceRewrite]) -> list[tuple[int, int]]:
     """Where the edits' `[placeholders]` sit in the rewritten text (edits applied in order of start,
     an overlapping one skipped, as `coach.rewrite.apply_edits` applies them)."""
     out: list[tuple[int, int]] = []
@@ -382,7 +383,7 @@ def placeholder_spans(edits: "Iterable[SentenceRewrite]") -> list[tuple[int, int
     return out
 
 
-def edit_for(finding: Finding, edits: "Iterable[SentenceRewrite]") -> "SentenceRewrite | None":
+def edit_for(finding: Finding, edits: Iterable[SentenceRewrite]) -> SentenceRewrite | None:
     """The sentence rewrite (or advice) that answers `finding`, if any."""
     return next((e for e in edits if finding.rule in e.rules and e.start <= finding.end
                  and finding.start <= e.end), None)

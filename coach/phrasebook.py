@@ -8,15 +8,16 @@ from __future__ import annotations
 
 import difflib
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass, field, fields
 from importlib import resources
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any
 
 from . import yamlsafe
+from .engine.phrase_syntax import MAX_PHRASE_CHARS, PhraseSyntaxError, plan, split_slot
 from .errors import PhrasebookError, PhrasebookErrors
 from .models import APOLOGY_ELEMENTS, NEGATIVE_CATEGORIES, SEVERITIES, Example, Rule
-from .engine.phrase_syntax import MAX_PHRASE_CHARS, PhraseSyntaxError, plan, split_slot
 from .yamlsafe import Located
 
 RULE_KEYS = (
@@ -50,7 +51,8 @@ class Phrasebook:
 VALIDATION = 3
 #: What a cached phrasebook depends on besides its text: the cached classes' field layout
 #: (a new field must not unpickle shifted) and the validation rules it passed.
-CACHE_SCHEMA = "|".join(",".join(f.name for f in fields(cls)) for cls in (Rule, Example, Phrasebook)) + f"|v{VALIDATION}"
+CACHE_SCHEMA = ("|".join(",".join(f.name for f in fields(cls)) for cls in (Rule, Example, Phrasebook))
+                + f"|v{VALIDATION}")
 
 
 def _suggest(key: str, valid: Iterable[str]) -> str | None:
@@ -96,7 +98,7 @@ def _short(text: str, width: int = 60) -> str:
     return repr(text) if len(text) <= width else repr(text[:width]) + f"... ({len(text):,} characters)"
 
 
-def _check_phrases(items: list[tuple[str, int]], what: str, errs: _Collector, rule: str) -> None:
+def _check_phrases(items: list[tuple[str, int]], what: str, errs: _Collector, rule: str | None) -> None:
     for phrase, line in items:
         try:
             plan(phrase)
@@ -111,7 +113,7 @@ def _check_slots(phrases: list[tuple[str, int]], unless: list[tuple[str, int]],
                  rewrites: list[tuple[str, int]], errs: _Collector, rule: str | None) -> None:
     """Slots end phrases only; a rewrite fills only slots its phrases declare, only in a
     sentence template, and the rule keeps one rewrite without slots."""
-    declared = {split_slot(p)[1] for p, _ in phrases} - {None}
+    declared = {name for p, _ in phrases if (name := split_slot(p)[1]) is not None}
     for phrase, line in unless:
         if split_slot(phrase)[1]:
             errs.add(f"'unless' phrase {_short(phrase)} cannot have a slot: only 'phrases' fill rewrites",
@@ -122,7 +124,7 @@ def _check_slots(phrases: list[tuple[str, int]], unless: list[tuple[str, int]],
         with_slots += bool(names)
         for name in names:
             if name not in declared:
-                known = ", ".join("{%s}" % n for n in sorted(declared)) or "none"
+                known = ", ".join(f"{{{n}}}" for n in sorted(declared)) or "none"
                 errs.add(f"rewrite {_short(text)} uses {{{name}}}, which no phrase of the rule ends in "
                          f"(declared: {known})", line, rule)
         if names and not text.rstrip().endswith((".", "!", "?")):
@@ -133,10 +135,10 @@ def _check_slots(phrases: list[tuple[str, int]], unless: list[tuple[str, int]],
                  rewrites[0][1], rule)
 
 
-def _examples(loc: Located | None, errs: _Collector, rule: str, line: int
+def _examples(loc: Located | None, errs: _Collector, rule: str | None, line: int
               ) -> tuple[tuple[Example, ...], tuple[str, ...]]:
     if loc is None or not isinstance(loc.value, dict):
-        errs.add("every rule needs 'examples' with 'match' and 'no_match' lists", 
+        errs.add("every rule needs 'examples' with 'match' and 'no_match' lists",
                  loc.line if loc else line, rule)
         return (), ()
     for key in loc.value:
@@ -189,7 +191,8 @@ def _substitute(items: list[tuple[str, int]], fragments: dict[str, str | None], 
         def fill(match: re.Match) -> str:
             name = match.group(1)
             if name not in fragments:
-                errs.add(f"unknown fragment ${name}", line, rid, hint=_suggest(name, fragments)
+                # fill runs inside this iteration's re.sub, so `line` is this phrase's line
+                errs.add(f"unknown fragment ${name}", line, rid, hint=_suggest(name, fragments)  # noqa: B023
                          if fragments else "define it under the top-level 'define:' key")
                 return name
             fragment = fragments[name]
@@ -218,7 +221,7 @@ def _fragments(loc: Located, errs: _Collector) -> dict[str, str | None]:
 
 
 def _rule(loc: Located, defaults: dict[str, Any], errs: _Collector, path: str,
-          fragments: dict[str, str] | None = None) -> Rule | None:
+          fragments: dict[str, str | None] | None = None) -> Rule | None:
     if not isinstance(loc.value, dict):
         errs.add("each rule must be a mapping with at least 'id', 'category' and 'phrases'", loc.line)
         return None
@@ -480,6 +483,7 @@ def load_rules(user_paths: Iterable[str] = (), *, defaults: bool = True) -> list
     rules = _load_rules(user_paths, defaults)
     data = cache.rules_to_data(rules) if key else None
     if data is not None:
+        assert key is not None  # data is only made with a key
         cache.store("rules", key, data)
     return rules
 

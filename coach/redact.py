@@ -144,8 +144,9 @@ def redact_check(result: CheckResult) -> CheckResult:
         e, key=_optional(e.key), report=dataclasses.replace(
             redact_report(e.report), source=redact_text(e.report.source) if e.key else e.report.source),
         problems=tuple(redact_text(p) for p in e.problems),
-        findings=tuple(dataclasses.replace(lf, finding=_finding(lf.finding), key=_optional(lf.key),
-                                           edit=lf.edit and dataclasses.replace(lf.edit, text=redact_text(lf.edit.text)))
+        findings=tuple(dataclasses.replace(
+                           lf, finding=_finding(lf.finding), key=_optional(lf.key),
+                           edit=lf.edit and dataclasses.replace(lf.edit, text=redact_text(lf.edit.text)))
                        for lf in e.findings))
         for e in result.entries)
     return dataclasses.replace(result, entries=entries, errors=tuple(redact_text(e) for e in result.errors),

@@ -129,7 +129,7 @@ def test_progress_follows_the_bytes_behind_each_scored_conversation(corpus, tmp_
     assert len(convs) == 80 and not failed
     assert position.total == size and position.finished == size
     marks = list(position.marks)
-    assert len(marks) == 80 and marks == sorted(marks) and 0 < marks[0] and marks[-1] <= size
+    assert len(marks) == 80 and marks == sorted(marks) and marks[0] > 0 and marks[-1] <= size
     with ProgressBar(True, True, position) as tick:
         tick()
         assert position.total and len(position.marks) == 79

@@ -4,8 +4,8 @@ golden/score must print exactly golden/<command>/expected/<format>. Regenerate a
 change with COACH_UPDATE_GOLDEN=1."""
 
 import json
-import re
 import os
+import re
 from pathlib import Path
 
 import pytest

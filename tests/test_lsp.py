@@ -13,10 +13,9 @@ from pathlib import Path
 import pytest
 
 pytest.importorskip("pygls")
+from conftest import TEST_PHRASEBOOK  # noqa: E402
 from lsprotocol import types as lsp  # noqa: E402
 from pygls.lsp.client import LanguageClient  # noqa: E402
-
-from conftest import TEST_PHRASEBOOK  # noqa: E402
 
 pytestmark = pytest.mark.slow
 TIMEOUT = 60

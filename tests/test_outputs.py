@@ -87,10 +87,10 @@ def test_two_runs_writing_one_output_never_mix(tmp_path):
         first.out.write('{"run": 1}\n')
         with resumable_jsonl(str(out), False) as second:
             for i in range(1000):
-                second.out.write('{"run": 2, "i": %d}\n' % i)
+                second.out.write(f'{{"run": 2, "i": {i}}}\n')
         assert len(out.read_text(encoding="utf-8").splitlines()) == 1000  # the second run's, whole
         for i in range(1, 500):
-            first.out.write('{"run": 1, "i": %d}\n' % i)
+            first.out.write(f'{{"run": 1, "i": {i}}}\n')
     rows = [json.loads(line) for line in out.read_text(encoding="utf-8").splitlines()]
     assert len(rows) == 500 and {r["run"] for r in rows} == {1}
     assert not leftovers(tmp_path)

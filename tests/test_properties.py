@@ -4,8 +4,8 @@ own errors, and every finding's offsets slice exactly its text out of the origin
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from coach.errors import PhrasebookErrors
 from coach.engine.phrase_syntax import PhraseSyntaxError, expand
+from coach.errors import PhrasebookErrors
 from coach.phrasebook import parse_phrasebook
 
 PHRASE_CHARS = st.lists(st.sampled_from(list("ab c()[]|_='’,.") + ["can't", " I "]), max_size=30).map("".join)

@@ -10,8 +10,7 @@ import pytest
 from rich.console import Console
 
 from coach import __version__
-from coach.models import (Apology, CheckResult, EntryResult, Finding, LocatedFinding, Rule,
-                          TextReport)
+from coach.models import Apology, CheckResult, EntryResult, Finding, LocatedFinding, Rule, TextReport
 from coach.render.check_json import write_check_json
 from coach.render.check_terminal import render_check
 from coach.render.checkstyle import write_checkstyle

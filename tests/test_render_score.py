@@ -18,8 +18,7 @@ from coach.aggregate import Summary
 from coach.analyzer import conversation_report
 from coach.models import Conversation, ConversationReport, Finding, Turn
 from coach.render.html import write_html
-from coach.render.score_csv import (CONVERSATION_COLUMNS, FINDING_COLUMNS, safe_cell,
-                                    write_csv)
+from coach.render.score_csv import CONVERSATION_COLUMNS, FINDING_COLUMNS, safe_cell, write_csv
 from coach.render.score_json import write_json, write_jsonl
 from coach.render.score_terminal import make_progress, render_score
 

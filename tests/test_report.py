@@ -8,11 +8,11 @@ import subprocess
 from pathlib import Path
 
 import pytest
+from test_store import finding, report, store_run
 
 from coach.render.report_html import line_chart, write_report
 from coach.store import open_store
 from coach.store.reportdata import report_data
-from test_store import finding, report, store_run
 
 HOSTILE = "<script>alert(1)</script>"
 CHROMIUM = shutil.which("chromium") or ("/usr/bin/chromium" if Path("/usr/bin/chromium").exists() else None)

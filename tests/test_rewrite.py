@@ -12,7 +12,6 @@ from coach.models import Finding
 from coach.phrasebook import parse_phrasebook
 from coach.rewrite import Rewritten, SentenceRewrite, rewrite
 from coach.rewrite.checks import problems, promise_without_content
-from coach.rewrite.model_templates import model_rewrite
 from coach.rewrite.sentences import clause_spans, sentence_spans
 from coach.rewrite.templates import capture_object, capture_rest, fill, offer_key
 

@@ -12,13 +12,13 @@ import pytest
 
 pytest.importorskip("starlette")
 pytest.importorskip("httpx")
+from conftest import TEST_PHRASEBOOK  # noqa: E402
+from servekit import TEST_FLAGS, lint_cli, running, tiny_model  # noqa: E402
 from starlette.testclient import TestClient  # noqa: E402
 
 from coach.analyzer import Analyzer  # noqa: E402
 from coach.serve.http import create_app  # noqa: E402
 from coach.serve.service import LintService  # noqa: E402
-from conftest import TEST_PHRASEBOOK  # noqa: E402
-from servekit import TEST_FLAGS, lint_cli, running, tiny_model  # noqa: E402
 
 DRAFT = "I'm sorry for any inconvenience. Unfortunately there's nothing I can do, it's company policy."
 SECRET = "Zorblax-7731 order for Mrs Quimby"
@@ -280,7 +280,7 @@ def test_workers_share_the_port_are_restarted_and_all_stop(tmp_path):
         assert server.stop() == 0
     assert f"worker {first} died (signal 9)" in server.stderr
     for pid in workers:
-        assert not os.path.exists(f"/proc/{pid}") or "zombie" in open(f"/proc/{pid}/status").read().lower()
+        assert not os.path.exists(f"/proc/{pid}") or "zombie" in open(f"/proc/{pid}/status").read().lower()  # noqa: SIM115 -- one read, closed by refcount
 
 
 def test_accepted_connections_have_nagle_off():

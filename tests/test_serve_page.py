@@ -13,7 +13,6 @@ from selenium.webdriver.chrome.service import Service  # noqa: E402
 from selenium.webdriver.common.by import By  # noqa: E402
 from selenium.webdriver.common.keys import Keys  # noqa: E402
 from selenium.webdriver.support.ui import WebDriverWait  # noqa: E402
-
 from servekit import TEST_FLAGS, running, tiny_model  # noqa: E402
 
 pytestmark = pytest.mark.slow
@@ -129,8 +128,9 @@ def test_readable_at_phone_width(server, browser):
 
 
 def test_apply_all_gives_the_cli_rewritten_draft(server, browser, tmp_path):
-    from coach.analyzer import Analyzer
     from conftest import TEST_PHRASEBOOK
+
+    from coach.analyzer import Analyzer
 
     model = tiny_model(tmp_path / "model")
     report = Analyzer(phrasebooks=[str(TEST_PHRASEBOOK)], defaults=False, model=str(model)).lint_text(DRAFT)

@@ -8,7 +8,6 @@ import shutil
 import subprocess
 import sys
 import time
-from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -20,7 +19,7 @@ from coach.cli import app
 from coach.cli.options import Warnings
 from coach.models import Conversation, Turn
 from coach.render.score_terminal import render_score
-from coach.render.terminal import render_lint, reflow
+from coach.render.terminal import reflow, render_lint
 
 WIDTHS = (40, 60, 100)
 LONG_NAME = "Alexandra Konstantinopoulou-Smythe"

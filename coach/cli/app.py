@@ -8,13 +8,14 @@ from __future__ import annotations
 
 import os
 import sys
-from typing import Annotated, Optional
+from typing import Annotated
 
 import typer
 
 from ..controls import escape_controls
 from ..errors import ExitCode
-from . import check, eval as eval_cmd, lint, lsp, phrasebook, report, score, serve, train, trends
+from . import check, lint, lsp, phrasebook, report, score, serve, train, trends
+from . import eval as eval_cmd
 
 app = typer.Typer(
     name="coach",
@@ -36,7 +37,7 @@ def _print_version(value: bool) -> None:
 
 @app.callback()
 def _root(
-    version: Annotated[Optional[bool], typer.Option(
+    version: Annotated[bool | None, typer.Option(
         "--version", help="Print coach's version and exit.", callback=_print_version,
         is_eager=True)] = None,
 ) -> None:

@@ -5,14 +5,30 @@ from __future__ import annotations
 import enum
 import os
 import sys
-from typing import Annotated, Optional
+from typing import Annotated, Any
 
 import typer
 
-from .options import (ModelOpt, NoModelOpt, ConfigOpt, FailOnOpt, IgnoreOpt, NoColorOpt, NoDefaultsOpt, OnlyOpt, PhrasebookOpt,
-                      RedactOpt, echo_err, handle_errors, make_console, model_choice, read_stdin_text,
-                      redact_stderr, require_phrasebooks)
 from ..errors import ExitCode, UsageError
+from .options import (
+    ConfigOpt,
+    FailOnOpt,
+    IgnoreOpt,
+    ModelOpt,
+    NoColorOpt,
+    NoDefaultsOpt,
+    NoModelOpt,
+    OnlyOpt,
+    PhrasebookOpt,
+    RedactOpt,
+    echo_err,
+    handle_errors,
+    make_console,
+    model_choice,
+    read_stdin_text,
+    redact_stderr,
+    require_phrasebooks,
+)
 
 
 class CheckFormat(str, enum.Enum):
@@ -35,16 +51,16 @@ WRITERS = {
 
 @handle_errors(exit_code=ExitCode.USAGE)
 def check(
-    paths: Annotated[Optional[list[str]], typer.Argument(
+    paths: Annotated[list[str] | None, typer.Argument(
         help="Reply files or folders (default: the current folder).")] = None,
     config: ConfigOpt = None,
-    fmt: Annotated[Optional[CheckFormat], typer.Option("--format", help="Output format.")] = None,
-    output: Annotated[Optional[str], typer.Option(
+    fmt: Annotated[CheckFormat | None, typer.Option("--format", help="Output format.")] = None,
+    output: Annotated[str | None, typer.Option(
         "--output", "-o", help="Write the report here (atomically) instead of stdout.")] = None,
     fail_on: FailOnOpt = None,
-    min_score: Annotated[Optional[int], typer.Option("--min-score", help="Fail replies scoring below.")
+    min_score: Annotated[int | None, typer.Option("--min-score", help="Fail replies scoring below.")
                          ] = None,
-    require_complete_apology: Annotated[Optional[bool], typer.Option(
+    require_complete_apology: Annotated[bool | None, typer.Option(
         "--require-complete-apology/--allow-partial-apology",
         help="An apology must have all five elements.")] = None,
     phrasebook: PhrasebookOpt = None,
@@ -53,24 +69,25 @@ def check(
     model: ModelOpt = None,
     only: OnlyOpt = None,
     ignore: IgnoreOpt = None,
-    baseline: Annotated[Optional[str], typer.Option(
+    baseline: Annotated[str | None, typer.Option(
         "--baseline", help="Fail only on findings not recorded in this baseline file.")] = None,
-    write_baseline: Annotated[Optional[str], typer.Option(
+    write_baseline: Annotated[str | None, typer.Option(
         "--write-baseline", help="Record today's findings as the baseline and exit 0.")] = None,
-    fix: Annotated[bool, typer.Option("--fix", help="Apply safe rewrites (rules marked fix: safe; never one with a [placeholder] to fill in).")
+    fix: Annotated[bool, typer.Option(
+        "--fix", help="Apply safe rewrites (rules marked fix: safe; never one with a [placeholder] to fill in).")
                    ] = False,
     diff: Annotated[bool, typer.Option("--diff", help="Show the safe fixes as a unified diff; change "
                                                       "nothing.")] = False,
-    format_in: Annotated[Optional[str], typer.Option(
+    format_in: Annotated[str | None, typer.Option(
         "--format-in", help="Force the library format instead of sniffing it.")] = None,
-    encoding: Annotated[Optional[str], typer.Option(help="Decode files with this codec.")] = None,
+    encoding: Annotated[str | None, typer.Option(help="Decode files with this codec.")] = None,
     force_exclude: Annotated[bool, typer.Option(
         "--force-exclude", help="Apply include/exclude, .gitignore and the file types to files named on the "
                                 "command line too (pre-commit passes every changed file).")] = False,
     respect_gitignore: Annotated[bool, typer.Option(
         "--respect-gitignore/--no-respect-gitignore",
         help="Skip files that .gitignore or .git/info/exclude ignore.")] = True,
-    stdin_filename: Annotated[Optional[str], typer.Option(
+    stdin_filename: Annotated[str | None, typer.Option(
         "--stdin-filename", help="With '-': the name of the file read from stdin, for reports, its format and "
                                  "per-path settings.")] = None,
     statistics: Annotated[bool, typer.Option(
@@ -85,12 +102,13 @@ def check(
     """Check canned replies in CI: exit 0 clean, 1 findings at/above fail-on, 2 usage or config error,
     3 some file unreadable. PATHS may be '-' for one file read from stdin."""
     from ..analyzer import Analyzer
+    from ..atomic import atomic_writer
     from ..checking import Stdin, apply_fixes, plan_fixes, run_check
     from ..config import load_settings, merge_cli
-    from ..library import LibraryOptions
-    from ..library.baseline import entries_for, load_baseline, write_baseline as save_baseline
-    from ..atomic import atomic_writer
     from ..exitcodes import exit_code
+    from ..library import LibraryOptions
+    from ..library.baseline import entries_for, load_baseline
+    from ..library.baseline import write_baseline as save_baseline
 
     redact_stderr(redact)
     paths = paths or ["."]
@@ -115,7 +133,7 @@ def check(
     analyzer = Analyzer(phrasebooks=phrasebooks, defaults=not settings.no_defaults, model=settings.model)
     options = LibraryOptions(format=format_in, encoding=encoding)
     known = load_baseline(baseline) if baseline else None
-    selection = dict(force_exclude=force_exclude, respect_gitignore=respect_gitignore, stdin=stdin)
+    selection: dict[str, Any] = dict(force_exclude=force_exclude, respect_gitignore=respect_gitignore, stdin=stdin)
     run = run_check(paths, settings, analyzer, options=options, baseline=known, **selection)
 
     if write_baseline:

@@ -4,13 +4,26 @@ from __future__ import annotations
 
 import enum
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import Annotated
 
 import typer
 
-from .options import (ModelOpt, NoModelOpt, Split, ConfigOpt, IgnoreOpt, NoColorOpt, NoDefaultsOpt, OnlyOpt, PhrasebookOpt,
-                      build_analyzer, handle_errors, make_console, warn)
 from ..errors import ExitCode
+from .options import (
+    ConfigOpt,
+    IgnoreOpt,
+    ModelOpt,
+    NoColorOpt,
+    NoDefaultsOpt,
+    NoModelOpt,
+    OnlyOpt,
+    PhrasebookOpt,
+    Split,
+    build_analyzer,
+    handle_errors,
+    make_console,
+    warn,
+)
 
 
 class EvalFormat(str, enum.Enum):
@@ -36,7 +49,7 @@ def eval_(
     unused: Annotated[bool, typer.Option("--unused", help="List rules that never fired.")] = False,
     split: Annotated[Split, typer.Option(
         "--split", help="Score only the stable 'tune' (70%) or 'check' (30%) part.")] = Split.all,
-    by: Annotated[Optional[By], typer.Option(
+    by: Annotated[By | None, typer.Option(
         "--by", help="Also score each group: the labeled 'source' field (real vs written data), or the file.",
         show_default=False)] = None,
     fmt: Annotated[EvalFormat, typer.Option("--format", help="Output format.")] = EvalFormat.rich,
@@ -78,6 +91,7 @@ def eval_(
     title = f"coach eval ({split.value}): {', '.join(Path(f).name for f in files)}"
     render_views(views, console, title)
     if groups:
+        assert by is not None  # groups are only made with --by
         render_groups(groups, console, by.value)
     if errors:
         render_errors(main, console)

@@ -4,14 +4,32 @@ from __future__ import annotations
 
 import enum
 import sys
-from typing import Annotated, Optional
+from typing import Annotated
 
 import typer
 
 from ..errors import ExitCode, UsageError
-from .options import (ModelOpt, NoModelOpt, ConfigOpt, FailOnOpt, IgnoreOpt, NoColorOpt, NoDefaultsOpt, OnlyOpt, PhrasebookOpt,
-                      RedactOpt, build_analyzer, echo_err, handle_errors, make_console, project_settings,
-                      model_choice, read_text_file, redact_stderr, warn)
+from .options import (
+    ConfigOpt,
+    FailOnOpt,
+    IgnoreOpt,
+    ModelOpt,
+    NoColorOpt,
+    NoDefaultsOpt,
+    NoModelOpt,
+    OnlyOpt,
+    PhrasebookOpt,
+    RedactOpt,
+    build_analyzer,
+    echo_err,
+    handle_errors,
+    make_console,
+    model_choice,
+    project_settings,
+    read_text_file,
+    redact_stderr,
+    warn,
+)
 
 
 class LintFormat(str, enum.Enum):
@@ -23,9 +41,9 @@ class LintFormat(str, enum.Enum):
 
 @handle_errors(exit_code=ExitCode.USAGE)
 def lint(
-    texts: Annotated[Optional[list[str]], typer.Argument(
+    texts: Annotated[list[str] | None, typer.Argument(
         help="Draft replies to lint; none reads --file or stdin.", show_default=False)] = None,
-    file: Annotated[Optional[list[str]], typer.Option(
+    file: Annotated[list[str] | None, typer.Option(
         "--file", "-f", help="Read a draft from a file ('-' for stdin); repeatable.")] = None,
     phrasebook: PhrasebookOpt = None,
     no_defaults: NoDefaultsOpt = None,
@@ -42,7 +60,6 @@ def lint(
 ) -> None:
     """Lint draft replies: highlight blocking language, suggest rewrites, check the apology."""
     from ..exitcodes import exit_code, gate_problems
-
     from ..textfix import argument
 
     redact_stderr(redact)

@@ -5,8 +5,17 @@ from __future__ import annotations
 import importlib.util
 
 from ..errors import ExitCode, UsageError
-from .options import (ConfigOpt, IgnoreOpt, ModelOpt, NoDefaultsOpt, NoModelOpt, OnlyOpt, PhrasebookOpt,
-                      handle_errors, model_choice)
+from .options import (
+    ConfigOpt,
+    IgnoreOpt,
+    ModelOpt,
+    NoDefaultsOpt,
+    NoModelOpt,
+    OnlyOpt,
+    PhrasebookOpt,
+    handle_errors,
+    model_choice,
+)
 
 
 @handle_errors(exit_code=ExitCode.USAGE)

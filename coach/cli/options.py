@@ -10,13 +10,14 @@ import enum
 import functools
 import re
 import sys
+from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Callable, Iterator, Optional
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from ..exitcodes import FAIL_ON
 from ..errors import CoachError, ExitCode, InputError, UsageError
+from ..exitcodes import FAIL_ON
 
 if TYPE_CHECKING:  # pragma: no cover
     from rich.console import Console
@@ -65,7 +66,7 @@ def disk_full(exc: OSError) -> bool:
     return exc.errno in FULL
 
 
-def make_console(no_color: bool = False, stderr: bool = False) -> "Console":
+def make_console(no_color: bool = False, stderr: bool = False) -> Console:
     """A console that shows control characters in what it prints as escapes (render.console)."""
     from ..render.console import SafeConsole
 
@@ -208,26 +209,26 @@ def read_stdin_text(encoding: str | None = None) -> str:
 
 
 # -- shared options ------------------------------------------------------------------
-PhrasebookOpt = Annotated[Optional[list[Path]], typer.Option(
+PhrasebookOpt = Annotated[list[Path] | None, typer.Option(
     "--phrasebook", "-p", help="Add a phrasebook YAML file (repeatable).")]
-NoDefaultsOpt = Annotated[Optional[bool], typer.Option(
+NoDefaultsOpt = Annotated[bool | None, typer.Option(
     "--no-defaults", help="Use only the given phrasebooks, not the bundled ones.", show_default=False)]
-ConfigOpt = Annotated[Optional[str], typer.Option(
+ConfigOpt = Annotated[str | None, typer.Option(
     "--config", help="Use this pyproject.toml / .coach.yaml instead of discovering one.")]
-OnlyOpt = Annotated[Optional[list[str]], typer.Option(
+OnlyOpt = Annotated[list[str] | None, typer.Option(
     "--only", "--select", help="Only rules whose dotted id starts with this prefix (repeatable).")]
-IgnoreOpt = Annotated[Optional[list[str]], typer.Option(
+IgnoreOpt = Annotated[list[str] | None, typer.Option(
     "--ignore", help="Skip rules whose dotted id starts with this prefix (repeatable).")]
 NoColorOpt = Annotated[bool, typer.Option("--no-color", help="No colors (NO_COLOR is honoured too).")]
 RedactOpt = Annotated[bool, typer.Option(
     "--redact", help="Mask e-mail addresses, phone and card numbers, IBANs, @handles and (coach score) the "
                      "speakers' names in the output and on stderr; dates and ticket/order ids are kept.")]
-NoModelOpt = Annotated[Optional[bool], typer.Option(
+NoModelOpt = Annotated[bool | None, typer.Option(
     "--no-model", help="Rules only: do not run coach's classifier.", show_default=False)]
-ModelOpt = Annotated[Optional[str], typer.Option(
+ModelOpt = Annotated[str | None, typer.Option(
     "--model", help="Use this model folder (written by `coach train`) instead of the bundled one.",
     show_default=False)]
-FailOnOpt = Annotated[Optional[FailOn], typer.Option(
+FailOnOpt = Annotated[FailOn | None, typer.Option(
     "--fail-on", help="Exit 1 when a blocking/non-apology finding is at or above this "
                       "(default from config, else warning).", show_default=False)]
 
@@ -265,7 +266,7 @@ def build_analyzer(phrasebook: list[Path] | None, no_defaults: bool | None, only
 
 
 
-def require_phrasebooks(no_defaults: bool | None, phrasebooks: list) -> None:
+def require_phrasebooks(no_defaults: bool | None, phrasebooks: list | None) -> None:
     """--no-defaults with nothing to use instead is a usage error (every command agrees)."""
     if no_defaults and not phrasebooks:
         raise UsageError("--no-defaults needs at least one --phrasebook")
@@ -280,7 +281,7 @@ class By(str, enum.Enum):
 
 StoreOpt = Annotated[str, typer.Option(
     "--store", help="The results store: a SQLite file, or postgresql://user@host/db.")]
-SinceOpt = Annotated[Optional[str], typer.Option(
+SinceOpt = Annotated[str | None, typer.Option(
     help="From this date (YYYY-MM-DD, ISO time, or 7d / 4w back).")]
-UntilOpt = Annotated[Optional[str], typer.Option(help="Up to this date (a date includes that whole day).")]
-AgentOpt = Annotated[Optional[str], typer.Option("--agent", help="Only this agent.")]
+UntilOpt = Annotated[str | None, typer.Option(help="Up to this date (a date includes that whole day).")]
+AgentOpt = Annotated[str | None, typer.Option("--agent", help="Only this agent.")]

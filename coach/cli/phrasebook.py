@@ -3,19 +3,27 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import Annotated
 
 import typer
 
-from .options import (NoColorOpt, NoDefaultsOpt, NoModelOpt, OnlyOpt, PhrasebookOpt, echo_err, handle_errors,
-                      make_console, require_phrasebooks)
 from ..errors import ExitCode, UsageError
-
+from .options import (
+    NoColorOpt,
+    NoDefaultsOpt,
+    NoModelOpt,
+    OnlyOpt,
+    PhrasebookOpt,
+    echo_err,
+    handle_errors,
+    make_console,
+    require_phrasebooks,
+)
 
 app = typer.Typer(help="List, show, validate and test phrasebooks.", no_args_is_help=True)
 
 
-def _rules_for(paths: list[Path] | None, no_defaults: bool):
+def _rules_for(paths: list[Path] | None, no_defaults: bool | None):
     from ..phrasebook import load_rules
 
     require_phrasebooks(no_defaults, paths)
@@ -111,8 +119,8 @@ def phrasebook_validate(
     paths: Annotated[list[Path], typer.Argument(help="Phrasebook files to validate.")],
 ) -> None:
     """Check phrasebooks' schema and patterns; report every problem as file:line; exit 2 on any."""
-    from ..errors import PhrasebookErrors
     from ..engine.engine import Engine
+    from ..errors import PhrasebookErrors
     from ..phrasebook import read_phrasebook
 
     problems: list[str] = []
@@ -132,7 +140,7 @@ def phrasebook_validate(
 @app.command("test")
 @handle_errors(exit_code=ExitCode.USAGE)
 def phrasebook_test(
-    paths: Annotated[Optional[list[Path]], typer.Argument(
+    paths: Annotated[list[Path] | None, typer.Argument(
         help="Phrasebooks to test (default: the bundled ones).")] = None,
     no_defaults: NoDefaultsOpt = None,
 ) -> None:
@@ -168,7 +176,7 @@ def phrasebook_test(
 def phrasebook_docs(
     phrasebook: PhrasebookOpt = None,
     no_defaults: NoDefaultsOpt = None,
-    output: Annotated[Optional[str], typer.Option(
+    output: Annotated[str | None, typer.Option(
         "--output", "-o", help="Write the Markdown here (atomically) instead of stdout.")] = None,
 ) -> None:
     """Write the rules as a Markdown page (what docs/rules.md is made from): one section per rule."""

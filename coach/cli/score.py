@@ -8,15 +8,30 @@ import glob
 import os
 import signal
 import sys
-from typing import Annotated, Optional
+from typing import Annotated
 
 import typer
 
-from .options import (ModelOpt, NoModelOpt, ConfigOpt, IgnoreOpt, NoColorOpt, NoDefaultsOpt, OnlyOpt, PhrasebookOpt, RedactOpt,
-                      build_analyzer, collecting_warnings, echo_err, handle_errors, make_console,
-                      redact_stderr, warn)
 from ..errors import UsageError
 from ..inputs import InputPosition, ScoreRun
+from .options import (
+    ConfigOpt,
+    IgnoreOpt,
+    ModelOpt,
+    NoColorOpt,
+    NoDefaultsOpt,
+    NoModelOpt,
+    OnlyOpt,
+    PhrasebookOpt,
+    RedactOpt,
+    build_analyzer,
+    collecting_warnings,
+    echo_err,
+    handle_errors,
+    make_console,
+    redact_stderr,
+    warn,
+)
 
 
 class ScoreFormat(str, enum.Enum):
@@ -58,31 +73,31 @@ def _on_sigterm(signum, frame):  # pragma: no cover - exercised in a subprocess 
 def score(
     paths: Annotated[list[str], typer.Argument(
         help="Transcript files, folders, globs, .gz, or '-' for stdin.")],
-    format_in: Annotated[Optional[str], typer.Option(
+    format_in: Annotated[str | None, typer.Option(
         "--format-in", help="Force the input format instead of sniffing it.")] = None,
-    agent_name: Annotated[Optional[list[str]], typer.Option(
+    agent_name: Annotated[list[str] | None, typer.Option(
         "--agent-name", help="A speaker name that is an agent, for chat logs that use names.")] = None,
-    id_column: Annotated[Optional[str], typer.Option(help="CSV: conversation id column.")] = None,
-    speaker_column: Annotated[Optional[str], typer.Option(help="CSV: speaker/role column.")] = None,
-    text_column: Annotated[Optional[str], typer.Option(help="CSV: text column.")] = None,
-    agent_column: Annotated[Optional[str], typer.Option(help="CSV: agent name column.")] = None,
-    time_column: Annotated[Optional[str], typer.Option(help="CSV: time column.")] = None,
-    encoding: Annotated[Optional[str], typer.Option(
+    id_column: Annotated[str | None, typer.Option(help="CSV: conversation id column.")] = None,
+    speaker_column: Annotated[str | None, typer.Option(help="CSV: speaker/role column.")] = None,
+    text_column: Annotated[str | None, typer.Option(help="CSV: text column.")] = None,
+    agent_column: Annotated[str | None, typer.Option(help="CSV: agent name column.")] = None,
+    time_column: Annotated[str | None, typer.Option(help="CSV: time column.")] = None,
+    encoding: Annotated[str | None, typer.Option(
         help="Decode inputs with this codec (default UTF-8, invalid bytes replaced).")] = None,
     fmt: Annotated[ScoreFormat, typer.Option("--format", help="Output format.")] = ScoreFormat.rich,
     per: Annotated[Per, typer.Option(
         help="CSV rows: one per conversation, finding or agent; Parquet: per conversation, turn or finding.")
                    ] = Per.conversation,
-    since: Annotated[Optional[str], typer.Option(
+    since: Annotated[str | None, typer.Option(
         help="Only conversations that started on or after this date (YYYY-MM-DD, ISO time, or 7d / 4w back).")
     ] = None,
-    until: Annotated[Optional[str], typer.Option(
+    until: Annotated[str | None, typer.Option(
         help="Only conversations that started on or before this date (a date includes that whole day).")
     ] = None,
-    store: Annotated[Optional[str], typer.Option(
+    store: Annotated[str | None, typer.Option(
         "--store", help="Also keep this run in a results store: a SQLite file, or postgresql://user@host/db.")
     ] = None,
-    output: Annotated[Optional[str], typer.Option(
+    output: Annotated[str | None, typer.Option(
         "--output", "-o", help="Write here (atomically) instead of stdout.")] = None,
     top: Annotated[int, typer.Option(help="How many worst conversations and rules to show.", min=1)] = 10,
     jobs: Annotated[int, typer.Option("--jobs", "-j", help="Worker processes.", min=1)] = 1,
@@ -103,7 +118,7 @@ def score(
     engine: Annotated[EngineName, typer.Option(
         help="local: this machine (--jobs); spark: an Apache Spark job writing OUTDIR "
              '(pip install "coach-cs[spark]"; see docs/spark.md).')] = EngineName.local,
-    master: Annotated[Optional[str], typer.Option(
+    master: Annotated[str | None, typer.Option(
         help="--engine spark: the Spark master (local[*], spark://host:7077, yarn; default: "
              "spark-submit's or local[*]).")] = None,
 ) -> None:
@@ -173,6 +188,7 @@ def score(
         try:
             with ProgressBar(progress, no_color, run.position, warnings) as tick:
                 if resumable:
+                    assert output is not None  # resumable means an --output path
                     with resumable_jsonl(output, resume) as job:
                         if job.done:
                             warn(f"resuming: {len(job.done)} conversation(s) already in the output are skipped")
@@ -229,7 +245,8 @@ def _spark(run: ScoreRun, output: str | None, fmt: ScoreFormat, per: Per, master
     for flag, given in (("--redact", run.redact), ("--resume", resume), ("--jobs", run.jobs != 1)):
         if given:
             raise UsageError(f"{flag} is for --engine local",
-                             hint="Spark retries failed tasks itself; its parallelism is --master local[N] or the cluster's"
+                             hint="Spark retries failed tasks itself; "
+                                  "its parallelism is --master local[N] or the cluster's"
                              if flag != "--redact" else "redact the results in a later step")
     with collecting_warnings():
         _, failed = run_job(run.paths, output=output, fmt=fmt.value, per=per.value, master=master,
@@ -278,7 +295,7 @@ class ProgressBar:
             return lambda: None
         from ..render.score_terminal import make_progress
 
-        self.bar = make_progress(make_console(self.no_color, stderr=True))
+        bar = self.bar = make_progress(make_console(self.no_color, stderr=True))
         task = self.bar.add_task("scoring", total=None, conversations=0)
         if self.warnings is not None:  # through the live display: each lands above the bar, whole
             self._printer = self.warnings.printer
@@ -293,9 +310,9 @@ class ProgressBar:
             scored += 1
             total = self.position.total  # known once the inputs are listed
             if total:
-                self.bar.update(task, total=total, completed=self.position.scored(), conversations=scored)
+                bar.update(task, total=total, completed=self.position.scored(), conversations=scored)
             else:
-                self.bar.update(task, completed=scored, conversations=scored)
+                bar.update(task, completed=scored, conversations=scored)
 
         return tick
 

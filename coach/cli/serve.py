@@ -2,14 +2,27 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Optional
+from typing import Annotated
 
 import typer
 
 from ..errors import ExitCode, UsageError
-from .options import (ConfigOpt, IgnoreOpt, ModelOpt, NoDefaultsOpt, NoModelOpt, OnlyOpt, PhrasebookOpt,
-                      RedactOpt, build_analyzer, echo_err, handle_errors, model_choice, project_settings,
-                      redact_stderr)
+from .options import (
+    ConfigOpt,
+    IgnoreOpt,
+    ModelOpt,
+    NoDefaultsOpt,
+    NoModelOpt,
+    OnlyOpt,
+    PhrasebookOpt,
+    RedactOpt,
+    build_analyzer,
+    echo_err,
+    handle_errors,
+    model_choice,
+    project_settings,
+    redact_stderr,
+)
 
 EXTRA_HINT = 'install it with: pip install "coach-cs[serve]"'
 
@@ -27,11 +40,11 @@ def serve(
     host: Annotated[str, typer.Option(help="Address to listen on; anything but loopback needs --token.")
                     ] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="Port to listen on (0: any free port).", min=0, max=65535)] = 8088,
-    token: Annotated[Optional[str], typer.Option(
+    token: Annotated[str | None, typer.Option(
         envvar="COACH_TOKEN", show_envvar=True,
         help="Require `Authorization: Bearer TOKEN` on every /v1/ call (prefer the COACH_TOKEN variable: "
              "arguments show in process lists).")] = None,
-    allow_origin: Annotated[Optional[list[str]], typer.Option(
+    allow_origin: Annotated[list[str] | None, typer.Option(
         "--allow-origin", help="Let pages from this origin call the API (CORS); repeatable.")] = None,
     max_body: Annotated[int, typer.Option(
         "--max-body", min=1, help="Largest request body in bytes (larger: 413).")] = 1_000_000,
@@ -52,7 +65,8 @@ def serve(
     redact_stderr(redact)
     require_extra("uvicorn")
     require_extra("starlette")
-    from ..serve.run import ServeOptions, serve as run_server
+    from ..serve.run import ServeOptions
+    from ..serve.run import serve as run_server
     from ..serve.service import LintService
 
     settings = project_settings(config, ".", no_defaults=no_defaults, model=model_choice(no_model, model),

@@ -4,13 +4,22 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import Annotated, Literal
 
 import typer
 
 from ..errors import ExitCode, UsageError
-from .options import (Split, ConfigOpt, NoColorOpt, NoDefaultsOpt, PhrasebookOpt, build_analyzer, echo_err,
-                      handle_errors, make_console)
+from .options import (
+    ConfigOpt,
+    NoColorOpt,
+    NoDefaultsOpt,
+    PhrasebookOpt,
+    Split,
+    build_analyzer,
+    echo_err,
+    handle_errors,
+    make_console,
+)
 
 
 @handle_errors(exit_code=ExitCode.USAGE)
@@ -19,7 +28,7 @@ def train(
     output: Annotated[str, typer.Option("--output", "-o", help="Write the model folder here.")],
     split: Annotated[Split, typer.Option(
         "--split", help="Train on the stable 'tune' (70%) part of each file only, or 'all'.")] = Split.all,
-    test: Annotated[Optional[list[str]], typer.Option(
+    test: Annotated[list[str] | None, typer.Option(
         "--test", help="Also report on this labeled file (never used to train or choose anything).")] = None,
     seed: Annotated[int, typer.Option(help="Seed for the cross-validation folds and the solver.")] = 0,
     folds: Annotated[int, typer.Option(help="Cross-validation folds for thresholds.", min=2)] = 5,
@@ -42,7 +51,8 @@ def train(
     from .. import __version__
     from ..evaluate import read_items
     from ..model import store
-    from ..model.train import TrainingError, train as fit
+    from ..model.train import TrainingError
+    from ..model.train import train as fit
 
     try:
         import sklearn
@@ -124,7 +134,7 @@ class _bar:
         self.progress.start()
         return lambda done, total: self.progress.update(task, completed=done, total=total)
 
-    def __exit__(self, *exc) -> bool:
+    def __exit__(self, *exc) -> Literal[False]:
         if self.progress is not None:
             self.progress.stop()
         return False

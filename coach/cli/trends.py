@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import enum
-from typing import Annotated, Optional
+from typing import Annotated
 
 import typer
 
@@ -21,12 +21,12 @@ def trends(
     store: StoreOpt,
     by: Annotated[By, typer.Option("--by", help="Period length.")] = By.week,
     agent: AgentOpt = None,
-    rule: Annotated[Optional[str], typer.Option(
+    rule: Annotated[str | None, typer.Option(
         "--rule", help="Count only findings of rules under this dotted id prefix (e.g. blocking.policy).")] = None,
     since: SinceOpt = None,
     until: UntilOpt = None,
     fmt: Annotated[TrendsFormat, typer.Option("--format", help="Output format.")] = TrendsFormat.rich,
-    output: Annotated[Optional[str], typer.Option(
+    output: Annotated[str | None, typer.Option(
         "--output", "-o", help="Write here (atomically) instead of stdout.")] = None,
     no_color: NoColorOpt = False,
 ) -> None:

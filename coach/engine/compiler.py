@@ -12,9 +12,10 @@ the next run.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from itertools import product
-from typing import NamedTuple, TYPE_CHECKING, Iterable
+from typing import TYPE_CHECKING, NamedTuple
 
 from ..errors import PhrasebookError, PhrasebookErrors
 from ..models import Rule
@@ -97,7 +98,7 @@ class PhraseTable:
     ARRAYS = ("key_of", "starts", "ends", "flat")
 
     @classmethod
-    def from_arrays(cls, keys: list[str], arrays: dict) -> "PhraseTable":
+    def from_arrays(cls, keys: list[str], arrays: dict) -> PhraseTable:
         """A table from cached arrays (read-only views are fine: nothing writes them)."""
         table = cls.__new__(cls)
         table.keys = keys
@@ -159,7 +160,7 @@ class Compiled:
         return doc, arrays
 
     @classmethod
-    def from_cache(cls, doc: dict, arrays: dict) -> "Compiled":
+    def from_cache(cls, doc: dict, arrays: dict) -> Compiled:
         """The inverse of to_cache; raises on anything of another shape."""
         def strings(items) -> tuple[str, ...]:
             if not isinstance(items, list) or not all(isinstance(i, str) for i in items):
@@ -199,7 +200,7 @@ class Compiled:
 class Compiler:
     """Compiles rules with one tokenizer; caches how each phrase chunk tokenizes."""
 
-    def __init__(self, nlp: "Pipeline") -> None:
+    def __init__(self, nlp: Pipeline) -> None:
         from .nlp import norm_function
 
         self.nlp = nlp
@@ -341,12 +342,13 @@ class Compiler:
                 continue
             expected, variants = 1.0, 1
             for j in range(i, len(specs)):
-                if words[j] is None:
+                run_words = words[j]
+                if run_words is None:
                     break
-                p = min(1.0, sum(rate(w) for w in words[j]))
+                p = min(1.0, sum(rate(w) for w in run_words))
                 optional = specs[j][5]
                 expected *= (1.0 + p) if optional else p
-                variants *= len(words[j]) + optional
+                variants *= len(run_words) + optional
                 if j > i and variants > RUN_VARIANTS:
                     break
                 if optional:
@@ -361,7 +363,9 @@ class Compiler:
         group = self._groups.get(signature)
         if group is None:
             group = self._groups[signature] = len(self._groups)
-            options = [[*run_words, *([None] if optional else [])] for run_words, optional in signature]
+            # every slot of the chosen run has words (the loop above stops at one without)
+            options = [[*run_words, *([None] if optional else [])]  # type: ignore[misc]
+                       for run_words, optional in signature]
             phrases = {tuple(w for w in combo if w is not None) for combo in product(*options)}
             run_key = f"{RUN}{group}"
             for phrase in sorted(phrases):
@@ -434,8 +438,7 @@ def slot_specs(token: dict) -> list[SlotSpec] | None:
     low, high = 1, 1
     if op == "?":
         low, high = 0, 1
-    elif isinstance(op, str) and _REPEAT.match(op):
-        m = _REPEAT.match(op)
+    elif isinstance(op, str) and (m := _REPEAT.match(op)):
         if m.group(3):
             low = high = int(m.group(3))
         else:
@@ -491,7 +494,6 @@ def cache_key(rules: Iterable[Rule]) -> str:
     import spacy
 
     from .. import __version__
-
     from .phrase_syntax import MAX_VARIANTS, SMALL
 
     digest = hashlib.sha256(

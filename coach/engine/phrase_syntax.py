@@ -19,9 +19,8 @@ can be tested and fuzzed on its own.
 from __future__ import annotations
 
 import re
-from functools import lru_cache
-
 from dataclasses import dataclass
+from functools import lru_cache
 from itertools import product
 
 MAX_VARIANTS = 2000
@@ -116,7 +115,7 @@ class _Parser:
         return ("alt", options, False) if len(options) > 1 else options[0]
 
     def sequence(self) -> tuple:
-        items = []
+        items: list[tuple] = []
         while True:
             self.skip_ws()
             if self.pos >= len(self.text):
@@ -221,6 +220,7 @@ def _expand(node: tuple, limit: int, compact: bool = False) -> list[Variant]:
         for child in node[1]:
             words = _single_words(child) if compact and child[0] == "alt" else None
             # "[_]" stays one optional-gap atom instead of doubling the variants.
+            parts: list[Variant]
             if child[0] == "alt" and child[2] and child[1] == [("seq", [("atom", Gap())])]:
                 parts = [(Gap(optional=True),)]
             elif words is not None and len(words) > 1 or (words and child[2]):

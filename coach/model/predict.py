@@ -8,6 +8,7 @@ whole batch of Docs at once with numpy.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING
 
@@ -153,7 +154,7 @@ class Classifier:
         return [doc[tokens[a].i:tokens[b - 1].i + 1].text for a, b in sorted(taken)]
 
 
-def load_classifier(model: str | bool, rules: Iterable[Rule], strings) -> Classifier | None:
+def load_classifier(model: str | os.PathLike[str] | bool, rules: Iterable[Rule], strings) -> Classifier | None:
     """The bundled model (`True`), a model folder (a path), or none (`False`)."""
     from .store import BUNDLED, bundled_available, load
 

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import json
 import re
-from typing import Any, Mapping, TextIO
+from collections.abc import Mapping
+from typing import IO, Any, TextIO
 
 from ..models import NEGATIVE_CATEGORIES, CheckResult, EntryResult, LocatedFinding, Rule
 
@@ -89,7 +90,7 @@ def rule_statistics(result: CheckResult, rules: Mapping[str, Rule]) -> list[dict
     return out
 
 
-def write_statistics(result: CheckResult, rules: Mapping[str, Rule], out: TextIO) -> None:
+def write_statistics(result: CheckResult, rules: Mapping[str, Rule], out: IO[str]) -> None:
     json.dump({"schema": SCHEMA, "statistics": rule_statistics(result, rules), "summary": summary(result),
                "errors": list(result.errors)}, out, ensure_ascii=False, indent=2)
     out.write("\n")

@@ -8,7 +8,8 @@ at their own severity) and entry problems (as errors). An unreadable file gets o
 from __future__ import annotations
 
 import xml.etree.ElementTree as ET
-from typing import Mapping, TextIO
+from collections.abc import Mapping
+from typing import TextIO
 
 from ..models import NEGATIVE_CATEGORIES, CheckResult, LocatedFinding, Rule
 from .check_json import split_error, suggestion
@@ -52,7 +53,7 @@ def checkstyle_tree(result: CheckResult) -> ET.ElementTree:
     for error in result.errors:
         path, line, reason = split_error(error)
         attrs = {"line": str(line)} if line else {}
-        ET.SubElement(file_element(path), "error", **attrs, severity="error", message=reason,
+        ET.SubElement(file_element(path), "error", attrs, severity="error", message=reason,
                       source="coach.input-error")
     ET.indent(root)
     return ET.ElementTree(sanitize(root))

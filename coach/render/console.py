@@ -9,7 +9,7 @@ separate control segments and pass unchanged.
 
 from __future__ import annotations
 
-from typing import Iterable, Optional
+from collections.abc import Iterable
 
 from rich.console import Console, ConsoleOptions, RenderableType
 from rich.segment import Segment
@@ -18,7 +18,7 @@ from ..controls import CONTROL, escape_controls
 
 
 class SafeConsole(Console):
-    def render(self, renderable: RenderableType, options: Optional[ConsoleOptions] = None
+    def render(self, renderable: RenderableType, options: ConsoleOptions | None = None
                ) -> Iterable[Segment]:
         for segment in super().render(renderable, options):
             if segment.control is None and CONTROL.search(segment.text):

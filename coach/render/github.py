@@ -6,7 +6,8 @@ entry problem; file errors and unused suppressions; then a plain summary line fo
 
 from __future__ import annotations
 
-from typing import Mapping, TextIO
+from collections.abc import Mapping
+from typing import TextIO
 
 from ..controls import escape_controls
 from ..models import CheckResult, EntryResult, LocatedFinding, Rule

@@ -5,8 +5,9 @@ from __future__ import annotations
 import bisect
 import dataclasses
 import re
+from collections.abc import Iterable
 from html import escape
-from typing import IO, Iterable
+from typing import IO
 
 from spacy import displacy
 

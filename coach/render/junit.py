@@ -12,7 +12,8 @@ from __future__ import annotations
 
 import re
 import xml.etree.ElementTree as ET
-from typing import Mapping, TextIO
+from collections.abc import Mapping
+from typing import TextIO
 
 from ..models import NEGATIVE_CATEGORIES, CheckResult, EntryResult, LocatedFinding, Rule
 from .check_json import split_error, suggestion
@@ -114,10 +115,11 @@ def junit_tree(result: CheckResult) -> ET.ElementTree:
         ET.SubElement(suite, "system-out").text = "\n".join(
             f"unused suppression: {s}" for s in result.unused_suppressions)
     for name, suite in suites.items():
-        _count(suite, *counts[name])
+        count = counts[name]
+        _count(suite, count[0], count[1], count[2])
         for i in range(3):
             totals[i] += counts[name][i]
-    _count(root, *totals, skipped=False)
+    _count(root, totals[0], totals[1], totals[2], skipped=False)
     ET.indent(root)
     return ET.ElementTree(sanitize(root))
 

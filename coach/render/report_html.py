@@ -7,7 +7,8 @@ allows no network load and no script but the page's own.
 
 from __future__ import annotations
 
-from typing import IO, Sequence
+from collections.abc import Sequence
+from typing import IO
 
 from .. import __version__
 from ..models import label_of
@@ -46,7 +47,7 @@ def _points(values: Sequence[float | None], width: int, height: int, top: float,
     return out
 
 
-def line_chart(periods: list[str], series: list[tuple[str, str, Sequence[float | None]]], *, label: str,
+def line_chart(periods: list[str], series: Sequence[tuple[str, str, Sequence[float | None]]], *, label: str,
                top: float | None = None, unit: str = "") -> str:
     """An inline SVG line chart: one line per (name, color, values), a break where a value is missing,
     a dot with a tooltip on every point, a y axis from 0, and at most ~8 period labels."""

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import csv
-from typing import IO, Any, Iterable, Iterator
+from collections.abc import Iterable, Iterator
+from typing import IO, Any
 
 from ..aggregate import AgentSummary, Summary
 from ..models import ConversationReport

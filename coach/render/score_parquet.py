@@ -12,8 +12,9 @@ writes the same columns as `coach score --format parquet`.
 
 from __future__ import annotations
 
-from functools import lru_cache
-from typing import IO, Iterable, Iterator
+from collections.abc import Iterable, Iterator
+from functools import cache
+from typing import IO
 
 from ..models import ConversationReport
 from .score_json import SCHEMA
@@ -23,7 +24,7 @@ PER = ("conversation", "turn", "finding")
 GROUP_CONVERSATIONS = 2000
 
 
-@lru_cache(maxsize=None)
+@cache
 def _types():
     import pyarrow as pa
 
@@ -35,7 +36,7 @@ def _types():
     return pa, text, i64, f64, flag, counts, finding
 
 
-@lru_cache(maxsize=None)
+@cache
 def arrow_schema(per: str = "conversation"):
     """The pyarrow schema of the --per table."""
     if per not in PER:

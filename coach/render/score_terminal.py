@@ -6,8 +6,16 @@ import re
 
 from rich import box
 from rich.console import Console
-from rich.progress import (BarColumn, Progress, ProgressColumn, SpinnerColumn, Task, TextColumn,
-                           TimeElapsedColumn, TimeRemainingColumn)
+from rich.progress import (
+    BarColumn,
+    Progress,
+    ProgressColumn,
+    SpinnerColumn,
+    Task,
+    TextColumn,
+    TimeElapsedColumn,
+    TimeRemainingColumn,
+)
 from rich.table import Table
 from rich.text import Text
 
@@ -179,7 +187,7 @@ def rules_table(summary: Summary, top: int, show_rewrites: bool) -> Table:
     if show_rewrites:
         table.add_column("first rewrite", overflow="fold", ratio=3)
     for rule, count in summary.rules.most_common(top):
-        cells = [Text(escape_controls(rule), STYLES.get(rule.split(".", 1)[0], "")), str(count)]
+        cells: list[Text | str] = [Text(escape_controls(rule), STYLES.get(rule.split(".", 1)[0], "")), str(count)]
         if show_rewrites:
             rewrite = summary.rewrites.get(rule)
             cells.append(Text(f"“{escape_controls(rewrite)}”", "green") if rewrite else Text("–", "dim"))

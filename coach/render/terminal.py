@@ -5,7 +5,7 @@ Falls back to plain text off a terminal."""
 from __future__ import annotations
 
 import re
-from typing import Iterable
+from collections.abc import Iterable
 
 from rich.console import Console, Group
 from rich.padding import Padding
@@ -14,8 +14,8 @@ from rich.table import Table
 from rich.text import Text
 
 from ..controls import visible_report
-from ..models import CORE_APOLOGY_ELEMENTS, NEGATIVE_CATEGORIES, TextReport, edit_for, placeholder_spans
 from ..exitcodes import fails
+from ..models import CORE_APOLOGY_ELEMENTS, NEGATIVE_CATEGORIES, TextReport, edit_for, placeholder_spans
 from ..rewrite import PLACEHOLDER
 from ..scoring import ELEMENT_EXAMPLES
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from rich import box
-from rich.console import Console
+from rich.console import Console, JustifyMethod
 from rich.measure import Measurement
 from rich.table import Table
 from rich.text import Text
@@ -69,6 +69,7 @@ def _detail(trends: Trends, names: int | None, changes: bool, turns: bool = True
                   caption=f"block, adv: per 100 agent turns{scope} · apology: mean completeness · "
                           + ("change against the period before" if changes else
                              "changes: a wider terminal or --format csv"), caption_justify="left")
+    justify: JustifyMethod
     for name, justify in (("agent", "left"), ("period", "left"), ("convs", "right"), ("turns", "right"),
                           ("block/100", "right"), ("adv/100", "right"), ("apology", "right"), ("score", "right")):
         if name == "turns" and not turns:

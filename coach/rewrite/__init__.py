@@ -10,8 +10,8 @@ Sentences without a negative finding are left exactly as written.
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Sequence
 
 from ..models import Finding
 

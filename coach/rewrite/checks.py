@@ -4,7 +4,7 @@ run: no dangling hedge, no doubled word or offer, capitals, well-formed placehol
 from __future__ import annotations
 
 import re
-from typing import Iterable
+from collections.abc import Iterable
 
 from . import PLACEHOLDER, Rewritten
 from .hedges import dangling

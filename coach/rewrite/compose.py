@@ -10,8 +10,8 @@ the matched words in place. Sentences without findings are never touched.
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Sequence
 
 from ..models import NEGATIVE_CATEGORIES, Finding
 from . import hedges
@@ -24,7 +24,8 @@ _END_PUNCT = re.compile(r"[.!?…]+[\"'’”)\]]*$")
 _PREFIX = re.compile(r"^(?:[@#][\w.]+[,:]?\s+)+")
 _SUFFIX = re.compile(r"(?:\s+(?:[\^*~/]\s?[A-Za-z]{1,5}|-\s?[A-Z][a-z]+|\(?\d/\d\)?|>>+|\.\.\.?\s*\d/\d))+\.?$")
 #: A lead-in that cannot stand as a sentence: it joins the rewrite with a comma.
-_SUBORDINATE = re.compile(r"^(?:while|although|though|if|when|as|since|because|whilst|unless|once|for|to|with|in|on|after|before|regarding|due|even)\b", re.I)
+_SUBORDINATE = re.compile(r"^(?:while|although|though|if|when|as|since|because|whilst|unless|once|for|to|with|in|on"
+                          r"|after|before|regarding|due|even)\b", re.I)
 #: A clause that can start a sentence after a rewrite: a subject, a name, or a request.
 _STANDS_ALONE = re.compile(r"(?:[A-Z0-9@#\"'“]|(?i:i|we|you|it|they|he|she|there|this|that|these|those|a|an|the|"
                            r"your|our|my|some|all|any|each|every|please|thanks|thank|let|feel|just|have|hope|enjoy|check|see|keep)\b)")
@@ -182,11 +183,11 @@ def plan_sentence(text: str, start: int, end: int, found: list[Finding], used: s
             continue
         pieces.append(("clause", c.text))
     new = _join(pieces, punct)
-    first = clauses[0].text if clauses else ""
-    if first[:1].islower() and pieces and pieces[0] == ("clause", first) and new.startswith(capitalize(first)):
+    lead = clauses[0].text if clauses else ""
+    if lead[:1].islower() and pieces and pieces[0] == ("clause", lead) and new.startswith(capitalize(lead)):
         # A sentence that went on from the line before ("...nothing I can do\nabout the fee")
         # keeps its lower-case start.
-        new = first + new[len(first):]
+        new = lead + new[len(lead):]
     if new:
         new = prefix + new + suffix
     if new == sentence:

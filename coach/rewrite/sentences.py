@@ -14,13 +14,15 @@ _TITLE = re.compile(r"\b(?:mr|mrs|ms|dr)\.$", re.I)
 _ABBREV = re.compile(r"(?:\b(?:st|vs|etc|no|e\.g|i\.e|approx|dept|jr|sr)|\b[a-z])\.$", re.I)
 #: Clause boundaries: punctuation ( , ; : and dashes ) and conjunctions that start a clause.
 _PUNCT = re.compile(r"\s*[,;:]\s+|\s+[—–-]{1,2}\s+|\s*—\s*|\.\.\.\s+")
-_SUBJECT = r"(?:i|i'm|i've|i'll|we|we're|we've|we'll|you|you're|you'll|it|it's|they|they're|he|she|there|there's|this|that|that's|these|those|our|your|my|the)"
+_SUBJECT = (r"(?:i|i'm|i've|i'll|we|we're|we've|we'll|you|you're|you'll|it|it's|they|they're|he|she|there|there's"
+            r"|this|that|that's|these|those|our|your|my|the)")
 _CONJ = re.compile(rf"\s+(?=(?:but|however)\b)|\s+(?=(?:and|so|because|since)\s+{_SUBJECT}\b)", re.I)
 
 
 def sentence_spans(text: str) -> list[tuple[int, int]]:
     """(start, end) of each sentence, whitespace at either edge left out; end punctuation included."""
-    spans, pos = [], 0
+    spans: list[tuple[int, int]] = []
+    pos = 0
     for m in _END.finditer(text):
         if m.group() != "\n" and m.end() < len(text) and (
                 _TITLE.search(text[pos:m.end()]) or (_ABBREV.search(text[pos:m.end()])

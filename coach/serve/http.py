@@ -11,14 +11,15 @@ import hmac
 import json
 import logging
 import time
-from typing import Any, Iterable
+from collections.abc import Iterable, Mapping, MutableMapping
+from typing import Any
 
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
 from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
-from starlette.routing import Route
+from starlette.routing import BaseRoute, Route
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from .service import MAX_TEXTS, LintService
@@ -38,7 +39,7 @@ class ApiError(Exception):
         self.status, self.message, self.headers = status, message, headers
 
 
-def error_response(status: int, message: str, headers: dict[str, str] | None = None) -> JSONResponse:
+def error_response(status: int, message: str, headers: Mapping[str, str] | None = None) -> JSONResponse:
     return JSONResponse({"error": {"status": status, "message": message}}, status_code=status,
                         headers=headers)
 
@@ -106,7 +107,7 @@ def texts_of(data: Any) -> list[str]:
 
 # -- endpoints -------------------------------------------------------------------------
 def build_routes(service: LintService, page: bytes, page_headers: dict[str, str], max_body: int
-                 ) -> list[Route]:
+                 ) -> list[BaseRoute]:
     async def lint(request: Request) -> Response:
         """
         summary: Lint drafts
@@ -180,7 +181,7 @@ def build_routes(service: LintService, page: bytes, page_headers: dict[str, str]
             document.append(SchemaGenerator(BASE).get_schema(routes))
         return JSONResponse(document[0])
 
-    routes = [
+    routes: list[BaseRoute] = [
         Route("/", index, methods=["GET"], include_in_schema=False),
         Route("/openapi.json", openapi, methods=["GET"], include_in_schema=False),
         Route("/v1/health", health, methods=["GET"]),
@@ -207,7 +208,7 @@ class AccessLog:
         began = time.perf_counter()
         state = {"status": 500, "size": 0, "started": False}
 
-        async def sending(message: dict) -> None:
+        async def sending(message: MutableMapping[str, Any]) -> None:
             if message["type"] == "http.response.start":
                 state["status"], state["started"] = message["status"], True
             elif message["type"] == "http.response.body":
@@ -242,7 +243,7 @@ class BearerToken:
 
     def __init__(self, app: ASGIApp, token: str) -> None:
         self.app = app
-        self.expected = f"Bearer {token}".encode("utf-8")
+        self.expected = f"Bearer {token}".encode()
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "http" and scope["path"].startswith("/v1/"):

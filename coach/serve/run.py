@@ -8,8 +8,9 @@ import os
 import signal
 import socket
 import sys
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Callable
+from typing import Any
 
 from ..errors import UsageError
 from .http import LOOPBACK_HOSTS, MAX_BODY, create_app
@@ -46,7 +47,7 @@ def is_loopback(host: str) -> bool:
         infos = socket.getaddrinfo(host, None, type=socket.SOCK_STREAM)
     except socket.gaierror:
         raise UsageError(f"cannot resolve --host {host!r}") from None
-    return bool(infos) and all(ipaddress.ip_address(info[4][0].split("%")[0]).is_loopback for info in infos)
+    return bool(infos) and all(ipaddress.ip_address(str(info[4][0]).split("%")[0]).is_loopback for info in infos)
 
 
 def check_security(options: ServeOptions) -> bool:
@@ -129,7 +130,7 @@ def serve(service: LintService, options: ServeOptions, announce: Callable[[str],
         service.close()
 
 
-def run_uvicorn(app: object, sock: socket.socket) -> None:
+def run_uvicorn(app: Callable[..., Any], sock: socket.socket) -> None:
     """Serve on `sock` until a signal; uvicorn shuts down gracefully, then re-raises it (Stopped)."""
     import uvicorn
 
@@ -139,7 +140,7 @@ def run_uvicorn(app: object, sock: socket.socket) -> None:
     uvicorn.Server(config).run(sockets=[sock])
 
 
-def supervise(app: object, sock: socket.socket, workers: int) -> None:
+def supervise(app: Callable[..., Any], sock: socket.socket, workers: int) -> None:
     """Fork `workers` processes that share the listening socket and everything loaded so far
     (copy-on-write); restart one that dies; on SIGINT/SIGTERM stop them all and wait.
 

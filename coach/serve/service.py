@@ -11,9 +11,10 @@ import io
 import logging
 import os
 import threading
+from collections.abc import Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import nullcontext
-from typing import Any, Sequence
+from typing import Any
 
 from .. import __version__
 from ..analyzer import WARM_TEXTS, Analyzer
@@ -42,7 +43,7 @@ class LintService:
         self._warmer: threading.Thread | None = None
         self._model_id: str | None = None
 
-    def start(self, *, background: bool = True) -> "LintService":
+    def start(self, *, background: bool = True) -> LintService:
         """`load`, then `warm`: ready to answer."""
         self.load()
         self.warm(background=background)
@@ -74,7 +75,7 @@ class LintService:
 
         self._answered.wait(wait)
         try:
-            self.analyzer.engine
+            self.analyzer.engine  # noqa: B018 -- the property builds the matchers on first access
         except Exception as exc:  # keep serving with per-request matchers: slower, same findings
             log.error("building the matchers failed (%s); answering with per-request matchers",
                       type(exc).__name__)
@@ -86,7 +87,7 @@ class LintService:
     def is_warm(self) -> bool:
         return self._full.is_set()
 
-    def submit(self, texts: Sequence[str]) -> "Future[str]":
+    def submit(self, texts: Sequence[str]) -> Future[str]:
         """The JSON document for these drafts (sources arg:1, arg:2...), on the analysis thread."""
         return self._pool.submit(self.lint_json, list(texts))
 
