@@ -38,8 +38,11 @@ def test_install_completion_for_bash(tmp_path):
     home.mkdir()
     env = {**os.environ, "HOME": str(home), "SHELL": "/bin/bash",
            "PATH": f"{shim}{os.pathsep}{os.environ.get('PATH', '')}"}
-    r = subprocess.run(["coach", "--install-completion", "bash"], env=env, capture_output=True, text=True,
-                       timeout=120)
+    # typer asks shellingham which shell runs coach (the nearest shell among its parent processes):
+    # run it from bash (a second command keeps bash from exec-ing coach in its place), so the test
+    # does not depend on the shell pytest was started from
+    r = subprocess.run(["bash", "-c", "coach --install-completion bash; exit $?"], env=env, capture_output=True,
+                       text=True, timeout=120)
     assert r.returncode == 0, r.stderr
     script = home / ".bash_completions" / "coach.sh"
     assert "_COACH_COMPLETE" in script.read_text(encoding="utf-8")

@@ -310,3 +310,19 @@ def test_renderers_import_no_typer():
             "print('typer' in sys.modules, 'rich' in sys.modules)")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.split() == ["False", "False"]
+
+
+def test_a_finding_whose_rewrites_all_need_slots_shows_no_rewrite_and_does_not_crash():
+    """A template whose {object} found nothing is never shown, and nothing else is left to show."""
+    from rich.console import Console
+
+    from coach.models import Finding, LocatedFinding
+    from coach.render.check_terminal import finding_text
+
+    f = Finding("blocking.x", "blocking", None, "warning", 0, 5, 1, 1, "nope.", "m",
+                rewrites=("Let me see what I can do about {object}.",))
+    assert f.suggestions == () and f.suggestion is None
+    line = finding_text(LocatedFinding(f, "a.txt", None, 1, 1, 1, 6, "fp"), show_rewrites=True)
+    console = Console(record=True, width=200)
+    console.print(line)
+    assert "{object}" not in console.export_text() and "→" not in console.export_text()

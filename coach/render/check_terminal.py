@@ -33,10 +33,9 @@ def finding_text(lf: LocatedFinding, show_rewrites: bool) -> Text:
     e = lf.edit
     if show_rewrites and e is not None and e.advice:
         text.append(f"  advice: {' '.join(e.advice.split())}", style="yellow")
-    elif show_rewrites and (f.rewrite or f.rewrites):
+    elif show_rewrites and f.suggestion:  # None when every rewrite has {slots} none of which filled
         text.append("  → ", style="green")
-        # suggestion is None when every rewrite has {slots}: left as it was (a follow-up, not a lint fix)
-        text.append(marked(f"“{' '.join(f.suggestion.split())}”", "green"))  # type: ignore[union-attr]
+        text.append(marked(f"“{' '.join(f.suggestion.split())}”", "green"))
     return text
 
 
