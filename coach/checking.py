@@ -210,7 +210,7 @@ def apply_fixes(plan: FixPlan, options: LibraryOptions | None = None, encoding: 
     UTF-16/32 BOM, or UTF-8), or with `write=False` change nothing; the unified diff per file."""
     from .atomic import OutputError, atomic_writer
     from .library import apply_edits
-    from .library.source import encoding_of
+    from .textinput import encoding_of
 
     options = options or LibraryOptions()
     diffs = []

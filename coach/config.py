@@ -305,3 +305,9 @@ def merge_cli(settings: Settings, **overrides: Any) -> Settings:
             value = _convert(key, list(value) if isinstance(value, tuple) else value, fail, os.getcwd())
         values[name] = value
     return dataclasses.replace(settings, **values)
+
+
+def require_phrasebooks(no_defaults: bool | None, phrasebooks: list | None) -> None:
+    """--no-defaults with nothing to use instead is a usage error (every command and the LSP agree)."""
+    if no_defaults and not phrasebooks:
+        raise UsageError("--no-defaults needs at least one --phrasebook")

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
+from ..config import require_phrasebooks
 from ..errors import CoachError, ExitCode, InputError, UsageError
 from ..exitcodes import FAIL_ON
 
@@ -195,7 +196,7 @@ def read_text_file(path: str) -> str:
 
 def read_stdin_text(encoding: str | None = None) -> str:
     """All of stdin as text for `coach check -`: the codec given, else the one a BOM names, else UTF-8."""
-    from ..library.source import file_encoding
+    from ..textinput import file_encoding
 
     data = sys.stdin.buffer.read()
     codec = file_encoding(data[:4], encoding)
@@ -264,12 +265,6 @@ def build_analyzer(phrasebook: list[Path] | None, no_defaults: bool | None, only
                     only=settings.select, ignore=settings.ignore, model=settings.model)
 
 
-
-
-def require_phrasebooks(no_defaults: bool | None, phrasebooks: list | None) -> None:
-    """--no-defaults with nothing to use instead is a usage error (every command agrees)."""
-    if no_defaults and not phrasebooks:
-        raise UsageError("--no-defaults needs at least one --phrasebook")
 
 
 # -- the results store (coach trends, coach report) ------------------------------------------

@@ -6,7 +6,7 @@ import bisect
 from dataclasses import dataclass, field
 from typing import Any
 
-from coach.textinput import encoding_of, file_encoding, read_whole  # noqa: F401 (the CLI imports them from here)
+from coach.textinput import read_whole
 
 
 class LibraryFile:

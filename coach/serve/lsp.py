@@ -78,7 +78,7 @@ class CoachServer(LanguageServer):
     def load(self) -> None:
         """Config from the workspace root, then the analyzer, compiled once for every buffer."""
         from ..analyzer import Analyzer
-        from ..config import load_settings, merge_cli
+        from ..config import load_settings, merge_cli, require_phrasebooks
         from ..gcpause import settle
 
         o = self.options
@@ -86,8 +86,7 @@ class CoachServer(LanguageServer):
             settings = merge_cli(load_settings(o.config, start=self.root), select=o.only or None,
                                  ignore=o.ignore or None, no_defaults=o.no_defaults, model=o.model)
             phrasebooks = list(settings.phrasebooks) + o.phrasebooks
-            if settings.no_defaults and not phrasebooks:
-                raise CoachError("--no-defaults needs at least one --phrasebook")
+            require_phrasebooks(settings.no_defaults, phrasebooks)
             analyzer = Analyzer(phrasebooks=phrasebooks, defaults=not settings.no_defaults, model=settings.model)
             analyzer.compile()
         except CoachError as exc:
