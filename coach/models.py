@@ -10,8 +10,8 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:  # pragma: no cover
     from .rewrite import SentenceRewrite
 
-#: A `{slot}` in a rewrite template (docs/phrasebooks.md, "Rewrites").
-_SLOT = re.compile(r"\{[A-Za-z_][A-Za-z0-9_]*\}")
+#: A `{slot}` in a rewrite template (docs/phrasebooks.md, "Rewrites"); group 1 is its name.
+SLOT = re.compile(r"\{([A-Za-z][A-Za-z0-9_]*)\}")
 #: A dotted rule id or id prefix as written in config, CLI flags and suppressions.
 RULE_PREFIX = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_-]*(?:\.[A-Za-z0-9_-]+)*$")
 
@@ -114,7 +114,7 @@ class Finding:
         need no words from the draft (templates with `{slots}` are filled only by coach.rewrite)."""
         out = [self.rewrite] if self.rewrite else []
         for r in self.rewrites:
-            if not _SLOT.search(r):
+            if not SLOT.search(r):
                 r = r[:1].upper() + r[1:] if r.rstrip().endswith((".", "!", "?")) else r
                 if r not in out:
                     out.append(r)

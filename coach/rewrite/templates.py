@@ -11,8 +11,9 @@ from __future__ import annotations
 
 import re
 
-#: A slot in a rewrite; any case, since a finding's rewrites take the case of the matched words.
-SLOT = re.compile(r"\{([A-Za-z][A-Za-z0-9_]*)\}")
+# A slot in a rewrite, any case (a finding's rewrites take the case of the matched words).
+from ..models import SLOT
+
 #: At most this many words go into a slot.
 MAX_SLOT_WORDS = 8
 _PREPOSITION = re.compile(r"^(?:about|with|on|for|regarding|to|toward|towards|in|of)\s+", re.I)
