@@ -34,16 +34,24 @@ COACH = [sys.executable, "-m", "coach"]
 RULES = ["--no-defaults", "-p", str(GOLDEN), "--no-model", "--no-progress"]
 
 
-def run(args: list[str], *, memory_mb: int, timeout: float, stdin_forever: bytes | None = None,
-        output: Path | None = None) -> dict:
+def run(
+    args: list[str], *, memory_mb: int, timeout: float, stdin_forever: bytes | None = None, output: Path | None = None
+) -> dict:
     """One coach run: exit code, wall seconds, peak RSS (MB), output size, last stderr line."""
+
     def cap() -> None:
         resource.setrlimit(resource.RLIMIT_AS, (memory_mb << 20, memory_mb << 20))
 
     start = time.perf_counter()
-    proc = subprocess.Popen(COACH + args, cwd=REPO, stdin=subprocess.PIPE if stdin_forever else subprocess.DEVNULL,
-                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, preexec_fn=cap,
-                            start_new_session=True)
+    proc = subprocess.Popen(
+        COACH + args,
+        cwd=REPO,
+        stdin=subprocess.PIPE if stdin_forever else subprocess.DEVNULL,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        preexec_fn=cap,
+        start_new_session=True,
+    )
     killed = []
 
     def kill() -> None:
@@ -53,12 +61,14 @@ def run(args: list[str], *, memory_mb: int, timeout: float, stdin_forever: bytes
     timer = threading.Timer(timeout, kill)
     timer.start()
     if stdin_forever is not None:  # `yes ''`: write until coach stops reading
+
         def feed() -> None:
             try:
                 while True:
                     proc.stdin.write(stdin_forever)
             except (BrokenPipeError, OSError, ValueError):
                 pass
+
         threading.Thread(target=feed, daemon=True).start()
     err = proc.stderr.read().decode("utf-8", "replace")
     _, status, usage = os.wait4(proc.pid, 0)
@@ -67,8 +77,13 @@ def run(args: list[str], *, memory_mb: int, timeout: float, stdin_forever: bytes
     code = os.waitstatus_to_exitcode(status)
     proc.returncode = code
     last = [line for line in err.splitlines() if line.strip()][-1:] or [""]
-    return {"exit": "timeout" if killed else code, "wall": wall, "rss": usage.ru_maxrss / 1024,
-            "out": output.stat().st_size if output and output.exists() else None, "stderr": last[0][:110]}
+    return {
+        "exit": "timeout" if killed else code,
+        "wall": wall,
+        "rss": usage.ru_maxrss / 1024,
+        "out": output.stat().st_size if output and output.exists() else None,
+        "stderr": last[0][:110],
+    }
 
 
 def conversation_line(conv_id: str, texts: list[str], agent: str = "a") -> str:
@@ -105,31 +120,40 @@ def cases(tmp: Path, scale: float):
         with path.open("w") as out:
             out.write(conversation_line("long", ["there is nothing I can do"] * n(200_000)))
             out.write(conversation_line("short", ["hi", "there is nothing I can do"]))
-        return ["score", str(path), *RULES, "--format", "html", "-o", str(tmp / "turns.html")], \
-            {"output": tmp / "turns.html"}
+        return ["score", str(path), *RULES, "--format", "html", "-o", str(tmp / "turns.html")], {
+            "output": tmp / "turns.html"
+        }
 
     def at_limit_html():
         path = tmp / "limit.jsonl"
         with path.open("w") as out:
             for k in range(n(20)):
                 out.write(conversation_line(f"long{k}", ["sadly there is nothing I can do " * 20] * 10_000))
-        return ["score", str(path), *RULES, "--format", "html", "-o", str(tmp / "limit.html")], \
-            {"output": tmp / "limit.html"}
+        return ["score", str(path), *RULES, "--format", "html", "-o", str(tmp / "limit.html")], {
+            "output": tmp / "limit.html"
+        }
 
     def agents():
         path = tmp / "agents.jsonl"
         with path.open("w") as out:
             for i in range(n(1_000_000)):
                 out.write(f'{{"id":"c{i}","agent":"agent-{i}","turns":[{{"speaker":"agent","text":"ok"}}]}}\n')
-        return ["score", str(path), *RULES, "--format", "json", "-o", str(tmp / "agents.json")], \
-            {"output": tmp / "agents.json"}
+        return ["score", str(path), *RULES, "--format", "json", "-o", str(tmp / "agents.json")], {
+            "output": tmp / "agents.json"
+        }
 
     def book(name: str, top: str, body: str):
         def make():
             path = tmp / f"{name}.yaml"
-            path.write_text(top + "rules:\n  - id: advocacy.hostile\n    category: advocacy\n" + body
-                            + '    examples: {match: ["let me check"], no_match: ["no"]}\n', encoding="utf-8")
+            path.write_text(
+                top
+                + "rules:\n  - id: advocacy.hostile\n    category: advocacy\n"
+                + body
+                + '    examples: {match: ["let me check"], no_match: ["no"]}\n',
+                encoding="utf-8",
+            )
             return ["phrasebook", "validate", str(path)], {}
+
         return make
 
     doubling = "define:\n  A0: word\n" + "".join(f'  A{i}: "$A{i - 1} $A{i - 1}"\n' for i in range(1, 28))
@@ -144,13 +168,26 @@ def cases(tmp: Path, scale: float):
     yield "html", "20 conversations of 10,000 turns (the limit), 20 findings a turn, html", at_limit_html
     yield "agents", "1,000,000 conversations by 1,000,000 agents, --format json", agents
     yield "phrasebook", "define: A1..A27 each '$A(n-1) $A(n-1)'", book("doubling", doubling, '    phrases: ["$A27"]\n')
-    yield "phrasebook", "REGEX ((a+))+$ and (a|a)*$", book(
-        "regex", "", '    phrases: ["let me check"]\n    patterns: [[{TEXT: {REGEX: "((a+))+$"}}], '
-                     '[{TEXT: {REGEX: "(a|a)*$"}}]]\n')
-    yield "phrasebook", "20,000 nested brackets", book(
-        "brackets", "", '    phrases: ["' + "(" * 20_000 + "a" + ")" * 20_000 + '"]\n')
-    yield "phrasebook", "a 4.8 MB alternation", book(
-        "alternation", "", '    phrases: ["let me (' + "|".join(f"w{i} v" for i in range(500_000)) + ')"]\n')
+    yield (
+        "phrasebook",
+        "REGEX ((a+))+$ and (a|a)*$",
+        book(
+            "regex",
+            "",
+            '    phrases: ["let me check"]\n    patterns: [[{TEXT: {REGEX: "((a+))+$"}}], '
+            '[{TEXT: {REGEX: "(a|a)*$"}}]]\n',
+        ),
+    )
+    yield (
+        "phrasebook",
+        "20,000 nested brackets",
+        book("brackets", "", '    phrases: ["' + "(" * 20_000 + "a" + ")" * 20_000 + '"]\n'),
+    )
+    yield (
+        "phrasebook",
+        "a 4.8 MB alternation",
+        book("alternation", "", '    phrases: ["let me (' + "|".join(f"w{i} v" for i in range(500_000)) + ')"]\n'),
+    )
 
 
 def main() -> int:
@@ -173,8 +210,11 @@ def main() -> int:
             r = run(coach_args, memory_mb=args.memory, timeout=args.timeout, **kwargs)
             size = f"{r['out'] / 1e6:.1f} MB" if r["out"] is not None else ""
             shown = what.replace("|", "\\|")
-            print(f"| {shown} | {r['exit']} | {r['wall']:.1f} | {r['rss']:.0f} | {size} | "
-                  f"{r['stderr'].replace('|', '/')} |", flush=True)
+            print(
+                f"| {shown} | {r['exit']} | {r['wall']:.1f} | {r['rss']:.0f} | {size} | "
+                f"{r['stderr'].replace('|', '/')} |",
+                flush=True,
+            )
             for leftover in Path(tmp).glob("*.jsonl"):
                 leftover.unlink()
     return 0

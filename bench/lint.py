@@ -45,8 +45,17 @@ def main() -> int:
         "import spacy": [sys.executable, "-c", "import spacy"],
         "lint --format json": [sys.executable, "-m", "coach", "lint", "--file", draft, "--format", "json"],
         "lint (rich report)": [sys.executable, "-m", "coach", "lint", "--file", draft, "--format", "rich"],
-        "lint --no-model --format json": [sys.executable, "-m", "coach", "lint", "--no-model", "--file", draft,
-                                          "--format", "json"],
+        "lint --no-model --format json": [
+            sys.executable,
+            "-m",
+            "coach",
+            "lint",
+            "--no-model",
+            "--file",
+            draft,
+            "--format",
+            "json",
+        ],
     }
     wall(commands["lint --format json"])  # warm the compiled-phrasebook cache
     before = reference_loop()
@@ -56,8 +65,10 @@ def main() -> int:
             times[name].append(wall(cmd))
     after = reference_loop()
     base = statistics.median(times["import spacy"])
-    print(f"draft: {args.draft.name} ({words} words); {args.runs} interleaved rounds; "
-          f"reference loop {before:.2f} s before, {after:.2f} s after (~0.25 s on a fast machine)")
+    print(
+        f"draft: {args.draft.name} ({words} words); {args.runs} interleaved rounds; "
+        f"reference loop {before:.2f} s before, {after:.2f} s after (~0.25 s on a fast machine)"
+    )
     print("| command | median s | min s | max s | x import spacy |")
     print("|---|---:|---:|---:|---:|")
     for name, values in times.items():

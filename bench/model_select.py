@@ -77,6 +77,7 @@ def coach_candidate(whole: bool):
         sents = SentenceSplitter(nlp.vocab.strings).split(docs, whole=whole_reply)
         if vocabulary is None:
             from coach.model.train import _vocabulary
+
             vocabulary = _vocabulary(sents, 2)
         return sents, _matrix(sents, vocabulary, csr_matrix), vocabulary
 
@@ -92,8 +93,7 @@ def coach_candidate(whole: bool):
     def reply_level(items):
         sents, x, vocabulary = featurize(items, whole_reply=True)
         y = np.array([[label in i.labels for label in LABELS] for i in items])[sents.doc]
-        models = {label: _fit(x, y[:, j].astype(int), 4.0, 0) for j, label in enumerate(LABELS)
-                  if y[:, j].sum() >= 2}
+        models = {label: _fit(x, y[:, j].astype(int), 4.0, 0) for j, label in enumerate(LABELS) if y[:, j].sum() >= 2}
 
         def predict(test):
             s, xt, _ = featurize(test, vocabulary, whole_reply=True)
@@ -102,6 +102,7 @@ def coach_candidate(whole: bool):
                 if label in models:
                     out[s.doc, j] = models[label].predict_proba(xt)[:, 1]
             return out
+
         return predict
 
     return fit
@@ -130,6 +131,7 @@ def tfidf_candidate(items):
             if label in models:
                 out[:, j] = models[label].predict_proba(xt)[:, 1]
         return out
+
     return predict
 
 
@@ -184,9 +186,10 @@ def spacy_candidate(config_text: str, epochs: int = 15):
         textcat = nlp.add_pipe("textcat_multilabel", config=Config().from_str(config_text))
         for label in LABELS:
             textcat.add_label(label)
-        examples = [Example.from_dict(nlp.make_doc(i.text),
-                                      {"cats": {label: float(label in i.labels) for label in LABELS}})
-                    for i in items]
+        examples = [
+            Example.from_dict(nlp.make_doc(i.text), {"cats": {label: float(label in i.labels) for label in LABELS}})
+            for i in items
+        ]
         optimizer = nlp.initialize(lambda: examples)
         for _ in range(epochs):
             random.shuffle(examples)
@@ -196,7 +199,9 @@ def spacy_candidate(config_text: str, epochs: int = 15):
         def predict(test):
             docs = nlp.pipe([i.text for i in test])
             return np.array([[d.cats[label] for label in LABELS] for d in docs])
+
         return predict
+
     return fit
 
 
@@ -239,36 +244,51 @@ def main() -> None:
         p_val = fit(fit_part)(val_part)
         # Per label a gate (a rule's label stands where the model gives the reply at least
         # it) and a threshold (the model adds replies at or above it), as coach runs them.
-        chosen = [best_gate(p_val[:, j], t_val[:, j], np.where(r_val[:, j], p_val[:, j], -1.0))[:2]
-                  for j in range(len(LABELS))]
+        chosen = [
+            best_gate(p_val[:, j], t_val[:, j], np.where(r_val[:, j], p_val[:, j], -1.0))[:2]
+            for j in range(len(LABELS))
+        ]
         gates = [g for g, _ in chosen]
         thresholds = [t for _, t in chosen]
-        alone = [best_threshold(p_val[:, j], t_val[:, j], np.zeros(len(val_part), dtype=bool))[0]
-                 for j in range(len(LABELS))]
+        alone = [
+            best_threshold(p_val[:, j], t_val[:, j], np.zeros(len(val_part), dtype=bool))[0] for j in range(len(LABELS))
+        ]
 
         def both(p, r, j):  # called only within this iteration, so the loop's gates are current
             return (r[:, j] & (p[:, j] >= gates[j])) | (p[:, j] >= thresholds[j])  # noqa: B023
 
-        val_both = [f1(both(p_val, r_val, j), t_val[:, j])[2]
-                    for j in range(len(LABELS)) if t_val[:, j].sum() >= 5]
+        val_both = [f1(both(p_val, r_val, j), t_val[:, j])[2] for j in range(len(LABELS)) if t_val[:, j].sum() >= 5]
         p_test = fit(train)(test)
         rows = {}
         for j, label in enumerate(LABELS):
             model = p_test[:, j] >= alone[j]  # the model alone, at its own best threshold
-            rows[label] = {"support": int(t_test[:, j].sum()), "rules": f1(r_test[:, j], t_test[:, j]),
-                           "model": f1(model, t_test[:, j]), "both": f1(both(p_test, r_test, j), t_test[:, j])}
-        macro = {v: float(np.mean([rows[k][v][2] for k in LABELS if rows[k]["support"] >= 15]))
-                 for v in ("rules", "model", "both")}
-        results[name] = {"labels": rows, "macro_f1_support15": macro,
-                         "validation_macro_f1_both": float(np.mean(val_both)),
-                         "seconds": round(time.time() - started, 1)}
-        print(f"\n{name} ({results[name]['seconds']} s): validation macro F1 (both) {np.mean(val_both):.3f}; "
-              f"test macro F1 (labels with support >= 15) "
-              f"rules {macro['rules']:.3f} model {macro['model']:.3f} both {macro['both']:.3f}")
+            rows[label] = {
+                "support": int(t_test[:, j].sum()),
+                "rules": f1(r_test[:, j], t_test[:, j]),
+                "model": f1(model, t_test[:, j]),
+                "both": f1(both(p_test, r_test, j), t_test[:, j]),
+            }
+        macro = {
+            v: float(np.mean([rows[k][v][2] for k in LABELS if rows[k]["support"] >= 15]))
+            for v in ("rules", "model", "both")
+        }
+        results[name] = {
+            "labels": rows,
+            "macro_f1_support15": macro,
+            "validation_macro_f1_both": float(np.mean(val_both)),
+            "seconds": round(time.time() - started, 1),
+        }
+        print(
+            f"\n{name} ({results[name]['seconds']} s): validation macro F1 (both) {np.mean(val_both):.3f}; "
+            f"test macro F1 (labels with support >= 15) "
+            f"rules {macro['rules']:.3f} model {macro['model']:.3f} both {macro['both']:.3f}"
+        )
         print(f"  {'label':<15}{'n':>5}  {'rules F1':>9}{'model P':>9}{'R':>6}{'F1':>6}{'both P':>8}{'R':>6}{'F1':>6}")
         for label, r in rows.items():
-            print(f"  {label:<15}{r['support']:>5}  {r['rules'][2]:>9.2f}{r['model'][0]:>9.2f}{r['model'][1]:>6.2f}"
-                  f"{r['model'][2]:>6.2f}{r['both'][0]:>8.2f}{r['both'][1]:>6.2f}{r['both'][2]:>6.2f}")
+            print(
+                f"  {label:<15}{r['support']:>5}  {r['rules'][2]:>9.2f}{r['model'][0]:>9.2f}{r['model'][1]:>6.2f}"
+                f"{r['model'][2]:>6.2f}{r['both'][0]:>8.2f}{r['both'][1]:>6.2f}{r['both'][2]:>6.2f}"
+            )
     if args.json:
         Path(args.json).write_text(json.dumps(results, indent=2))
 

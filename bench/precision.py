@@ -37,9 +37,12 @@ def main() -> None:
     ap.add_argument("--out", type=Path, default=ROOT / "bench" / "out" / "precision")
     ap.add_argument("--no-model", action="store_true")
     args = ap.parse_args()
-    labeled = {json.loads(line)["id"] for p in (ROOT / "data" / "labeled").glob("*.jsonl")
-               if not p.name.startswith("sample")
-               for line in p.open(encoding="utf-8")}
+    labeled = {
+        json.loads(line)["id"]
+        for p in (ROOT / "data" / "labeled").glob("*.jsonl")
+        if not p.name.startswith("sample")
+        for line in p.open(encoding="utf-8")
+    }
     with open(args.pool, encoding="utf-8") as lines:
         pool = [json.loads(line) for line in lines]
     rng = random.Random(SEED)
@@ -53,14 +56,24 @@ def main() -> None:
             replies_with[label] += 1
         for f in report.findings:
             per_label[(f.label, f.source)] += 1
-            findings[f.label].append({"id": rec["id"], "text": rec["text"], "context": rec.get("context", ""),
-                                      "finding": f.text, "rule": f.rule, "source": f.source,
-                                      "confidence": f.confidence})
+            findings[f.label].append(
+                {
+                    "id": rec["id"],
+                    "text": rec["text"],
+                    "context": rec.get("context", ""),
+                    "finding": f.text,
+                    "rule": f.rule,
+                    "source": f.source,
+                    "confidence": f.confidence,
+                }
+            )
     print(f"{args.n} random pool replies (seed {SEED}), model {'off' if args.no_model else 'on'}")
     print(f"{'label':<15}{'replies/100':>12}{'rule findings':>15}{'model findings':>16}")
     for label in sorted(replies_with, key=lambda k: -replies_with[k]):
-        print(f"{label:<15}{100 * replies_with[label] / args.n:>12.1f}{per_label[(label, 'rule')]:>15}"
-              f"{per_label[(label, 'model')]:>16}")
+        print(
+            f"{label:<15}{100 * replies_with[label] / args.n:>12.1f}{per_label[(label, 'rule')]:>15}"
+            f"{per_label[(label, 'model')]:>16}"
+        )
     args.out.mkdir(parents=True, exist_ok=True)
     for label in args.labels.split(","):
         sample = rng.sample(findings[label], min(args.sample, len(findings[label])))

@@ -36,22 +36,24 @@ def main() -> None:
     ap.add_argument("--seed", type=int, default=SEED)
     ap.add_argument("--skip", type=Path, nargs="*", default=[], help="samples already read (their ids are left out)")
     args = ap.parse_args()
-    seen = ids_in(list((ROOT / "data" / "labeled").glob("*.jsonl")) + [ROOT / "tests/data/rewrites/pool.jsonl"]
-                  + args.skip)
+    seen = ids_in(
+        list((ROOT / "data" / "labeled").glob("*.jsonl")) + [ROOT / "tests/data/rewrites/pool.jsonl"] + args.skip
+    )
     rows = [json.loads(line) for line in args.pool.open(encoding="utf-8") if line.strip()]
     random.Random(args.seed).shuffle(rows)
     analyzer = Analyzer().compile()
     out = []
     for start in range(0, len(rows), 500):
-        batch = [r for r in rows[start:start + 500] if r["id"] not in seen]
+        batch = [r for r in rows[start : start + 500] if r["id"] not in seen]
         for row, report in zip(batch, analyzer.lint([r["text"] for r in batch]), strict=True):
             if report.rewritten:
-                out.append({"id": row["id"], "source": row["source"], "original": row["text"],
-                            "rewritten": report.rewritten})
+                out.append(
+                    {"id": row["id"], "source": row["source"], "original": row["text"], "rewritten": report.rewritten}
+                )
         if len(out) >= args.n:
             break
     with args.out.open("w", encoding="utf-8") as f:
-        for row in out[:args.n]:
+        for row in out[: args.n]:
             f.write(json.dumps(row, ensure_ascii=False) + "\n")
     print(f"wrote {min(len(out), args.n)} rewritten replies to {args.out}")
 

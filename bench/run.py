@@ -60,6 +60,7 @@ CACHE = OUT / "cache"
 
 # --- process-tree memory sampling ----------------------------------------------------
 
+
 def _children_file_works() -> bool:
     """/proc/PID/task/TID/children needs CONFIG_PROC_CHILDREN; else scan /proc/*/stat."""
     pid = os.getpid()
@@ -81,7 +82,7 @@ def _ppid_map() -> dict[int, list[int]]:
         except OSError:
             continue
         # "pid (comm) state ppid ..." — comm may contain spaces and parentheses.
-        fields = stat[stat.rfind(b")") + 2:].split()
+        fields = stat[stat.rfind(b")") + 2 :].split()
         kids.setdefault(int(fields[1]), []).append(int(entry.name))
     return kids
 
@@ -125,7 +126,7 @@ def cpu_seconds(pid: int) -> float | None:
     try:
         with open(f"/proc/{pid}/stat", "rb") as fh:
             stat = fh.read()
-        fields = stat[stat.rfind(b")") + 2:].split()
+        fields = stat[stat.rfind(b")") + 2 :].split()
         return (int(fields[11]) + int(fields[12])) / CLK_TCK
     except (OSError, IndexError, ValueError):
         return None
@@ -136,7 +137,7 @@ def start_time(pid: int) -> int | None:
     try:
         with open(f"/proc/{pid}/stat", "rb") as fh:
             stat = fh.read()
-        return int(stat[stat.rfind(b")") + 2:].split()[19])
+        return int(stat[stat.rfind(b")") + 2 :].split()[19])
     except (OSError, IndexError, ValueError):
         return None
 
@@ -197,13 +198,13 @@ class Run:
     procs: int
     samples: int
     returncode: int
-    cpu: float = 0.0      # user + sys seconds of the tree (wait4 rusage)
-    others: float = 0.0   # average cores busy with other processes during the run
+    cpu: float = 0.0  # user + sys seconds of the tree (wait4 rusage)
+    others: float = 0.0  # average cores busy with other processes during the run
     stderr: str = ""
-    source: str = ""      # fingerprint of coach/**/*.py when the run started
+    source: str = ""  # fingerprint of coach/**/*.py when the run started
     parent_cpu: float = 0.0  # CPU seconds of the main coach process alone (sampled)
-    leaked: int = 0          # descendants still running after coach exited (then killed)
-    ref: float = 0.0         # seconds of the reference loop timed just before the run
+    leaked: int = 0  # descendants still running after coach exited (then killed)
+    ref: float = 0.0  # seconds of the reference loop timed just before the run
 
 
 REF_LOOPS = 10_000_000
@@ -242,8 +243,21 @@ def busy_seconds() -> float:
 
 
 def run_coach(corpus: Path, output: Path, jobs: int, extra: list[str] = ()) -> Run:
-    cmd = [sys.executable, "-m", "coach", "score", str(corpus), "--format", "jsonl",
-           "--output", str(output), "--jobs", str(jobs), "--no-progress", *extra]
+    cmd = [
+        sys.executable,
+        "-m",
+        "coach",
+        "score",
+        str(corpus),
+        "--format",
+        "jsonl",
+        "--output",
+        str(output),
+        "--jobs",
+        str(jobs),
+        "--no-progress",
+        *extra,
+    ]
     env = dict(os.environ)
     env["PYTHONPATH"] = str(REPO) + (os.pathsep + env["PYTHONPATH"] if env.get("PYTHONPATH") else "")
     # coach caches compiled phrasebooks under $XDG_CACHE_HOME/coach: keep ours apart.
@@ -252,8 +266,7 @@ def run_coach(corpus: Path, output: Path, jobs: int, extra: list[str] = ()) -> R
     busy0 = busy_seconds()
     self_cpu0 = time.process_time()
     start = time.perf_counter()
-    proc = subprocess.Popen(cmd, cwd=REPO, env=env, stdout=subprocess.DEVNULL,
-                            stderr=subprocess.PIPE)
+    proc = subprocess.Popen(cmd, cwd=REPO, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     sampler = Sampler(proc.pid)
     sampler.start()
     # Drain stderr in a thread so a chatty run cannot block on a full pipe.
@@ -272,10 +285,23 @@ def run_coach(corpus: Path, output: Path, jobs: int, extra: list[str] = ()) -> R
     # wait=False is not reaped before exit, so also sum the last sampled CPU of every pid seen.
     cpu = max(usage.ru_utime + usage.ru_stime, sum(sampler.cpu.values()))
     others = max(0.0, busy - cpu - (time.process_time() - self_cpu0)) / wall
-    return Run(jobs, wall, sampler.peak_tree, sampler.peak_single, sampler.peak_pss,
-               usage.ru_maxrss * 1024, sampler.max_procs, sampler.samples, proc.returncode,
-               cpu, others, b"".join(err_chunks).decode("utf-8", "replace"), fingerprint,
-               sampler.cpu.get(proc.pid, 0.0), leaked)
+    return Run(
+        jobs,
+        wall,
+        sampler.peak_tree,
+        sampler.peak_single,
+        sampler.peak_pss,
+        usage.ru_maxrss * 1024,
+        sampler.max_procs,
+        sampler.samples,
+        proc.returncode,
+        cpu,
+        others,
+        b"".join(err_chunks).decode("utf-8", "replace"),
+        fingerprint,
+        sampler.cpu.get(proc.pid, 0.0),
+        leaked,
+    )
 
 
 def _reap_leftovers(seen: dict[int, int], root: int, grace: float = 3.0) -> int:
@@ -305,9 +331,9 @@ def _reap_leftovers(seen: dict[int, int], root: int, grace: float = 3.0) -> int:
 
 # --- corpus ----------------------------------------------------------------------------
 
+
 def open_text(path: Path):
-    return gzip.open(path, "rt", encoding="utf-8") if path.suffix == ".gz" else \
-        open(path, encoding="utf-8")
+    return gzip.open(path, "rt", encoding="utf-8") if path.suffix == ".gz" else open(path, encoding="utf-8")
 
 
 def corpus_stats(path: Path) -> dict:
@@ -337,8 +363,19 @@ def ensure_corpus(conversations: int, seed: int) -> Path:
     if path.is_file() and meta.is_file() and json.loads(meta.read_text()).get("generator") == VERSION:
         print(f"corpus: {path.relative_to(REPO)} (exists)")
         return path
-    subprocess.run([sys.executable, str(BENCH / "generate.py"), "--conversations", str(conversations),
-                    "--seed", str(seed), "--out", str(path)], check=True)
+    subprocess.run(
+        [
+            sys.executable,
+            str(BENCH / "generate.py"),
+            "--conversations",
+            str(conversations),
+            "--seed",
+            str(seed),
+            "--out",
+            str(path),
+        ],
+        check=True,
+    )
     return path
 
 
@@ -371,7 +408,7 @@ def verify_output(corpus: Path, output: Path, expected: int) -> tuple[str, dict]
 
 # --- regex baseline --------------------------------------------------------------------
 
-SEP_WORD = "\x00"   # between two word-ish tokens: \s+
+SEP_WORD = "\x00"  # between two word-ish tokens: \s+
 SEP_PUNCT = "\x01"  # next to a punctuation token ("sorry , but"): \s*
 
 
@@ -481,10 +518,19 @@ def load_phrases(snapshot: list[str] | None = None) -> tuple[list[str], list[tup
                     gapped += 1
                     continue
                 out.add(_joined([atom.text.lower() for atom in variant]))
-    info = {"rules": len(rules), "phrases": phrases, "variants": variants, "gap_variants": gapped,
-            "regex_phrases": len(out), "big_phrases": big, "big_variants": big_variants,
-            "fragments": len(set(fragments)), "skipped": skipped,
-            "pattern_rules": sum(1 for r in rules if r.patterns), "by_category": {}}
+    info = {
+        "rules": len(rules),
+        "phrases": phrases,
+        "variants": variants,
+        "gap_variants": gapped,
+        "regex_phrases": len(out),
+        "big_phrases": big,
+        "big_variants": big_variants,
+        "fragments": len(set(fragments)),
+        "skipped": skipped,
+        "pattern_rules": sum(1 for r in rules if r.patterns),
+        "by_category": {},
+    }
     for rule in rules:
         info["by_category"][rule.category] = info["by_category"].get(rule.category, 0) + 1
     return sorted(out), sorted(set(fragments)), info
@@ -534,8 +580,7 @@ def trie_regex(strings: list[str]) -> str:
 
 def baseline_regex(strings: list[str], fragments: list[tuple[str, str, str]]) -> str:
     """One regex: the trie of all expanded phrases, then the big phrases' fragments."""
-    body = "|".join(([trie_regex(strings)] if strings else []) +
-                    ([fragments_regex(fragments)] if fragments else []))
+    body = "|".join(([trie_regex(strings)] if strings else []) + ([fragments_regex(fragments)] if fragments else []))
     # Word boundaries as lookarounds: the same as \b for phrases that start and end with a
     # letter, and still right for the few that start or end with punctuation ("sorry ,").
     return r"(?<!\w)(?:" + body + r")(?!\w)"
@@ -564,10 +609,18 @@ def regex_baseline(corpus: Path, strings: list[str], fragments: list[tuple] = ()
             turns += len(texts)
             words += sum(len(text.split()) for text in texts)  # outside the scan timer
     total, total_cpu = time.perf_counter() - start, time.process_time() - start_cpu
-    return {"compile_s": compile_s, "scan_s": scan, "total_s": total, "matches": matches,
-            "scan_cpu": scan_cpu, "total_cpu": total_cpu,
-            "words": words, "turns": turns, "conversations": conversations,
-            "pattern_chars": len(pattern.pattern)}
+    return {
+        "compile_s": compile_s,
+        "scan_s": scan,
+        "total_s": total,
+        "matches": matches,
+        "scan_cpu": scan_cpu,
+        "total_cpu": total_cpu,
+        "words": words,
+        "turns": turns,
+        "conversations": conversations,
+        "pattern_chars": len(pattern.pattern),
+    }
 
 
 def take_snapshot(reuse: bool = False) -> list[str]:
@@ -601,6 +654,7 @@ def take_snapshot(reuse: bool = False) -> list[str]:
 
 # --- report ----------------------------------------------------------------------------
 
+
 def machine() -> str:
     cpu = "unknown CPU"
     try:
@@ -621,11 +675,11 @@ def machine() -> str:
         pass
     try:
         from importlib.metadata import version
+
         spacy = f", spaCy {version('spacy')}"
     except Exception:  # pragma: no cover
         spacy = ""
-    return (f"{cpu}, {os.cpu_count()} CPUs{mem}, Linux {platform.release()}, "
-            f"Python {platform.python_version()}{spacy}")
+    return f"{cpu}, {os.cpu_count()} CPUs{mem}, Linux {platform.release()}, Python {platform.python_version()}{spacy}"
 
 
 def mb(n: int) -> str:
@@ -634,22 +688,39 @@ def mb(n: int) -> str:
 
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    ap.add_argument("--conversations", "-n", type=int, default=10000,
-                    help="corpus size in conversations (default 10000, about 3 M words)")
+    ap.add_argument(
+        "--conversations",
+        "-n",
+        type=int,
+        default=10000,
+        help="corpus size in conversations (default 10000, about 3 M words)",
+    )
     ap.add_argument("--seed", "-s", type=int, default=1, help="corpus seed (default 1)")
     ap.add_argument("--jobs", "-j", type=int, nargs="+", default=[1, 2], help="jobs values (default 1 2)")
-    ap.add_argument("--corpus", type=Path,
-                    help="benchmark this coach JSONL file (.jsonl or .jsonl.gz) instead of a generated corpus")
-    ap.add_argument("--repeat", "-r", type=int, default=1,
-                    help="runs per jobs value; the fastest is reported (default 1)")
+    ap.add_argument(
+        "--corpus",
+        type=Path,
+        help="benchmark this coach JSONL file (.jsonl or .jsonl.gz) instead of a generated corpus",
+    )
+    ap.add_argument(
+        "--repeat", "-r", type=int, default=1, help="runs per jobs value; the fastest is reported (default 1)"
+    )
     ap.add_argument("--keep", action="store_true", help="keep coach's output files in bench/out/")
     ap.add_argument("--no-baseline", action="store_true", help="skip the regex baseline")
-    ap.add_argument("--snapshot", nargs="?", const="new", choices=["new", "reuse"],
-                    help="copy the bundled phrasebooks to bench/out/phrasebooks/ first ('reuse': take "
-                         "the copy a previous run made) and score with --no-defaults -p COPY..., so "
-                         "edits during the run cannot change the rules")
-    ap.add_argument("--no-model", action="store_true",
-                    help="score with rules only (coach score --no-model), to see what the classifier costs")
+    ap.add_argument(
+        "--snapshot",
+        nargs="?",
+        const="new",
+        choices=["new", "reuse"],
+        help="copy the bundled phrasebooks to bench/out/phrasebooks/ first ('reuse': take "
+        "the copy a previous run made) and score with --no-defaults -p COPY..., so "
+        "edits during the run cannot change the rules",
+    )
+    ap.add_argument(
+        "--no-model",
+        action="store_true",
+        help="score with rules only (coach score --no-model), to see what the classifier costs",
+    )
     ap.add_argument("--results", type=Path, default=OUT / "results.md", help="where to write the table")
     args = ap.parse_args(argv)
 
@@ -657,8 +728,10 @@ def main(argv: list[str] | None = None) -> int:
     corpus = args.corpus.resolve() if args.corpus else ensure_corpus(args.conversations, args.seed)
     stats = corpus_stats(corpus)
     words, convs = stats["words"], stats["conversations"]
-    print(f"corpus: {convs} conversations, {stats.get('turns', '?')} turns, {words} words, "
-          f"{corpus.stat().st_size / 1e6:.1f} MB")
+    print(
+        f"corpus: {convs} conversations, {stats.get('turns', '?')} turns, {words} words, "
+        f"{corpus.stat().st_size / 1e6:.1f} MB"
+    )
 
     extra: list[str] = []
     snapshot: list[str] | None = None
@@ -680,8 +753,10 @@ def main(argv: list[str] | None = None) -> int:
     shutil.rmtree(CACHE, ignore_errors=True)
     cold = run_coach(one, OUT / "one-conversation.out.jsonl", 1, extra)
     startup = run_coach(one, OUT / "one-conversation.out.jsonl", 1, extra)
-    print(f"start-up (1 conversation, --jobs 1): cold cache {cold.wall:.2f} s ({cold.cpu:.1f} s CPU), "
-          f"warm cache {startup.wall:.2f} s ({startup.cpu:.1f} s CPU), peak RSS {mb(startup.peak_tree)} MB")
+    print(
+        f"start-up (1 conversation, --jobs 1): cold cache {cold.wall:.2f} s ({cold.cpu:.1f} s CPU), "
+        f"warm cache {startup.wall:.2f} s ({startup.cpu:.1f} s CPU), peak RSS {mb(startup.peak_tree)} MB"
+    )
 
     runs: list[Run] = []
     checks: list[str] = []
@@ -689,8 +764,11 @@ def main(argv: list[str] | None = None) -> int:
     tally: dict = {}
     for jobs in args.jobs:
         output = OUT / f"score-j{jobs}.jsonl"
-        print(f"running: python3 -m coach score {corpus.name} --format jsonl --output {output.name} "
-              f"--jobs {jobs} --no-progress", flush=True)
+        print(
+            f"running: python3 -m coach score {corpus.name} --format jsonl --output {output.name} "
+            f"--jobs {jobs} --no-progress",
+            flush=True,
+        )
         tries: list[Run] = []
         check = ""
         for _ in range(max(1, args.repeat)):
@@ -704,14 +782,20 @@ def main(argv: list[str] | None = None) -> int:
             else:
                 check, tally = verify_output(corpus, output, convs)
             if r.leaked:
-                print(f"  WARNING: {r.leaked} process(es) of coach's tree were still running 3 s "
-                      f"after it exited (ended by run.py)", flush=True)
-            print(f"  jobs={jobs}: {r.wall:.2f} s (reference loop {r.ref:.2f} s; CPU {r.cpu:.1f} s; "
-                  f"other processes kept "
-                  f"{r.others:.2f} cores busy), {words / r.wall:,.0f} words/s, "
-                  f"peak RSS tree {mb(r.peak_tree)} MB / max process {mb(r.peak_single)} MB "
-                  f"(PSS tree {mb(r.peak_pss)} MB, ru_maxrss {mb(r.ru_maxrss)} MB, {r.samples} samples); "
-                  f"{check}", flush=True)
+                print(
+                    f"  WARNING: {r.leaked} process(es) of coach's tree were still running 3 s "
+                    f"after it exited (ended by run.py)",
+                    flush=True,
+                )
+            print(
+                f"  jobs={jobs}: {r.wall:.2f} s (reference loop {r.ref:.2f} s; CPU {r.cpu:.1f} s; "
+                f"other processes kept "
+                f"{r.others:.2f} cores busy), {words / r.wall:,.0f} words/s, "
+                f"peak RSS tree {mb(r.peak_tree)} MB / max process {mb(r.peak_single)} MB "
+                f"(PSS tree {mb(r.peak_pss)} MB, ru_maxrss {mb(r.ru_maxrss)} MB, {r.samples} samples); "
+                f"{check}",
+                flush=True,
+            )
             if not check.startswith("ok"):
                 break
         best = min(tries, key=lambda t: t.wall)
@@ -723,9 +807,11 @@ def main(argv: list[str] | None = None) -> int:
         runs.append(best)
         leaked = sum(t.leaked for t in tries)
         if leaked:
-            check += (f"; WARNING: {leaked} process(es) of coach's tree still running 3 s after it "
-                      f"exited, in {sum(1 for t in tries if t.leaked)} of {len(tries)} runs "
-                      f"(ended by run.py)")
+            check += (
+                f"; WARNING: {leaked} process(es) of coach's tree still running 3 s after it "
+                f"exited, in {sum(1 for t in tries if t.leaked)} of {len(tries)} runs "
+                f"(ended by run.py)"
+            )
         checks.append(check)
         walls.append([t.wall for t in tries])
         if not args.keep:
@@ -737,33 +823,43 @@ def main(argv: list[str] | None = None) -> int:
         try:
             strings, fragments, phrase_info = load_phrases(snapshot)
             base = regex_baseline(corpus, strings, fragments)
-            print(f"regex baseline: {len(strings)} phrases, {base['scan_s']:.2f} s scanning "
-                  f"({base['words'] / base['scan_s']:,.0f} words/s), {base['total_s']:.2f} s with "
-                  f"reading and JSON parsing, {base['matches']} matches, compiled in "
-                  f"{base['compile_s']:.2f} s")
+            print(
+                f"regex baseline: {len(strings)} phrases, {base['scan_s']:.2f} s scanning "
+                f"({base['words'] / base['scan_s']:,.0f} words/s), {base['total_s']:.2f} s with "
+                f"reading and JSON parsing, {base['matches']} matches, compiled in "
+                f"{base['compile_s']:.2f} s"
+            )
             if base["words"] != words:
                 print(f"warning: baseline counted {base['words']} words, corpus stats say {words}")
         except Exception as exc:  # the phrasebooks are being edited; report and go on
             print(f"regex baseline skipped: {type(exc).__name__}: {exc}", file=sys.stderr)
             phrase_info = {"error": f"{type(exc).__name__}: {exc}"}
 
-    rows = ["| jobs | wall s | words/s | conversations/s | peak RSS MB tree / max process "
-            "| peak PSS MB tree | CPU s | words/CPU-s | words/s excl. start-up | other load (cores) "
-            "| reference loop s |",
-            "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
+    rows = [
+        "| jobs | wall s | words/s | conversations/s | peak RSS MB tree / max process "
+        "| peak PSS MB tree | CPU s | words/CPU-s | words/s excl. start-up | other load (cores) "
+        "| reference loop s |",
+        "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+    ]
     for r in runs:
         steady = f"{words / (r.wall - startup.wall):,.0f}" if r.wall > startup.wall else "n/a"
-        rows.append(f"| {r.jobs} | {r.wall:.1f} | {words / r.wall:,.0f} | {convs / r.wall:,.0f} "
-                    f"| {mb(r.peak_tree)} / {mb(r.peak_single)} | {mb(r.peak_pss)} | {r.cpu:.1f} "
-                    f"| {words / r.cpu:,.0f} | {steady} | {r.others:.2f} | {r.ref:.2f} |")
+        rows.append(
+            f"| {r.jobs} | {r.wall:.1f} | {words / r.wall:,.0f} | {convs / r.wall:,.0f} "
+            f"| {mb(r.peak_tree)} / {mb(r.peak_single)} | {mb(r.peak_pss)} | {r.cpu:.1f} "
+            f"| {words / r.cpu:,.0f} | {steady} | {r.others:.2f} | {r.ref:.2f} |"
+        )
     if base:
-        rows.append(f"| regex baseline, scan only | {base['scan_s']:.1f} | "
-                    f"{base['words'] / base['scan_s']:,.0f} | {base['conversations'] / base['scan_s']:,.0f} "
-                    f"| | | {base['scan_cpu']:.1f} | {base['words'] / base['scan_cpu']:,.0f} | | | |")
-        rows.append(f"| regex baseline, read + JSON + scan | {base['total_s']:.1f} | "
-                    f"{base['words'] / base['total_s']:,.0f} | "
-                    f"{base['conversations'] / base['total_s']:,.0f} | | | {base['total_cpu']:.1f} "
-                    f"| {base['words'] / base['total_cpu']:,.0f} | | | |")
+        rows.append(
+            f"| regex baseline, scan only | {base['scan_s']:.1f} | "
+            f"{base['words'] / base['scan_s']:,.0f} | {base['conversations'] / base['scan_s']:,.0f} "
+            f"| | | {base['scan_cpu']:.1f} | {base['words'] / base['scan_cpu']:,.0f} | | | |"
+        )
+        rows.append(
+            f"| regex baseline, read + JSON + scan | {base['total_s']:.1f} | "
+            f"{base['words'] / base['total_s']:,.0f} | "
+            f"{base['conversations'] / base['total_s']:,.0f} | | | {base['total_cpu']:.1f} "
+            f"| {base['words'] / base['total_cpu']:,.0f} | | | |"
+        )
     table = "\n".join(rows)
 
     notes = [
@@ -784,31 +880,42 @@ def main(argv: list[str] | None = None) -> int:
         "~0.5 s fast, ~1 s slow); compare runs at similar values",
     ]
     if phrase_info and "error" not in phrase_info:
-        notes.append(f"- phrasebooks at the time: {phrase_info['rules']} rules "
-                     f"({', '.join(f'{k} {v}' for k, v in sorted(phrase_info['by_category'].items()))}), "
-                     f"{phrase_info['phrases']} phrases: {phrase_info['phrases'] - phrase_info['big_phrases']} "
-                     f"expanded to {phrase_info['variants']:,} variants ({phrase_info['gap_variants']} with "
-                     f"gaps, not in the regex), {phrase_info['big_phrases']} big alternations "
-                     f"({phrase_info['big_variants']:,} variants) kept as {phrase_info['fragments']} "
-                     f"regex fragments, {phrase_info['skipped']} unparsable; "
-                     f"{phrase_info['pattern_rules']} rules with raw token patterns (not in the regex)")
+        notes.append(
+            f"- phrasebooks at the time: {phrase_info['rules']} rules "
+            f"({', '.join(f'{k} {v}' for k, v in sorted(phrase_info['by_category'].items()))}), "
+            f"{phrase_info['phrases']} phrases: {phrase_info['phrases'] - phrase_info['big_phrases']} "
+            f"expanded to {phrase_info['variants']:,} variants ({phrase_info['gap_variants']} with "
+            f"gaps, not in the regex), {phrase_info['big_phrases']} big alternations "
+            f"({phrase_info['big_variants']:,} variants) kept as {phrase_info['fragments']} "
+            f"regex fragments, {phrase_info['skipped']} unparsable; "
+            f"{phrase_info['pattern_rules']} rules with raw token patterns (not in the regex)"
+        )
     elif phrase_info:
         notes.append(f"- regex baseline skipped: {phrase_info['error']}")
     if base:
-        notes.append(f"- regex: {len(strings):,} distinct phrase strings in one trie + {len(fragments)} "
-                     f"fragments, one regex of {base['pattern_chars']:,} chars, compiled in "
-                     f"{base['compile_s']:.2f} s, {base['matches']:,} matches")
+        notes.append(
+            f"- regex: {len(strings):,} distinct phrase strings in one trie + {len(fragments)} "
+            f"fragments, one regex of {base['pattern_chars']:,} chars, compiled in "
+            f"{base['compile_s']:.2f} s, {base['matches']:,} matches"
+        )
     for r, check, w in zip(runs, checks, walls):
         tried = f"fastest of {len(w)} runs ({', '.join(f'{x:.1f}' for x in w)} s); " if len(w) > 1 else ""
-        split = (f"CPU {r.cpu:.1f} s = main process {r.parent_cpu:.1f} s + workers "
-                 f"{max(0.0, r.cpu - r.parent_cpu):.1f} s; " if r.procs > 1 else "")
-        notes.append(f"- --jobs {r.jobs}: coach sources {r.source}; {tried}{split}output check {check}; "
-                     f"up to {r.procs} processes; "
-                     f"kernel ru_maxrss (largest process) {mb(r.ru_maxrss)} MB; {r.samples} samples")
+        split = (
+            f"CPU {r.cpu:.1f} s = main process {r.parent_cpu:.1f} s + workers {max(0.0, r.cpu - r.parent_cpu):.1f} s; "
+            if r.procs > 1
+            else ""
+        )
+        notes.append(
+            f"- --jobs {r.jobs}: coach sources {r.source}; {tried}{split}output check {check}; "
+            f"up to {r.procs} processes; "
+            f"kernel ru_maxrss (largest process) {mb(r.ru_maxrss)} MB; {r.samples} samples"
+        )
     if tally:
         cats = ", ".join(f"{k} {v:,}" for k, v in tally["categories"].items())
-        notes.append(f"- coach findings: {cats}; {tally['turns_with']:,} of {tally['turns']:,} turns "
-                     f"({100 * tally['turns_with'] / max(tally['turns'], 1):.0f}%) have a finding")
+        notes.append(
+            f"- coach findings: {cats}; {tally['turns_with']:,} of {tally['turns']:,} turns "
+            f"({100 * tally['turns_with'] / max(tally['turns'], 1):.0f}%) have a finding"
+        )
     text = table + "\n\n" + "\n".join(notes) + "\n"
     print()
     print(text)

@@ -50,8 +50,13 @@ def percentile(values: list[float], q: float) -> float:
 
 
 def start_server(*extra: str) -> tuple[subprocess.Popen, str, int]:
-    proc = subprocess.Popen([sys.executable, "-m", "coach", "serve", "--port", "0", *extra], cwd=REPO,
-                            stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "coach", "serve", "--port", "0", *extra],
+        cwd=REPO,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        text=True,
+    )
     line = proc.stdout.readline()
     found = re.search(r"http://([\d.]+):(\d+)/", line)
     if not found:
@@ -156,13 +161,17 @@ def startup(runs: int) -> None:
         stop(proc)
     print(f"\n## start-up ({runs} interleaved rounds)\n")
     print("| what | median s | min s | max s |\n|---|---:|---:|---:|")
-    for name, values in (("coach lint --format json, one-shot", lint_s),
-                         ("coach serve: launch to URL printed (listening, loaded)", url_s),
-                         ("coach serve: launch to first /v1/lint answer", first_s),
-                         ("coach serve: launch to whole-phrasebook matchers", full_s)):
+    for name, values in (
+        ("coach lint --format json, one-shot", lint_s),
+        ("coach serve: launch to URL printed (listening, loaded)", url_s),
+        ("coach serve: launch to first /v1/lint answer", first_s),
+        ("coach serve: launch to whole-phrasebook matchers", full_s),
+    ):
         print(f"| {name} | {statistics.median(values):.3f} | {min(values):.3f} | {max(values):.3f} |")
-    print(f"\nURL printed / one-shot: {statistics.median(url_s) / statistics.median(lint_s):.2f}x; first answer / "
-          f"one-shot: {statistics.median(first_s) / statistics.median(lint_s):.2f}x (target <= 1.0x)")
+    print(
+        f"\nURL printed / one-shot: {statistics.median(url_s) / statistics.median(lint_s):.2f}x; first answer / "
+        f"one-shot: {statistics.median(first_s) / statistics.median(lint_s):.2f}x (target <= 1.0x)"
+    )
 
 
 # -- warm latency ------------------------------------------------------------------------------
@@ -188,10 +197,12 @@ def latency(requests: int, launch) -> dict:
     words = len(DRAFT.split())
     print(f"\n## warm latency: {requests} sequential POST /v1/lint, {words}-word draft, one keep-alive connection\n")
     print("| median ms | p90 ms | p99 ms | max ms |\n|---:|---:|---:|---:|")
-    print(f"| {statistics.median(times):.2f} | {percentile(times, .9):.2f} | {percentile(times, .99):.2f} "
-          f"| {max(times):.2f} |")
+    print(
+        f"| {statistics.median(times):.2f} | {percentile(times, 0.9):.2f} | {percentile(times, 0.99):.2f} "
+        f"| {max(times):.2f} |"
+    )
     print(f"\nserver CPU per request (mean, from /proc): {server_cpu:.2f} ms; targets: median < 5 ms, p99 < 20 ms")
-    return {"median": statistics.median(times), "p99": percentile(times, .99)}
+    return {"median": statistics.median(times), "p99": percentile(times, 0.99)}
 
 
 # -- concurrent clients ------------------------------------------------------------------------
@@ -208,8 +219,7 @@ def soak(clients: int, seconds: float, launch) -> dict:
         while not stop_at.is_set():
             order = rng.randrange(10**7, 10**8)
             name = rng.choice(NAMES)
-            text = (f"{DRAFT} {name}, your order {order} ships soon; write to "
-                    f"{name.lower()}.{order}@example.com if not.")
+            text = f"{DRAFT} {name}, your order {order} ships soon; write to {name.lower()}.{order}@example.com if not."
             t = time.perf_counter()
             try:
                 status, body = post(conn, text)
@@ -240,17 +250,25 @@ def soak(clients: int, seconds: float, launch) -> dict:
         stop(proc)
     times = [x for r in results for x in r]
     print(f"\n## {clients} concurrent clients for {seconds:.0f} s (a new order number, e-mail and name per request)\n")
-    print(f"requests: {len(times)} ({len(times) / elapsed:.0f}/s), errors: {len(errors)}"
-          + (f" ({', '.join(sorted(set(errors)))})" if errors else ""))
-    print(f"latency under load: median {statistics.median(times):.1f} ms, p99 {percentile(times, .99):.1f} ms")
+    print(
+        f"requests: {len(times)} ({len(times) / elapsed:.0f}/s), errors: {len(errors)}"
+        + (f" ({', '.join(sorted(set(errors)))})" if errors else "")
+    )
+    print(f"latency under load: median {statistics.median(times):.1f} ms, p99 {percentile(times, 0.99):.1f} ms")
     third = next(i for i, sample in enumerate(samples) if sample[0] >= seconds / 3)
     for name, k in (("USS (all processes)", 1), ("RSS (largest process)", 2)):
-        print(f"server {name}: {samples[0][k] / 1024:.0f} MB at start, {samples[third][k] / 1024:.0f} MB at "
-              f"{seconds / 3:.0f} s, {samples[-1][k] / 1024:.0f} MB at the end, max "
-              f"{max(sample[k] for sample in samples) / 1024:.0f} MB (last two thirds: "
-              f"{(samples[-1][k] - samples[third][k]) / 1024:+.1f} MB)")
-    return {"rate": len(times) / elapsed, "errors": len(errors), "median": statistics.median(times),
-            "p99": percentile(times, .99)}
+        print(
+            f"server {name}: {samples[0][k] / 1024:.0f} MB at start, {samples[third][k] / 1024:.0f} MB at "
+            f"{seconds / 3:.0f} s, {samples[-1][k] / 1024:.0f} MB at the end, max "
+            f"{max(sample[k] for sample in samples) / 1024:.0f} MB (last two thirds: "
+            f"{(samples[-1][k] - samples[third][k]) / 1024:+.1f} MB)"
+        )
+    return {
+        "rate": len(times) / elapsed,
+        "errors": len(errors),
+        "median": statistics.median(times),
+        "p99": percentile(times, 0.99),
+    }
 
 
 def main() -> int:

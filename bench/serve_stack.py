@@ -64,8 +64,13 @@ def stdlib_server() -> None:
 
 
 def launch_stdlib():
-    proc = subprocess.Popen([sys.executable, __file__, "--stdlib-server"], cwd=bench.REPO,
-                            stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+    proc = subprocess.Popen(
+        [sys.executable, __file__, "--stdlib-server"],
+        cwd=bench.REPO,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        text=True,
+    )
     found = re.search(r"http://([\d.]+):(\d+)/", proc.stdout.readline())
     return proc, found.group(1), int(found.group(2))
 
@@ -81,8 +86,10 @@ def main() -> int:
         stdlib_server()
         return 0
     rows = []
-    for name, launch in (("Starlette + uvicorn (coach serve)", bench.start_server),
-                         ("http.server.ThreadingHTTPServer", launch_stdlib)) * 2:
+    for name, launch in (
+        ("Starlette + uvicorn (coach serve)", bench.start_server),
+        ("http.server.ThreadingHTTPServer", launch_stdlib),
+    ) * 2:
         print(f"\n# {name}")
         lat = bench.latency(args.requests, launch)
         load = bench.soak(args.clients, min(args.seconds, 300), launch)
@@ -90,8 +97,10 @@ def main() -> int:
     print(f"\n| stack | median ms | p99 ms | {args.clients} clients: req/s | errors | median ms | p99 ms |")
     print("|---|---:|---:|---:|---:|---:|---:|")
     for name, lat, load in rows:
-        print(f"| {name} | {lat['median']:.2f} | {lat['p99']:.2f} | {load['rate']:.0f} | {load['errors']} "
-              f"| {load['median']:.1f} | {load['p99']:.1f} |")
+        print(
+            f"| {name} | {lat['median']:.2f} | {lat['p99']:.2f} | {load['rate']:.0f} | {load['errors']} "
+            f"| {load['median']:.1f} | {load['p99']:.1f} |"
+        )
     return 0
 
 

@@ -43,9 +43,12 @@ OUT = BENCH / "out"
 sys.path.insert(0, str(BENCH))
 import run as base  # noqa: E402  (bench/run.py: the process-tree sampler, corpus and machine helpers)
 
-CONFIGS = (("local -j1", ["--jobs", "1"]), ("local -j2", ["--jobs", "2"]),
-           ("spark local[1]", ["--engine", "spark", "--master", "local[1]"]),
-           ("spark local[2]", ["--engine", "spark", "--master", "local[2]"]))
+CONFIGS = (
+    ("local -j1", ["--jobs", "1"]),
+    ("local -j2", ["--jobs", "2"]),
+    ("spark local[1]", ["--engine", "spark", "--master", "local[1]"]),
+    ("spark local[2]", ["--engine", "spark", "--master", "local[2]"]),
+)
 
 
 def to_parquet(jsonl: Path) -> Path:
@@ -55,18 +58,42 @@ def to_parquet(jsonl: Path) -> Path:
     out = jsonl.with_suffix(".parquet")
     if out.is_file() and out.stat().st_mtime >= jsonl.stat().st_mtime:
         return out
-    schema = pa.schema([("id", pa.string()), ("agent", pa.string()), ("channel", pa.string()),
-                        ("turns", pa.list_(pa.struct([("speaker", pa.string()), ("text", pa.string()),
-                                                      ("name", pa.string()), ("time", pa.string())])))])
+    schema = pa.schema(
+        [
+            ("id", pa.string()),
+            ("agent", pa.string()),
+            ("channel", pa.string()),
+            (
+                "turns",
+                pa.list_(
+                    pa.struct(
+                        [("speaker", pa.string()), ("text", pa.string()), ("name", pa.string()), ("time", pa.string())]
+                    )
+                ),
+            ),
+        ]
+    )
     tmp = out.with_suffix(".parquet.tmp")
     with pq.ParquetWriter(str(tmp), schema, compression="zstd") as writer, base.open_text(jsonl) as fh:
         rows = []
         for line in fh:
             rec = json.loads(line)
-            rows.append({"id": str(rec["id"]), "agent": rec.get("agent"), "channel": rec.get("channel"),
-                         "turns": [{"speaker": t["speaker"], "text": t["text"], "name": t.get("name"),
-                                    "time": None if t.get("time") is None else str(t["time"])}
-                                   for t in rec["turns"]]})
+            rows.append(
+                {
+                    "id": str(rec["id"]),
+                    "agent": rec.get("agent"),
+                    "channel": rec.get("channel"),
+                    "turns": [
+                        {
+                            "speaker": t["speaker"],
+                            "text": t["text"],
+                            "name": t.get("name"),
+                            "time": None if t.get("time") is None else str(t["time"]),
+                        }
+                        for t in rec["turns"]
+                    ],
+                }
+            )
             if len(rows) == 1000:
                 writer.write_table(pa.Table.from_pylist(rows, schema))
                 rows = []
@@ -104,8 +131,13 @@ def timed(args: list[str]) -> dict:
     stderr = b"".join(err).decode("utf-8", "replace")
     if code != 0:
         raise SystemExit(f"{' '.join(cmd)} exited {code}:\n{stderr[-2000:]}")
-    return {"wall": wall, "cpu": cpu, "others": max(0.0, busy - cpu - (time.process_time() - self0)) / wall,
-            "ref": ref, "peak_tree": sampler.peak_tree}
+    return {
+        "wall": wall,
+        "cpu": cpu,
+        "others": max(0.0, busy - cpu - (time.process_time() - self0)) / wall,
+        "ref": ref,
+        "peak_tree": sampler.peak_tree,
+    }
 
 
 def count_lines(path: Path) -> int:
@@ -142,13 +174,24 @@ def main(argv: list[str] | None = None) -> int:
                 if got != stats["conversations"]:
                     raise SystemExit(f"{name}: {got} lines for {stats['conversations']} conversations")
                 runs.setdefault((name, n), []).append(run)
-                print(f"round {rnd + 1} n={n:>6} {name:<15} {run['wall']:6.2f} s  cpu {run['cpu']:6.1f} s  "
-                      f"others {run['others']:.2f} cores  ref {run['ref']:.2f} s", flush=True)
+                print(
+                    f"round {rnd + 1} n={n:>6} {name:<15} {run['wall']:6.2f} s  cpu {run['cpu']:6.1f} s  "
+                    f"others {run['others']:.2f} cores  ref {run['ref']:.2f} s",
+                    flush=True,
+                )
                 shutil.rmtree(out) if out.is_dir() else out.unlink()
     raw = OUT / "spark-runs.json"
-    raw.write_text(json.dumps({"args": vars(args), "sizes": sizes,
-                               "stats": {str(n): corpora[n][1] for n in sizes},
-                               "runs": [[name, n, r] for (name, n), rs in runs.items() for r in rs]}, indent=1))
+    raw.write_text(
+        json.dumps(
+            {
+                "args": vars(args),
+                "sizes": sizes,
+                "stats": {str(n): corpora[n][1] for n in sizes},
+                "runs": [[name, n, r] for (name, n), rs in runs.items() for r in rs],
+            },
+            indent=1,
+        )
+    )
     report = render(runs, corpora, sizes, configs, args)
     print(report)
     Path(args.results).write_text(report, encoding="utf-8")
@@ -161,13 +204,17 @@ def render(runs, corpora, sizes, configs, args) -> str:
     best = {k: min(r["wall"] for r in v) for k, v in runs.items()}
     med = {k: statistics.median(r["wall"] for r in v) for k, v in runs.items()}
     cpu = {k: min(r["cpu"] for r in v) for k, v in runs.items()}
-    lines = [f"## coach score --engine spark vs local ({dt.datetime.now(dt.UTC):%Y-%m-%d %H:%M} UTC)", "",
-             f"`python3 bench/spark.py -n {args.conversations} --rounds {args.rounds}`; corpus: bench/generate.py "
-             f"seed {args.seed} as Parquet ({small:,} conversations = {words[small] / 1e6:.2f} M words, and "
-             f"{large:,} = {words[large] / 1e6:.2f} M words); {base.machine()}", "",
-             "| engine | wall s at N (best / median) | words/s at N | wall s at 2N (best / median) | words/s at 2N "
-             "| marginal words/s | CPU s at N / 2N | marginal words per CPU-s | peak RSS of the tree at N / 2N |",
-             "|---|---:|---:|---:|---:|---:|---:|---:|---:|"]
+    lines = [
+        f"## coach score --engine spark vs local ({dt.datetime.now(dt.UTC):%Y-%m-%d %H:%M} UTC)",
+        "",
+        f"`python3 bench/spark.py -n {args.conversations} --rounds {args.rounds}`; corpus: bench/generate.py "
+        f"seed {args.seed} as Parquet ({small:,} conversations = {words[small] / 1e6:.2f} M words, and "
+        f"{large:,} = {words[large] / 1e6:.2f} M words); {base.machine()}",
+        "",
+        "| engine | wall s at N (best / median) | words/s at N | wall s at 2N (best / median) | words/s at 2N "
+        "| marginal words/s | CPU s at N / 2N | marginal words per CPU-s | peak RSS of the tree at N / 2N |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|---:|",
+    ]
     marginal = {}
     for name, _ in configs:
         a, b = (name, small), (name, large)
@@ -176,22 +223,31 @@ def render(runs, corpora, sizes, configs, args) -> str:
         marginal[name] = (words[large] - words[small]) / max(best[b] - best[a], 1e-9)
         peak = "/".join(f"{max(r['peak_tree'] for r in runs[k]) / 2**20:.0f}" for k in (a, b))
         per_cpu = (words[large] - words[small]) / max(cpu[b] - cpu[a], 1e-9)
-        lines.append(f"| {name} | {best[a]:.1f} / {med[a]:.1f} | {words[small] / best[a] / 1e3:.0f}k | "
-                     f"{best[b]:.1f} / {med[b]:.1f} | {words[large] / best[b] / 1e3:.0f}k | "
-                     f"{marginal[name] / 1e3:.0f}k | {cpu[a]:.1f} / {cpu[b]:.1f} | {per_cpu / 1e3:.0f}k | "
-                     f"{peak} MB |")
+        lines.append(
+            f"| {name} | {best[a]:.1f} / {med[a]:.1f} | {words[small] / best[a] / 1e3:.0f}k | "
+            f"{best[b]:.1f} / {med[b]:.1f} | {words[large] / best[b] / 1e3:.0f}k | "
+            f"{marginal[name] / 1e3:.0f}k | {cpu[a]:.1f} / {cpu[b]:.1f} | {per_cpu / 1e3:.0f}k | "
+            f"{peak} MB |"
+        )
     others = [r["others"] for v in runs.values() for r in v]
-    lines += ["", f"Other processes kept {min(others):.2f}-{max(others):.2f} cores busy during the runs "
-              f"(median {statistics.median(others):.2f}) of this machine's {os.cpu_count()}."]
+    lines += [
+        "",
+        f"Other processes kept {min(others):.2f}-{max(others):.2f} cores busy during the runs "
+        f"(median {statistics.median(others):.2f}) of this machine's {os.cpu_count()}.",
+    ]
     if {"spark local[2]", "local -j2", "spark local[1]"} <= set(marginal):
         for label, n in (("at N", small), ("at 2N", large)):
-            lines.append(f"- spark local[2] / local -j2 throughput {label}: "
-                         f"{best[('local -j2', n)] / best[('spark local[2]', n)]:.2f} (target >= 0.70); "
-                         f"local[2] / local[1]: {best[('spark local[1]', n)] / best[('spark local[2]', n)]:.2f}x "
-                         f"(target >= 1.7x)")
-        lines.append(f"- marginal (start-up excluded): spark local[2] / local -j2 "
-                     f"{marginal['spark local[2]'] / marginal['local -j2']:.2f}; local[2] / local[1] "
-                     f"{marginal['spark local[2]'] / marginal['spark local[1]']:.2f}x")
+            lines.append(
+                f"- spark local[2] / local -j2 throughput {label}: "
+                f"{best[('local -j2', n)] / best[('spark local[2]', n)]:.2f} (target >= 0.70); "
+                f"local[2] / local[1]: {best[('spark local[1]', n)] / best[('spark local[2]', n)]:.2f}x "
+                f"(target >= 1.7x)"
+            )
+        lines.append(
+            f"- marginal (start-up excluded): spark local[2] / local -j2 "
+            f"{marginal['spark local[2]'] / marginal['local -j2']:.2f}; local[2] / local[1] "
+            f"{marginal['spark local[2]'] / marginal['spark local[1]']:.2f}x"
+        )
     return "\n".join(lines) + "\n"
 
 

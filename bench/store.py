@@ -37,8 +37,10 @@ def corpus(n: int = 10_000) -> Path:
     path = OUT / f"corpus-n{n}-s1.jsonl"
     if not path.exists():
         OUT.mkdir(exist_ok=True)
-        subprocess.run([sys.executable, str(BENCH / "generate.py"), "--conversations", str(n), "--seed", "1",
-                        "--out", str(path)], check=True)
+        subprocess.run(
+            [sys.executable, str(BENCH / "generate.py"), "--conversations", str(n), "--seed", "1", "--out", str(path)],
+            check=True,
+        )
     return path
 
 
@@ -63,8 +65,20 @@ def bench_score(repeat: int, jobs: int) -> None:
     data = corpus()
     env = {**os.environ, "XDG_CACHE_HOME": str(OUT / "cache")}
     db = OUT / "store-bench.db"
-    base = [sys.executable, "-m", "coach", "score", str(data), "--format", "jsonl",
-            "-o", str(OUT / "store-bench.jsonl"), "--jobs", str(jobs), "--no-progress"]
+    base = [
+        sys.executable,
+        "-m",
+        "coach",
+        "score",
+        str(data),
+        "--format",
+        "jsonl",
+        "-o",
+        str(OUT / "store-bench.jsonl"),
+        "--jobs",
+        str(jobs),
+        "--no-progress",
+    ]
     timed(base, env)  # warm the compiled-phrasebook cache and the page cache
     plain, stored = [], []
     cpu: dict[str, list[float]] = {"plain": [], "store": []}
@@ -79,9 +93,11 @@ def bench_score(repeat: int, jobs: int) -> None:
             cpu[label].append(CPU[-1])
             print(f"run {i + 1} {label:5s} {runs[-1]:.2f} s wall, {CPU[-1]:.2f} CPU-s", flush=True)
     a, b = statistics.median(plain), statistics.median(stored)
-    print(f"\ncoach score --jobs {jobs} on {data.name}: median {a:.2f} s without --store, {b:.2f} s with "
-          f"(+{100 * (b - a) / a:.1f}%; best {min(plain):.2f} vs {min(stored):.2f} s: "
-          f"+{100 * (min(stored) - min(plain)) / min(plain):.1f}%); store {db.stat().st_size / 1e6:.1f} MB")
+    print(
+        f"\ncoach score --jobs {jobs} on {data.name}: median {a:.2f} s without --store, {b:.2f} s with "
+        f"(+{100 * (b - a) / a:.1f}%; best {min(plain):.2f} vs {min(stored):.2f} s: "
+        f"+{100 * (min(stored) - min(plain)) / min(plain):.1f}%); store {db.stat().st_size / 1e6:.1f} MB"
+    )
     c, d = statistics.median(cpu["plain"]), statistics.median(cpu["store"])
     print(f"CPU seconds (all processes): median {c:.2f} without, {d:.2f} with (+{100 * (d - c) / c:.1f}%)")
     bench_writer(OUT / "store-bench.jsonl")
@@ -96,14 +112,37 @@ def bench_writer(scored: Path) -> None:
     with open(scored, encoding="utf-8") as lines:
         for line in lines:
             d = json.loads(line)
-            turns = tuple(TurnReport(t["index"], t["speaker"], t["name"], t["text"], tuple(
-                Finding(**{k: (tuple(v) if k == "rewrites" else v) for k, v in f.items()}) for f in t["findings"]),
-                t.get("time")) for t in d["turns"])
+            turns = tuple(
+                TurnReport(
+                    t["index"],
+                    t["speaker"],
+                    t["name"],
+                    t["text"],
+                    tuple(
+                        Finding(**{k: (tuple(v) if k == "rewrites" else v) for k, v in f.items()})
+                        for f in t["findings"]
+                    ),
+                    t.get("time"),
+                )
+                for t in d["turns"]
+            )
             a = d["apology"]
-            reports.append(ConversationReport(
-                d["conversation"], d["source"], d["agent"], d["channel"], d["score"],
-                Apology(a["offered"], tuple(a["elements"]), tuple(a["missing"]), a["completeness"]),
-                a["expected"], tuple(sorted(d["counts"].items())), turns, d["line"], d["record"], d.get("started_at")))
+            reports.append(
+                ConversationReport(
+                    d["conversation"],
+                    d["source"],
+                    d["agent"],
+                    d["channel"],
+                    d["score"],
+                    Apology(a["offered"], tuple(a["elements"]), tuple(a["missing"]), a["completeness"]),
+                    a["expected"],
+                    tuple(sorted(d["counts"].items())),
+                    turns,
+                    d["line"],
+                    d["record"],
+                    d.get("started_at"),
+                )
+            )
     db = OUT / "store-writer.db"
     db.unlink(missing_ok=True)
     start, cpu = time.perf_counter(), time.process_time()
@@ -112,14 +151,22 @@ def bench_writer(scored: Path) -> None:
         for r in reports:
             writer.add(r)
         writer.finish()
-    print(f"storing {len(reports):,} scored conversations alone (RunWriter, SQLite): "
-          f"{time.perf_counter() - start:.2f} s wall, {time.process_time() - cpu:.2f} CPU-s")
+    print(
+        f"storing {len(reports):,} scored conversations alone (RunWriter, SQLite): "
+        f"{time.perf_counter() - start:.2f} s wall, {time.process_time() - cpu:.2f} CPU-s"
+    )
 
 
-RULES = [("blocking.policy.company-policy", "blocking"), ("blocking.powerless.nothing-i-can-do", "blocking"),
-         ("blocking.transfer.call-bank", "blocking"), ("advocacy.options.have-ideas-lets-try", "advocacy"),
-         ("advocacy.ownership.i-will", "advocacy"), ("non_apology.sorry-for-any", "non_apology"),
-         ("apology.regret.sorry-said", "apology"), ("apology.repair.refund", "apology")]
+RULES = [
+    ("blocking.policy.company-policy", "blocking"),
+    ("blocking.powerless.nothing-i-can-do", "blocking"),
+    ("blocking.transfer.call-bank", "blocking"),
+    ("advocacy.options.have-ideas-lets-try", "advocacy"),
+    ("advocacy.ownership.i-will", "advocacy"),
+    ("non_apology.sorry-for-any", "non_apology"),
+    ("apology.regret.sorry-said", "apology"),
+    ("apology.repair.refund", "apology"),
+]
 
 
 def fill(path: Path, n: int) -> None:
@@ -129,19 +176,24 @@ def fill(path: Path, n: int) -> None:
     agents = [f"agent-{i:02d}" for i in range(50)]
     with open_store(str(path)) as store:
         db = store.db
-        writer = store.begin_run(inputs=["synthetic"], rules_fingerprint="bench", model_fingerprint=None,
-                                 fingerprint="bench")
-        conv_sql = ("INSERT INTO conversations (id, run_id, conversation, fingerprint, latest, source, record, agent, "
-                    "channel, started_at, day, score, turns, agent_turns, advocacy, blocking, non_apology, "
-                    "apology_offered, "
-                    "apology_completeness, apology_missing, apology_expected) VALUES (:id, :run, :c, 'bench', 1, "
-                    "'synthetic.jsonl', :id, :agent, 'chat', :t, substr(:t, 1, 10), :score, :turns, :at, :adv, "
-                    ":blk, :non, :off, "
-                    ":comp, NULL, 0)")
-        find_sql = ("INSERT INTO findings (conversation_id, latest, agent, started_at, day, turn, speaker, rule, "
-                    "category, element, severity, source, confidence, span_start, span_end, text, rewrite) VALUES "
-                    "(:cid, 1, :agent, :t, substr(:t, 1, 10), :turn, 'agent', :rule, :cat, NULL, 'warning', 'rule', "
-                    "NULL, 0, 10, 'some words', NULL)")
+        writer = store.begin_run(
+            inputs=["synthetic"], rules_fingerprint="bench", model_fingerprint=None, fingerprint="bench"
+        )
+        conv_sql = (
+            "INSERT INTO conversations (id, run_id, conversation, fingerprint, latest, source, record, agent, "
+            "channel, started_at, day, score, turns, agent_turns, advocacy, blocking, non_apology, "
+            "apology_offered, "
+            "apology_completeness, apology_missing, apology_expected) VALUES (:id, :run, :c, 'bench', 1, "
+            "'synthetic.jsonl', :id, :agent, 'chat', :t, substr(:t, 1, 10), :score, :turns, :at, :adv, "
+            ":blk, :non, :off, "
+            ":comp, NULL, 0)"
+        )
+        find_sql = (
+            "INSERT INTO findings (conversation_id, latest, agent, started_at, day, turn, speaker, rule, "
+            "category, element, severity, source, confidence, span_start, span_end, text, rewrite) VALUES "
+            "(:cid, 1, :agent, :t, substr(:t, 1, 10), :turn, 'agent', :rule, :cat, NULL, 'warning', 'rule', "
+            "NULL, 0, 10, 'some words', NULL)"
+        )
         step = 50_000
         for first in range(1, n + 1, step):
             convs, finds = [], []
@@ -152,10 +204,23 @@ def fill(path: Path, n: int) -> None:
                 offered = any(k == "apology" for _, k in hits)
                 agent = rng.choice(agents)
                 stamp = f"2025-{1 + day // 31 % 12:02d}-{1 + day % 28:02d}T{rng.randrange(24):02d}:00:00Z"
-                convs.append({"id": cid, "run": writer.run_id, "c": f"T-{cid}", "agent": agent, "t": stamp,
-                              "score": rng.randrange(101), "turns": 8, "at": 4, "adv": counts["advocacy"],
-                              "blk": counts["blocking"], "non": counts["non_apology"], "off": offered,
-                              "comp": rng.random() if offered else None})
+                convs.append(
+                    {
+                        "id": cid,
+                        "run": writer.run_id,
+                        "c": f"T-{cid}",
+                        "agent": agent,
+                        "t": stamp,
+                        "score": rng.randrange(101),
+                        "turns": 8,
+                        "at": 4,
+                        "adv": counts["advocacy"],
+                        "blk": counts["blocking"],
+                        "non": counts["non_apology"],
+                        "off": offered,
+                        "comp": rng.random() if offered else None,
+                    }
+                )
                 finds += [{"cid": cid, "agent": agent, "t": stamp, "turn": 2, "rule": r, "cat": k} for r, k in hits]
             with db.transaction():
                 db.executemany(conv_sql, convs)
@@ -178,13 +243,15 @@ def bench_trends(n: int) -> None:
         start = time.perf_counter()
         fill(path, n)
         print(f"filled in {time.perf_counter() - start:.0f} s, {path.stat().st_size / 1e6:.0f} MB")
-    cases = [("by week, all agents", {"by": "week"}),
-             ("by month, all agents", {"by": "month"}),
-             ("by day, all agents", {"by": "day"}),
-             ("by week, one agent", {"by": "week", "agent": "agent-07"}),
-             ("by week, last quarter", {"by": "week", "window": TimeWindow.parse("2025-10-01", "2025-12-31")}),
-             ("by week, --rule blocking.policy", {"by": "week", "rule": "blocking.policy"}),
-             ("by week, --rule blocking (3/8 of findings)", {"by": "week", "rule": "blocking"})]
+    cases = [
+        ("by week, all agents", {"by": "week"}),
+        ("by month, all agents", {"by": "month"}),
+        ("by day, all agents", {"by": "day"}),
+        ("by week, one agent", {"by": "week", "agent": "agent-07"}),
+        ("by week, last quarter", {"by": "week", "window": TimeWindow.parse("2025-10-01", "2025-12-31")}),
+        ("by week, --rule blocking.policy", {"by": "week", "rule": "blocking.policy"}),
+        ("by week, --rule blocking (3/8 of findings)", {"by": "week", "rule": "blocking"}),
+    ]
     with open_store(str(path), create=False) as store:
         count = store.db.execute("SELECT count(*) FROM conversations")[0][0]
         findings = store.db.execute("SELECT count(*) FROM findings")[0][0]
@@ -197,8 +264,9 @@ def bench_trends(n: int) -> None:
                 times.append(time.perf_counter() - start)
             print(f"{label:45s} median {statistics.median(times):.2f} s (best {min(times):.2f})", flush=True)
     env = {**os.environ, "XDG_CACHE_HOME": str(OUT / "cache")}
-    times = [timed([sys.executable, "-m", "coach", "trends", "--store", str(path), "--format", "csv"], env)
-             for _ in range(3)]
+    times = [
+        timed([sys.executable, "-m", "coach", "trends", "--store", str(path), "--format", "csv"], env) for _ in range(3)
+    ]
     print(f"{'coach trends --format csv (whole command)':45s} median {statistics.median(times):.2f} s")
 
 

@@ -63,8 +63,17 @@ class AgentSummary:
 
     def merge(self, other: AgentSummary) -> None:
         """Add another summary's totals to this one (for the "(other agents)" row)."""
-        for name in ("conversations", "turns", "advocacy", "blocking", "non_apology", "apologies",
-                     "completeness_sum", "apology_expected", "score_sum"):
+        for name in (
+            "conversations",
+            "turns",
+            "advocacy",
+            "blocking",
+            "non_apology",
+            "apologies",
+            "completeness_sum",
+            "apology_expected",
+            "score_sum",
+        ):
             setattr(self, name, getattr(self, name) + getattr(other, name))
         self.histogram = [a + b for a, b in zip(self.histogram, other.histogram)]
         self.rules.update(other.rules)
@@ -98,16 +107,24 @@ class AgentSummary:
 
     def to_dict(self) -> dict:
         return {
-            "agent": self.agent, "conversations": self.conversations, "turns": self.turns,
+            "agent": self.agent,
+            "conversations": self.conversations,
+            "turns": self.turns,
             "advocacy_per_100_turns": self.per_100(self.advocacy),
             "blocking_per_100_turns": self.per_100(self.blocking),
-            "non_apology": self.non_apology, "apologies": self.apologies,
+            "non_apology": self.non_apology,
+            "apologies": self.apologies,
             "apology_completeness": self.mean_completeness,
             "apology_expected": self.apology_expected,
-            "score": {"mean": self.mean_score, "p10": self.percentile(0.1),
-                      "median": self.percentile(0.5), "p90": self.percentile(0.9)},
+            "score": {
+                "mean": self.mean_score,
+                "p10": self.percentile(0.1),
+                "median": self.percentile(0.5),
+                "p90": self.percentile(0.9),
+            },
             "top_blocking_rules": [{"rule": r, "count": n} for r, n in self.rules.most_common(5)],
-            "first_started_at": self.first_started_at, "last_started_at": self.last_started_at,
+            "first_started_at": self.first_started_at,
+            "last_started_at": self.last_started_at,
         }
 
 

@@ -1,9 +1,9 @@
 """The public API: `Analyzer(...).lint(texts)` -> TextReports, in input order, in one pass.
 
-    >>> from coach import Analyzer
-    >>> report = next(Analyzer().lint(["There's nothing I can do."]))
-    >>> [f.rule for f in report.findings]
-    ['blocking.powerless.nothing-i-can-do']
+>>> from coach import Analyzer
+>>> report = next(Analyzer().lint(["There's nothing I can do."]))
+>>> [f.rule for f in report.findings]
+['blocking.powerless.nothing-i-can-do']
 """
 
 from __future__ import annotations
@@ -53,9 +53,16 @@ class Analyzer:
     """Loads phrasebooks and the classifier, compiles matchers once, and analyzes texts in
     batches: rules find exact spans, the model the sentences no rule list enumerates."""
 
-    def __init__(self, rules: Sequence[Rule] | None = None, *, phrasebooks: Iterable[str] = (),
-                 defaults: bool = True, only: Iterable[str] = (), ignore: Iterable[str] = (),
-                 model: bool | str | os.PathLike[str] = True) -> None:
+    def __init__(
+        self,
+        rules: Sequence[Rule] | None = None,
+        *,
+        phrasebooks: Iterable[str] = (),
+        defaults: bool = True,
+        only: Iterable[str] = (),
+        ignore: Iterable[str] = (),
+        model: bool | str | os.PathLike[str] = True,
+    ) -> None:
         """`model`: True for the bundled classifier (when the install has one), False for
         rules only, or the folder of a model `coach train` wrote."""
         if rules is None:
@@ -111,16 +118,17 @@ class Analyzer:
         chunk = list(islice(stream, WARM_TEXTS))
         zoned = False
         while chunk:
-            with (nlp.memory_zone() if zoned else nullcontext()):
+            with nlp.memory_zone() if zoned else nullcontext():
                 norms = [normalize(text) for text in chunk]
                 docs = nlp.tokenizer.pipe([n.text for n in norms], batch_size=BATCH_SIZE)
                 for at in range(0, len(norms), BATCH_SIZE):
-                    yield list(zip(islice(docs, BATCH_SIZE), norms[at:at + BATCH_SIZE]))
+                    yield list(zip(islice(docs, BATCH_SIZE), norms[at : at + BATCH_SIZE]))
             chunk = list(islice(stream, ZONE_TEXTS))
             zoned = True
 
-    def findings_in(self, texts: Iterable[str], speaker: str = "agent", *,
-                    engine: Engine | None = None) -> Iterator[list[Finding]]:
+    def findings_in(
+        self, texts: Iterable[str], speaker: str = "agent", *, engine: Engine | None = None
+    ) -> Iterator[list[Finding]]:
         """Findings per text (of rules and model for that speaker's turns), in input order."""
         engine = engine or self.engine
         for batch in self._batches(texts):
@@ -137,8 +145,9 @@ class Analyzer:
     def _findings(self, engine: Engine, doc: Doc, n: Normalized, speaker: str) -> list[Finding]:
         return [f for f in engine.findings(doc, n) if self._rule_lints_speaker(f.rule, speaker)]
 
-    def _model_pass(self, batch: list[tuple[Doc, Normalized]], speakers: list[str],
-                    rules: list[list[Finding]]) -> list[tuple[list[Finding], list[Finding]]]:
+    def _model_pass(
+        self, batch: list[tuple[Doc, Normalized]], speakers: list[str], rules: list[list[Finding]]
+    ) -> list[tuple[list[Finding], list[Finding]]]:
         """Per text of a batch: the classifier's findings, and the rule findings it lets
         stand (customer turns are left to the rules: the model was trained on agent replies)."""
         out: list[tuple[list[Finding], list[Finding]]] = [([], found) for found in rules]
@@ -152,8 +161,9 @@ class Analyzer:
             out[i] = (classifier.findings(d, doc, n, scores), classifier.confirmed(d, doc, n, scores, rules[i]))
         return out
 
-    def _batch_findings(self, engine: Engine, batch: list[tuple[Doc, Normalized]],
-                        speakers: list[str]) -> list[list[Finding]]:
+    def _batch_findings(
+        self, engine: Engine, batch: list[tuple[Doc, Normalized]], speakers: list[str]
+    ) -> list[list[Finding]]:
         """Rule and model findings, merged, per text of a batch."""
         found = [self._findings(engine, doc, n, sp) for (doc, n), sp in zip(batch, speakers)]
         if not self.model_rules:
@@ -165,18 +175,23 @@ class Analyzer:
         wanted = self._speakers[rule_id]
         return wanted == "any" or (wanted == "customer") == (speaker == "customer")
 
-    def report(self, source: str, text: str, findings: list[Finding], *,
-               rewrite_only: Sequence[Finding] | None = None) -> TextReport:
+    def report(
+        self, source: str, text: str, findings: list[Finding], *, rewrite_only: Sequence[Finding] | None = None
+    ) -> TextReport:
         """Score one text's findings into the immutable TextReport every renderer reads, with
         the draft rewritten for its negative findings (or only for `rewrite_only`, a subset:
         `coach check` leaves suppressed and baselined findings as written)."""
         apology = scoring.apology(findings)
         found, rewritten, edits = with_rewrites(text, findings, rewrite_only)
         return TextReport(
-            source=source, text=text, findings=found, apology=apology,
+            source=source,
+            text=text,
+            findings=found,
+            apology=apology,
             score=scoring.score(findings, self.weights, apology),
             counts=tuple(sorted(scoring.counts(findings).items())),
-            rewritten=rewritten, edits=edits,
+            rewritten=rewritten,
+            edits=edits,
         )
 
     def lint(self, texts: Iterable[str], sources: Iterable[str] | None = None) -> Iterator[TextReport]:
@@ -186,7 +201,8 @@ class Analyzer:
         if self._engine is None and sum(map(len, texts)) <= DRAFT_ENGINE_CHARS:
             engine, tokenized = self._tokenize_with_draft_engine(texts)
             batches: Iterable[list[tuple[Doc, Normalized]]] = (
-                tokenized[at:at + BATCH_SIZE] for at in range(0, len(tokenized), BATCH_SIZE))
+                tokenized[at : at + BATCH_SIZE] for at in range(0, len(tokenized), BATCH_SIZE)
+            )
         else:
             engine, batches = self.engine, self._batches(texts)
         at = 0
@@ -249,21 +265,24 @@ def merge_findings(rules: list[Finding], model: list[Finding]) -> list[Finding]:
     """Rule and model findings as one list: where a rule found the same label in the same
     sentence, the rule's finding (exact span, rewrite) stands for both; a non-apology
     cancels regret and forgiveness it overlaps, whichever found them."""
-    kept = [m for m in model if not any(r.label == m.label and r.start < m.end and m.start < r.end
-                                        for r in rules)]
+    kept = [m for m in model if not any(r.label == m.label and r.start < m.end and m.start < r.end for r in rules)]
     if not kept:
         return rules
     merged = rules + kept
     non = [f for f in merged if f.label == "non_apology"]
     if non:
-        merged = [f for f in merged if not (f.label in CANCELLED_BY_NON_APOLOGY and any(
-            n.start < f.end and f.start < n.end for n in non))]
+        merged = [
+            f
+            for f in merged
+            if not (f.label in CANCELLED_BY_NON_APOLOGY and any(n.start < f.end and f.start < n.end for n in non))
+        ]
     merged.sort(key=lambda f: (f.start, f.end, f.rule))
     return merged
 
 
-def with_rewrites(text: str, findings: Sequence[Finding], rewrite_only: Sequence[Finding] | None = None
-                  ) -> tuple[tuple[Finding, ...], str | None, tuple[SentenceRewrite, ...]]:
+def with_rewrites(
+    text: str, findings: Sequence[Finding], rewrite_only: Sequence[Finding] | None = None
+) -> tuple[tuple[Finding, ...], str | None, tuple[SentenceRewrite, ...]]:
     """The findings each with the sentence rewrite that answers it, the rewritten text (None when
     unchanged) and the sentence rewrites; the rewriter runs only when a finding is negative."""
     chosen = findings if rewrite_only is None else rewrite_only
@@ -272,8 +291,7 @@ def with_rewrites(text: str, findings: Sequence[Finding], rewrite_only: Sequence
     done = rewrite(text, chosen)
     if not done.edits:
         return tuple(findings), None, ()
-    return (tuple(_answered(f, done.edits) for f in findings),
-            done.text if done.text != text else None, done.edits)
+    return (tuple(_answered(f, done.edits) for f in findings), done.text if done.text != text else None, done.edits)
 
 
 def _answered(f: Finding, edits: Sequence[SentenceRewrite]) -> Finding:
@@ -282,8 +300,9 @@ def _answered(f: Finding, edits: Sequence[SentenceRewrite]) -> Finding:
     return f if e is None or e.advice is not None else dataclasses.replace(f, rewrite=e.text)
 
 
-def conversation_report(conv: Conversation, per_turn: list[list[Finding]],
-                        weights: dict[str, float]) -> ConversationReport:
+def conversation_report(
+    conv: Conversation, per_turn: list[list[Finding]], weights: dict[str, float]
+) -> ConversationReport:
     """Fold one conversation's per-turn findings into its report (agent side scored)."""
     turns = []
     agent_findings: list[Finding] = []
@@ -306,10 +325,17 @@ def conversation_report(conv: Conversation, per_turn: list[list[Finding]],
     agent_replied = any(t.speaker == "agent" for t in conv.turns)
     all_counts = scoring.counts(f for t in turns for f in t.findings)
     return ConversationReport(
-        conversation=conv.id, source=conv.source, agent=conv.agent or _agent_name(conv),
-        channel=conv.channel, score=scoring.score(agent_findings, weights, apology),
-        apology=apology, apology_expected=complaint_seen and agent_replied and not answered,
-        counts=tuple(sorted(all_counts.items())), turns=tuple(turns), line=conv.line, record=conv.record,
+        conversation=conv.id,
+        source=conv.source,
+        agent=conv.agent or _agent_name(conv),
+        channel=conv.channel,
+        score=scoring.score(agent_findings, weights, apology),
+        apology=apology,
+        apology_expected=complaint_seen and agent_replied and not answered,
+        counts=tuple(sorted(all_counts.items())),
+        turns=tuple(turns),
+        line=conv.line,
+        record=conv.record,
         started_at=conv.started_at,
     )
 

@@ -77,7 +77,8 @@ def resolve(path: str) -> Target:
         raise OutputError(f"cannot write: {exc.strerror}", path=path) from None
     names, links = _chain(path)
     if any(name.startswith(KERNEL_DIRS) for name in names) or (
-            followed is not None and not stat.S_ISREG(followed.st_mode)):
+        followed is not None and not stat.S_ISREG(followed.st_mode)
+    ):
         if followed is None:
             raise OutputError("no such device or file", path=path)
         return Target(path, "special", followed)
@@ -115,8 +116,11 @@ def _may_follow(path: str, link: os.stat_result) -> None:
     folder = os.stat(os.path.dirname(path))
     shared = folder.st_mode & stat.S_ISVTX and folder.st_mode & stat.S_IWOTH
     if shared and link.st_uid not in (os.geteuid(), folder.st_uid):
-        raise OutputError("is a symbolic link in a shared folder, owned by another user; not following it",
-                          path=path, hint="remove it, or write somewhere else")
+        raise OutputError(
+            "is a symbolic link in a shared folder, owned by another user; not following it",
+            path=path,
+            hint="remove it, or write somewhere else",
+        )
 
 
 def _full(exc: OSError) -> bool:
@@ -124,8 +128,9 @@ def _full(exc: OSError) -> bool:
 
 
 @contextlib.contextmanager
-def atomic_writer(path: str | None, *, mode: str = "w", encoding: str = "utf-8",
-                  newline: str | None = None) -> Iterator[IO]:
+def atomic_writer(
+    path: str | None, *, mode: str = "w", encoding: str = "utf-8", newline: str | None = None
+) -> Iterator[IO]:
     """Yield a handle for `path` (stdout when None or '-') whose content appears whole."""
     text_args: dict[str, Any] = {} if "b" in mode else {"encoding": encoding, "newline": newline}
     target = Target("-", "stdout") if path is None else resolve(path)
@@ -188,8 +193,7 @@ def _install(tmp: str, target: Target) -> None:
     if target.kind != "linked":
         os.replace(tmp, target.path)
         return
-    with open(tmp, "rb") as src, open(os.open(target.path, os.O_WRONLY | getattr(os, "O_NOFOLLOW", 0)),
-                                      "wb") as dst:
+    with open(tmp, "rb") as src, open(os.open(target.path, os.O_WRONLY | getattr(os, "O_NOFOLLOW", 0)), "wb") as dst:
         size = os.fstat(src.fileno()).st_size
         if hasattr(os, "posix_fallocate") and size:
             with contextlib.suppress(OSError):
@@ -284,7 +288,7 @@ class _LineSink:
         raw = data[:cut].encode("utf-8")
         view = memoryview(raw)
         while view:
-            view = view[os.write(self.fd, view):]
+            view = view[os.write(self.fd, view) :]
         self.kept += len(raw)
         self.pending = [data[cut:]] if cut < len(data) else []
         self.size = len(data) - cut
@@ -332,8 +336,7 @@ def resumable_jsonl(path: str, resume: bool) -> Iterator[Resumable]:
     state = Resumable(sink, Positions())  # type: ignore[arg-type]
     try:
         if resume:
-            state.resumed_from = _keep_done_lines([partial, *_orphans(target.path, tmp), target.path],
-                                                  sink, state.done)
+            state.resumed_from = _keep_done_lines([partial, *_orphans(target.path, tmp), target.path], sink, state.done)
         yield state
         sink.flush()
         os.fsync(fd)
@@ -342,8 +345,9 @@ def resumable_jsonl(path: str, resume: bool) -> Iterator[Resumable]:
         if isinstance(exc, OSError):
             where = f"whole lines so far are kept in {partial}" if state.kept_in else "nothing was kept"
             if _full(exc):
-                raise OutputError(f"disk full; {where}", path=path,
-                                  hint="free some space, then run again with --resume") from None
+                raise OutputError(
+                    f"disk full; {where}", path=path, hint="free some space, then run again with --resume"
+                ) from None
             raise OutputError(f"cannot write: {exc.strerror}; {where}", path=path) from None
         raise
     os.close(fd)
@@ -427,14 +431,18 @@ def _keep_done_lines(candidates: list[str], sink: _LineSink, done: Positions) ->
             continue
         except OSError as exc:
             if exc.errno == errno.ELOOP:
-                raise OutputError("is a symbolic link; coach never leaves one there", path=candidate,
-                                  hint="remove it") from None
+                raise OutputError(
+                    "is a symbolic link; coach never leaves one there", path=candidate, hint="remove it"
+                ) from None
             raise OutputError(f"cannot read: {exc.strerror}", path=candidate) from None
         st = os.fstat(fd)
         if not stat.S_ISREG(st.st_mode) or (hasattr(os, "geteuid") and st.st_uid != os.geteuid()):
             os.close(fd)
-            raise OutputError("is not a regular file of yours; not resuming from it", path=candidate,
-                              hint="remove it, or choose another --output")
+            raise OutputError(
+                "is not a regular file of yours; not resuming from it",
+                path=candidate,
+                hint="remove it, or choose another --output",
+            )
         names: dict[str, str] = {}
         with open(fd, encoding="utf-8", errors="replace", newline="\n") as handle:
             for line in handle:

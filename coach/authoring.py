@@ -52,8 +52,7 @@ def example_failures(engine: Engine, rules: Iterable[Rule] | None = None) -> lis
             got = ", ".join(repr(f.text) for f in found)
             failures.append(Failure(rule, "span", text, f"fired on {got}, expected {span!r} in {text!r}"))
         elif not should and found:
-            failures.append(Failure(rule, "no_match", text,
-                                    f"fired on {found[0].text!r} in no_match example {text!r}"))
+            failures.append(Failure(rule, "no_match", text, f"fired on {found[0].text!r} in no_match example {text!r}"))
     return failures
 
 
@@ -71,8 +70,9 @@ def rewrite_failures(engine: Engine, rules: Iterable[Rule] | None = None) -> lis
     for (rule, written), found in zip(cases, results):
         bad = [f for f in found if f.category in NEGATIVE_CATEGORIES]
         if bad:
-            failures.append(Failure(rule, "rewrite", written,
-                                    f"rewrite {written!r} triggers {bad[0].rule} on {bad[0].text!r}"))
+            failures.append(
+                Failure(rule, "rewrite", written, f"rewrite {written!r} triggers {bad[0].rule} on {bad[0].text!r}")
+            )
     return failures + rewritten_failures(engine, rules)
 
 
@@ -99,13 +99,15 @@ def rewritten_failures(engine: Engine, rules: Iterable[Rule]) -> list[Failure]:
         if left:
             problems.append(f"still {left[0].rule} on {left[0].text!r}")
         if problems:
-            failures.append(Failure(rule, "rewritten", text,
-                                    f"rewrite {rw!r} on {text!r} gives {result.text!r}: {problems[0]}"))
+            failures.append(
+                Failure(rule, "rewritten", text, f"rewrite {rw!r} on {text!r} gives {result.text!r}: {problems[0]}")
+            )
     for rule in rules:
         for rw in rule.rewrites:
             if SLOT.search(rw) and (rule.id, rw) not in filled:
-                failures.append(Failure(rule, "rewritten", rw,
-                                        f"rewrite {rw!r} fills its slot on none of the rule's examples"))
+                failures.append(
+                    Failure(rule, "rewritten", rw, f"rewrite {rw!r} fills its slot on none of the rule's examples")
+                )
     return failures
 
 

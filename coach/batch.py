@@ -34,8 +34,10 @@ class LostChunk:
 
     def describe(self) -> str:
         where = f"{self.first.source}:{self.first.line}" if self.first.line else self.first.source
-        return (f"{where}: a worker process died ({self.reason}) while scoring conversation "
-                f"{self.first.id!r}; it was skipped")
+        return (
+            f"{where}: a worker process died ({self.reason}) while scoring conversation "
+            f"{self.first.id!r}; it was skipped"
+        )
 
 
 def _init_worker() -> None:
@@ -62,9 +64,14 @@ def _chunks(items: Iterable[Conversation], size: int) -> Iterator[list[Conversat
         yield chunk
 
 
-def score(analyzer: Analyzer, conversations: Iterable[Conversation], *, jobs: int = 1,
-          chunk_size: int = CHUNK_SIZE, on_lost: Callable[[LostChunk], None] | None = None
-          ) -> Iterator[ConversationReport]:
+def score(
+    analyzer: Analyzer,
+    conversations: Iterable[Conversation],
+    *,
+    jobs: int = 1,
+    chunk_size: int = CHUNK_SIZE,
+    on_lost: Callable[[LostChunk], None] | None = None,
+) -> Iterator[ConversationReport]:
     """Score conversations in input order, in this process or in `jobs` forked workers."""
     if jobs <= 1:
         yield from analyzer.score_conversations(conversations)
@@ -113,8 +120,14 @@ def _close(pool: ProcessPoolExecutor, wait: bool) -> None:
     pool.shutdown(wait=wait, cancel_futures=True)
 
 
-def _next(analyzer: Analyzer, pool: ProcessPoolExecutor, pending: deque, jobs: int, context,
-          on_lost: Callable[[LostChunk], None] | None):
+def _next(
+    analyzer: Analyzer,
+    pool: ProcessPoolExecutor,
+    pending: deque,
+    jobs: int,
+    context,
+    on_lost: Callable[[LostChunk], None] | None,
+):
     chunk, future = pending[0]
     try:
         if future is None:

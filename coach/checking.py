@@ -51,8 +51,7 @@ class CheckRun:
 
 def _allowed(rule_id: str, settings: Settings) -> bool:
     """Per-path select/ignore, applied to findings of the one shared analyzer."""
-    return (not settings.select or has_prefix(rule_id, settings.select)) \
-        and not has_prefix(rule_id, settings.ignore)
+    return (not settings.select or has_prefix(rule_id, settings.select)) and not has_prefix(rule_id, settings.ignore)
 
 
 @dataclass(frozen=True)
@@ -67,10 +66,17 @@ class Stdin:
         return self.name or "<stdin>"
 
 
-def run_check(paths: Iterable[str], settings: Settings, analyzer: Analyzer, *,
-              options: LibraryOptions | None = None, baseline: set[str] | None = None,
-              force_exclude: bool = False, respect_gitignore: bool = True,
-              stdin: Stdin | None = None) -> CheckRun:
+def run_check(
+    paths: Iterable[str],
+    settings: Settings,
+    analyzer: Analyzer,
+    *,
+    options: LibraryOptions | None = None,
+    baseline: set[str] | None = None,
+    force_exclude: bool = False,
+    respect_gitignore: bool = True,
+    stdin: Stdin | None = None,
+) -> CheckRun:
     """Check every reply under `paths` ("-" is `stdin`); unreadable files are reported in `errors` and skipped.
 
     A path that does not exist raises UsageError before anything is read."""
@@ -78,9 +84,17 @@ def run_check(paths: Iterable[str], settings: Settings, analyzer: Analyzer, *,
     paths = list(paths)
     errors: list[str] = []
     loaded: list[Entry] = []
-    files = list(discover(paths, settings.include, settings.exclude, root=settings.root,
-                          force_exclude=force_exclude, respect_gitignore=respect_gitignore,
-                          on_skip=lambda exc: errors.append(str(exc))))
+    files = list(
+        discover(
+            paths,
+            settings.include,
+            settings.exclude,
+            root=settings.root,
+            force_exclude=force_exclude,
+            respect_gitignore=respect_gitignore,
+            on_skip=lambda exc: errors.append(str(exc)),
+        )
+    )
     for path in files:
         try:
             if path == "-":
@@ -93,20 +107,40 @@ def run_check(paths: Iterable[str], settings: Settings, analyzer: Analyzer, *,
                 loaded.extend(iter_entries(path, options))
         except InputError as exc:
             errors.append(str(exc))
-    return check_entries(loaded, settings, analyzer, errors=errors, baseline=baseline,
-                         root=project_root(paths, settings.root))
+    return check_entries(
+        loaded, settings, analyzer, errors=errors, baseline=baseline, root=project_root(paths, settings.root)
+    )
 
 
-def check_text(path: str, text: str, settings: Settings, analyzer: Analyzer, *,
-               options: LibraryOptions | None = None, baseline: set[str] | None = None) -> CheckRun:
+def check_text(
+    path: str,
+    text: str,
+    settings: Settings,
+    analyzer: Analyzer,
+    *,
+    options: LibraryOptions | None = None,
+    baseline: set[str] | None = None,
+) -> CheckRun:
     """Check one library file's unsaved text (an editor's buffer) exactly as `run_check` checks
     the file; InputError when it cannot be read (a YAML syntax error, say)."""
-    return check_entries(entries_from_text(path, text, options), settings, analyzer, baseline=baseline,
-                         root=project_root([path], settings.root))
+    return check_entries(
+        entries_from_text(path, text, options),
+        settings,
+        analyzer,
+        baseline=baseline,
+        root=project_root([path], settings.root),
+    )
 
 
-def check_entries(loaded: list[Entry], settings: Settings, analyzer: Analyzer, *, errors: Iterable[str] = (),
-                  baseline: set[str] | None = None, root: str | None = None) -> CheckRun:
+def check_entries(
+    loaded: list[Entry],
+    settings: Settings,
+    analyzer: Analyzer,
+    *,
+    errors: Iterable[str] = (),
+    baseline: set[str] | None = None,
+    root: str | None = None,
+) -> CheckRun:
     """Lint loaded replies and apply per-path settings, suppressions and the baseline."""
     found = analyzer.findings_in(e.lintable_text() for e in loaded)
     results: list[EntryResult] = []
@@ -116,8 +150,9 @@ def check_entries(loaded: list[Entry], settings: Settings, analyzer: Analyzer, *
     suppressed = baselined = 0
     for entry, findings in zip(loaded, found):
         local = settings_for(settings, entry.path)
-        findings = [dataclasses.replace(f, text=entry.text[f.start:f.end]) for f in findings
-                    if _allowed(f.rule, local)]
+        findings = [
+            dataclasses.replace(f, text=entry.text[f.start : f.end]) for f in findings if _allowed(f.rule, local)
+        ]
         all_suppressions.extend(entry.suppressions)
         kept: list[Finding] = []
         for f in findings:
@@ -136,22 +171,51 @@ def check_entries(loaded: list[Entry], settings: Settings, analyzer: Analyzer, *
                 continue
             line, column = entry.locate(f.start)
             end_line, end_column = entry.locate(f.end)
-            located.append(LocatedFinding(f, entry.path, entry.key, line, column, end_line, end_column,
-                                          printed.fingerprint, fails(f, local.fail_on)))
-        report = analyzer.report(entry.key or entry.path, entry.text, findings,
-                                 rewrite_only=[lf.finding for lf in located])
+            located.append(
+                LocatedFinding(
+                    f,
+                    entry.path,
+                    entry.key,
+                    line,
+                    column,
+                    end_line,
+                    end_column,
+                    printed.fingerprint,
+                    fails(f, local.fail_on),
+                )
+            )
+        report = analyzer.report(
+            entry.key or entry.path, entry.text, findings, rewrite_only=[lf.finding for lf in located]
+        )
         answered = {id(old): new for old, new in zip(findings, report.findings)}
-        located = [_with_edit(dataclasses.replace(lf, finding=answered[id(lf.finding)]), entry, report.edits)
-                   for lf in located]
-        results.append(EntryResult(entry.path, entry.key, entry.line, report, tuple(located),
-                                   gate_problems(report, local.min_score, local.require_complete_apology)))
-        run.entries.setdefault(entry.path, []).append(
-            CheckedEntry(entry, [lf.finding for lf in located], report.edits))
+        located = [
+            _with_edit(dataclasses.replace(lf, finding=answered[id(lf.finding)]), entry, report.edits) for lf in located
+        ]
+        results.append(
+            EntryResult(
+                entry.path,
+                entry.key,
+                entry.line,
+                report,
+                tuple(located),
+                gate_problems(report, local.min_score, local.require_complete_apology),
+            )
+        )
+        run.entries.setdefault(entry.path, []).append(CheckedEntry(entry, [lf.finding for lf in located], report.edits))
     run.unused = [s for s in all_suppressions if s not in used]
-    unused = [f"{s.path or '?'}:{s.line}: unused suppression of "
-              f"{', '.join(s.rules) or 'all rules'} (no finding matched it)" for s in run.unused]
-    run.result = CheckResult(tuple(results), suppressed, baselined, tuple(unused), tuple(errors),
-                             settings.fail_on, root or project_root([], settings.root))
+    unused = [
+        f"{s.path or '?'}:{s.line}: unused suppression of {', '.join(s.rules) or 'all rules'} (no finding matched it)"
+        for s in run.unused
+    ]
+    run.result = CheckResult(
+        tuple(results),
+        suppressed,
+        baselined,
+        tuple(unused),
+        tuple(errors),
+        settings.fail_on,
+        root or project_root([], settings.root),
+    )
     return run
 
 
@@ -159,8 +223,9 @@ def stdin_selected(name: str, settings: Settings, force_exclude: bool, respect_g
     """With --force-exclude, stdin named by --stdin-filename is selected like a named file."""
     if not force_exclude:
         return not never_replies(name)
-    return Selector(LIBRARY_EXTENSIONS, settings.include, settings.exclude, root=settings.root,
-                    respect_gitignore=respect_gitignore).file_wanted(name, named=True)
+    return Selector(
+        LIBRARY_EXTENSIONS, settings.include, settings.exclude, root=settings.root, respect_gitignore=respect_gitignore
+    ).file_wanted(name, named=True)
 
 
 def _with_edit(lf: LocatedFinding, entry: Entry, edits: Iterable[SentenceRewrite]) -> LocatedFinding:
@@ -204,8 +269,9 @@ def plan_fixes(run: CheckRun, analyzer: Analyzer) -> FixPlan:
     return plan
 
 
-def apply_fixes(plan: FixPlan, options: LibraryOptions | None = None, encoding: str | None = None, *,
-                write: bool = True) -> list[str]:
+def apply_fixes(
+    plan: FixPlan, options: LibraryOptions | None = None, encoding: str | None = None, *, write: bool = True
+) -> list[str]:
     """Write each planned file back (atomically, in the codec it was read with: `encoding`, a
     UTF-16/32 BOM, or UTF-8), or with `write=False` change nothing; the unified diff per file."""
     from .atomic import OutputError, atomic_writer
@@ -226,12 +292,17 @@ def apply_fixes(plan: FixPlan, options: LibraryOptions | None = None, encoding: 
             with atomic_writer(path, encoding=codec, newline="") as handle:
                 handle.write(after)
         except UnicodeEncodeError as exc:
-            raise OutputError(f"the fixed text cannot be written as {codec} ({exc.reason}); "
-                              f"the file was left unchanged", path=path,
-                              hint="fix it by hand, or convert the file to UTF-8") from None
+            raise OutputError(
+                f"the fixed text cannot be written as {codec} ({exc.reason}); the file was left unchanged",
+                path=path,
+                hint="fix it by hand, or convert the file to UTF-8",
+            ) from None
     return diffs
 
 
 def unified_diff(path: str, before: str, after: str) -> str:
-    return "".join(difflib.unified_diff(before.splitlines(keepends=True), after.splitlines(keepends=True),
-                                        fromfile=f"a/{path}", tofile=f"b/{path}"))
+    return "".join(
+        difflib.unified_diff(
+            before.splitlines(keepends=True), after.splitlines(keepends=True), fromfile=f"a/{path}", tofile=f"b/{path}"
+        )
+    )

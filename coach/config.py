@@ -52,12 +52,20 @@ def _field(key: str) -> str:
 
 
 def _type_name(value: Any) -> str:
-    return {bool: "a boolean", int: "a number", float: "a number", str: "a string", list: "a list",
-            dict: "a table", type(None): "nothing"}.get(type(value), type(value).__name__)
+    return {
+        bool: "a boolean",
+        int: "a number",
+        float: "a number",
+        str: "a string",
+        list: "a list",
+        dict: "a table",
+        type(None): "nothing",
+    }.get(type(value), type(value).__name__)
 
 
-def _strings(value: Any, what: str, fail: Callable[[str], Exception],
-             check: re.Pattern[str] | None = None) -> tuple[str, ...]:
+def _strings(
+    value: Any, what: str, fail: Callable[[str], Exception], check: re.Pattern[str] | None = None
+) -> tuple[str, ...]:
     items = [value] if isinstance(value, str) else value
     if not isinstance(items, list) or not all(isinstance(v, str) and v.strip() for v in items):
         raise fail(f"must be a list of {what}, got {_type_name(value)}")
@@ -123,8 +131,11 @@ class _Loader:
                 if key in KEYS:
                     raise self.error(f"{raw_key!r} cannot be set in {where}", keys)
                 suggestion = f"; did you mean {close[0]!r}?" if close else ""
-                raise self.error(f"unknown key {raw_key!r} in {where}{suggestion}", keys,
-                                 None if close else f"valid keys: {', '.join(allowed)}")
+                raise self.error(
+                    f"unknown key {raw_key!r} in {where}{suggestion}",
+                    keys,
+                    None if close else f"valid keys: {', '.join(allowed)}",
+                )
             if _field(key) in out:
                 raise self.error(f"{raw_key!r} is set twice in {where}", keys)
             fail = lambda msg, k=raw_key, ks=keys: self.error(f"{k!r} in {where} {msg}", ks)  # noqa: E731
@@ -137,8 +148,10 @@ class _Loader:
     def per_path(self, value: Any, keys: tuple[str, ...]) -> tuple[tuple[str, dict], ...]:
         if not isinstance(value, dict):
             raise self.error(f"'per-path' in {self.where} must map globs to tables, got {_type_name(value)}", keys)
-        return tuple((str(glob), self.table(table, PER_PATH_KEYS, f"per-path {str(glob)!r}", keys + (str(glob),)))
-                     for glob, table in value.items())
+        return tuple(
+            (str(glob), self.table(table, PER_PATH_KEYS, f"per-path {str(glob)!r}", keys + (str(glob),)))
+            for glob, table in value.items()
+        )
 
     def settings(self, data: Any) -> Settings:
         values = self.table({} if data is None else data, KEYS, self.where, ())
@@ -189,6 +202,7 @@ def _toml_lines(text: str, nested: bool) -> Callable[[tuple[str, ...]], int | No
                 return at + 1 if depth else (header + 1 if nested else None)
             at = hit
         return at + 1
+
     return find
 
 
@@ -203,6 +217,7 @@ def _yaml_lines(root: Node | None, source: LibraryFile) -> Callable[[tuple[str, 
                 break
             line, node = source.pos(pair[0].start)[0], pair[1]
         return line
+
     return find
 
 
@@ -266,10 +281,12 @@ def load_settings(path: str | None = None, *, start: str = ".") -> Settings:
         if not nested and os.path.basename(path) == "pyproject.toml":
             return Settings(root=os.path.dirname(os.path.abspath(path)), path=os.path.abspath(path))
         table = tool["coach"] if nested and isinstance(tool, dict) else data
-        return _Loader(path, text, "[tool.coach]" if nested else os.path.basename(path),
-                       _toml_lines(text, nested)).settings(table)
-    raise ConfigError("unsupported config file type", path=path,
-                      hint="use pyproject.toml ([tool.coach]), .coach.yaml or .coach.yml")
+        return _Loader(
+            path, text, "[tool.coach]" if nested else os.path.basename(path), _toml_lines(text, nested)
+        ).settings(table)
+    raise ConfigError(
+        "unsupported config file type", path=path, hint="use pyproject.toml ([tool.coach]), .coach.yaml or .coach.yml"
+    )
 
 
 def settings_for(settings: Settings, file_path: str) -> Settings:

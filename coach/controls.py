@@ -50,7 +50,7 @@ def escape_controls_mapped(text: str) -> tuple[str, Callable[[int], int]]:
     last = 0
     for match in CONTROL.finditer(text):
         starts.append(match.start())
-        pieces += [text[last:match.start()], _shown(match.group(0))]
+        pieces += [text[last : match.start()], _shown(match.group(0))]
         last = match.end()
     pieces.append(text[last:])
     extra = [len(_shown(text[i])) - 1 for i in starts]
@@ -70,9 +70,14 @@ def _finding(f, at: Callable[[int], int]):
     import dataclasses
 
     return dataclasses.replace(
-        f, start=at(f.start), end=at(f.end), text=escape_controls(f.text),
-        message=escape_controls(f.message), rewrites=tuple(escape_controls(r) for r in f.rewrites),
-        rewrite=None if f.rewrite is None else escape_controls(f.rewrite))
+        f,
+        start=at(f.start),
+        end=at(f.end),
+        text=escape_controls(f.text),
+        message=escape_controls(f.message),
+        rewrites=tuple(escape_controls(r) for r in f.rewrites),
+        rewrite=None if f.rewrite is None else escape_controls(f.rewrite),
+    )
 
 
 def _rewritten(report, text: str, at: Callable[[int], int]) -> dict:
@@ -81,8 +86,9 @@ def _rewritten(report, text: str, at: Callable[[int], int]) -> dict:
 
     from .rewrite import apply_edits
 
-    edits = tuple(dataclasses.replace(e, start=at(e.start), end=at(e.end), text=escape_controls(e.text))
-                  for e in report.edits)
+    edits = tuple(
+        dataclasses.replace(e, start=at(e.start), end=at(e.end), text=escape_controls(e.text)) for e in report.edits
+    )
     return {"edits": edits, "rewritten": None if report.rewritten is None else apply_edits(text, edits)}
 
 
@@ -95,9 +101,13 @@ def visible_report(report):
     import dataclasses
 
     text, at = escape_controls_mapped(report.text)
-    return dataclasses.replace(report, source=escape_controls(report.source, one_line=True), text=text,
-                               findings=tuple(_finding(f, at) for f in report.findings),
-                               **_rewritten(report, text, at))
+    return dataclasses.replace(
+        report,
+        source=escape_controls(report.source, one_line=True),
+        text=text,
+        findings=tuple(_finding(f, at) for f in report.findings),
+        **_rewritten(report, text, at),
+    )
 
 
 def visible_conversation(report):
@@ -107,13 +117,23 @@ def visible_conversation(report):
     turns = []
     for turn in report.turns:
         text, at = escape_controls_mapped(turn.text)
-        turns.append(dataclasses.replace(turn, text=text, name=_optional(turn.name),
-                                         findings=tuple(_finding(f, at) for f in turn.findings),
-                                         **_rewritten(turn, text, at)))
-    return dataclasses.replace(report, conversation=escape_controls(report.conversation, one_line=True),
-                               source=escape_controls(report.source, one_line=True),
-                               agent=_optional(report.agent), channel=_optional(report.channel),
-                               turns=tuple(turns))
+        turns.append(
+            dataclasses.replace(
+                turn,
+                text=text,
+                name=_optional(turn.name),
+                findings=tuple(_finding(f, at) for f in turn.findings),
+                **_rewritten(turn, text, at),
+            )
+        )
+    return dataclasses.replace(
+        report,
+        conversation=escape_controls(report.conversation, one_line=True),
+        source=escape_controls(report.source, one_line=True),
+        agent=_optional(report.agent),
+        channel=_optional(report.channel),
+        turns=tuple(turns),
+    )
 
 
 def visible_check(result):
@@ -121,20 +141,34 @@ def visible_check(result):
     import dataclasses
 
     def located(lf, at):
-        edit = lf.edit and dataclasses.replace(lf.edit, start=at(lf.edit.start), end=at(lf.edit.end),
-                                               text=escape_controls(lf.edit.text))
-        return dataclasses.replace(lf, finding=_finding(lf.finding, at), path=escape_controls(lf.path, one_line=True),
-                                   key=_optional(lf.key), edit=edit)
+        edit = lf.edit and dataclasses.replace(
+            lf.edit, start=at(lf.edit.start), end=at(lf.edit.end), text=escape_controls(lf.edit.text)
+        )
+        return dataclasses.replace(
+            lf,
+            finding=_finding(lf.finding, at),
+            path=escape_controls(lf.path, one_line=True),
+            key=_optional(lf.key),
+            edit=edit,
+        )
 
     entries = []
     for entry in result.entries:
         report = visible_report(entry.report)
         _, at = escape_controls_mapped(entry.report.text)
-        entries.append(dataclasses.replace(
-            entry, path=escape_controls(entry.path, one_line=True), key=_optional(entry.key), report=report,
-            findings=tuple(located(lf, at) for lf in entry.findings),
-            problems=tuple(escape_controls(p, one_line=True) for p in entry.problems)))
+        entries.append(
+            dataclasses.replace(
+                entry,
+                path=escape_controls(entry.path, one_line=True),
+                key=_optional(entry.key),
+                report=report,
+                findings=tuple(located(lf, at) for lf in entry.findings),
+                problems=tuple(escape_controls(p, one_line=True) for p in entry.problems),
+            )
+        )
     return dataclasses.replace(
-        result, entries=tuple(entries),
+        result,
+        entries=tuple(entries),
         errors=tuple(escape_controls(e, one_line=True) for e in result.errors),
-        unused_suppressions=tuple(escape_controls(u, one_line=True) for u in result.unused_suppressions))
+        unused_suppressions=tuple(escape_controls(u, one_line=True) for u in result.unused_suppressions),
+    )

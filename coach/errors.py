@@ -20,8 +20,9 @@ class CoachError(Exception):
 
     exit_code = ExitCode.USAGE
 
-    def __init__(self, message: str, *, path: str | None = None, line: int | None = None,
-                 hint: str | None = None) -> None:
+    def __init__(
+        self, message: str, *, path: str | None = None, line: int | None = None, hint: str | None = None
+    ) -> None:
         super().__init__(message)
         self.message = message
         self.path = path
@@ -56,8 +57,15 @@ class InputError(CoachError):
 class PhrasebookError(CoachError):
     """One problem in a phrasebook, located by file, line and rule id."""
 
-    def __init__(self, message: str, *, path: str | None = None, line: int | None = None,
-                 rule: str | None = None, hint: str | None = None) -> None:
+    def __init__(
+        self,
+        message: str,
+        *,
+        path: str | None = None,
+        line: int | None = None,
+        rule: str | None = None,
+        hint: str | None = None,
+    ) -> None:
         super().__init__(message, path=path, line=line, hint=hint)
         self.rule = rule
 

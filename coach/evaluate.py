@@ -62,9 +62,16 @@ class LabelScore:
         return 2 * p * r / (p + r) if p + r else 0.0
 
     def to_dict(self) -> dict:
-        return {"label": self.label, "support": self.support, "tp": self.tp, "fp": self.fp,
-                "fn": self.fn, "precision": round(self.precision, 4),
-                "recall": round(self.recall, 4), "f1": round(self.f1, 4)}
+        return {
+            "label": self.label,
+            "support": self.support,
+            "tp": self.tp,
+            "fp": self.fp,
+            "fn": self.fn,
+            "precision": round(self.precision, 4),
+            "recall": round(self.recall, 4),
+            "f1": round(self.f1, 4),
+        }
 
 
 @dataclass(frozen=True)
@@ -96,16 +103,22 @@ class Evaluation:
     def macro(self) -> dict[str, float]:
         used = [s for s in self.scores.values() if s.support or s.fp]
         n = len(used) or 1
-        return {"precision": round(sum(s.precision for s in used) / n, 4),
-                "recall": round(sum(s.recall for s in used) / n, 4),
-                "f1": round(sum(s.f1 for s in used) / n, 4)}
+        return {
+            "precision": round(sum(s.precision for s in used) / n, 4),
+            "recall": round(sum(s.recall for s in used) / n, 4),
+            "f1": round(sum(s.f1 for s in used) / n, 4),
+        }
 
     def to_dict(self) -> dict:
         micro = self.micro().to_dict()
         micro.pop("label")
-        return {"schema": "coach-eval/1", "items": self.items,
-                "labels": [s.to_dict() for s in self.scores.values()],
-                "micro": micro, "macro": self.macro()}
+        return {
+            "schema": "coach-eval/1",
+            "items": self.items,
+            "labels": [s.to_dict() for s in self.scores.values()],
+            "micro": micro,
+            "macro": self.macro(),
+        }
 
 
 def in_split(item_id: str, split: str) -> bool:
@@ -139,12 +152,12 @@ def _labels(labels_in: dict) -> set[str]:
                 raise InputError("label 'apology' must be a list of element names")
             unknown = [e for e in value if e not in APOLOGY_ELEMENTS]
             if unknown:
-                raise InputError(f"unknown apology element {unknown[0][:40]!r}",
-                                 hint=f"elements are {', '.join(APOLOGY_ELEMENTS)}")
+                raise InputError(
+                    f"unknown apology element {unknown[0][:40]!r}", hint=f"elements are {', '.join(APOLOGY_ELEMENTS)}"
+                )
             labels.update(value)
         else:
-            raise InputError(f"unknown label {str(key)[:40]!r}",
-                             hint=f"labels are {', '.join(_FLAGS)} and apology")
+            raise InputError(f"unknown label {str(key)[:40]!r}", hint=f"labels are {', '.join(_FLAGS)} and apology")
     return labels
 
 
@@ -164,14 +177,16 @@ def read_items(path: str, split: str = "all", warn: Callable[[str], None] | None
             except OSError as exc:
                 raise InputError(f"cannot read: {exc.strerror}", path=path) from None
             except UnicodeDecodeError as exc:
-                raise InputError(f"not UTF-8 ({exc.reason})", path=path, line=number + 1,
-                                 hint="save the file as UTF-8") from None
+                raise InputError(
+                    f"not UTF-8 ({exc.reason})", path=path, line=number + 1, hint="save the file as UTF-8"
+                ) from None
             if not line:
                 break
             number += 1
             if len(line) > MAX_LINE_CHARS:
-                raise InputError(f"line is longer than {MAX_LINE_CHARS // (1024 * 1024)} MB", path=path,
-                                 line=number, hint=_HINT)
+                raise InputError(
+                    f"line is longer than {MAX_LINE_CHARS // (1024 * 1024)} MB", path=path, line=number, hint=_HINT
+                )
             if not line.strip():
                 continue
             try:
@@ -180,16 +195,19 @@ def read_items(path: str, split: str = "all", warn: Callable[[str], None] | None
                 raise InputError("JSON nested too deeply", path=path, line=number, hint=_HINT) from None
             except ValueError:
                 data = None
-            if not isinstance(data, dict) or not isinstance(data.get("text"), str) \
-                    or not isinstance(data.get("labels"), dict):
-                raise InputError("not a labeled utterance (needs 'text' and 'labels')",
-                                 path=path, line=number, hint=_HINT)
+            if (
+                not isinstance(data, dict)
+                or not isinstance(data.get("text"), str)
+                or not isinstance(data.get("labels"), dict)
+            ):
+                raise InputError(
+                    "not a labeled utterance (needs 'text' and 'labels')", path=path, line=number, hint=_HINT
+                )
             if SURROGATE_ESCAPE.search(line):
                 data, changed = repair_tree(data)
                 if changed and warn is not None and not warned:
                     warned = True
-                    warn(f"{path}:{number}: lone surrogate escape (half of a UTF-16 pair) replaced "
-                         f"with U+FFFD")
+                    warn(f"{path}:{number}: lone surrogate escape (half of a UTF-16 pair) replaced with U+FFFD")
             try:
                 labels = _labels(data["labels"])
             except InputError as exc:
@@ -198,12 +216,18 @@ def read_items(path: str, split: str = "all", warn: Callable[[str], None] | None
             item_id = str(data.get("id", f"{Path(path).name}:{number}"))
             if in_split(item_id, split):
                 spans = data.get("spans")
-                yield Item(item_id, data["text"], frozenset(labels), spans if isinstance(spans, dict) else {},
-                           path, number, str(data.get("source") or ""))
+                yield Item(
+                    item_id,
+                    data["text"],
+                    frozenset(labels),
+                    spans if isinstance(spans, dict) else {},
+                    path,
+                    number,
+                    str(data.get("source") or ""),
+                )
 
 
-def evaluate_views(items: list[Item], by_source: Iterable[Sources], with_model: bool = True
-                   ) -> dict[str, Evaluation]:
+def evaluate_views(items: list[Item], by_source: Iterable[Sources], with_model: bool = True) -> dict[str, Evaluation]:
     """One Evaluation per view from each item's findings by source: the rules alone, the
     model alone, and both as coach reports them (confirmed rule findings + the model's)."""
     from .analyzer import merge_findings
@@ -243,11 +267,11 @@ def evaluate_findings(items: Iterable[Item], findings: Iterable[Iterable[Finding
             elif predicted:
                 score.fp += 1
                 found = by_label[label]
-                result.errors.append(ErrorCase("fp", label, item, tuple(f.rule for f in found),
-                                               tuple(f.text for f in found)))
+                result.errors.append(
+                    ErrorCase("fp", label, item, tuple(f.rule for f in found), tuple(f.text for f in found))
+                )
             else:
                 score.fn += 1
                 span = item.spans.get(label)
-                result.errors.append(ErrorCase("fn", label, item, (),
-                                               (str(span),) if span else ()))
+                result.errors.append(ErrorCase("fn", label, item, (), (str(span),) if span else ()))
     return result

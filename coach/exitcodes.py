@@ -21,8 +21,13 @@ def fails(finding: Finding, fail_on: str) -> bool:
     return SEVERITY_RANK[finding.severity] >= SEVERITY_RANK[fail_on]
 
 
-def exit_code(findings: Iterable[Finding] = (), fail_on: str = "warning", *,
-              extra_failure: bool = False, input_failed: bool = False) -> ExitCode:
+def exit_code(
+    findings: Iterable[Finding] = (),
+    fail_on: str = "warning",
+    *,
+    extra_failure: bool = False,
+    input_failed: bool = False,
+) -> ExitCode:
     """0 clean, 1 a failing finding or another failed gate, 3 some input could not be read
     (it was reported and skipped; that outranks findings, which cover only what was read)."""
     if input_failed:
@@ -32,13 +37,11 @@ def exit_code(findings: Iterable[Finding] = (), fail_on: str = "warning", *,
     return ExitCode.OK
 
 
-def gate_problems(report: TextReport, min_score: int | None,
-                  require_complete_apology: bool) -> tuple[str, ...]:
+def gate_problems(report: TextReport, min_score: int | None, require_complete_apology: bool) -> tuple[str, ...]:
     """Reply-level gates (config `min-score`, `require-complete-apology`) that fail a run."""
     problems = []
     if min_score is not None and report.score < min_score:
         problems.append(f"score {report.score} is below min-score {min_score}")
     if require_complete_apology and report.apology.offered and report.apology.missing:
-        problems.append("apology is missing " + ", ".join(report.apology.missing)
-                        + " (require-complete-apology)")
+        problems.append("apology is missing " + ", ".join(report.apology.missing) + " (require-complete-apology)")
     return tuple(problems)

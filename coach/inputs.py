@@ -64,9 +64,16 @@ class InputPosition:
             return self.finished
 
 
-def conversations(paths: list[str], options, failed: list[CoachError], skip=None,
-                  position: InputPosition | None = None, window=None, undated: list | None = None,
-                  warn: Callable[[str], None] = _no_warning) -> Iterator[Conversation]:
+def conversations(
+    paths: list[str],
+    options,
+    failed: list[CoachError],
+    skip=None,
+    position: InputPosition | None = None,
+    window=None,
+    undated: list | None = None,
+    warn: Callable[[str], None] = _no_warning,
+) -> Iterator[Conversation]:
     """Every conversation of every input, numbered by its place in its file; a bad file or
     record is reported (through `warn`, and kept in `failed`) and skipped, and so is one whose
     (resolved file, number) is in `skip` (what an interrupted output already holds: repeated
@@ -103,8 +110,9 @@ def conversations(paths: list[str], options, failed: list[CoachError], skip=None
             name = input_name(path) if skip else path
             repeated = 0
             try:
-                for number, conv in enumerate(read_path(path, options, warn=warn, on_error=on_error,
-                                                        on_open=opened), 1):
+                for number, conv in enumerate(
+                    read_path(path, options, warn=warn, on_error=on_error, on_open=opened), 1
+                ):
                     record = conv.record or number  # Parquet numbers by row, so Spark agrees
                     if path in twins:
                         key = content_key(conv)
@@ -123,9 +131,11 @@ def conversations(paths: list[str], options, failed: list[CoachError], skip=None
                 on_error(exc)
             position.done(path)
             if repeated:
-                warn(f"{path}: {repeated} conversation(s) are the same (id and turns) as in its "
-                            f"{'uncompressed' if path.endswith('.gz') else 'compressed'} twin; each was "
-                            "scored once")
+                warn(
+                    f"{path}: {repeated} conversation(s) are the same (id and turns) as in its "
+                    f"{'uncompressed' if path.endswith('.gz') else 'compressed'} twin; each was "
+                    "scored once"
+                )
 
 
 @dataclass
@@ -150,8 +160,16 @@ class ScoreRun:
         """The run's reports in input order (scored by `jobs` processes), redacted on request."""
         from . import batch
 
-        convs = conversations(self.paths, self.options, self.failed, self.skip, self.position,
-                              window=self.window, undated=self.undated, warn=self.warn)
+        convs = conversations(
+            self.paths,
+            self.options,
+            self.failed,
+            self.skip,
+            self.position,
+            window=self.window,
+            undated=self.undated,
+            warn=self.warn,
+        )
         reports = batch.score(self.analyzer, convs, jobs=self.jobs, on_lost=self.on_lost)
         if self.redact:
             from .redact import redact_conversation

@@ -250,9 +250,17 @@ class TurnReport:
         return self.index + 1
 
     def to_dict(self) -> dict[str, Any]:
-        return {"index": self.index, "turn": self.number, "speaker": self.speaker, "name": self.name,
-                "time": self.time, "text": self.text, "findings": [f.to_dict() for f in self.findings],
-                "rewritten": self.rewritten, "edits": [e.to_dict() for e in self.edits]}
+        return {
+            "index": self.index,
+            "turn": self.number,
+            "speaker": self.speaker,
+            "name": self.name,
+            "time": self.time,
+            "text": self.text,
+            "findings": [f.to_dict() for f in self.findings],
+            "rewritten": self.rewritten,
+            "edits": [e.to_dict() for e in self.edits],
+        }
 
 
 @dataclass(frozen=True, slots=True)
@@ -320,10 +328,18 @@ class LocatedFinding:
     edit_region: tuple[int, int, int, int] | None = None
 
     def to_dict(self) -> dict[str, Any]:
-        return {**self.finding.to_dict(), "path": self.path, "key": self.key,
-                "file_line": self.line, "file_column": self.column, "end_line": self.end_line,
-                "end_column": self.end_column, "fingerprint": self.fingerprint,
-                "failing": self.failing, "edit": self.edit.to_dict() if self.edit else None}
+        return {
+            **self.finding.to_dict(),
+            "path": self.path,
+            "key": self.key,
+            "file_line": self.line,
+            "file_column": self.column,
+            "end_line": self.end_line,
+            "end_column": self.end_column,
+            "fingerprint": self.fingerprint,
+            "failing": self.failing,
+            "edit": self.edit.to_dict() if self.edit else None,
+        }
 
 
 @dataclass(frozen=True, slots=True)
@@ -385,8 +401,9 @@ def placeholder_spans(edits: Iterable[SentenceRewrite]) -> list[tuple[int, int]]
 
 def edit_for(finding: Finding, edits: Iterable[SentenceRewrite]) -> SentenceRewrite | None:
     """The sentence rewrite (or advice) that answers `finding`, if any."""
-    return next((e for e in edits if finding.rule in e.rules and e.start <= finding.end
-                 and finding.start <= e.end), None)
+    return next(
+        (e for e in edits if finding.rule in e.rules and e.start <= finding.end and finding.start <= e.end), None
+    )
 
 
 def _reduce_by_fields(self: Any) -> tuple:

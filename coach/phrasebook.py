@@ -21,11 +21,25 @@ from .models import APOLOGY_ELEMENTS, NEGATIVE_CATEGORIES, SEVERITIES, Example, 
 from .yamlsafe import Located
 
 RULE_KEYS = (
-    "id", "category", "element", "phrases", "patterns", "unless", "message", "source",
-    "severity", "weight", "rewrites", "fix", "speaker", "examples", "override", "followed_by", "help_uri",
+    "id",
+    "category",
+    "element",
+    "phrases",
+    "patterns",
+    "unless",
+    "message",
+    "source",
+    "severity",
+    "weight",
+    "rewrites",
+    "fix",
+    "speaker",
+    "examples",
+    "override",
+    "followed_by",
+    "help_uri",
 )
-TOP_KEYS = ("phrasebook", "version", "description", "defaults", "define", "extends", "disable",
-            "rules")
+TOP_KEYS = ("phrasebook", "version", "description", "defaults", "define", "extends", "disable", "rules")
 FRAGMENT_RE = re.compile(r"\$([A-Za-z][A-Za-z0-9_]*)")
 DEFAULT_KEYS = ("category", "severity", "weight", "source", "speaker", "help_uri")
 HELP_URI_RE = re.compile(r"^https?://[^\s]+$")
@@ -51,8 +65,9 @@ class Phrasebook:
 VALIDATION = 3
 #: What a cached phrasebook depends on besides its text: the cached classes' field layout
 #: (a new field must not unpickle shifted) and the validation rules it passed.
-CACHE_SCHEMA = ("|".join(",".join(f.name for f in fields(cls)) for cls in (Rule, Example, Phrasebook))
-                + f"|v{VALIDATION}")
+CACHE_SCHEMA = (
+    "|".join(",".join(f.name for f in fields(cls)) for cls in (Rule, Example, Phrasebook)) + f"|v{VALIDATION}"
+)
 
 
 def _suggest(key: str, valid: Iterable[str]) -> str | None:
@@ -67,13 +82,13 @@ class _Collector:
         self.path = path
         self.errors: list[PhrasebookError] = []
 
-    def add(self, message: str, line: int | None, rule: str | None = None,
-            hint: str | None = None) -> None:
+    def add(self, message: str, line: int | None, rule: str | None = None, hint: str | None = None) -> None:
         self.errors.append(PhrasebookError(message, path=self.path, line=line, rule=rule, hint=hint))
 
 
-def _strings(loc: Located | None, what: str, errs: _Collector, rule: str | None,
-             allow_single: bool = True) -> list[tuple[str, int]]:
+def _strings(
+    loc: Located | None, what: str, errs: _Collector, rule: str | None, allow_single: bool = True
+) -> list[tuple[str, int]]:
     """A string or list of strings, with lines; problems reported, bad items dropped."""
     if loc is None:
         return []
@@ -88,8 +103,12 @@ def _strings(loc: Located | None, what: str, errs: _Collector, rule: str | None,
         elif isinstance(item.value, str):
             errs.add(f"empty string in '{what}'", item.line, rule)
         else:
-            errs.add(f"'{what}' entries must be strings, got {type(item.value).__name__}",
-                     item.line, rule, hint="quote the entry")
+            errs.add(
+                f"'{what}' entries must be strings, got {type(item.value).__name__}",
+                item.line,
+                rule,
+                hint="quote the entry",
+            )
     return out
 
 
@@ -109,15 +128,19 @@ def _check_phrases(items: list[tuple[str, int]], what: str, errs: _Collector, ru
 SLOT_RE = re.compile(r"\{([^{}]*)\}")
 
 
-def _check_slots(phrases: list[tuple[str, int]], unless: list[tuple[str, int]],
-                 rewrites: list[tuple[str, int]], errs: _Collector, rule: str | None) -> None:
+def _check_slots(
+    phrases: list[tuple[str, int]],
+    unless: list[tuple[str, int]],
+    rewrites: list[tuple[str, int]],
+    errs: _Collector,
+    rule: str | None,
+) -> None:
     """Slots end phrases only; a rewrite fills only slots its phrases declare, only in a
     sentence template, and the rule keeps one rewrite without slots."""
     declared = {name for p, _ in phrases if (name := split_slot(p)[1]) is not None}
     for phrase, line in unless:
         if split_slot(phrase)[1]:
-            errs.add(f"'unless' phrase {_short(phrase)} cannot have a slot: only 'phrases' fill rewrites",
-                     line, rule)
+            errs.add(f"'unless' phrase {_short(phrase)} cannot have a slot: only 'phrases' fill rewrites", line, rule)
     with_slots = 0
     for text, line in rewrites:
         names = SLOT_RE.findall(text)
@@ -125,36 +148,41 @@ def _check_slots(phrases: list[tuple[str, int]], unless: list[tuple[str, int]],
         for name in names:
             if name not in declared:
                 known = ", ".join(f"{{{n}}}" for n in sorted(declared)) or "none"
-                errs.add(f"rewrite {_short(text)} uses {{{name}}}, which no phrase of the rule ends in "
-                         f"(declared: {known})", line, rule)
+                errs.add(
+                    f"rewrite {_short(text)} uses {{{name}}}, which no phrase of the rule ends in (declared: {known})",
+                    line,
+                    rule,
+                )
         if names and not text.rstrip().endswith((".", "!", "?")):
-            errs.add(f"rewrite {_short(text)} has a slot but is not a sentence template "
-                     f"(end it with . ! or ?)", line, rule)
+            errs.add(
+                f"rewrite {_short(text)} has a slot but is not a sentence template (end it with . ! or ?)", line, rule
+            )
     if rewrites and with_slots == len(rewrites):
-        errs.add("every rewrite uses a slot; keep one without, for when nothing follows the match",
-                 rewrites[0][1], rule)
+        errs.add(
+            "every rewrite uses a slot; keep one without, for when nothing follows the match", rewrites[0][1], rule
+        )
 
 
-def _examples(loc: Located | None, errs: _Collector, rule: str | None, line: int
-              ) -> tuple[tuple[Example, ...], tuple[str, ...]]:
+def _examples(
+    loc: Located | None, errs: _Collector, rule: str | None, line: int
+) -> tuple[tuple[Example, ...], tuple[str, ...]]:
     if loc is None or not isinstance(loc.value, dict):
-        errs.add("every rule needs 'examples' with 'match' and 'no_match' lists",
-                 loc.line if loc else line, rule)
+        errs.add("every rule needs 'examples' with 'match' and 'no_match' lists", loc.line if loc else line, rule)
         return (), ()
     for key in loc.value:
         if key not in ("match", "no_match"):
-            errs.add(f"unknown key '{key}' in examples", loc.value[key].line, rule,
-                     hint=_suggest(key, ("match", "no_match")))
+            errs.add(
+                f"unknown key '{key}' in examples", loc.value[key].line, rule, hint=_suggest(key, ("match", "no_match"))
+            )
     matches: list[Example] = []
     m = loc.value.get("match")
-    for item in (m.value if m is not None and isinstance(m.value, list) else []):
+    for item in m.value if m is not None and isinstance(m.value, list) else []:
         if isinstance(item.value, str) and item.value.strip():
             matches.append(Example(item.value))
         elif isinstance(item.value, dict) and isinstance(item.value.get("text", Located(None, 0)).value, str):
             span = item.value.get("span")
             span_text = span.value if span is not None else None
-            if span_text is not None and (not isinstance(span_text, str)
-                                          or span_text not in item.value["text"].value):
+            if span_text is not None and (not isinstance(span_text, str) or span_text not in item.value["text"].value):
                 errs.add(f"example span {span_text!r} does not occur in its text", item.line, rule)
                 span_text = None
             matches.append(Example(item.value["text"].value, span_text))
@@ -168,8 +196,13 @@ def _examples(loc: Located | None, errs: _Collector, rule: str | None, line: int
     return tuple(matches), tuple(no_match)
 
 
-def _substitute(items: list[tuple[str, int]], fragments: dict[str, str | None], errs: _Collector,
-                rid: str | None, what: str = "phrase") -> list[tuple[str, int]]:
+def _substitute(
+    items: list[tuple[str, int]],
+    fragments: dict[str, str | None],
+    errs: _Collector,
+    rid: str | None,
+    what: str = "phrase",
+) -> list[tuple[str, int]]:
     """Replace each $NAME with its `define:` fragment, as one alternation group.
 
     The length of the result is added up before it is built: fragments that double at each
@@ -183,8 +216,12 @@ def _substitute(items: list[tuple[str, int]], fragments: dict[str, str | None], 
             if fragment is not None:
                 size += len(fragment) + 2 - len(match.group(0))
         if size > MAX_PHRASE_CHARS and size != len(phrase):  # (without fragments: parse() says it)
-            errs.add(f"{what} expands to {size:,} characters with its $fragments, over the "
-                     f"{MAX_PHRASE_CHARS:,} limit", line, rid, hint="use fewer or smaller fragments")
+            errs.add(
+                f"{what} expands to {size:,} characters with its $fragments, over the {MAX_PHRASE_CHARS:,} limit",
+                line,
+                rid,
+                hint="use fewer or smaller fragments",
+            )
             out.append((phrase, line))
             continue
 
@@ -192,11 +229,12 @@ def _substitute(items: list[tuple[str, int]], fragments: dict[str, str | None], 
             name = match.group(1)
             if name not in fragments:
                 # fill runs inside this iteration's re.sub, so `line` is this phrase's line
-                errs.add(f"unknown fragment ${name}", line, rid, hint=_suggest(name, fragments)  # noqa: B023
-                         if fragments else "define it under the top-level 'define:' key")
+                hint = _suggest(name, fragments) if fragments else "define it under the top-level 'define:' key"
+                errs.add(f"unknown fragment ${name}", line, rid, hint=hint)  # noqa: B023
                 return name
             fragment = fragments[name]
             return name if fragment is None else f"({fragment})"
+
         out.append((FRAGMENT_RE.sub(fill, phrase), line))
     return out
 
@@ -214,14 +252,15 @@ def _fragments(loc: Located, errs: _Collector) -> dict[str, str | None]:
             errs.add(f"fragment ${name} must be a non-empty phrase", value.line)
         else:
             before = len(errs.errors)
-            (text, _), = _substitute([(value.value, value.line)], fragments, errs, None, f"fragment ${name}")
+            ((text, _),) = _substitute([(value.value, value.line)], fragments, errs, None, f"fragment ${name}")
             broken = any(fragments.get(m.group(1), "") is None for m in FRAGMENT_RE.finditer(value.value))
             fragments[name] = None if broken or len(errs.errors) > before else text
     return fragments
 
 
-def _rule(loc: Located, defaults: dict[str, Any], errs: _Collector, path: str,
-          fragments: dict[str, str | None] | None = None) -> Rule | None:
+def _rule(
+    loc: Located, defaults: dict[str, Any], errs: _Collector, path: str, fragments: dict[str, str | None] | None = None
+) -> Rule | None:
     if not isinstance(loc.value, dict):
         errs.add("each rule must be a mapping with at least 'id', 'category' and 'phrases'", loc.line)
         return None
@@ -229,8 +268,10 @@ def _rule(loc: Located, defaults: dict[str, Any], errs: _Collector, path: str,
     rid_loc = data.get("id")
     rid = rid_loc.value if rid_loc is not None else None
     if not isinstance(rid, str) or not ID_RE.match(rid):
-        errs.add(f"rule id {rid!r} must be dotted lowercase words like 'blocking.policy'",
-                 rid_loc.line if rid_loc else loc.line)
+        errs.add(
+            f"rule id {rid!r} must be dotted lowercase words like 'blocking.policy'",
+            rid_loc.line if rid_loc else loc.line,
+        )
         rid = str(rid) if rid is not None else None
     before = len(errs.errors)
     for key, value in data.items():
@@ -254,14 +295,20 @@ def _rule(loc: Located, defaults: dict[str, Any], errs: _Collector, path: str,
         errs.add(f"category {category!r} must be a lowercase word", data["category"].line, rid)
     element = get("element", (str,), None)
     if category == "apology" and element not in APOLOGY_ELEMENTS:
-        errs.add(f"apology rules need 'element': one of {', '.join(APOLOGY_ELEMENTS)}",
-                 data["element"].line if "element" in data else loc.line, rid)
+        errs.add(
+            f"apology rules need 'element': one of {', '.join(APOLOGY_ELEMENTS)}",
+            data["element"].line if "element" in data else loc.line,
+            rid,
+        )
     elif category != "apology" and element is not None:
         errs.add("'element' is only for category 'apology'", data["element"].line, rid)
     severity = get("severity", (str,), "info" if category not in NEGATIVE_CATEGORIES else "warning")
     if severity not in SEVERITIES:
-        errs.add(f"severity {severity!r} must be one of {', '.join(SEVERITIES)}",
-                 data["severity"].line if "severity" in data else loc.line, rid)
+        errs.add(
+            f"severity {severity!r} must be one of {', '.join(SEVERITIES)}",
+            data["severity"].line if "severity" in data else loc.line,
+            rid,
+        )
     weight = get("weight", (int, float), 1.0)
     if isinstance(weight, (int, float)) and not 0 <= weight <= 10:
         errs.add("'weight' must be between 0 and 10", data["weight"].line, rid)
@@ -279,33 +326,52 @@ def _rule(loc: Located, defaults: dict[str, Any], errs: _Collector, path: str,
     rewrites = [text for text, _ in rewrite_items]
     _check_slots(phrases, unless, rewrite_items, errs, rid)
     if category in NEGATIVE_CATEGORIES and len(rewrites) < 2:
-        errs.add(f"{category} rules need at least two 'rewrites'",
-                 data["rewrites"].line if "rewrites" in data else loc.line, rid)
+        errs.add(
+            f"{category} rules need at least two 'rewrites'",
+            data["rewrites"].line if "rewrites" in data else loc.line,
+            rid,
+        )
     override = get("override", (bool,), False)
     fix = get("fix", (str,), None)
     if fix not in (None, "safe", "unsafe"):
-        errs.add("'fix' must be 'safe' (the first rewrite may be applied automatically) or 'unsafe'",
-                 data["fix"].line, rid)
+        errs.add(
+            "'fix' must be 'safe' (the first rewrite may be applied automatically) or 'unsafe'", data["fix"].line, rid
+        )
     followed_by = [text for text, _ in _strings(data.get("followed_by"), "followed_by", errs, rid)]
     for text in followed_by:
         if not CATEGORY_RE.match(text):
-            errs.add(f"followed_by {text!r} must be a category such as 'blocking'",
-                     data["followed_by"].line, rid)
+            errs.add(f"followed_by {text!r} must be a category such as 'blocking'", data["followed_by"].line, rid)
     help_uri = get("help_uri", (str,), "").strip()
     if help_uri and not HELP_URI_RE.match(help_uri):
-        errs.add(f"'help_uri' must be an http(s) address, got {help_uri!r}",
-                 data["help_uri"].line if "help_uri" in data else loc.line, rid)
+        errs.add(
+            f"'help_uri' must be an http(s) address, got {help_uri!r}",
+            data["help_uri"].line if "help_uri" in data else loc.line,
+            rid,
+        )
     matches, no_match = _examples(data.get("examples"), errs, rid, loc.line)
     if len(errs.errors) > before or rid is None:
         return None
     return Rule(
-        id=rid, category=category, element=element,
-        phrases=tuple(p for p, _ in phrases), patterns=tuple(patterns),
+        id=rid,
+        category=category,
+        element=element,
+        phrases=tuple(p for p, _ in phrases),
+        patterns=tuple(patterns),
         unless=tuple(u for u, _ in unless),
-        message=get("message", (str,), "").strip(), source=get("source", (str,), "").strip(),
-        severity=severity, weight=float(weight), rewrites=tuple(rewrites), fix=fix,
-        speaker=speaker, override=override, match_examples=matches, no_match_examples=no_match,
-        followed_by=tuple(followed_by), help_uri=help_uri, path=path, line=loc.line,
+        message=get("message", (str,), "").strip(),
+        source=get("source", (str,), "").strip(),
+        severity=severity,
+        weight=float(weight),
+        rewrites=tuple(rewrites),
+        fix=fix,
+        speaker=speaker,
+        override=override,
+        match_examples=matches,
+        no_match_examples=no_match,
+        followed_by=tuple(followed_by),
+        help_uri=help_uri,
+        path=path,
+        line=loc.line,
     )
 
 
@@ -353,8 +419,7 @@ def parse_phrasebook(text: str, path: str) -> Phrasebook:
         else:
             for key, value in d.value.items():
                 if key not in DEFAULT_KEYS:
-                    errs.add(f"unknown key '{key}' in defaults", value.line,
-                             hint=_suggest(key, DEFAULT_KEYS))
+                    errs.add(f"unknown key '{key}' in defaults", value.line, hint=_suggest(key, DEFAULT_KEYS))
                 else:
                     defaults[key] = value.value
     if "extends" in top:
@@ -391,20 +456,28 @@ def read_phrasebook(path: str | Path) -> Phrasebook:
     try:
         size = p.stat().st_size
         if size > yamlsafe.MAX_BYTES:
-            raise PhrasebookErrors([PhrasebookError(
-                f"phrasebook is {size // 1024} KB, over the {yamlsafe.MAX_BYTES // 1048576} MB limit",
-                path=str(path))])
+            raise PhrasebookErrors(
+                [
+                    PhrasebookError(
+                        f"phrasebook is {size // 1024} KB, over the {yamlsafe.MAX_BYTES // 1048576} MB limit",
+                        path=str(path),
+                    )
+                ]
+            )
         data = _read_capped(p)
         if data is None:  # stat said less: a device, a FIFO or a growing file
-            raise PhrasebookErrors([PhrasebookError(
-                f"phrasebook is over the {yamlsafe.MAX_BYTES // 1048576} MB limit", path=str(path))])
+            raise PhrasebookErrors(
+                [PhrasebookError(f"phrasebook is over the {yamlsafe.MAX_BYTES // 1048576} MB limit", path=str(path))]
+            )
         text = data.decode("utf-8")
     except FileNotFoundError:
-        raise PhrasebookErrors([PhrasebookError("phrasebook not found", path=str(path),
-                                                hint="check the --phrasebook path")]) from None
+        raise PhrasebookErrors(
+            [PhrasebookError("phrasebook not found", path=str(path), hint="check the --phrasebook path")]
+        ) from None
     except UnicodeDecodeError as exc:
-        raise PhrasebookErrors([PhrasebookError(
-            f"not UTF-8 (byte {exc.start}); save the phrasebook as UTF-8", path=str(path))]) from None
+        raise PhrasebookErrors(
+            [PhrasebookError(f"not UTF-8 (byte {exc.start}); save the phrasebook as UTF-8", path=str(path))]
+        ) from None
     except OSError as exc:
         raise PhrasebookErrors([PhrasebookError(f"cannot read: {exc.strerror}", path=str(path))]) from None
     import hashlib
@@ -415,8 +488,16 @@ def read_phrasebook(path: str | Path) -> Phrasebook:
         book = parse_phrasebook(text.lstrip("\ufeff"), str(path))
         rules = cache.rules_to_data(book.rules)
         if rules is not None:
-            cache.store("book", key, {"path": book.path, "rules": rules, "disable": list(book.disable),
-                                      "extends": None if book.extends is None else list(book.extends)})
+            cache.store(
+                "book",
+                key,
+                {
+                    "path": book.path,
+                    "rules": rules,
+                    "disable": list(book.disable),
+                    "extends": None if book.extends is None else list(book.extends),
+                },
+            )
     return book
 
 
@@ -427,8 +508,9 @@ def _book_from_data(doc: Any, _blobs: Any) -> Phrasebook:
     extends, disable = doc["extends"], doc["disable"]
     if not isinstance(doc["path"], str) or not all(isinstance(p, str) for p in [*disable, *(extends or ())]):
         raise ValueError("not a cached phrasebook")
-    return Phrasebook(doc["path"], rules_from_data(doc["rules"]),
-                      None if extends is None else tuple(extends), tuple(disable))
+    return Phrasebook(
+        doc["path"], rules_from_data(doc["rules"]), None if extends is None else tuple(extends), tuple(disable)
+    )
 
 
 def _read_capped(path: Path) -> bytes | None:
@@ -457,12 +539,10 @@ def has_prefix(rule_id: str, prefixes: Iterable[str]) -> bool:
     return any(rule_id == p or rule_id.startswith(p.rstrip(".") + ".") for p in prefixes)
 
 
-def select_rules(rules: Iterable[Rule], only: Iterable[str] = (), ignore: Iterable[str] = ()
-                 ) -> list[Rule]:
+def select_rules(rules: Iterable[Rule], only: Iterable[str] = (), ignore: Iterable[str] = ()) -> list[Rule]:
     """Keep rules whose dotted id starts with an `only` prefix and with no `ignore` prefix."""
     only, ignore = tuple(only), tuple(ignore)
-    return [r for r in rules
-            if (not only or has_prefix(r.id, only)) and not has_prefix(r.id, ignore)]
+    return [r for r in rules if (not only or has_prefix(r.id, only)) and not has_prefix(r.id, ignore)]
 
 
 def load_rules(user_paths: Iterable[str] = (), *, defaults: bool = True) -> list[Rule]:
@@ -530,18 +610,29 @@ def _load_rules(user_paths: list[str], defaults: bool) -> list[Rule]:
     for book in default_books:
         for rule in book.rules:
             if rule.id in rules:
-                errors.append(PhrasebookError(
-                    f"duplicate rule id (also in {rules[rule.id].path}:{rules[rule.id].line})",
-                    path=rule.path, line=rule.line, rule=rule.id))
+                errors.append(
+                    PhrasebookError(
+                        f"duplicate rule id (also in {rules[rule.id].path}:{rules[rule.id].line})",
+                        path=rule.path,
+                        line=rule.line,
+                        rule=rule.id,
+                    )
+                )
             elif (not extends or has_prefix(rule.id, extends)) and not has_prefix(rule.id, disabled):
                 rules[rule.id] = rule
     for book in books:
         for rule in book.rules:
             if rule.id in rules and not rule.override:
                 prev = rules[rule.id]
-                errors.append(PhrasebookError(
-                    f"duplicate rule id (also in {prev.path}:{prev.line})", path=rule.path,
-                    line=rule.line, rule=rule.id, hint="rename it, or set 'override: true' to replace it"))
+                errors.append(
+                    PhrasebookError(
+                        f"duplicate rule id (also in {prev.path}:{prev.line})",
+                        path=rule.path,
+                        line=rule.line,
+                        rule=rule.id,
+                        hint="rename it, or set 'override: true' to replace it",
+                    )
+                )
             else:
                 rules[rule.id] = rule
     if errors:

@@ -19,8 +19,10 @@ from .models import CheckResult, ConversationReport, Finding, TextReport, TurnRe
 _LOCAL_CHARS = r"[\w!#$%&'*+/=?^`{|}~-]"
 _PATTERNS = [
     # e-mail: a dot-atom or "quoted" local part, a domain name or [address literal]
-    re.compile(rf'(?:"[^"\n]{{1,64}}"|{_LOCAL_CHARS}+(?:\.{_LOCAL_CHARS}+)*)'
-               r"@(?:[\w-]+(?:\.[\w-]+)+|\[[0-9A-Fa-f:.]+\])"),
+    re.compile(
+        rf'(?:"[^"\n]{{1,64}}"|{_LOCAL_CHARS}+(?:\.{_LOCAL_CHARS}+)*)'
+        r"@(?:[\w-]+(?:\.[\w-]+)+|\[[0-9A-Fa-f:.]+\])"
+    ),
     # IBAN: country code, check digits, then groups of four capitals/digits (spaced or not)
     re.compile(r"(?<!\w)[A-Z]{2}\d{2}(?: ?[A-Z0-9]{4}){2,7}(?: ?[A-Z0-9]{1,4})?(?!\w)"),
     # card-like numbers: 13-19 digits, grouped by spaces, dashes or dots
@@ -34,11 +36,15 @@ _IBAN = _PATTERNS[1]
 _PHONE = _PATTERNS[3]
 
 # -- dates and ids are not phone numbers ------------------------------------------------------------
-_DATE = re.compile(r"(?:19|20)\d\d([-/.])(?:0?[1-9]|1[0-2])\1(?:0?[1-9]|[12]\d|3[01])"
-                   r"|(?:0?[1-9]|[12]\d|3[01])([/.])(?:0?[1-9]|[12]\d|3[01])\2(?:19|20)\d\d")
-_ID_WORDS = re.compile(r"(?:\b(?i:ticket|order|case|invoice|inv|ref|reference|confirmation|conf|tracking|"
-                       r"booking|reservation|shipment|parcel|rma|sku|po|id)\b(?:\s*(?i:no|nr|number|id)\b)?\.?"
-                       r"|#)[\s:#.-]{0,3}(?:[A-Z0-9]{1,5}[-_ ]){0,4}[A-Z]{0,4}$")
+_DATE = re.compile(
+    r"(?:19|20)\d\d([-/.])(?:0?[1-9]|1[0-2])\1(?:0?[1-9]|[12]\d|3[01])"
+    r"|(?:0?[1-9]|[12]\d|3[01])([/.])(?:0?[1-9]|[12]\d|3[01])\2(?:19|20)\d\d"
+)
+_ID_WORDS = re.compile(
+    r"(?:\b(?i:ticket|order|case|invoice|inv|ref|reference|confirmation|conf|tracking|"
+    r"booking|reservation|shipment|parcel|rma|sku|po|id)\b(?:\s*(?i:no|nr|number|id)\b)?\.?"
+    r"|#)[\s:#.-]{0,3}(?:[A-Z0-9]{1,5}[-_ ]){0,4}[A-Z]{0,4}$"
+)
 
 
 def is_date_or_id(text: str, start: int, end: int) -> bool:
@@ -46,9 +52,11 @@ def is_date_or_id(text: str, start: int, end: int) -> bool:
     number (named as one just before it): kept, since reports need them and they name no one."""
     found = text[start:end].strip(" .-()")
     date = _DATE.match(found)
-    if _DATE.fullmatch(found) or date and not re.search(r"\d", found[date.end():]):
+    if _DATE.fullmatch(found) or date and not re.search(r"\d", found[date.end() :]):
         return True
-    return bool(_ID_WORDS.search(text[max(0, start - 24):start]))
+    return bool(_ID_WORDS.search(text[max(0, start - 24) : start]))
+
+
 #: Characters a mask keeps (in the folded text), so the shape of what was hidden stays readable.
 _KEEP = frozenset(" -().+@")
 #: Folds NFKC leaves alone.
@@ -88,8 +96,12 @@ def redact_text(text: str) -> str:
         shadow = "".join(fold_at)
     out: list[str] | None = None
     for pattern in _PATTERNS:
-        spans = [(m.start(), m.end()) for m in pattern.finditer(shadow) if _masks(m.group(0), pattern is _IBAN)
-                 and not (pattern is _PHONE and is_date_or_id(shadow, m.start(), m.end()))]
+        spans = [
+            (m.start(), m.end())
+            for m in pattern.finditer(shadow)
+            if _masks(m.group(0), pattern is _IBAN)
+            and not (pattern is _PHONE and is_date_or_id(shadow, m.start(), m.end()))
+        ]
         if not spans:
             continue
         out = out or list(text)
@@ -119,35 +131,64 @@ def _finding(f: Finding) -> Finding:
 
 def _rewritten(report: TextReport | TurnReport) -> dict:
     """The rewritten draft and its sentence rewrites masked too (same length: offsets hold)."""
-    return {"rewritten": _optional(report.rewritten),
-            "edits": tuple(dataclasses.replace(e, text=redact_text(e.text)) for e in report.edits)}
+    return {
+        "rewritten": _optional(report.rewritten),
+        "edits": tuple(dataclasses.replace(e, text=redact_text(e.text)) for e in report.edits),
+    }
 
 
 def redact_report(report: TextReport) -> TextReport:
-    return dataclasses.replace(report, text=redact_text(report.text),
-                               findings=tuple(_finding(f) for f in report.findings), **_rewritten(report))
+    return dataclasses.replace(
+        report,
+        text=redact_text(report.text),
+        findings=tuple(_finding(f) for f in report.findings),
+        **_rewritten(report),
+    )
 
 
 def redact_conversation(report: ConversationReport) -> ConversationReport:
     """Texts, the conversation id, the agent and channel fields; `source` (a path the user
     gave, which --resume reads back) is kept."""
-    turns = tuple(dataclasses.replace(t, text=redact_text(t.text), name=t.name,
-                                      findings=tuple(_finding(f) for f in t.findings), **_rewritten(t))
-                  for t in report.turns)
-    return dataclasses.replace(report, turns=turns, conversation=redact_text(report.conversation),
-                               agent=_optional(report.agent), channel=_optional(report.channel))
+    turns = tuple(
+        dataclasses.replace(
+            t, text=redact_text(t.text), name=t.name, findings=tuple(_finding(f) for f in t.findings), **_rewritten(t)
+        )
+        for t in report.turns
+    )
+    return dataclasses.replace(
+        report,
+        turns=turns,
+        conversation=redact_text(report.conversation),
+        agent=_optional(report.agent),
+        channel=_optional(report.channel),
+    )
 
 
 def redact_check(result: CheckResult) -> CheckResult:
     """Replies, their titles (entry keys) and every message; file paths are kept."""
-    entries = tuple(dataclasses.replace(
-        e, key=_optional(e.key), report=dataclasses.replace(
-            redact_report(e.report), source=redact_text(e.report.source) if e.key else e.report.source),
-        problems=tuple(redact_text(p) for p in e.problems),
-        findings=tuple(dataclasses.replace(
-                           lf, finding=_finding(lf.finding), key=_optional(lf.key),
-                           edit=lf.edit and dataclasses.replace(lf.edit, text=redact_text(lf.edit.text)))
-                       for lf in e.findings))
-        for e in result.entries)
-    return dataclasses.replace(result, entries=entries, errors=tuple(redact_text(e) for e in result.errors),
-                               unused_suppressions=tuple(redact_text(u) for u in result.unused_suppressions))
+    entries = tuple(
+        dataclasses.replace(
+            e,
+            key=_optional(e.key),
+            report=dataclasses.replace(
+                redact_report(e.report), source=redact_text(e.report.source) if e.key else e.report.source
+            ),
+            problems=tuple(redact_text(p) for p in e.problems),
+            findings=tuple(
+                dataclasses.replace(
+                    lf,
+                    finding=_finding(lf.finding),
+                    key=_optional(lf.key),
+                    edit=lf.edit and dataclasses.replace(lf.edit, text=redact_text(lf.edit.text)),
+                )
+                for lf in e.findings
+            ),
+        )
+        for e in result.entries
+    )
+    return dataclasses.replace(
+        result,
+        entries=entries,
+        errors=tuple(redact_text(e) for e in result.errors),
+        unused_suppressions=tuple(redact_text(u) for u in result.unused_suppressions),
+    )

@@ -19,13 +19,17 @@ from .models import ConversationReport, Finding
 ROLE_WORDS = frozenset(
     "agent agents customer customers support team bot system admin administrator user visitor guest "
     "client caller operator staff service helpdesk desk care the and of at from via rep representative "
-    "unknown anonymous lead contact end".split())
+    "unknown anonymous lead contact end".split()
+)
 
 
 def name_words(name: str) -> set[str]:
     """The words of a speaker name worth masking in text: letters only, two or more, not role words."""
-    return {w for w in re.findall(r"[^\W\d_][\w'’-]*[^\W\d_]|[^\W\d_]{2,}", name)
-            if len(w) >= 2 and w.casefold() not in ROLE_WORDS}
+    return {
+        w
+        for w in re.findall(r"[^\W\d_][\w'’-]*[^\W\d_]|[^\W\d_]{2,}", name)
+        if len(w) >= 2 and w.casefold() not in ROLE_WORDS
+    }
 
 
 class NameMasker:
@@ -71,13 +75,20 @@ class NameMasker:
 
         def finding(f: Finding) -> Finding:
             masked, rewrite = mask(f.text), f.rewrite and mask(f.rewrite)
-            return f if (masked, rewrite) == (f.text, f.rewrite) else dataclasses.replace(f, text=masked,
-                                                                                          rewrite=rewrite)
+            return (
+                f if (masked, rewrite) == (f.text, f.rewrite) else dataclasses.replace(f, text=masked, rewrite=rewrite)
+            )
 
         agent = self.pseudonym(report.agent, "agent")
-        turns = tuple(dataclasses.replace(t, text=mask(t.text), name=self.pseudonym(t.name, t.speaker),
-                                          findings=tuple(finding(f) for f in t.findings),
-                                          rewritten=t.rewritten and mask(t.rewritten),
-                                          edits=tuple(dataclasses.replace(e, text=mask(e.text)) for e in t.edits))
-                      for t in report.turns)
+        turns = tuple(
+            dataclasses.replace(
+                t,
+                text=mask(t.text),
+                name=self.pseudonym(t.name, t.speaker),
+                findings=tuple(finding(f) for f in t.findings),
+                rewritten=t.rewritten and mask(t.rewritten),
+                edits=tuple(dataclasses.replace(e, text=mask(e.text)) for e in t.edits),
+            )
+            for t in report.turns
+        )
         return dataclasses.replace(report, agent=agent, turns=turns)

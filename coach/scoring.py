@@ -50,11 +50,11 @@ def apology(findings: Iterable[Finding]) -> Apology:
     offered = bool(present & {"regret", "responsibility"})
     ordered = tuple(e for e in ELEMENT_WEIGHTS if e in present)
     if not offered:
-        return Apology(offered=False, elements=ordered, missing=(), completeness=None,
-                       non_apology=non_apology)
+        return Apology(offered=False, elements=ordered, missing=(), completeness=None, non_apology=non_apology)
     missing = tuple(e for e in CORE_APOLOGY_ELEMENTS if e not in present)
-    return Apology(offered=True, elements=ordered, missing=missing,
-                   completeness=completeness(present), non_apology=non_apology)
+    return Apology(
+        offered=True, elements=ordered, missing=missing, completeness=completeness(present), non_apology=non_apology
+    )
 
 
 def completeness(present: Iterable[str]) -> float:
@@ -63,8 +63,9 @@ def completeness(present: Iterable[str]) -> float:
     return round(min(total, 1.0), 3)
 
 
-def score(findings: Iterable[Finding], weights: Mapping[str, float] | None = None,
-          apology_result: Apology | None = None) -> int:
+def score(
+    findings: Iterable[Finding], weights: Mapping[str, float] | None = None, apology_result: Apology | None = None
+) -> int:
     """The 0-100 score: 80, plus advocacy (capped at +20), minus blocking and non-apologies,
     plus up to 15 for a complete apology. `weights` maps rule id -> weight (default 1)."""
     findings = list(findings)

@@ -23,9 +23,11 @@ MAX_FILE_BYTES = 64 * 1024 * 1024
 #: names the byte order and vanishes); whole files that are edited and written back use the
 #: second, so the mark survives as a character that `LibraryFile` strips and puts back.
 BOMS: tuple[tuple[bytes, str, str], ...] = (
-    (codecs.BOM_UTF32_LE, "utf-32", "utf-32-le"), (codecs.BOM_UTF32_BE, "utf-32", "utf-32-be"),
+    (codecs.BOM_UTF32_LE, "utf-32", "utf-32-le"),
+    (codecs.BOM_UTF32_BE, "utf-32", "utf-32-be"),
     (codecs.BOM_UTF8, "utf-8", "utf-8"),
-    (codecs.BOM_UTF16_LE, "utf-16", "utf-16-le"), (codecs.BOM_UTF16_BE, "utf-16", "utf-16-be"),
+    (codecs.BOM_UTF16_LE, "utf-16", "utf-16-le"),
+    (codecs.BOM_UTF16_BE, "utf-16", "utf-16-be"),
 )
 
 
@@ -76,20 +78,28 @@ def read_whole(path: str, encoding: str | None = None) -> tuple[str, str]:
     except OSError as exc:
         raise InputError(f"cannot read the file: {exc.strerror or exc}", path=path) from None
     if len(data) > MAX_FILE_BYTES:
-        raise InputError(f"the file is larger than {MAX_FILE_BYTES // (1024 * 1024)} MB", path=path,
-                         hint="split the library into several files")
+        raise InputError(
+            f"the file is larger than {MAX_FILE_BYTES // (1024 * 1024)} MB",
+            path=path,
+            hint="split the library into several files",
+        )
     codec = file_encoding(data[:4], encoding)
     try:
         wide = is_wide(codec)
     except LookupError:
         raise InputError(f"unknown encoding {encoding!r}", path=path) from None
     if not wide and looks_binary(data, codec):
-        raise InputError("binary file, skipped", path=path,
-                         hint="coach check reads text, Markdown, YAML, JSON and CSV/TSV files")
+        raise InputError(
+            "binary file, skipped", path=path, hint="coach check reads text, Markdown, YAML, JSON and CSV/TSV files"
+        )
     try:
         return data.decode(codec), codec
     except UnicodeDecodeError as exc:
-        before = data[:exc.start].decode(codec, errors="replace")
+        before = data[: exc.start].decode(codec, errors="replace")
         line = before.replace("\r\n", "\n").replace("\r", "\n").count("\n") + 1
-        raise InputError(f"cannot decode the file as {codec} at byte {exc.start} ({exc.reason})",
-                         path=path, line=line, hint="pass the file's encoding with --encoding") from None
+        raise InputError(
+            f"cannot decode the file as {codec} at byte {exc.start} ({exc.reason})",
+            path=path,
+            line=line,
+            hint="pass the file's encoding with --encoding",
+        ) from None

@@ -39,9 +39,10 @@ def parse_bound(text: str, option: str, *, end: bool = False, now: datetime | No
             return _day_start(day + timedelta(days=1) if end else day)
         stamp = datetime.fromisoformat(value.replace("z", "Z"))
     except ValueError:
-        raise UsageError(f"{option} {text!r} is not a date",
-                         hint="give YYYY-MM-DD, YYYY-MM-DDTHH:MM[:SS][+zone] or a count of days/weeks back (7d, 4w)"
-                         ) from None
+        raise UsageError(
+            f"{option} {text!r} is not a date",
+            hint="give YYYY-MM-DD, YYYY-MM-DDTHH:MM[:SS][+zone] or a count of days/weeks back (7d, 4w)",
+        ) from None
     if stamp.tzinfo is None:
         stamp = stamp.replace(tzinfo=UTC)
     return _iso(stamp + timedelta(seconds=1) if end else stamp)
@@ -60,8 +61,10 @@ class TimeWindow:
 
     @classmethod
     def parse(cls, since: str | None, until: str | None, now: datetime | None = None) -> TimeWindow:
-        window = cls(parse_bound(since, "--since", now=now) if since else None,
-                     parse_bound(until, "--until", end=True, now=now) if until else None)
+        window = cls(
+            parse_bound(since, "--since", now=now) if since else None,
+            parse_bound(until, "--until", end=True, now=now) if until else None,
+        )
         if window.since and window.before and window.before <= window.since:
             raise UsageError(f"--until {until} is before --since {since}", hint="swap them")
         return window
@@ -75,5 +78,4 @@ class TimeWindow:
             return True
         if started_at is None:
             return False
-        return (self.since is None or started_at >= self.since) and (
-            self.before is None or started_at < self.before)
+        return (self.since is None or started_at >= self.since) and (self.before is None or started_at < self.before)

@@ -63,18 +63,17 @@ def _scalar(node: yaml.ScalarNode) -> Any:
     return text
 
 
-_STANDARD_TAGS = frozenset(f"tag:yaml.org,2002:{name}" for name in (
-    "str", "int", "float", "bool", "null", "seq", "map", "timestamp"))
+_STANDARD_TAGS = frozenset(
+    f"tag:yaml.org,2002:{name}" for name in ("str", "int", "float", "bool", "null", "seq", "map", "timestamp")
+)
 
 
 def _convert(node: yaml.Node, budget: list[int], depth: int = 0) -> Located:
     if node.tag not in _STANDARD_TAGS:
-        raise YamlProblem(f"YAML tag {node.tag!r} is not allowed in a phrasebook; remove it",
-                          node.start_mark.line + 1)
+        raise YamlProblem(f"YAML tag {node.tag!r} is not allowed in a phrasebook; remove it", node.start_mark.line + 1)
     budget[0] -= 1
     if budget[0] < 0:
-        raise YamlProblem(f"more than {MAX_NODES} values (after expanding aliases); refusing",
-                          node.start_mark.line + 1)
+        raise YamlProblem(f"more than {MAX_NODES} values (after expanding aliases); refusing", node.start_mark.line + 1)
     if depth > 100:
         raise YamlProblem("nested more than 100 levels deep", node.start_mark.line + 1)
     line = node.start_mark.line + 1
@@ -91,7 +90,9 @@ def _convert(node: yaml.Node, budget: list[int], depth: int = 0) -> Located:
             if key in out:
                 raise YamlProblem(
                     f"duplicate key {key!r} (first on line {out[key].line}); "
-                    "PyYAML would silently keep only the last one", key_node.start_mark.line + 1)
+                    "PyYAML would silently keep only the last one",
+                    key_node.start_mark.line + 1,
+                )
             out[key] = _convert(value_node, budget, depth + 1)
         return Located(out, line)
     raise YamlProblem(f"unsupported YAML node {type(node).__name__}", line)

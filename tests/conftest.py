@@ -65,8 +65,9 @@ def store_url(request, tmp_path):
     url = request.getfixturevalue("pg_server")
     import sqlalchemy
 
-    engine = sqlalchemy.create_engine(url.replace("postgresql://", "postgresql+psycopg://", 1),
-                                      poolclass=sqlalchemy.pool.NullPool)
+    engine = sqlalchemy.create_engine(
+        url.replace("postgresql://", "postgresql+psycopg://", 1), poolclass=sqlalchemy.pool.NullPool
+    )
     with engine.begin() as conn:
         conn.execute(sqlalchemy.text("DROP SCHEMA public CASCADE"))
         conn.execute(sqlalchemy.text("CREATE SCHEMA public"))

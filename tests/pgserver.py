@@ -67,8 +67,17 @@ def start() -> tuple[str | None, str]:
 
     steps = [
         (os.path.join(folder, "initdb"), "-D", data, "-A", "trust", "-U", role, "--no-sync", "-E", "UTF8"),
-        (os.path.join(folder, "pg_ctl"), "-D", data, "-l", os.path.join(base, "log"), "-w", "-o",
-         f"-k {base} -p {port} -c listen_addresses='' -c fsync=off -c full_page_writes=off", "start"),
+        (
+            os.path.join(folder, "pg_ctl"),
+            "-D",
+            data,
+            "-l",
+            os.path.join(base, "log"),
+            "-w",
+            "-o",
+            f"-k {base} -p {port} -c listen_addresses='' -c fsync=off -c full_page_writes=off",
+            "start",
+        ),
     ]
     for cmd in steps:
         try:
@@ -97,8 +106,21 @@ def stop(url: str) -> None:
     if os.geteuid() == 0:
         as_user = ["runuser", "-u", pwd.getpwuid(os.stat(base).st_uid).pw_name, "--"]
     if folder:
-        subprocess.run([*as_user, os.path.join(folder, "pg_ctl"), "-D", os.path.join(base, "data"), "-m",
-                        "immediate", "-w", "stop"], capture_output=True, timeout=60, cwd=base)
+        subprocess.run(
+            [
+                *as_user,
+                os.path.join(folder, "pg_ctl"),
+                "-D",
+                os.path.join(base, "data"),
+                "-m",
+                "immediate",
+                "-w",
+                "stop",
+            ],
+            capture_output=True,
+            timeout=60,
+            cwd=base,
+        )
     shutil.rmtree(base, ignore_errors=True)
 
 

@@ -25,10 +25,10 @@ class Server:
         self.proc, self.url = proc, url
         self.stderr = ""
 
-    def request(self, method: str, path: str, body: bytes | None = None,
-                headers: dict[str, str] | None = None) -> tuple[int, dict[str, str], bytes]:
-        req = urllib.request.Request(self.url + path.lstrip("/"), data=body, method=method,
-                                     headers=headers or {})
+    def request(
+        self, method: str, path: str, body: bytes | None = None, headers: dict[str, str] | None = None
+    ) -> tuple[int, dict[str, str], bytes]:
+        req = urllib.request.Request(self.url + path.lstrip("/"), data=body, method=method, headers=headers or {})
         try:
             with urllib.request.urlopen(req, timeout=60) as resp:
                 return resp.status, dict(resp.headers), resp.read()
@@ -36,8 +36,12 @@ class Server:
             return exc.code, dict(exc.headers), exc.read()
 
     def lint(self, payload: dict, headers: dict[str, str] | None = None) -> tuple[int, bytes]:
-        status, _, body = self.request("POST", "/v1/lint", json.dumps(payload).encode("utf-8"),
-                                       {"Content-Type": "application/json", **(headers or {})})
+        status, _, body = self.request(
+            "POST",
+            "/v1/lint",
+            json.dumps(payload).encode("utf-8"),
+            {"Content-Type": "application/json", **(headers or {})},
+        )
         return status, body
 
     def stop(self) -> int:
@@ -56,9 +60,14 @@ class Server:
 @contextlib.contextmanager
 def running(*args: str, env: dict[str, str] | None = None, cwd: str | None = None) -> Iterator[Server]:
     """`coach serve --port 0 ARGS` until its URL is printed; stopped (SIGTERM) at the end."""
-    proc = subprocess.Popen([sys.executable, "-m", "coach", "serve", "--port", "0", *args],
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=cwd,
-                            env={**os.environ, **(env or {})})
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "coach", "serve", "--port", "0", *args],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        cwd=cwd,
+        env={**os.environ, **(env or {})},
+    )
     try:
         line = proc.stdout.readline()
         found = re.search(r"(http://\S+/)", line)
@@ -89,8 +98,11 @@ def wait_ready(server: Server, timeout: float = 60) -> None:
 
 def lint_cli(texts: list[str], *args: str) -> bytes:
     """What `coach lint --format json` prints for these drafts."""
-    done = subprocess.run([sys.executable, "-m", "coach", "lint", "--format", "json", *args, "--", *texts],
-                          capture_output=True, timeout=120)
+    done = subprocess.run(
+        [sys.executable, "-m", "coach", "lint", "--format", "json", *args, "--", *texts],
+        capture_output=True,
+        timeout=120,
+    )
     assert done.returncode in (0, 1), done.stderr
     return done.stdout
 
@@ -103,7 +115,15 @@ def tiny_model(folder: Path) -> Path:
     from coach.model.store import ModelData, save
 
     key = get_nlp().tokenizer("computer")[0].norm
-    save(ModelData(labels=("blocking",), vocabulary=np.array([key], dtype=np.uint64),
-                   weights=np.array([[8.0]], dtype=np.float32), bias=np.array([-4.0], dtype=np.float32),
-                   thresholds=np.array([0.5], dtype=np.float32), gates=np.zeros(1, dtype=np.float32)), folder)
+    save(
+        ModelData(
+            labels=("blocking",),
+            vocabulary=np.array([key], dtype=np.uint64),
+            weights=np.array([[8.0]], dtype=np.float32),
+            bias=np.array([-4.0], dtype=np.float32),
+            thresholds=np.array([0.5], dtype=np.float32),
+            gates=np.zeros(1, dtype=np.float32),
+        ),
+        folder,
+    )
     return folder

@@ -6,8 +6,16 @@ import ast
 from pathlib import Path
 
 COACH = Path(__file__).resolve().parent.parent / "coach"
-ALLOWED = {"__main__.py", "spark/submit.py", "render/terminal.py", "render/evaluation.py", "render/score_terminal.py",
-           "render/check_terminal.py", "render/console.py", "render/trends_terminal.py"}
+ALLOWED = {
+    "__main__.py",
+    "spark/submit.py",
+    "render/terminal.py",
+    "render/evaluation.py",
+    "render/score_terminal.py",
+    "render/check_terminal.py",
+    "render/console.py",
+    "render/trends_terminal.py",
+}
 CLI = COACH / "cli"
 COMMANDS = {p.stem for p in CLI.glob("*.py")} - {"__init__", "app", "options"}
 

@@ -32,10 +32,10 @@ def test_edited_phrasebook_misses_the_cache(cache_dir, tmp_path, test_phrasebook
     book = tmp_path / "book.yaml"
     book.write_text(test_phrasebook.read_text(encoding="utf-8"), encoding="utf-8")
     assert findings(Analyzer(phrasebooks=[str(book)], defaults=False))
-    book.write_text(book.read_text().replace("nothing (I|we) can do", "nothing (they) can do"),
-                    encoding="utf-8")
-    assert "blocking.nothing-i-can-do" not in [r for r, _ in findings(
-        Analyzer(phrasebooks=[str(book)], defaults=False))]
+    book.write_text(book.read_text().replace("nothing (I|we) can do", "nothing (they) can do"), encoding="utf-8")
+    assert "blocking.nothing-i-can-do" not in [
+        r for r, _ in findings(Analyzer(phrasebooks=[str(book)], defaults=False))
+    ]
 
 
 def test_editing_one_phrasebook_reparses_only_that_one(cache_dir, tmp_path, test_phrasebook, monkeypatch):
@@ -58,7 +58,7 @@ def test_damaged_cache_is_ignored(cache_dir, test_phrasebook):
     entries = list(cache_dir.glob(f"*{cache.SUFFIX}"))
     assert entries
     for entry in entries:
-        entry.write_bytes(entry.read_bytes()[:len(entry.read_bytes()) // 2])
+        entry.write_bytes(entry.read_bytes()[: len(entry.read_bytes()) // 2])
     assert findings(Analyzer(phrasebooks=[str(test_phrasebook)], defaults=False)) == expected
 
 
@@ -131,8 +131,19 @@ def test_a_planted_pickle_never_runs_in_a_fresh_coach_lint(cache_dir, tmp_path, 
 
     draft = tmp_path / "draft.txt"
     draft.write_text("Sadly there's nothing I can do.", encoding="utf-8")
-    cmd = [sys.executable, "-m", "coach", "lint", "--file", str(draft), "--format", "json",
-           "--no-defaults", "-p", str(test_phrasebook)]
+    cmd = [
+        sys.executable,
+        "-m",
+        "coach",
+        "lint",
+        "--file",
+        str(draft),
+        "--format",
+        "json",
+        "--no-defaults",
+        "-p",
+        str(test_phrasebook),
+    ]
     first = subprocess.run(cmd, capture_output=True, text=True)
     marker = tmp_path / "marker"
     _plant_everywhere(cache_dir, marker)
@@ -163,11 +174,11 @@ def test_entries_of_another_shape_are_recompiled(cache_dir, test_phrasebook):
     for entry in cache_dir.glob(f"*{cache.SUFFIX}"):
         data = entry.read_bytes()
         start = len(cache.MAGIC) + 8
-        size = int.from_bytes(data[len(cache.MAGIC):start], "little")
-        header = json.loads(data[start:start + size])
+        size = int.from_bytes(data[len(cache.MAGIC) : start], "little")
+        header = json.loads(data[start : start + size])
         header["doc"] = {"rules": 1, "specs": [[1, 2, 3]], "size": -1}
         raw = json.dumps(header).encode()
-        entry.write_bytes(cache.MAGIC + len(raw).to_bytes(8, "little") + raw + data[start + size:])
+        entry.write_bytes(cache.MAGIC + len(raw).to_bytes(8, "little") + raw + data[start + size :])
     assert findings(Analyzer(phrasebooks=[str(test_phrasebook)], defaults=False)) == expected
 
 
@@ -196,9 +207,9 @@ def test_a_json_document_cannot_name_a_numpy_object_array(cache_dir):
 
     payload = cache._pack("engine", "k", {}, {"a": __import__("numpy").arange(3)})
     start = len(cache.MAGIC) + 8
-    size = int.from_bytes(payload[len(cache.MAGIC):start], "little")
-    header = json.loads(payload[start:start + size])
+    size = int.from_bytes(payload[len(cache.MAGIC) : start], "little")
+    header = json.loads(payload[start : start + size])
     header["blobs"]["a"][0] = "|O"
     raw = json.dumps(header).encode()
     with pytest.raises(ValueError):
-        cache._unpack(cache.MAGIC + len(raw).to_bytes(8, "little") + raw + payload[start + size:], "engine", "k")
+        cache._unpack(cache.MAGIC + len(raw).to_bytes(8, "little") + raw + payload[start + size :], "engine", "k")

@@ -13,7 +13,7 @@ CASES = {
     "reply.md": "Hi {{name}},\n\nThere's nothing I can do. <!-- coach: ignore[blocking.policy] -->\n",
     "reply.txt": "# coach: ignore-next-line[blocking]\nThere's nothing I can do.\nSorry for any inconvenience.\n",
     "lib.yaml": '- name: a\n  body: "Sorry for any inconvenience, but there is nothing I can do."\n'
-                '  coach: "ignore[advocacy] -- unused"\n- name: b\n  body: |\n    Let me check.\n',
+    '  coach: "ignore[advocacy] -- unused"\n- name: b\n  body: |\n    Let me check.\n',
     "lib.json": '[{"name": "a", "body": "There\\u2019s nothing I can do.\\nSorry."}]',
 }
 
@@ -35,5 +35,6 @@ def test_buffer_and_file_agree(tmp_path, analyzer, name):
 def test_unused_suppressions_are_kept_as_objects(tmp_path, analyzer):
     run = check_text(str(tmp_path / "lib.yaml"), CASES["lib.yaml"], Settings(root=str(tmp_path)), analyzer)
     assert [(s.rules, s.line) for s in run.unused] == [(("advocacy",), 3)]
-    assert run.result.unused_suppressions == (f"{tmp_path / 'lib.yaml'}:3: unused suppression of advocacy "
-                                              "(no finding matched it)",)
+    assert run.result.unused_suppressions == (
+        f"{tmp_path / 'lib.yaml'}:3: unused suppression of advocacy (no finding matched it)",
+    )

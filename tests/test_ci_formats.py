@@ -23,8 +23,10 @@ ROOT = Path(__file__).resolve().parent.parent
 SCHEMAS = Path(__file__).parent / "data" / "schemas"
 runner = CliRunner()
 BAD = "Hi,\nUnfortunately there's nothing I can do, it's company policy.\n"
-LIBRARY = ("- title: Refund refused\n  body: \"Sorry for any inconvenience, there's nothing I can do.\"\n"
-           "- title: Fine\n  body: Let me check what I can do.\n")
+LIBRARY = (
+    '- title: Refund refused\n  body: "Sorry for any inconvenience, there\'s nothing I can do."\n'
+    "- title: Fine\n  body: Let me check what I can do.\n"
+)
 
 
 @pytest.fixture()
@@ -63,11 +65,13 @@ def test_sarif_is_valid_and_relative_to_the_repository_root(repo, where):
     assert not errors, "\n".join(e.message for e in errors[:5])
     run = doc["runs"][0]
     assert run["originalUriBaseIds"]["%SRCROOT%"]["uri"] == repo.resolve().as_uri() + "/"
-    uris = {loc["physicalLocation"]["artifactLocation"]["uri"]
-            for res in run["results"] for loc in res["locations"]}
+    uris = {loc["physicalLocation"]["artifactLocation"]["uri"] for res in run["results"] for loc in res["locations"]}
     assert uris == {"support/macros/refusal.md", "support/macros/library.yaml"}
-    assert all(loc["physicalLocation"]["artifactLocation"]["uriBaseId"] == "%SRCROOT%"
-               for res in run["results"] for loc in res["locations"])
+    assert all(
+        loc["physicalLocation"]["artifactLocation"]["uriBaseId"] == "%SRCROOT%"
+        for res in run["results"]
+        for loc in res["locations"]
+    )
 
 
 def test_sarif_rules_have_help_for_the_reader(repo):
@@ -87,22 +91,29 @@ def test_sarif_rules_have_help_for_the_reader(repo):
 def test_help_uri_from_the_phrasebook_and_for_user_rules(tmp_path):
     (tmp_path / "team.yaml").write_text(
         "defaults:\n  help_uri: https://wiki.example.org/coaching\nrules:\n"
-        "  - id: blocking.team.no-way\n    category: blocking\n    phrases: [\"no way\"]\n"
-        "    rewrites: [\"let me see\", \"here's an option\"]\n"
-        "    examples: {match: [\"No way.\"], no_match: [\"Let me see.\"]}\n"
-        "  - id: blocking.team.nope\n    category: blocking\n    phrases: [\"nope\"]\n"
-        "    help_uri: https://wiki.example.org/nope\n    rewrites: [\"let me see\", \"here's an option\"]\n"
-        "    examples: {match: [\"Nope.\"], no_match: [\"Let me see.\"]}\n",
-        encoding="utf-8")
+        '  - id: blocking.team.no-way\n    category: blocking\n    phrases: ["no way"]\n'
+        '    rewrites: ["let me see", "here\'s an option"]\n'
+        '    examples: {match: ["No way."], no_match: ["Let me see."]}\n'
+        '  - id: blocking.team.nope\n    category: blocking\n    phrases: ["nope"]\n'
+        '    help_uri: https://wiki.example.org/nope\n    rewrites: ["let me see", "here\'s an option"]\n'
+        '    examples: {match: ["Nope."], no_match: ["Let me see."]}\n',
+        encoding="utf-8",
+    )
     (tmp_path / "r.md").write_text("No way. Nope.\n", encoding="utf-8")
-    r = runner.invoke(app, ["check", str(tmp_path / "r.md"), "--no-defaults", "-p", str(tmp_path / "team.yaml"),
-                            "--format", "sarif"])
+    r = runner.invoke(
+        app, ["check", str(tmp_path / "r.md"), "--no-defaults", "-p", str(tmp_path / "team.yaml"), "--format", "sarif"]
+    )
     rules = {x["id"]: x["helpUri"] for x in json.loads(r.stdout)["runs"][0]["tool"]["driver"]["rules"]}
-    assert rules == {"blocking.team.no-way": "https://wiki.example.org/coaching",
-                     "blocking.team.nope": "https://wiki.example.org/nope"}
-    (tmp_path / "bad.yaml").write_text("rules:\n  - id: blocking.x\n    category: blocking\n    phrases: [x]\n"
-                                       "    help_uri: not a link\n    rewrites: [a, b]\n"
-                                       "    examples: {match: [x], no_match: [y]}\n", encoding="utf-8")
+    assert rules == {
+        "blocking.team.no-way": "https://wiki.example.org/coaching",
+        "blocking.team.nope": "https://wiki.example.org/nope",
+    }
+    (tmp_path / "bad.yaml").write_text(
+        "rules:\n  - id: blocking.x\n    category: blocking\n    phrases: [x]\n"
+        "    help_uri: not a link\n    rewrites: [a, b]\n"
+        "    examples: {match: [x], no_match: [y]}\n",
+        encoding="utf-8",
+    )
     bad = runner.invoke(app, ["phrasebook", "validate", str(tmp_path / "bad.yaml")])
     assert bad.exit_code == 2 and "help_uri" in bad.stderr
 
@@ -110,8 +121,9 @@ def test_help_uri_from_the_phrasebook_and_for_user_rules(tmp_path):
 def test_rules_page_is_current():
     """docs/rules.md is what `coach phrasebook docs` writes: every bundled rule has its section."""
     expected = rules_markdown(load_rules() + model_rules())
-    assert (ROOT / "docs" / "rules.md").read_text(encoding="utf-8") == expected, \
+    assert (ROOT / "docs" / "rules.md").read_text(encoding="utf-8") == expected, (
         "run: coach phrasebook docs -o docs/rules.md"
+    )
 
 
 # -- JUnit -----------------------------------------------------------------------------------------
@@ -169,8 +181,9 @@ PLACEHOLDER_RULES = Path(__file__).parent / "data" / "rewrite" / "placeholder.ya
 def placeholder_repo(tmp_path):
     root = tmp_path / "repo"
     (root / ".git").mkdir(parents=True)
-    (root / "reply.txt").write_text("Sorry, there's nothing I can do.\nNo refunds, it's our policy.\n",
-                                    encoding="utf-8")
+    (root / "reply.txt").write_text(
+        "Sorry, there's nothing I can do.\nNo refunds, it's our policy.\n", encoding="utf-8"
+    )
     return root
 
 
@@ -202,6 +215,8 @@ def test_every_check_format_carries_the_sentence_rewrite(placeholder_repo, fmt):
     if fmt == "json":
         (entry,) = json.loads(out)["entries"]
         assert "[what you can offer]" in entry["rewritten"] and "the reason is this." in entry["rewritten"]
-        assert {f["rule"]: f["rewrite"] for f in entry["findings"]}["blocking.rulebook"] == "No refunds, the reason is this."
+        assert {f["rule"]: f["rewrite"] for f in entry["findings"]}[
+            "blocking.rulebook"
+        ] == "No refunds, the reason is this."
     else:
         assert "filling in [what you can offer]" in out

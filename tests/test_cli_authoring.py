@@ -33,8 +33,9 @@ def run(*args):
 
 
 def test_eval_json_scores(labeled, test_phrasebook):
-    r = run("eval", str(labeled), "--no-defaults", "-p", str(test_phrasebook), "--format", "json",
-            "--errors", "--unused")
+    r = run(
+        "eval", str(labeled), "--no-defaults", "-p", str(test_phrasebook), "--format", "json", "--errors", "--unused"
+    )
     assert r.exit_code == 0, r.output
     doc = json.loads(r.stdout)
     scores = {s["label"]: s for s in doc["labels"]}
@@ -46,8 +47,7 @@ def test_eval_json_scores(labeled, test_phrasebook):
 
 
 def test_eval_rich_table_errors_and_unused(labeled, test_phrasebook):
-    r = run("eval", str(labeled), "--no-defaults", "-p", str(test_phrasebook), "--errors", "--unused",
-            "--no-color")
+    r = run("eval", str(labeled), "--no-defaults", "-p", str(test_phrasebook), "--errors", "--unused", "--no-color")
     assert "micro avg" in r.stdout and "False negatives (1)" in r.stdout
     assert "Rules that never fired" in r.stdout
 
@@ -60,8 +60,14 @@ def test_eval_bad_file_is_one_line(tmp_path):
 
 
 def test_eval_splits_partition(labeled, test_phrasebook):
-    counts = [json.loads(run("eval", str(labeled), "--no-defaults", "-p", str(test_phrasebook), "--split",
-                              split, "--format", "json").stdout)["items"] for split in ("tune", "check")]
+    counts = [
+        json.loads(
+            run(
+                "eval", str(labeled), "--no-defaults", "-p", str(test_phrasebook), "--split", split, "--format", "json"
+            ).stdout
+        )["items"]
+        for split in ("tune", "check")
+    ]
     assert sum(counts) == 5
 
 
@@ -93,13 +99,15 @@ def test_phrasebook_test_reports_failures(tmp_path, test_phrasebook):
     assert r.exit_code == 1 and len(fails) == 1 and "promise without a placeholder" in fails[0]
     fixed = tmp_path / "fixed.yaml"
     text = test_phrasebook.read_text(encoding="utf-8").replace(
-        '"here\'s what I can do", ', '"Here\'s what I can do: [what you can offer].", ')
+        '"here\'s what I can do", ', '"Here\'s what I can do: [what you can offer].", '
+    )
     fixed.write_text(text, encoding="utf-8")
     r = run("phrasebook", "test", "--no-defaults", str(fixed))
     assert r.exit_code == 0 and r.stdout.strip().endswith("0 failed")
     broken = tmp_path / "broken.yaml"
-    broken.write_text(text.replace(
-        'no_match: ["Let me see what I can do."]', 'no_match: ["There is nothing we can do."]'),
-        encoding="utf-8")
+    broken.write_text(
+        text.replace('no_match: ["Let me see what I can do."]', 'no_match: ["There is nothing we can do."]'),
+        encoding="utf-8",
+    )
     r = run("phrasebook", "test", "--no-defaults", str(broken))
     assert r.exit_code == 1 and "FAIL" in r.stdout and "no_match" in r.stdout

@@ -18,7 +18,8 @@ GOOD = "Hi {first_name}, let me check what I can do for you.\n"
 def project(tmp_path, test_phrasebook):
     shutil.copy(test_phrasebook, tmp_path / "rules.yaml")
     (tmp_path / "pyproject.toml").write_text(
-        '[tool.coach]\nphrasebooks = ["rules.yaml"]\nno-defaults = true\n', encoding="utf-8")
+        '[tool.coach]\nphrasebooks = ["rules.yaml"]\nno-defaults = true\n', encoding="utf-8"
+    )
     replies = tmp_path / "replies"
     replies.mkdir()
     (replies / "bad.md").write_text(BAD, encoding="utf-8")
@@ -46,10 +47,9 @@ def test_fail_on_from_cli_overrides_config(project):
 
 def test_inline_suppression_and_unused_report(project):
     (project / "replies" / "bad.md").write_text(
-        BAD.replace("do.", "do. <!-- coach: ignore[blocking.nothing-i-can-do] -- legal text -->"),
-        encoding="utf-8")
-    (project / "replies" / "good.txt").write_text("# coach: ignore-file[blocking.policy]\n" + GOOD,
-                                                  encoding="utf-8")
+        BAD.replace("do.", "do. <!-- coach: ignore[blocking.nothing-i-can-do] -- legal text -->"), encoding="utf-8"
+    )
+    (project / "replies" / "good.txt").write_text("# coach: ignore-file[blocking.policy]\n" + GOOD, encoding="utf-8")
     r = check(project, "--format", "json")
     assert r.exit_code == 0, r.output
     doc = json.loads(r.stdout)
@@ -83,8 +83,15 @@ def test_unknown_config_key_suggests(project):
     assert r.exit_code == 2 and "fail-on" in r.stderr and "Traceback" not in r.output
 
 
-@pytest.mark.parametrize("fmt, marker", [("sarif", '"version": "2.1.0"'), ("github", "::warning file="),
-                                         ("junit", "<testsuite"), ("checkstyle", "<checkstyle")])
+@pytest.mark.parametrize(
+    "fmt, marker",
+    [
+        ("sarif", '"version": "2.1.0"'),
+        ("github", "::warning file="),
+        ("junit", "<testsuite"),
+        ("checkstyle", "<checkstyle"),
+    ],
+)
 def test_ci_formats(project, fmt, marker, tmp_path):
     out = tmp_path / f"out.{fmt}"
     r = check(project, "--format", fmt, "-o", str(out))

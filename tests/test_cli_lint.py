@@ -15,8 +15,10 @@ CLEAN = "Let me check what I can do for you."
 @pytest.fixture
 def lint(test_phrasebook):
     def run(*args, input=None):
-        return runner.invoke(app, ["lint", "--no-defaults", "--no-model", "-p", str(test_phrasebook), *args],
-                             input=input)
+        return runner.invoke(
+            app, ["lint", "--no-defaults", "--no-model", "-p", str(test_phrasebook), *args], input=input
+        )
+
     return run
 
 
@@ -123,8 +125,8 @@ def test_phrasebook_norms_shows_matching_forms():
 
 def test_lint_reads_project_config(tmp_path, test_phrasebook):
     (tmp_path / ".coach.yaml").write_text(
-        f"phrasebooks: ['{test_phrasebook}']\nno-defaults: true\nfail-on: error\nmin-score: 70\n",
-        encoding="utf-8")
+        f"phrasebooks: ['{test_phrasebook}']\nno-defaults: true\nfail-on: error\nmin-score: 70\n", encoding="utf-8"
+    )
     draft = tmp_path / "draft.txt"
     draft.write_text(BLOCKING, encoding="utf-8")
     r = runner.invoke(app, ["lint", "--format", "json", "--file", str(draft)])
@@ -133,8 +135,9 @@ def test_lint_reads_project_config(tmp_path, test_phrasebook):
     assert r.exit_code == 1 and "below min-score 70" in r.stderr  # warning < fail-on error, but the gate fails
     draft.write_text(CLEAN, encoding="utf-8")
     assert runner.invoke(app, ["lint", "--format", "json", "--file", str(draft)]).exit_code == 0
-    r = runner.invoke(app, ["lint", "--format", "json", "--config", str(tmp_path / ".coach.yaml"),
-                            "--fail-on", "warning", BLOCKING])
+    r = runner.invoke(
+        app, ["lint", "--format", "json", "--config", str(tmp_path / ".coach.yaml"), "--fail-on", "warning", BLOCKING]
+    )
     assert r.exit_code == 1
 
 
@@ -160,25 +163,31 @@ def test_json_carries_the_rewritten_draft_and_each_findings_rewrite(fmt):
     r = placeholder_lint("--format", fmt)
     doc = json.loads(r.stdout.splitlines()[0]) if fmt == "jsonl" else json.loads(r.stdout)["results"][0]
     # the hedge goes with the refusal; each sentence gets one rewrite
-    assert doc["rewritten"] == ("Thanks for writing. Here's what I can do: [what you can offer]. "
-                                "No refunds, the reason is this.")
+    assert doc["rewritten"] == (
+        "Thanks for writing. Here's what I can do: [what you can offer]. No refunds, the reason is this."
+    )
     assert {f["rule"]: f["rewrite"] for f in doc["findings"]} == {
         "blocking.out-of-options": "Here's what I can do: [what you can offer].",
-        "blocking.rulebook": "No refunds, the reason is this."}
+        "blocking.rulebook": "No refunds, the reason is this.",
+    }
     (nothing,) = [e for e in doc["edits"] if e["placeholders"]]
     start, end = nothing["placeholders"][0]
     assert nothing["text"][start:end] == "[what you can offer]"
 
 
 def test_clean_draft_has_no_rewritten_text():
-    doc = json.loads(runner.invoke(app, ["lint", "--no-defaults", "--no-model", "-p", str(PLACEHOLDER_RULES),
-                                         "--format", "json", "Happy to help."]).stdout)["results"][0]
+    doc = json.loads(
+        runner.invoke(
+            app,
+            ["lint", "--no-defaults", "--no-model", "-p", str(PLACEHOLDER_RULES), "--format", "json", "Happy to help."],
+        ).stdout
+    )["results"][0]
     assert doc["rewritten"] is None and doc["edits"] == []
 
 
 def test_text_format_carries_the_rewrite():
     out = placeholder_lint("--format", "text").stdout
-    assert "-> \"Here's what I can do: [what you can offer].\"" in out
+    assert '-> "Here\'s what I can do: [what you can offer]."' in out
     assert "arg:1: rewritten \"Thanks for writing. Here's what I can do: [what you can offer]." in out
 
 

@@ -21,8 +21,9 @@ HANDOFF = "You'll need to take the upgrade up with the airport desk."
 def model_dir(tmp_path_factory):
     out = tmp_path_factory.mktemp("trained") / "model"
     # --no-rules: thresholds for the model alone (the tiny set is no guide for the bundled rules).
-    r = runner.invoke(app, ["train", str(TINY), "-o", str(out), "--folds", "4", "--no-progress", "--no-rules",
-                            "--test", str(TINY)])
+    r = runner.invoke(
+        app, ["train", str(TINY), "-o", str(out), "--folds", "4", "--no-progress", "--no-rules", "--test", str(TINY)]
+    )
     assert r.exit_code == 0, r.output
     assert "blocking" in r.stdout and "held-out test" in r.stdout
     return out
@@ -63,10 +64,13 @@ def test_model_config_key(model_dir, tmp_path):
     assert r.exit_code == 2 and "model" in r.stderr and "Traceback" not in r.output
 
 
-@pytest.mark.parametrize("args, message", [
-    (["--model", "/nonexistent/model"], "no such model folder"),
-    (["--model", "x", "--no-model"], "not both"),
-])
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (["--model", "/nonexistent/model"], "no such model folder"),
+        (["--model", "x", "--no-model"], "not both"),
+    ],
+)
 def test_bad_model_options_are_one_line(args, message):
     r = runner.invoke(app, ["lint", *args, "hello"])
     assert r.exit_code == 2 and message in r.stderr and len(r.stderr.strip().splitlines()) == 1

@@ -16,8 +16,8 @@ runner = CliRunner()
 @pytest.fixture
 def score(test_phrasebook):
     def run(*args):
-        return runner.invoke(app, ["score", "--no-progress", "--no-defaults", "-p", str(test_phrasebook),
-                                   *args])
+        return runner.invoke(app, ["score", "--no-progress", "--no-defaults", "-p", str(test_phrasebook), *args])
+
     return run
 
 
@@ -27,9 +27,16 @@ def corpus(tmp_path):
     rows = []
     for i in range(40):
         agent_text = "Sadly there's nothing I can do." if i % 4 == 0 else "Let me check what I can do."
-        rows.append({"id": f"c{i}", "agent": f"agent{i % 3}", "turns": [
-            {"speaker": "customer", "text": "My order never arrived."},
-            {"speaker": "agent", "text": agent_text}]})
+        rows.append(
+            {
+                "id": f"c{i}",
+                "agent": f"agent{i % 3}",
+                "turns": [
+                    {"speaker": "customer", "text": "My order never arrived."},
+                    {"speaker": "agent", "text": agent_text},
+                ],
+            }
+        )
     path.write_text("\n".join(json.dumps(r) for r in rows) + "\n", encoding="utf-8")
     return path
 
@@ -41,8 +48,7 @@ def test_jsonl_one_line_per_conversation_in_order(score, corpus, tmp_path):
     lines = [json.loads(x) for x in out.read_text().splitlines()]
     assert [x["conversation"] for x in lines] == [f"c{i}" for i in range(40)]
     first = lines[0]
-    assert first["schema"] == "coach/1" and first["turns"][1]["findings"][0]["rule"] == \
-        "blocking.nothing-i-can-do"
+    assert first["schema"] == "coach/1" and first["turns"][1]["findings"][0]["rule"] == "blocking.nothing-i-can-do"
     assert first["turns"][0]["speaker"] == "customer" and first["turns"][0]["findings"] == []
 
 
@@ -80,7 +86,9 @@ def test_bad_file_reported_and_skipped_rest_scored(score, corpus, tmp_path):
     folder.mkdir()
     shutil.copy(corpus, folder / "good.jsonl")
     (folder / "bad.json").write_text("{not json", encoding="utf-8")
-    (folder / "mixed.jsonl").write_text('{"id": "ok", "turns": [{"speaker": "agent", "text": "Hi"}]}\n{broken\n', encoding="utf-8")
+    (folder / "mixed.jsonl").write_text(
+        '{"id": "ok", "turns": [{"speaker": "agent", "text": "Hi"}]}\n{broken\n', encoding="utf-8"
+    )
     r = score(str(folder), "--format", "jsonl")
     assert r.exit_code == 3
     ids = [json.loads(x)["conversation"] for x in r.stdout.splitlines()]
@@ -106,11 +114,11 @@ def test_missing_path_is_a_usage_error_before_anything_is_scored(score, corpus, 
 def test_score_reads_project_config(tmp_path, corpus, test_phrasebook):
     (tmp_path / "pyproject.toml").write_text(
         f'[tool.coach]\nphrasebooks = ["{test_phrasebook}"]\nno-defaults = true\nignore = ["advocacy"]\n',
-        encoding="utf-8")
+        encoding="utf-8",
+    )
     r = runner.invoke(app, ["score", str(corpus), "--format", "jsonl", "--no-progress"])
     assert r.exit_code == 0, r.output
-    rules = {f["rule"] for line in r.stdout.splitlines() for t in json.loads(line)["turns"]
-             for f in t["findings"]}
+    rules = {f["rule"] for line in r.stdout.splitlines() for t in json.loads(line)["turns"] for f in t["findings"]}
     assert rules == {"blocking.nothing-i-can-do"}
 
 

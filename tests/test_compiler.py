@@ -16,53 +16,62 @@ def spec(norms=(), lowers=(), orths=(), flags=(), any=False, optional=False, neg
 
 
 # -- one token dict -> slots, or None for spaCy's Matcher ------------------------------------------
-@pytest.mark.parametrize("token, expected", [
-    ({"NORM": "refund"}, [spec(norms=["refund"])]),
-    ({"LOWER": "Refund"}, [spec(lowers=["refund"])]),  # lowered
-    ({"ORTH": "Refund"}, [spec(orths=["Refund"])]),
-    ({"TEXT": "Refund"}, [spec(orths=["Refund"])]),  # TEXT is ORTH
-    ({"ORTH": "24/7"}, [spec(lowers=["24/7"])]),  # no letters: case cannot matter
-    ({"NORM": {"IN": ["refund", "credit"]}}, [spec(norms=["refund", "credit"])]),
-    ({"NORM": {"NOT_IN": ["refund"]}}, [spec(norms=["refund"], negate=True)]),
-    ({"IS_DIGIT": True}, [spec(flags=[("IS_DIGIT", True)])]),
-    ({"LOWER": "no", "IS_ALPHA": True}, [spec(lowers=["no"], flags=[("IS_ALPHA", True)])]),
-    ({}, [spec(any=True)]),  # a gap
-    ({"OP": "?"}, [spec(any=True, optional=True)]),
-    ({"NORM": "very", "OP": "{2}"}, [spec(norms=["very"])] * 2),
-    ({"NORM": "very", "OP": "{1,3}"}, [spec(norms=["very"])] + [spec(norms=["very"], optional=True)] * 2),
-    ({"NORM": "very", "OP": "{,2}"}, [spec(norms=["very"], optional=True)] * 2),
-])
+@pytest.mark.parametrize(
+    "token, expected",
+    [
+        ({"NORM": "refund"}, [spec(norms=["refund"])]),
+        ({"LOWER": "Refund"}, [spec(lowers=["refund"])]),  # lowered
+        ({"ORTH": "Refund"}, [spec(orths=["Refund"])]),
+        ({"TEXT": "Refund"}, [spec(orths=["Refund"])]),  # TEXT is ORTH
+        ({"ORTH": "24/7"}, [spec(lowers=["24/7"])]),  # no letters: case cannot matter
+        ({"NORM": {"IN": ["refund", "credit"]}}, [spec(norms=["refund", "credit"])]),
+        ({"NORM": {"NOT_IN": ["refund"]}}, [spec(norms=["refund"], negate=True)]),
+        ({"IS_DIGIT": True}, [spec(flags=[("IS_DIGIT", True)])]),
+        ({"LOWER": "no", "IS_ALPHA": True}, [spec(lowers=["no"], flags=[("IS_ALPHA", True)])]),
+        ({}, [spec(any=True)]),  # a gap
+        ({"OP": "?"}, [spec(any=True, optional=True)]),
+        ({"NORM": "very", "OP": "{2}"}, [spec(norms=["very"])] * 2),
+        ({"NORM": "very", "OP": "{1,3}"}, [spec(norms=["very"])] + [spec(norms=["very"], optional=True)] * 2),
+        ({"NORM": "very", "OP": "{,2}"}, [spec(norms=["very"], optional=True)] * 2),
+    ],
+)
 def test_slot_specs_for_tokens_the_slot_matcher_handles(token, expected):
     assert slot_specs(token) == expected
 
 
-@pytest.mark.parametrize("token", [
-    {"NORM": "very", "OP": "+"},  # unbounded
-    {"NORM": "very", "OP": "*"},
-    {"NORM": "very", "OP": "!"},
-    {"NORM": "very", "OP": "{2,}"},
-    {"NORM": "very", "OP": "{1,13}"},  # more than 12 repeats
-    {"NORM": "a", "LOWER": "b"},  # two word attributes
-    {"LENGTH": {">=": 3}},  # a comparison, not IN / NOT_IN
-    {"NORM": {"IN": ["a"], "NOT_IN": ["b"]}},
-    {"NORM": {"IN": "refund"}},  # IN needs a list
-    {"SHAPE": "dd"},  # an attribute slots do not test
-    {"IS_DIGIT": 1},  # a flag must be a boolean
-])
+@pytest.mark.parametrize(
+    "token",
+    [
+        {"NORM": "very", "OP": "+"},  # unbounded
+        {"NORM": "very", "OP": "*"},
+        {"NORM": "very", "OP": "!"},
+        {"NORM": "very", "OP": "{2,}"},
+        {"NORM": "very", "OP": "{1,13}"},  # more than 12 repeats
+        {"NORM": "a", "LOWER": "b"},  # two word attributes
+        {"LENGTH": {">=": 3}},  # a comparison, not IN / NOT_IN
+        {"NORM": {"IN": ["a"], "NOT_IN": ["b"]}},
+        {"NORM": {"IN": "refund"}},  # IN needs a list
+        {"SHAPE": "dd"},  # an attribute slots do not test
+        {"IS_DIGIT": 1},  # a flag must be a boolean
+    ],
+)
 def test_slot_specs_refuses_what_needs_spacys_matcher(token):
     assert slot_specs(token) is None
 
 
-@pytest.mark.parametrize("pattern, expected", [
-    ([{"NORM": "a"}, {"NORM": "b"}], 2),
-    ([{"NORM": "a", "OP": "?"}], 1),
-    ([{"NORM": "a", "OP": "!"}, {"NORM": "b"}], 1),  # a negated token spans nothing
-    ([{"NORM": "a", "OP": "{3}"}], 3),
-    ([{"NORM": "a", "OP": "{1,4}"}, {}], 5),
-    ([{"NORM": "a", "OP": "{2,}"}], None),
-    ([{"NORM": "a", "OP": "+"}], None),
-    ([{"NORM": "a"}, {"OP": "*"}], None),
-])
+@pytest.mark.parametrize(
+    "pattern, expected",
+    [
+        ([{"NORM": "a"}, {"NORM": "b"}], 2),
+        ([{"NORM": "a", "OP": "?"}], 1),
+        ([{"NORM": "a", "OP": "!"}, {"NORM": "b"}], 1),  # a negated token spans nothing
+        ([{"NORM": "a", "OP": "{3}"}], 3),
+        ([{"NORM": "a", "OP": "{1,4}"}, {}], 5),
+        ([{"NORM": "a", "OP": "{2,}"}], None),
+        ([{"NORM": "a", "OP": "+"}], None),
+        ([{"NORM": "a"}, {"OP": "*"}], None),
+    ],
+)
 def test_max_length_in_tokens(pattern, expected):
     assert _max_length(pattern) == expected
 
@@ -94,19 +103,22 @@ def routed(compiled: Compiled) -> dict[str, set[str]]:
     return out
 
 
-@pytest.mark.parametrize("phrases, patterns, expected", [
-    (["nothing I can do"], [], {"phrase"}),
-    (["(nothing|not much) I can do"], [], {"phrase"}),  # alternatives expand to plain phrases
-    (["[really] nothing I can do"], [], {"phrase"}),  # so do optional words
-    (["sorry _ but"], [], {"slots"}),  # a gap
-    (["sorry [_] but"], [], {"slots"}),
-    (["=Sorry but"], [], {"slots"}),  # an exact form
-    (["nothing I can do", "sorry _ but"], [], {"phrase", "slots"}),
-    ([], [[{"LOWER": "sorry"}, {"IS_PUNCT": True}, {"LOWER": "but"}]], {"slots"}),
-    ([], [[{"LOWER": "sorry"}, {"OP": "*"}, {"LOWER": "but"}]], {"matcher"}),  # unbounded gap
-    ([], [[{"IS_DIGIT": True}, {"LOWER": "days"}]], {"slots"}),
-    ([], [[{"IS_DIGIT": True}, {"IS_PUNCT": True}]], {"matcher"}),  # no words for a run to look for
-])
+@pytest.mark.parametrize(
+    "phrases, patterns, expected",
+    [
+        (["nothing I can do"], [], {"phrase"}),
+        (["(nothing|not much) I can do"], [], {"phrase"}),  # alternatives expand to plain phrases
+        (["[really] nothing I can do"], [], {"phrase"}),  # so do optional words
+        (["sorry _ but"], [], {"slots"}),  # a gap
+        (["sorry [_] but"], [], {"slots"}),
+        (["=Sorry but"], [], {"slots"}),  # an exact form
+        (["nothing I can do", "sorry _ but"], [], {"phrase", "slots"}),
+        ([], [[{"LOWER": "sorry"}, {"IS_PUNCT": True}, {"LOWER": "but"}]], {"slots"}),
+        ([], [[{"LOWER": "sorry"}, {"OP": "*"}, {"LOWER": "but"}]], {"matcher"}),  # unbounded gap
+        ([], [[{"IS_DIGIT": True}, {"LOWER": "days"}]], {"slots"}),
+        ([], [[{"IS_DIGIT": True}, {"IS_PUNCT": True}]], {"matcher"}),  # no words for a run to look for
+    ],
+)
 def test_each_phrase_and_pattern_goes_to_its_matcher(compiler, phrases, patterns, expected):
     compiled = compiler.compile([rule(phrases=phrases, patterns=patterns)])
     assert routed(compiled) == {"blocking.test": expected}
@@ -148,8 +160,11 @@ def test_duplicate_variants_compile_once(compiler):
 
 
 def test_every_bad_rule_is_reported_not_just_the_first(compiler):
-    bad = [rule("blocking.a", phrases=["sorry (but"]), rule("blocking.b", phrases=["fine"]),
-           rule("blocking.c", phrases=["[oops"])]
+    bad = [
+        rule("blocking.a", phrases=["sorry (but"]),
+        rule("blocking.b", phrases=["fine"]),
+        rule("blocking.c", phrases=["[oops"]),
+    ]
     with pytest.raises(PhrasebookErrors) as caught:
         compiler.compile(bad)
     assert [e.rule for e in caught.value.errors] == ["blocking.a", "blocking.c"]

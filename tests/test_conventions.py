@@ -36,13 +36,18 @@ def test_install_completion_for_bash(tmp_path):
     (shim / "coach").chmod(0o755)
     home = tmp_path / "home"
     home.mkdir()
-    env = {**os.environ, "HOME": str(home), "SHELL": "/bin/bash",
-           "PATH": f"{shim}{os.pathsep}{os.environ.get('PATH', '')}"}
+    env = {
+        **os.environ,
+        "HOME": str(home),
+        "SHELL": "/bin/bash",
+        "PATH": f"{shim}{os.pathsep}{os.environ.get('PATH', '')}",
+    }
     # typer asks shellingham which shell runs coach (the nearest shell among its parent processes):
     # run it from bash (a second command keeps bash from exec-ing coach in its place), so the test
     # does not depend on the shell pytest was started from
-    r = subprocess.run(["bash", "-c", "coach --install-completion bash; exit $?"], env=env, capture_output=True,
-                       text=True, timeout=120)
+    r = subprocess.run(
+        ["bash", "-c", "coach --install-completion bash; exit $?"], env=env, capture_output=True, text=True, timeout=120
+    )
     assert r.returncode == 0, r.stderr
     script = home / ".bash_completions" / "coach.sh"
     assert "_COACH_COMPLETE" in script.read_text(encoding="utf-8")
@@ -59,8 +64,11 @@ def test_cache_folder_choice(monkeypatch, tmp_path):
     assert cache.cache_dir() == tmp_path / "xdg" / "coach"
     monkeypatch.delenv("XDG_CACHE_HOME")
     asked = []
-    monkeypatch.setattr(platformdirs, "user_cache_dir",
-                        lambda name, appauthor=None: asked.append((name, appauthor)) or str(tmp_path / "platform"))
+    monkeypatch.setattr(
+        platformdirs,
+        "user_cache_dir",
+        lambda name, appauthor=None: asked.append((name, appauthor)) or str(tmp_path / "platform"),
+    )
     assert cache.cache_dir() == tmp_path / "platform" and asked == [("coach", False)]
     monkeypatch.setenv("COACH_NO_CACHE", "1")
     assert cache.cache_dir() is None

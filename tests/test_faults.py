@@ -25,10 +25,23 @@ COACH = [sys.executable, "-m", "coach"]
 def write_corpus(path: Path, n: int) -> None:
     with path.open("w", encoding="utf-8") as out:
         for i in range(n):
-            out.write(json.dumps({"id": f"c{i}", "agent": "a", "turns": [
-                {"speaker": "customer", "text": "My parcel is late again and nobody has helped me at all."},
-                {"speaker": "agent", "text": "I'm sorry. Sadly there's nothing I can do about the courier, "
-                                             "it's company policy, but let me check what I can do."}]}) + "\n")
+            out.write(
+                json.dumps(
+                    {
+                        "id": f"c{i}",
+                        "agent": "a",
+                        "turns": [
+                            {"speaker": "customer", "text": "My parcel is late again and nobody has helped me at all."},
+                            {
+                                "speaker": "agent",
+                                "text": "I'm sorry. Sadly there's nothing I can do about the courier, "
+                                "it's company policy, but let me check what I can do.",
+                            },
+                        ],
+                    }
+                )
+                + "\n"
+            )
 
 
 def _live_size(folder: Path, name: str) -> int:
@@ -44,8 +57,18 @@ def test_interrupt_keeps_whole_lines_and_resume_completes(tmp_path, sig):
     write_corpus(corpus, 30_000)
     out = tmp_path / "out.jsonl"
     partial = tmp_path / "out.jsonl.partial"
-    cmd = COACH + ["score", str(corpus), "--no-defaults", "-p", str(GOLDEN), "--format", "jsonl",
-                   "-o", str(out), "--no-progress"]
+    cmd = COACH + [
+        "score",
+        str(corpus),
+        "--no-defaults",
+        "-p",
+        str(GOLDEN),
+        "--format",
+        "jsonl",
+        "-o",
+        str(out),
+        "--no-progress",
+    ]
     proc = subprocess.Popen(cmd, stderr=subprocess.PIPE, text=True)
     deadline = time.time() + 60
     while time.time() < deadline and _live_size(tmp_path, "out.jsonl") < 10_000:
@@ -72,8 +95,18 @@ def test_a_killed_run_is_resumed_from_the_file_it_left(tmp_path):
     corpus = tmp_path / "corpus.jsonl"
     write_corpus(corpus, 30_000)
     out = tmp_path / "out.jsonl"
-    cmd = COACH + ["score", str(corpus), "--no-defaults", "-p", str(GOLDEN), "--format", "jsonl",
-                   "-o", str(out), "--no-progress"]
+    cmd = COACH + [
+        "score",
+        str(corpus),
+        "--no-defaults",
+        "-p",
+        str(GOLDEN),
+        "--format",
+        "jsonl",
+        "-o",
+        str(out),
+        "--no-progress",
+    ]
     proc = subprocess.Popen(cmd, stderr=subprocess.PIPE, text=True)
     deadline = time.time() + 60
     while time.time() < deadline and _live_size(tmp_path, "out.jsonl") < 10_000:
@@ -98,8 +131,10 @@ def test_dead_worker_is_reported_and_the_rest_scored(monkeypatch, analyzer):
         return real(chunk)
 
     monkeypatch.setattr(batch, "_score_chunk", dying)
-    convs = [Conversation(f"c{i}", (Turn("agent", "there's nothing I can do"),), source="in.jsonl", line=i + 1)
-             for i in range(300)]
+    convs = [
+        Conversation(f"c{i}", (Turn("agent", "there's nothing I can do"),), source="in.jsonl", line=i + 1)
+        for i in range(300)
+    ]
     convs[150] = Conversation("poison", (Turn("agent", "hi"),), source="in.jsonl", line=151)
     lost = []
     reports = list(batch.score(analyzer, convs, jobs=2, chunk_size=16, on_lost=lost.append))
@@ -117,7 +152,7 @@ def _children(pid: int) -> list[int]:
                 stat = (entry / "stat").read_text()
             except OSError:
                 continue
-            fields = stat[stat.rindex(")") + 2:].split()
+            fields = stat[stat.rindex(")") + 2 :].split()
             if int(fields[1]) == pid and fields[0] != "Z":
                 found.append(int(entry.name))
     return found
@@ -128,7 +163,7 @@ def _alive(pid: int) -> bool:
         stat = Path(f"/proc/{pid}/stat").read_text()
     except OSError:
         return False
-    return stat[stat.rindex(")") + 2:].split()[0] != "Z"
+    return stat[stat.rindex(")") + 2 :].split()[0] != "Z"
 
 
 @pytest.mark.slow
@@ -136,10 +171,20 @@ def _alive(pid: int) -> bool:
 def test_sigkilled_worker_costs_at_most_its_chunk_and_nothing_outlives_coach(tmp_path):
     corpus = tmp_path / "corpus.jsonl"
     write_corpus(corpus, 6000)
-    cmd = COACH + ["score", str(corpus), "--no-defaults", "-p", str(GOLDEN), "--format", "jsonl",
-                   "--no-progress", "--no-model", "--jobs", "2"]
-    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                            start_new_session=True)
+    cmd = COACH + [
+        "score",
+        str(corpus),
+        "--no-defaults",
+        "-p",
+        str(GOLDEN),
+        "--format",
+        "jsonl",
+        "--no-progress",
+        "--no-model",
+        "--jobs",
+        "2",
+    ]
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True)
     fired = []
 
     def kill_all() -> None:  # fail, never hang (a worker left alive keeps stdout open)
@@ -175,8 +220,12 @@ def test_sigkilled_worker_costs_at_most_its_chunk_and_nothing_outlives_coach(tmp
 def test_closed_pipe_is_quiet(tmp_path):
     corpus = tmp_path / "corpus.jsonl"
     write_corpus(corpus, 3000)
-    cmd = " ".join(COACH + ["score", str(corpus), "--no-defaults", "-p", str(GOLDEN), "--format", "jsonl",
-                            "--no-progress"]) + " | head -n 1"
+    cmd = (
+        " ".join(
+            COACH + ["score", str(corpus), "--no-defaults", "-p", str(GOLDEN), "--format", "jsonl", "--no-progress"]
+        )
+        + " | head -n 1"
+    )
     done = subprocess.run(["bash", "-o", "pipefail", "-c", cmd], capture_output=True, text=True, timeout=120)
     assert len(done.stdout.splitlines()) == 1
     assert "Traceback" not in done.stderr and "Error" not in done.stderr, done.stderr
@@ -192,8 +241,10 @@ def test_full_disk_gives_one_line_and_no_file(tmp_path, monkeypatch):
     out = tmp_path / "report.html"
     corpus = tmp_path / "corpus.jsonl"
     write_corpus(corpus, 5)
-    r = CliRunner().invoke(app, ["score", str(corpus), "--no-defaults", "-p", str(GOLDEN), "--format", "html",
-                                 "-o", str(out), "--no-progress"])
+    r = CliRunner().invoke(
+        app,
+        ["score", str(corpus), "--no-defaults", "-p", str(GOLDEN), "--format", "html", "-o", str(out), "--no-progress"],
+    )
     assert r.exit_code == 2
     assert r.stderr.strip() == f"coach: error: {out}: disk full; nothing was written"
     assert list(tmp_path.iterdir()) == [corpus]
@@ -205,10 +256,30 @@ PII = "Hi @jane_d, write to jane.doe@example.com or call +1 415 555 0132; card 4
 @pytest.mark.parametrize("fmt", ["jsonl", "json", "csv", "html", "rich"])
 def test_redact_in_every_score_format(tmp_path, fmt):
     corpus = tmp_path / "c.jsonl"
-    corpus.write_text(json.dumps({"id": "x", "agent": "a", "turns": [
-        {"speaker": "agent", "text": PII + "Sadly there's nothing I can do."}]}) + "\n", encoding="utf-8")
-    r = CliRunner().invoke(app, ["score", str(corpus), "--no-defaults", "-p", str(GOLDEN), "--format", fmt,
-                                 "--redact", "--no-progress", "--per", "finding", "--no-color"])
+    corpus.write_text(
+        json.dumps(
+            {"id": "x", "agent": "a", "turns": [{"speaker": "agent", "text": PII + "Sadly there's nothing I can do."}]}
+        )
+        + "\n",
+        encoding="utf-8",
+    )
+    r = CliRunner().invoke(
+        app,
+        [
+            "score",
+            str(corpus),
+            "--no-defaults",
+            "-p",
+            str(GOLDEN),
+            "--format",
+            fmt,
+            "--redact",
+            "--no-progress",
+            "--per",
+            "finding",
+            "--no-color",
+        ],
+    )
     assert r.exit_code == 0, r.output
     for secret in ("jane.doe@example.com", "555 0132", "4111 1111", "@jane_d"):
         assert secret not in r.stdout
@@ -218,7 +289,19 @@ def test_redact_in_every_score_format(tmp_path, fmt):
 
 @pytest.mark.parametrize("fmt", ["json", "jsonl", "text", "rich"])
 def test_redact_in_lint(fmt):
-    r = CliRunner().invoke(app, ["lint", "--no-defaults", "-p", str(GOLDEN), "--format", fmt, "--redact",
-                                 "--no-color", PII + "there's nothing I can do"])
+    r = CliRunner().invoke(
+        app,
+        [
+            "lint",
+            "--no-defaults",
+            "-p",
+            str(GOLDEN),
+            "--format",
+            fmt,
+            "--redact",
+            "--no-color",
+            PII + "there's nothing I can do",
+        ],
+    )
     assert "jane.doe@example.com" not in r.stdout and "4111" not in r.stdout
     assert "there's nothing I can do" in r.stdout

@@ -48,14 +48,32 @@ def test_globs_follow_gitwildmatch():
 def test_walk_respects_gitignore_like_git(tmp_path):
     (tmp_path / ".git" / "info").mkdir(parents=True)
     (tmp_path / ".git" / "info" / "exclude").write_text("local-only.md\n", encoding="utf-8")
-    tree(tmp_path, {
-        ".gitignore": "build/\n*.tmp.md\n[x]*.md\n!keep.tmp.md\n",
-        "a.md": GOOD, "build/b.md": GOOD, "c.tmp.md": GOOD, "keep.tmp.md": GOOD, "xa.md": GOOD,
-        "local-only.md": GOOD, "sub/.gitignore": "secret.md\n", "sub/secret.md": GOOD, "sub/open.md": GOOD,
-    })
+    tree(
+        tmp_path,
+        {
+            ".gitignore": "build/\n*.tmp.md\n[x]*.md\n!keep.tmp.md\n",
+            "a.md": GOOD,
+            "build/b.md": GOOD,
+            "c.tmp.md": GOOD,
+            "keep.tmp.md": GOOD,
+            "xa.md": GOOD,
+            "local-only.md": GOOD,
+            "sub/.gitignore": "secret.md\n",
+            "sub/secret.md": GOOD,
+            "sub/open.md": GOOD,
+        },
+    )
     assert found(tmp_path) == ["a.md", "keep.tmp.md", "sub/open.md"]
     assert found(tmp_path, respect_gitignore=False) == [
-        "a.md", "build/b.md", "c.tmp.md", "keep.tmp.md", "local-only.md", "sub/open.md", "sub/secret.md", "xa.md"]
+        "a.md",
+        "build/b.md",
+        "c.tmp.md",
+        "keep.tmp.md",
+        "local-only.md",
+        "sub/open.md",
+        "sub/secret.md",
+        "xa.md",
+    ]
 
 
 def test_gitignore_outside_a_git_tree_is_not_read(tmp_path):
@@ -81,8 +99,15 @@ def test_named_files_honour_exclude_only_with_force_exclude(tmp_path):
 
 
 def test_tool_configs_are_never_replies(tmp_path):
-    tree(tmp_path, {"pyproject.toml": "[build-system]\nrequires = []\n", ".pre-commit-config.yaml": "repos: []\n",
-                    "other.toml": "[x]\n", "r.md": GOOD})
+    tree(
+        tmp_path,
+        {
+            "pyproject.toml": "[build-system]\nrequires = []\n",
+            ".pre-commit-config.yaml": "repos: []\n",
+            "other.toml": "[x]\n",
+            "r.md": GOOD,
+        },
+    )
     assert found(tmp_path, "pyproject.toml", ".pre-commit-config.yaml", "other.toml", "r.md") == ["r.md"]
     r = runner.invoke(app, ["check", str(tmp_path / "pyproject.toml"), str(tmp_path / ".pre-commit-config.yaml")])
     assert r.exit_code == 0, r.output
@@ -90,8 +115,7 @@ def test_tool_configs_are_never_replies(tmp_path):
 
 
 def test_force_exclude_from_config(tmp_path):
-    tree(tmp_path, {"pyproject.toml": '[tool.coach]\nexclude = ["legacy/**"]\n', "legacy/old.md": BAD,
-                    "new.md": GOOD})
+    tree(tmp_path, {"pyproject.toml": '[tool.coach]\nexclude = ["legacy/**"]\n', "legacy/old.md": BAD, "new.md": GOOD})
     old = str(tmp_path / "legacy" / "old.md")
     assert runner.invoke(app, ["check", old]).exit_code == 1
     assert runner.invoke(app, ["check", "--force-exclude", old]).exit_code == 0
@@ -110,8 +134,10 @@ def test_check_stdin_with_a_name(tmp_path):
     library = "- title: Refusal\n  body: There's nothing I can do.\n- title: Fine\n  body: Let me check.\n"
     r = runner.invoke(app, ["check", "-", "--stdin-filename", "macros/lib.yaml", "--format", "json"], input=library)
     doc = json.loads(r.stdout)
-    assert [(e["path"], e["key"]) for e in doc["entries"]] == [("macros/lib.yaml", "Refusal"),
-                                                                ("macros/lib.yaml", "Fine")]
+    assert [(e["path"], e["key"]) for e in doc["entries"]] == [
+        ("macros/lib.yaml", "Refusal"),
+        ("macros/lib.yaml", "Fine"),
+    ]
     assert runner.invoke(app, ["check", "--stdin-filename", "x.md"]).exit_code == 2
     assert runner.invoke(app, ["check", "-", "--fix"], input=BAD).exit_code == 2
 
@@ -136,7 +162,9 @@ def test_statistics_quiet_and_exit_zero(tmp_path):
     r = runner.invoke(app, ["check", str(tmp_path), "--statistics", "--format", "json"])
     stats = json.loads(r.stdout)["statistics"]
     assert [(s["rule"], s["count"], s["failing"]) for s in stats] == [
-        ("blocking.powerless.nothing-i-can-do", 2, 2), ("blocking.policy.company-policy", 1, 1)]
+        ("blocking.powerless.nothing-i-can-do", 2, 2),
+        ("blocking.policy.company-policy", 1, 1),
+    ]
     assert runner.invoke(app, ["check", str(tmp_path), "--statistics", "--format", "sarif"]).exit_code == 2
     quiet = runner.invoke(app, ["check", str(tmp_path), "--quiet", "--no-color"])
     assert quiet.exit_code == 1 and "replies checked" not in quiet.stdout and "a.md:2:" in quiet.stdout
@@ -162,30 +190,50 @@ def test_pre_commit_runs_the_declared_hook_and_fails_only_on_bad_replies(tmp_pat
     repo = tmp_path / "repo"
     repo.mkdir()
     _git(repo, "init", "-q", ".")
-    tree(repo, {
-        "README.md": "# Macros\n\nSorry, there's nothing I can do about READMEs being linted.\n",
-        "pyproject.toml": '[build-system]\nrequires = []\n\n[tool.coach]\nexclude = ["drafts/**"]\n',
-        "replies/good.txt": GOOD, "replies/lib.yaml": "- title: Hello\n  body: Let me check that for you.\n",
-        "drafts/wip.md": BAD,
-    })
+    tree(
+        repo,
+        {
+            "README.md": "# Macros\n\nSorry, there's nothing I can do about READMEs being linted.\n",
+            "pyproject.toml": '[build-system]\nrequires = []\n\n[tool.coach]\nexclude = ["drafts/**"]\n',
+            "replies/good.txt": GOOD,
+            "replies/lib.yaml": "- title: Hello\n  body: Let me check that for you.\n",
+            "drafts/wip.md": BAD,
+        },
+    )
     (hook,) = yaml.safe_load((ROOT / ".pre-commit-hooks.yaml").read_text(encoding="utf-8"))
     assert "--force-exclude" in hook["entry"]
     local = {**hook, "language": "system"}
     (repo / ".pre-commit-config.yaml").write_text(
-        yaml.safe_dump({"repos": [{"repo": "local", "hooks": [local]}]}), encoding="utf-8")
+        yaml.safe_dump({"repos": [{"repo": "local", "hooks": [local]}]}), encoding="utf-8"
+    )
     shim = tmp_path / "bin"
     shim.mkdir()
     (shim / "coach").write_text(f'#!/bin/sh\nexec "{sys.executable}" -m coach "$@"\n', encoding="utf-8")
     (shim / "coach").chmod(0o755)
-    env = {**os.environ, "PATH": f"{shim}{os.pathsep}{os.environ.get('PATH', '')}",
-           "PRE_COMMIT_HOME": str(tmp_path / "pre-commit-home"), "NO_COLOR": "1"}
+    env = {
+        **os.environ,
+        "PATH": f"{shim}{os.pathsep}{os.environ.get('PATH', '')}",
+        "PRE_COMMIT_HOME": str(tmp_path / "pre-commit-home"),
+        "NO_COLOR": "1",
+    }
 
     def run() -> subprocess.CompletedProcess:
         _git(repo, "add", "-A")
-        files = ["README.md", "pyproject.toml", ".pre-commit-config.yaml", "drafts/wip.md",
-                 *sorted(str(p.relative_to(repo)) for p in (repo / "replies").iterdir())]
-        return subprocess.run([sys.executable, "-m", "pre_commit", "run", "--color", "never", "--files", *files],
-                              cwd=repo, env=env, capture_output=True, text=True, timeout=300)
+        files = [
+            "README.md",
+            "pyproject.toml",
+            ".pre-commit-config.yaml",
+            "drafts/wip.md",
+            *sorted(str(p.relative_to(repo)) for p in (repo / "replies").iterdir()),
+        ]
+        return subprocess.run(
+            [sys.executable, "-m", "pre_commit", "run", "--color", "never", "--files", *files],
+            cwd=repo,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=300,
+        )
 
     ok = run()
     if "network" in ok.stdout.lower() or "Could not" in ok.stdout:  # pragma: no cover - offline guard

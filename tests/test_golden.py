@@ -21,8 +21,22 @@ def test_lint_json_golden(case, test_phrasebook):
     cwd = os.getcwd()
     os.chdir(case.parent)
     try:
-        result = CliRunner().invoke(app, ["lint", "--no-defaults", "--no-model", "-p", str(test_phrasebook),
-                                          "--format", "json", "--fail-on", "never", "--file", case.name])
+        result = CliRunner().invoke(
+            app,
+            [
+                "lint",
+                "--no-defaults",
+                "--no-model",
+                "-p",
+                str(test_phrasebook),
+                "--format",
+                "json",
+                "--fail-on",
+                "never",
+                "--file",
+                case.name,
+            ],
+        )
     finally:
         os.chdir(cwd)
     assert result.exit_code == 0, result.output
@@ -36,11 +50,25 @@ def test_lint_json_golden(case, test_phrasebook):
 # -- the check and score renderers over small fixed inputs (issue 18: golden files, as black keeps
 #    cases). Each output is compared as text with tests/data/golden/<command>/expected/<format>.
 GOLDEN = Path(__file__).parent / "data" / "golden"
-CHECK_FORMATS = {"text": "rich", "github": "github", "sarif": "sarif", "junit": "junit",
-                 "checkstyle": "checkstyle", "json": "json"}
+CHECK_FORMATS = {
+    "text": "rich",
+    "github": "github",
+    "sarif": "sarif",
+    "junit": "junit",
+    "checkstyle": "checkstyle",
+    "json": "json",
+}
 SCORE_FORMATS = {"json": "json", "csv": "csv", "terminal": "rich"}
-SUFFIX = {"text": "txt", "terminal": "txt", "github": "txt", "sarif": "sarif.json", "junit": "xml",
-          "checkstyle": "xml", "json": "json", "csv": "csv"}
+SUFFIX = {
+    "text": "txt",
+    "terminal": "txt",
+    "github": "txt",
+    "sarif": "sarif.json",
+    "junit": "xml",
+    "checkstyle": "xml",
+    "json": "json",
+    "csv": "csv",
+}
 
 
 def golden_output(folder: Path, args: list[str]) -> str:
@@ -48,8 +76,11 @@ def golden_output(folder: Path, args: list[str]) -> str:
     cwd = os.getcwd()
     os.chdir(folder)
     try:
-        result = CliRunner().invoke(app, [*args, "--no-defaults", "--no-model", "-p", "../phrasebook.yaml",
-                                          "--no-color"], env={"COLUMNS": "100", "NO_COLOR": "1"})
+        result = CliRunner().invoke(
+            app,
+            [*args, "--no-defaults", "--no-model", "-p", "../phrasebook.yaml", "--no-color"],
+            env={"COLUMNS": "100", "NO_COLOR": "1"},
+        )
     finally:
         os.chdir(cwd)
     assert result.exit_code in (0, 1), result.output

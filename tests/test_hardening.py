@@ -27,15 +27,23 @@ TRANSCRIPTS = DATA / "transcripts"
 runner = CliRunner()
 
 BLOCKING = "Sadly there's nothing I can do."
-GOOD_LINE = json.dumps({"id": "good-1", "turns": [{"speaker": "customer", "text": "Where is my parcel?"},
-                                                  {"speaker": "agent", "text": BLOCKING}]}) + "\n"
+GOOD_LINE = (
+    json.dumps(
+        {
+            "id": "good-1",
+            "turns": [{"speaker": "customer", "text": "Where is my parcel?"}, {"speaker": "agent", "text": BLOCKING}],
+        }
+    )
+    + "\n"
+)
 GOOD_REPLY = "Sadly there is nothing we can do.\n"
 
 
 # ----------------------------------------------------------------------------------------------- helpers
 def score(*args: str):
-    return runner.invoke(app, ["score", "--no-progress", "--no-defaults", "-p", str(GOLDEN), "--format", "jsonl",
-                               *args])
+    return runner.invoke(
+        app, ["score", "--no-progress", "--no-defaults", "-p", str(GOLDEN), "--format", "jsonl", *args]
+    )
 
 
 def check(*args: str):
@@ -166,8 +174,12 @@ def test_score_nul_bytes_and_binaries_are_skipped_with_a_reason(tmp_path, good):
 
 
 def test_score_empty_files_warn_and_do_not_fail(tmp_path, good):
-    empties = {"empty.jsonl": b"", "bom-only.txt": codecs.BOM_UTF8, "blank.csv": b"  \r\n\n",
-               "empty.vtt.gz": gzip.compress(b"", mtime=0)}
+    empties = {
+        "empty.jsonl": b"",
+        "bom-only.txt": codecs.BOM_UTF8,
+        "blank.csv": b"  \r\n\n",
+        "empty.vtt.gz": gzip.compress(b"", mtime=0),
+    }
     for name, data in empties.items():
         (tmp_path / name).write_bytes(data)
     r = score(str(good), *(str(tmp_path / name) for name in empties))
@@ -207,9 +219,13 @@ def test_score_100_mb_single_line_and_huge_json(tmp_path, good):
 def test_score_overlong_message_is_reported_and_the_rest_of_the_file_scored(tmp_path, good):
     mixed = tmp_path / "mixed.jsonl"
     long_text = "lorem ipsum " * 100_000  # 1.2 million characters in one message
-    mixed.write_text(GOOD_LINE.replace("good-1", "before")
-                     + json.dumps({"id": "long", "turns": [{"speaker": "agent", "text": long_text}]}) + "\n"
-                     + GOOD_LINE.replace("good-1", "after"), encoding="utf-8")
+    mixed.write_text(
+        GOOD_LINE.replace("good-1", "before")
+        + json.dumps({"id": "long", "turns": [{"speaker": "agent", "text": long_text}]})
+        + "\n"
+        + GOOD_LINE.replace("good-1", "after"),
+        encoding="utf-8",
+    )
     r = score(str(good), str(mixed))
     no_traceback(r)
     assert r.exit_code == 3
@@ -219,9 +235,17 @@ def test_score_overlong_message_is_reported_and_the_rest_of_the_file_scored(tmp_
 
 def test_score_deeply_nested_json(tmp_path, good):
     deep_line = tmp_path / "deep.jsonl"
-    deep_line.write_text(GOOD_LINE.replace("good-1", "a") + "[" * 100_000 + "\n"
-                         + '{"id": "b", "x": ' + "[" * 100_000 + "]" * 100_000 + "}\n"
-                         + GOOD_LINE.replace("good-1", "c"), encoding="utf-8")
+    deep_line.write_text(
+        GOOD_LINE.replace("good-1", "a")
+        + "[" * 100_000
+        + "\n"
+        + '{"id": "b", "x": '
+        + "[" * 100_000
+        + "]" * 100_000
+        + "}\n"
+        + GOOD_LINE.replace("good-1", "c"),
+        encoding="utf-8",
+    )
     deep_doc = tmp_path / "deep.json"
     deep_doc.write_text('{"comments": ' + "[" * 100_000 + "]" * 100_000 + "}", encoding="utf-8")
     zendesk = tmp_path / "zendesk.json"
@@ -229,8 +253,9 @@ def test_score_deeply_nested_json(tmp_path, good):
     r = score(str(good), str(deep_line))
     no_traceback(r)
     assert r.exit_code == 3
-    assert lines_naming(r, deep_line) == [f"coach: warning: {deep_line}:{n}: JSON nested too deeply; skipped"
-                                          for n in (2, 3)]
+    assert lines_naming(r, deep_line) == [
+        f"coach: warning: {deep_line}:{n}: JSON nested too deeply; skipped" for n in (2, 3)
+    ]
     assert set(scored(r)) == {"good-1", "a", "c"}
     r = score("--format-in", "zendesk", str(zendesk), str(deep_doc))
     no_traceback(r)
@@ -257,13 +282,19 @@ def test_score_huge_whole_file_json_is_refused(tmp_path, good, monkeypatch):
 
 def test_score_missing_or_wrongly_typed_fields(tmp_path, good):
     records = tmp_path / "records.jsonl"
-    records.write_text("\n".join([
-        json.dumps({"id": "no-turns"}),
-        json.dumps({"id": "ok", "turns": [{"speaker": "agent", "text": BLOCKING}]}),
-        json.dumps({"id": "bad-text", "turns": [{"speaker": "agent", "text": 42}]}),
-        json.dumps({"id": ["list"], "turns": []}),
-        json.dumps({"id": "bad-speaker", "turns": [{"speaker": "boss", "text": "hi"}]}),
-    ]) + "\n", encoding="utf-8")
+    records.write_text(
+        "\n".join(
+            [
+                json.dumps({"id": "no-turns"}),
+                json.dumps({"id": "ok", "turns": [{"speaker": "agent", "text": BLOCKING}]}),
+                json.dumps({"id": "bad-text", "turns": [{"speaker": "agent", "text": 42}]}),
+                json.dumps({"id": ["list"], "turns": []}),
+                json.dumps({"id": "bad-speaker", "turns": [{"speaker": "boss", "text": "hi"}]}),
+            ]
+        )
+        + "\n",
+        encoding="utf-8",
+    )
     no_text = tmp_path / "no-text.csv"
     no_text.write_text("conversation_id,role,note\n1,agent,hi\n", encoding="utf-8")
     short = tmp_path / "short.csv"
@@ -295,8 +326,10 @@ def test_score_messages_stay_one_line_when_the_input_holds_line_breaks(tmp_path,
 
 
 def test_score_truncated_gzip_keeps_what_was_read(tmp_path, good):
-    rows = "".join(json.dumps({"id": f"c{i}", "turns": [{"speaker": "agent", "text": f"{i} " + "x" * 40}]}) + "\n"
-                   for i in range(3000))
+    rows = "".join(
+        json.dumps({"id": f"c{i}", "turns": [{"speaker": "agent", "text": f"{i} " + "x" * 40}]}) + "\n"
+        for i in range(3000)
+    )
     packed = gzip.compress(rows.encode(), mtime=0)
     cut = tmp_path / "export.jsonl.gz"
     cut.write_bytes(packed[: len(packed) // 2])
@@ -328,14 +361,27 @@ def test_score_vtt_and_srt_garbage(tmp_path):
     assert set(scored(r)) == {"call"}
 
 
-@pytest.mark.parametrize("name, body", [
-    ("dashes.txt", "-" * 200_000 + "x\nAgent: hi\nCustomer: ok\n"),
-    ("dash-runs.txt", "--- " + "- " * 100_000 + "x\nAgent: hi\nCustomer: ok\n"),
-    ("equals.txt", "=" * 200_000 + "x\nAgent: hi\nCustomer: ok\n"),
-    ("voices.vtt", "WEBVTT\n\n00:01.000 --> 00:02.000\n<v Sam>hi\n\n00:02.000 --> 00:03.000\n" + "<v a" * 50_000 + "\n"),
-    ("blanks.json", json.dumps({"users": [{"id": 1, "role": "agent", "name": "Sam"}],
-                                "comments": [{"author_id": 1, "plain_body": "hi" + " " * 200_000 + "there"}]})),
-])
+@pytest.mark.parametrize(
+    "name, body",
+    [
+        ("dashes.txt", "-" * 200_000 + "x\nAgent: hi\nCustomer: ok\n"),
+        ("dash-runs.txt", "--- " + "- " * 100_000 + "x\nAgent: hi\nCustomer: ok\n"),
+        ("equals.txt", "=" * 200_000 + "x\nAgent: hi\nCustomer: ok\n"),
+        (
+            "voices.vtt",
+            "WEBVTT\n\n00:01.000 --> 00:02.000\n<v Sam>hi\n\n00:02.000 --> 00:03.000\n" + "<v a" * 50_000 + "\n",
+        ),
+        (
+            "blanks.json",
+            json.dumps(
+                {
+                    "users": [{"id": 1, "role": "agent", "name": "Sam"}],
+                    "comments": [{"author_id": 1, "plain_body": "hi" + " " * 200_000 + "there"}],
+                }
+            ),
+        ),
+    ],
+)
 def test_score_long_lines_stay_linear(tmp_path, good, name, body):
     # These lines made the text/VTT/body-cleaning regexes backtrack quadratically (minutes for 200 KB). The
     # text-format ones sit before the first speaker line, so only the reader sees them, not the tokenizer.
@@ -378,22 +424,32 @@ def test_check_utf8_and_utf16_boms(lib):
     assert r.exit_code == 1 and r.stderr == "", r.stderr
     doc = checked(r)
     good_checked(r, lib)
-    located = {Path(f["path"]).name: (f["file_line"], f["file_column"])
-               for e in doc["entries"] for f in e["findings"] if f["rule"] == "blocking.policy"}
+    located = {
+        Path(f["path"]).name: (f["file_line"], f["file_column"])
+        for e in doc["entries"]
+        for f in e["findings"]
+        if f["rule"] == "blocking.policy"
+    }
     assert located == {"bom8.yaml": (2, 4), "bom16.md": (2, 1), "bom16be.json": (1, 25)}
 
 
 def test_check_crlf_and_lone_cr_locations(lib):
-    for name, data in {"crlf.yaml": b"a: one\r\nb: It's company policy.\r\n",
-                       "cr.yaml": b"a: one\rb: It's company policy.\r",
-                       "cr.md": b"Hello.\rIt's company policy.\r"}.items():
+    for name, data in {
+        "crlf.yaml": b"a: one\r\nb: It's company policy.\r\n",
+        "cr.yaml": b"a: one\rb: It's company policy.\r",
+        "cr.md": b"Hello.\rIt's company policy.\r",
+    }.items():
         (lib / name).write_bytes(data)
     r = check(str(lib))
     no_traceback(r)
     assert r.exit_code == 1 and r.stderr == "", r.stderr
     doc = checked(r)
-    located = {Path(f["path"]).name: (f["file_line"], f["file_column"])
-               for e in doc["entries"] for f in e["findings"] if f["rule"] == "blocking.policy"}
+    located = {
+        Path(f["path"]).name: (f["file_line"], f["file_column"])
+        for e in doc["entries"]
+        for f in e["findings"]
+        if f["rule"] == "blocking.policy"
+    }
     assert located == {"crlf.yaml": (2, 4), "cr.yaml": (2, 4), "cr.md": (2, 1)}
 
 
@@ -451,8 +507,7 @@ def test_check_overlong_reply_is_refused(lib):
     r = check(str(lib))
     no_traceback(r)
     assert r.exit_code == 3
-    one_line(r, lib / "long.md", "the reply is 1,200,000 characters", "1,000,000-character limit", line=1,
-             kind="error")
+    one_line(r, lib / "long.md", "the reply is 1,200,000 characters", "1,000,000-character limit", line=1, kind="error")
     one_line(r, lib / "long.yaml", "reply 'long' is 1,199,999 characters", line=2, kind="error")
     good_checked(r, lib)
 
@@ -475,8 +530,9 @@ def test_check_huge_library_file_is_refused(lib, monkeypatch):
 
     monkeypatch.setattr(textinput, "MAX_FILE_BYTES", 10_000)
     big = lib / "export.json"
-    big.write_text(json.dumps([{"name": f"r{i}", "body": "It's company policy."} for i in range(500)]),
-                   encoding="utf-8")
+    big.write_text(
+        json.dumps([{"name": f"r{i}", "body": "It's company policy."} for i in range(500)]), encoding="utf-8"
+    )
     r = check(str(lib))
     no_traceback(r)
     assert r.exit_code == 3
@@ -486,19 +542,26 @@ def test_check_huge_library_file_is_refused(lib, monkeypatch):
 
 def test_check_missing_or_wrongly_typed_fields(lib):
     files = {
-        "number.json": ('[{"name": "a", "body": "fine"},\n {"name": "b", "body": 42}]',
-                        "the reply text 'body' must be a string", 2),
+        "number.json": (
+            '[{"name": "a", "body": "fine"},\n {"name": "b", "body": 42}]',
+            "the reply text 'body' must be a string",
+            2,
+        ),
         "list.yaml": ("- name: a\n  body: [not, text]\n", "the reply text 'body' must be a string", 2),
         "no-text.csv": ("name,note\na,hi\n", "no text column", 1),
         "short-row.csv": ("name,body\na,fine\nIt's company policy.\n", "row has 1 cell(s); the 'body' column", 3),
-        "zendesk.json": ('{"macros": [{"title": "x",\n "actions": [{"field": "comment_value", "value": 5}]}]}',
-                         "a comment action's value must be text", 2),
+        "zendesk.json": (
+            '{"macros": [{"title": "x",\n "actions": [{"field": "comment_value", "value": 5}]}]}',
+            "a comment action's value must be text",
+            2,
+        ),
         "scalar.json": ("42", "no replies found", 1),
     }
     for name, (content, _, _) in files.items():
         (lib / name).write_text(content, encoding="utf-8")
-    (lib / "no-body.json").write_text('[{"name": "category only"}, {"name": "b", "body": "It\'s company policy."}]',
-                                      encoding="utf-8")
+    (lib / "no-body.json").write_text(
+        '[{"name": "category only"}, {"name": "b", "body": "It\'s company policy."}]', encoding="utf-8"
+    )
     r = check(str(lib))
     no_traceback(r)
     assert r.exit_code == 3
@@ -536,14 +599,25 @@ def test_check_gzip_is_not_a_library_format(lib):
 def test_check_malformed_html_bodies(lib):
     # The library analog of VTT/SRT garbage: broken markup in helpdesk HTML bodies. Whatever html.parser
     # makes of it (or gives up on: then the body is read as written), the reply is checked and located.
-    bodies = {"gave-up": "<p><b>Hi <![bogus[ <div class=x> It's company policy. </p",
-              "mismatched": "<p><b>Hi</i> It's company policy.</p></div></span>",
-              "table": "<table><tr><td>It's company policy.<td></table></table>",
-              "entities": '<p>Hi &bogus; &#xZZ; <b>It\'s company policy.</b> <a href="x>y',
-              "unclosed": "<p>It's company policy. <br"}
+    bodies = {
+        "gave-up": "<p><b>Hi <![bogus[ <div class=x> It's company policy. </p",
+        "mismatched": "<p><b>Hi</i> It's company policy.</p></div></span>",
+        "table": "<table><tr><td>It's company policy.<td></table></table>",
+        "entities": "<p>Hi &bogus; &#xZZ; <b>It's company policy.</b> <a href=\"x>y",
+        "unclosed": "<p>It's company policy. <br",
+    }
     export = lib / "zendesk.json"
-    export.write_text(json.dumps({"macros": [{"title": key, "actions": [{"field": "comment_value_html", "value": v}]}
-                                             for key, v in bodies.items()]}), encoding="utf-8")
+    export.write_text(
+        json.dumps(
+            {
+                "macros": [
+                    {"title": key, "actions": [{"field": "comment_value_html", "value": v}]}
+                    for key, v in bodies.items()
+                ]
+            }
+        ),
+        encoding="utf-8",
+    )
     r = check(str(lib))
     no_traceback(r)
     assert r.exit_code == 1 and r.stderr == "", r.stderr
@@ -553,7 +627,7 @@ def test_check_malformed_html_bodies(lib):
     for entry in entries:
         (finding,) = entry["findings"]
         assert finding["file_line"] == 1
-        assert raw[finding["file_column"] - 1:].startswith("It's company policy"), entry["key"]
+        assert raw[finding["file_column"] - 1 :].startswith("It's company policy"), entry["key"]
     good_checked(r, lib)
 
 
@@ -561,7 +635,7 @@ def test_check_yaml_alias_bomb_and_recursive_alias_are_refused(lib):
     bomb = "a: &a [x, x, x, x, x, x, x, x, x, x]\n"
     for prev, name in zip("abcdefg", "bcdefgh"):
         bomb += f"{name}: &{name} [" + ", ".join([f"*{prev}"] * 10) + "]\n"
-    bomb += "reply: {body: \"It's company policy.\", coach: *h}\n"
+    bomb += 'reply: {body: "It\'s company policy.", coach: *h}\n'
     (lib / "bomb.yaml").write_text(bomb, encoding="utf-8")
     (lib / "loop.yaml").write_text("a: &a\n  body: hi\n  more: *a\n", encoding="utf-8")
     started = time.monotonic()
@@ -576,8 +650,7 @@ def test_check_yaml_alias_bomb_and_recursive_alias_are_refused(lib):
 
 def test_check_yaml_python_tags_are_refused_and_never_run(lib, tmp_path):
     marker = tmp_path / "pwned"
-    (lib / "tagged.yaml").write_text(f'reply: !!python/object/apply:os.system ["touch {marker}"]\n',
-                                     encoding="utf-8")
+    (lib / "tagged.yaml").write_text(f'reply: !!python/object/apply:os.system ["touch {marker}"]\n', encoding="utf-8")
     (lib / "tagged-root.yaml").write_text(f'!!python/object/apply:os.system ["touch {marker}"]\n', encoding="utf-8")
     (lib / "tagged-scalar.yaml").write_text("reply: !!python/name:os.system ''\n", encoding="utf-8")
     r = check(str(lib))
@@ -593,13 +666,29 @@ def test_check_fix_keeps_encoding_bom_and_line_ends(lib):
     fixed = "Here's what I can do"  # the hedge goes with the refusal
     text = "Caf\u00e9 note. Sadly there's nothing I can do.\r\n"
     files = {
-        "utf16.md": (text.encode("utf-16"), [], lambda b: b.startswith(codecs.BOM_UTF16_LE)
-                     and b.decode("utf-16") == text.replace("Sadly there's nothing I can do", fixed)),
-        "latin.md": (text.encode("latin-1"), ["--encoding", "latin-1"],
-                     lambda b: b == text.replace("Sadly there's nothing I can do", fixed).encode("latin-1")),
-        "cr.md": (text.replace("\r\n", "\r").encode() + b"Next line.\r", [],
-                  lambda b: b == (text.replace("\r\n", "\r").replace("Sadly there's nothing I can do", fixed)
-                                  + "Next line.\r").encode()),
+        "utf16.md": (
+            text.encode("utf-16"),
+            [],
+            lambda b: (
+                b.startswith(codecs.BOM_UTF16_LE)
+                and b.decode("utf-16") == text.replace("Sadly there's nothing I can do", fixed)
+            ),
+        ),
+        "latin.md": (
+            text.encode("latin-1"),
+            ["--encoding", "latin-1"],
+            lambda b: b == text.replace("Sadly there's nothing I can do", fixed).encode("latin-1"),
+        ),
+        "cr.md": (
+            text.replace("\r\n", "\r").encode() + b"Next line.\r",
+            [],
+            lambda b: (
+                b
+                == (
+                    text.replace("\r\n", "\r").replace("Sadly there's nothing I can do", fixed) + "Next line.\r"
+                ).encode()
+            ),
+        ),
     }
     for name, (data, options, ok) in files.items():
         path = lib / name
@@ -618,16 +707,21 @@ def test_phrasebook_python_tag_is_never_run(tmp_path):
     r = runner.invoke(app, ["lint", "--no-defaults", "-p", str(book), "There's nothing I can do."])
     no_traceback(r)
     assert r.exit_code == 2 and not marker.exists()
-    assert r.stderr == (f"coach: error: {book}:1: YAML tag 'tag:yaml.org,2002:python/object/apply:os.system' "
-                        "is not allowed in a phrasebook; remove it\n")
-    book.write_text(f"""\
+    assert r.stderr == (
+        f"coach: error: {book}:1: YAML tag 'tag:yaml.org,2002:python/object/apply:os.system' "
+        "is not allowed in a phrasebook; remove it\n"
+    )
+    book.write_text(
+        f"""\
 rules:
   - id: blocking.demo
     category: blocking
     phrases: !!python/object/apply:os.system ["touch {marker}"]
     rewrites: [a, b]
     examples: {{match: ["touch {marker}"], no_match: ["b"]}}
-""", encoding="utf-8")
+""",
+        encoding="utf-8",
+    )
     r = runner.invoke(app, ["lint", "--no-defaults", "-p", str(book), "hello"])
     no_traceback(r)
     assert not marker.exists()  # composed, never constructed: the tag cannot run anything
@@ -638,9 +732,12 @@ def test_phrasebook_python_tag_on_a_value_is_refused():
     from coach.phrasebook import parse_phrasebook
 
     with pytest.raises(PhrasebookErrors, match="tag"):
-        parse_phrasebook('rules:\n  - id: blocking.x\n    category: blocking\n'
-                         '    phrases: !!python/object/apply:os.system ["echo hi"]\n'
-                         '    rewrites: [a, b]\n    examples: {match: ["echo hi"], no_match: ["b"]}\n', "book.yaml")
+        parse_phrasebook(
+            "rules:\n  - id: blocking.x\n    category: blocking\n"
+            '    phrases: !!python/object/apply:os.system ["echo hi"]\n'
+            '    rewrites: [a, b]\n    examples: {match: ["echo hi"], no_match: ["b"]}\n',
+            "book.yaml",
+        )
 
 
 # ================================================================================================ lint

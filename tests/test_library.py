@@ -22,7 +22,7 @@ def entries(name: str, **options: object) -> list[Entry]:
 def at(path: Path | str, line: int, column: int, length: int) -> str:
     """The file text at a 1-based line/column."""
     text = Path(path).read_text(encoding="utf-8").replace("\r\n", "\n").lstrip("\ufeff")
-    return text.split("\n")[line - 1][column - 1:column - 1 + length]
+    return text.split("\n")[line - 1][column - 1 : column - 1 + length]
 
 
 def check_phrase(entry: Entry, phrase: str) -> None:
@@ -33,6 +33,7 @@ def check_phrase(entry: Entry, phrase: str) -> None:
 
 
 # --- formats -------------------------------------------------------------------------------------------
+
 
 def test_markdown_reply_is_one_entry_with_markup_masked():
     (e,) = entries("replies/refund-denied.md")
@@ -100,8 +101,9 @@ def test_zendesk_export():
     es = entries("zendesk_macros.json")
     assert [e.key for e in es] == ["Billing::Refund denied", "Shipping::Delay", "General::Thanks"]
     assert es[0].text == ("Hi {{ticket.requester.first_name}},\n\n" + POLICY + "\n\n{{current_user.first_name}}")
-    assert es[1].text == ("Hi {{ticket.requester.first_name}},\n\n"
-                          "I'm sorry for any inconvenience. Your order is on its way.")
+    assert es[1].text == (
+        "Hi {{ticket.requester.first_name}},\n\nI'm sorry for any inconvenience. Your order is on its way."
+    )
     assert es[2].text == "Thanks for your patience, {{ticket.requester.first_name}}!"
     assert [(e.line, e.column) for e in es] == [(9, 46), (18, 54), (27, 62)]
     assert all(e.format == "zendesk" for e in es)
@@ -132,9 +134,8 @@ def test_html_table_cells_end_words(tmp_path, default_analyzer):
     text, spans = to_text(html)
     assert text == "Why Refund\nIt's company policy"
     start = text.index("company")
-    assert html[spans.span(start)[0]:].startswith("company policy")  # offsets still point into the HTML
-    (tmp_path / "fd.json").write_text(json.dumps([{"id": 1, "title": "Table", "content_html": html}]),
-                                      encoding="utf-8")
+    assert html[spans.span(start)[0] :].startswith("company policy")  # offsets still point into the HTML
+    (tmp_path / "fd.json").write_text(json.dumps([{"id": 1, "title": "Table", "content_html": html}]), encoding="utf-8")
     (entry,) = iter_entries(str(tmp_path / "fd.json"))
     assert "It's company policy" in entry.text
     rules = {f.rule for f in default_analyzer.lint_text(entry.lintable_text()).findings}
@@ -177,8 +178,18 @@ def test_custom_keys(tmp_path):
 
 # --- masking and locate --------------------------------------------------------------------------------
 
-@pytest.mark.parametrize("placeholder", ["{{ticket.requester.first_name}}", "{first_name}", "{% if vip %}",
-                                         "%{var}", "${agent}", "{{ user.name | fallback: 'there' }}"])
+
+@pytest.mark.parametrize(
+    "placeholder",
+    [
+        "{{ticket.requester.first_name}}",
+        "{first_name}",
+        "{% if vip %}",
+        "%{var}",
+        "${agent}",
+        "{{ user.name | fallback: 'there' }}",
+    ],
+)
 def test_placeholders_are_masked(tmp_path, placeholder):
     p = tmp_path / "r.txt"
     p.write_text(f"Hi {placeholder}, sorry.", encoding="utf-8")
@@ -189,8 +200,10 @@ def test_placeholders_are_masked(tmp_path, placeholder):
 
 def test_markdown_code_and_html_are_masked(tmp_path):
     p = tmp_path / "r.md"
-    p.write_text("Run `reset --all` now.\n\n```\nit's company policy\n```\n<b>Bold</b> [x][1]\n\n[1]: http://x.y\n",
-                 encoding="utf-8")
+    p.write_text(
+        "Run `reset --all` now.\n\n```\nit's company policy\n```\n<b>Bold</b> [x][1]\n\n[1]: http://x.y\n",
+        encoding="utf-8",
+    )
     (e,) = iter_entries(str(p))
     lint = e.lintable_text()
     assert "reset" not in lint and "policy" not in lint and "<b>" not in lint and "http" not in lint
@@ -235,11 +248,22 @@ def test_entry_without_anchors_counts_lines():
 
 # --- sniffing and discovery ----------------------------------------------------------------------------
 
-@pytest.mark.parametrize("name, fmt", [
-    ("replies/refund-denied.md", "text"), ("replies/shipping-delay.txt", "text"), ("macros.yaml", "yaml"),
-    ("macros.json", "json"), ("macros.csv", "csv"), ("zendesk_macros.json", "zendesk"),
-    ("intercom_macros.json", "intercom"), ("helpscout_saved_replies.json", "helpscout"),
-    ("freshdesk_canned_responses.json", "freshdesk"), ("gorgias_macros.json", "gorgias")])
+
+@pytest.mark.parametrize(
+    "name, fmt",
+    [
+        ("replies/refund-denied.md", "text"),
+        ("replies/shipping-delay.txt", "text"),
+        ("macros.yaml", "yaml"),
+        ("macros.json", "json"),
+        ("macros.csv", "csv"),
+        ("zendesk_macros.json", "zendesk"),
+        ("intercom_macros.json", "intercom"),
+        ("helpscout_saved_replies.json", "helpscout"),
+        ("freshdesk_canned_responses.json", "freshdesk"),
+        ("gorgias_macros.json", "gorgias"),
+    ],
+)
 def test_sniff_library(name, fmt):
     path = DATA / name
     assert sniff_library(str(path), path.read_bytes()) == fmt
@@ -276,16 +300,20 @@ def test_discover(tmp_path):
 
 # --- errors --------------------------------------------------------------------------------------------
 
-@pytest.mark.parametrize("name, content, message, line", [
-    ("dup.yaml", "- name: a\n  body: x\n  body: y\n", "duplicate key 'body'", 3),
-    ("bad.yaml", "- name: a\n  body: [x\n", "invalid YAML", 3),
-    ("two.yaml", "a: x\n---\nb: y\n", "invalid YAML", 2),
-    ("bad.json", '{"macros": [\n  {"name": "a",}\n]}', "invalid JSON", 2),
-    ("dup.json", '{"a": "x",\n "a": "y"}', "duplicate key 'a'", 2),
-    ("num.yaml", "- name: a\n  body: 42\n", "must be a string", 2),
-    ("bad.csv", 'name,body\na,"open\n', "unterminated quoted field", 2),
-    ("bad.md", "Hi <!-- coach: ignroe[x] -->\n", "unknown coach directive 'ignroe'", 1),
-])
+
+@pytest.mark.parametrize(
+    "name, content, message, line",
+    [
+        ("dup.yaml", "- name: a\n  body: x\n  body: y\n", "duplicate key 'body'", 3),
+        ("bad.yaml", "- name: a\n  body: [x\n", "invalid YAML", 3),
+        ("two.yaml", "a: x\n---\nb: y\n", "invalid YAML", 2),
+        ("bad.json", '{"macros": [\n  {"name": "a",}\n]}', "invalid JSON", 2),
+        ("dup.json", '{"a": "x",\n "a": "y"}', "duplicate key 'a'", 2),
+        ("num.yaml", "- name: a\n  body: 42\n", "must be a string", 2),
+        ("bad.csv", 'name,body\na,"open\n', "unterminated quoted field", 2),
+        ("bad.md", "Hi <!-- coach: ignroe[x] -->\n", "unknown coach directive 'ignroe'", 1),
+    ],
+)
 def test_bad_files_raise_one_line_input_errors(tmp_path, name, content, message, line):
     p = tmp_path / name
     p.write_text(content, encoding="utf-8")

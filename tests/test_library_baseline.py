@@ -28,8 +28,11 @@ def test_fingerprint_path_is_relative_and_posix(tmp_path, monkeypatch):
     rel = fingerprint("r", "x", os.path.join("lib", "a.md"), None, root=str(tmp_path))
     absolute = fingerprint("r", "x", str(tmp_path / "lib" / "a.md"), None, root=str(tmp_path))
     assert rel != fingerprint("r", "x", "lib/b.md", None, root=str(tmp_path))
-    assert absolute == fingerprint("r", "x", "lib/a.md", None, root=str(tmp_path)) == \
-        fingerprint("r", "x", str(tmp_path / "lib" / "a.md"), None, root=str(tmp_path))
+    assert (
+        absolute
+        == fingerprint("r", "x", "lib/a.md", None, root=str(tmp_path))
+        == fingerprint("r", "x", str(tmp_path / "lib" / "a.md"), None, root=str(tmp_path))
+    )
     assert baseline.normalize_path(str(tmp_path / "lib" / "a.md"), str(tmp_path)) == "lib/a.md"
 
 
@@ -45,13 +48,18 @@ def test_stable_under_line_shifts_but_counts_repeats(tmp_path):
 def test_write_and_load_round_trip(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     target = tmp_path / "coach-baseline.json"
-    items = entries_for([("b.rule", "Text B", "z.md", None), ("a.rule", "Text A", "a.yaml", "K"),
-                         ("a.rule", "Text A", "a.yaml", "K")], root=str(tmp_path))
+    items = entries_for(
+        [("b.rule", "Text B", "z.md", None), ("a.rule", "Text A", "a.yaml", "K"), ("a.rule", "Text A", "a.yaml", "K")],
+        root=str(tmp_path),
+    )
     write_baseline(str(target), items + [items[0].to_dict()])  # duplicates collapse, dicts accepted
     data = json.loads(target.read_text(encoding="utf-8"))
     assert data["schema"] == "coach-baseline/1"
-    assert [(f["path"], f["rule"]) for f in data["findings"]] == [("a.yaml", "a.rule"), ("a.yaml", "a.rule"),
-                                                                    ("z.md", "b.rule")]
+    assert [(f["path"], f["rule"]) for f in data["findings"]] == [
+        ("a.yaml", "a.rule"),
+        ("a.yaml", "a.rule"),
+        ("z.md", "b.rule"),
+    ]
     assert set(data["findings"][0]) == {"fingerprint", "rule", "path", "key", "text"}
     assert load_baseline(str(target)) == {e.fingerprint for e in items}
     assert [p.name for p in tmp_path.iterdir()] == ["coach-baseline.json"]  # no temp files left
@@ -72,13 +80,16 @@ def test_write_is_atomic(tmp_path, monkeypatch):
     assert [p.name for p in tmp_path.iterdir()] == ["baseline.json"]
 
 
-@pytest.mark.parametrize("content, message", [
-    ("{not json", "invalid baseline JSON"),
-    ('{"schema": "other/2", "findings": []}', "not a coach baseline"),
-    ('["coach-baseline/1"]', "not a coach baseline"),
-    ('{"schema": "coach-baseline/1", "findings": {}}', "must be a list"),
-    ('{"schema": "coach-baseline/1", "findings": [{"fingerprint": "xyz"}]}', "no valid fingerprint"),
-])
+@pytest.mark.parametrize(
+    "content, message",
+    [
+        ("{not json", "invalid baseline JSON"),
+        ('{"schema": "other/2", "findings": []}', "not a coach baseline"),
+        ('["coach-baseline/1"]', "not a coach baseline"),
+        ('{"schema": "coach-baseline/1", "findings": {}}', "must be a list"),
+        ('{"schema": "coach-baseline/1", "findings": [{"fingerprint": "xyz"}]}', "no valid fingerprint"),
+    ],
+)
 def test_bad_baselines(tmp_path, content, message):
     path = tmp_path / "b.json"
     path.write_text(content, encoding="utf-8")

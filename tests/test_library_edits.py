@@ -43,9 +43,20 @@ def copy(tmp_path: Path, name: str) -> Path:
     return target
 
 
-@pytest.mark.parametrize("name", ["replies/refund-denied.md", "macros.yaml", "macros.json", "macros.csv",
-                                  "zendesk_macros.json", "intercom_macros.json", "helpscout_saved_replies.json",
-                                  "freshdesk_canned_responses.json", "gorgias_macros.json"])
+@pytest.mark.parametrize(
+    "name",
+    [
+        "replies/refund-denied.md",
+        "macros.yaml",
+        "macros.json",
+        "macros.csv",
+        "zendesk_macros.json",
+        "intercom_macros.json",
+        "helpscout_saved_replies.json",
+        "freshdesk_canned_responses.json",
+        "gorgias_macros.json",
+    ],
+)
 def test_every_sample_round_trips(tmp_path, name):
     path = copy(tmp_path, name)
     before = path.read_text(encoding="utf-8")
@@ -62,26 +73,40 @@ def test_yaml_keeps_comments_and_layout(tmp_path):
     before = path.read_text(encoding="utf-8")
     after = fix(path, "company policy", "our refund window")
     assert changed_lines(before, after) == [
-        ("      Unfortunately there's nothing I can do, it's company policy.",
-         "      Unfortunately there's nothing I can do, it's our refund window.")]
+        (
+            "      Unfortunately there's nothing I can do, it's company policy.",
+            "      Unfortunately there's nothing I can do, it's our refund window.",
+        )
+    ]
     assert after.startswith("# Support macros for the billing team.\n")
     assert yaml.safe_load(after)["macros"][0]["body"].endswith("our refund window.\nI'm sorry for any inconvenience.\n")
 
 
 def test_yaml_requotes_only_when_the_style_cannot_hold_the_text(tmp_path):
     path = tmp_path / "lib.yaml"
-    path.write_text("- name: a   # keep me\n  body: Sorry for the wait.\n- name: b\n  body: 'It''s policy'\n"
-                    "- name: c\n  body: |\n    Line one\n    Line two\n", encoding="utf-8")
+    path.write_text(
+        "- name: a   # keep me\n  body: Sorry for the wait.\n- name: b\n  body: 'It''s policy'\n"
+        "- name: c\n  body: |\n    Line one\n    Line two\n",
+        encoding="utf-8",
+    )
     a, b, c = iter_entries(str(path))
-    after = apply_edits(str(path), [
-        Edit("a", 0, 5, "Note: thanks"),  # ": " is not allowed in a plain scalar -> double-quoted
-        Edit("b", b.text.index("policy"), len(b.text), "the 'rule'"),  # stays single-quoted
-        Edit("c", c.text.index("two"), c.text.index("two") + 3, "2\nLine 3"),  # literal block keeps indent
-    ])
-    assert after == ('- name: a   # keep me\n  body: "Note: thanks for the wait."\n- name: b\n'
-                     "  body: 'It''s the ''rule'''\n- name: c\n  body: |\n    Line one\n    Line 2\n    Line 3\n")
+    after = apply_edits(
+        str(path),
+        [
+            Edit("a", 0, 5, "Note: thanks"),  # ": " is not allowed in a plain scalar -> double-quoted
+            Edit("b", b.text.index("policy"), len(b.text), "the 'rule'"),  # stays single-quoted
+            Edit("c", c.text.index("two"), c.text.index("two") + 3, "2\nLine 3"),  # literal block keeps indent
+        ],
+    )
+    assert after == (
+        '- name: a   # keep me\n  body: "Note: thanks for the wait."\n- name: b\n'
+        "  body: 'It''s the ''rule'''\n- name: c\n  body: |\n    Line one\n    Line 2\n    Line 3\n"
+    )
     assert [e["body"] for e in yaml.safe_load(after)] == [
-        "Note: thanks for the wait.", "It's the 'rule'", "Line one\nLine 2\nLine 3\n"]
+        "Note: thanks for the wait.",
+        "It's the 'rule'",
+        "Line one\nLine 2\nLine 3\n",
+    ]
 
 
 def test_json_escapes_and_keeps_other_escapes(tmp_path):
@@ -89,9 +114,12 @@ def test_json_escapes_and_keeps_other_escapes(tmp_path):
     before = path.read_text(encoding="utf-8")
     after = fix(path, "sorry", 'sorry "truly"\n')
     assert changed_lines(before, after) == [
-        ('      "text": "I\\u2019m sorry for any inconvenience \\u2014 we\\u2019re on it.",',
-         '      "text": "I\\u2019m sorry \\"truly\\"\\n for any inconvenience \\u2014 we\\u2019re on it.",')]
-    expected = "I\u2019m sorry \"truly\"\n for any inconvenience \u2014 we\u2019re on it."
+        (
+            '      "text": "I\\u2019m sorry for any inconvenience \\u2014 we\\u2019re on it.",',
+            '      "text": "I\\u2019m sorry \\"truly\\"\\n for any inconvenience \\u2014 we\\u2019re on it.",',
+        )
+    ]
+    expected = 'I\u2019m sorry "truly"\n for any inconvenience \u2014 we\u2019re on it.'
     assert json.loads(after)["replies"][1]["text"] == expected
 
 
@@ -153,8 +181,10 @@ _TEXT = st.text(alphabet=_ALPHABET, min_size=1, max_size=30).filter(str.strip)
 @given(value=_TEXT, style=st.sampled_from([None, '"', "'", "|", ">"]), data=st.data())
 def test_yaml_edits_property(tmp_path_factory, value, style, data):
     path = tmp_path_factory.mktemp("y") / "lib.yaml"
-    path.write_text(yaml.safe_dump([{"name": "k", "body": value}], allow_unicode=True, default_style=style,
-                                   width=12), encoding="utf-8")
+    path.write_text(
+        yaml.safe_dump([{"name": "k", "body": value}], allow_unicode=True, default_style=style, width=12),
+        encoding="utf-8",
+    )
     (e,) = iter_entries(str(path))
     assert e.text == value
     start = data.draw(st.integers(0, len(value)))
@@ -172,7 +202,7 @@ def test_json_edits_property(tmp_path_factory, value, data):
     (e,) = iter_entries(str(path))
     for i, ch in enumerate(value):  # every char points at itself or at its escape sequence
         line, column = e.locate(i)
-        raw = path.read_text(encoding="utf-8").split("\n")[line - 1][column - 1:]
+        raw = path.read_text(encoding="utf-8").split("\n")[line - 1][column - 1 :]
         assert raw.startswith(json.dumps(ch)[1:-1])
     start = data.draw(st.integers(0, len(value)))
     end = data.draw(st.integers(start, len(value)))

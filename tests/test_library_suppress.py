@@ -20,21 +20,27 @@ def one(tmp_path: Path, name: str, content: str):
     return entry
 
 
-@pytest.mark.parametrize("body, expected", [
-    ("ignore", ("line", (), None)),
-    (" ignore[blocking.policy] -- legal wording ", ("line", ("blocking.policy",), "legal wording")),
-    ("ignore-next-line[blocking, apology.regret]", ("next-line", ("blocking", "apology.regret"), None)),
-    ("ignore-file -- whole reply is a quote", ("file", (), "whole reply is a quote")),
-])
+@pytest.mark.parametrize(
+    "body, expected",
+    [
+        ("ignore", ("line", (), None)),
+        (" ignore[blocking.policy] -- legal wording ", ("line", ("blocking.policy",), "legal wording")),
+        ("ignore-next-line[blocking, apology.regret]", ("next-line", ("blocking", "apology.regret"), None)),
+        ("ignore-file -- whole reply is a quote", ("file", (), "whole reply is a quote")),
+    ],
+)
 def test_parse_directive(body, expected):
     assert parse_directive(body) == expected
 
 
-@pytest.mark.parametrize("body, message", [
-    ("ignroe[x]", "unknown coach directive 'ignroe'"),
-    ("ignore[]", "empty rule list"),
-    ("ignore[bad id!]", "bad rule id"),
-])
+@pytest.mark.parametrize(
+    "body, message",
+    [
+        ("ignroe[x]", "unknown coach directive 'ignroe'"),
+        ("ignore[]", "empty rule list"),
+        ("ignore[bad id!]", "bad rule id"),
+    ],
+)
 def test_bad_directives(body, message):
     with pytest.raises(InputError, match=message):
         parse_directive(body, path="r.md", line=3)
@@ -57,7 +63,7 @@ def test_markdown_same_line_comment(tmp_path):
     (s,) = e.suppressions
     assert (s.rules, s.scope, s.line, s.reason, s.path) == (("blocking.policy",), "line", 3, "legal", e.path)
     start = e.text.index("<!--")
-    assert e.lintable_text()[start:e.text.index("-->") + 3].strip() == ""
+    assert e.lintable_text()[start : e.text.index("-->") + 3].strip() == ""
     assert s.covers("blocking.policy", e.locate(e.text.index("policy"))[0])
 
 
@@ -67,8 +73,12 @@ def test_standalone_ignore_comment_applies_to_next_line(tmp_path):
 
 
 def test_plain_text_whole_line_comments(tmp_path):
-    e = one(tmp_path, "r.txt", "Hi\n  // coach: ignore-file[apology] -- canned\n# coach: ignore-next-line -- ok\n"
-                               "It's policy.\nnot # coach: ignore here\n")
+    e = one(
+        tmp_path,
+        "r.txt",
+        "Hi\n  // coach: ignore-file[apology] -- canned\n# coach: ignore-next-line -- ok\n"
+        "It's policy.\nnot # coach: ignore here\n",
+    )
     scopes = [(s.scope, s.rules, s.line) for s in e.suppressions]
     assert scopes == [("file", ("apology",), 2), ("next-line", (), 3)]
     lint = e.lintable_text()
@@ -90,7 +100,12 @@ def test_entry_coach_fields():
     refund, _, _, escalation = iter_entries(str(DATA / "macros.yaml"))
     (s,) = refund.suppressions
     assert (s.rules, s.scope, s.line, s.reason, s.key) == (
-        ("blocking.policy",), "entry", 9, "Approved by legal, ticket LEGAL-42", "Refund denied")
+        ("blocking.policy",),
+        "entry",
+        9,
+        "Approved by legal, ticket LEGAL-42",
+        "Refund denied",
+    )
     assert s.covers("blocking.policy", 1234)
     (s,) = escalation.suppressions
     assert (s.rules, s.scope, s.reason) == (("advocacy",), "entry", "tone reviewed")
@@ -109,8 +124,11 @@ def test_from_field_forms_and_errors():
 
 def test_suppression_in_json_html_body(tmp_path):
     path = tmp_path / "z.json"
-    path.write_text('{"macros": [{"title": "T", "actions": [{"field": "comment_value_html", "value": '
-                    '"<p>It is policy. <!-- coach: ignore[blocking] --></p>"}]}]}', encoding="utf-8")
+    path.write_text(
+        '{"macros": [{"title": "T", "actions": [{"field": "comment_value_html", "value": '
+        '"<p>It is policy. <!-- coach: ignore[blocking] --></p>"}]}]}',
+        encoding="utf-8",
+    )
     (e,) = iter_entries(str(path))
     assert e.suppressions[0].rules == ("blocking",) and "coach" not in e.lintable_text()
 

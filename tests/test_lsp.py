@@ -20,9 +20,11 @@ from pygls.lsp.client import LanguageClient  # noqa: E402
 pytestmark = pytest.mark.slow
 TIMEOUT = 60
 
-DRAFT = ("Hi {{ticket.requester.first_name}},\n\n"
-         "Unfortunately there's nothing I can do about the fee.\n"
-         "It's company policy. <!-- coach: ignore[blocking.policy] -- legal wants this -->\n")
+DRAFT = (
+    "Hi {{ticket.requester.first_name}},\n\n"
+    "Unfortunately there's nothing I can do about the fee.\n"
+    "It's company policy. <!-- coach: ignore[blocking.policy] -- legal wants this -->\n"
+)
 LIBRARY = """\
 - name: refund-denied
   body: "Sorry for any inconvenience, but there's nothing I can do."
@@ -52,14 +54,22 @@ class Client(LanguageClient):
 
 def session(root: Path, body, *args: str):
     """Start `coach lsp` in `root`, initialize, run body(client), shut down cleanly."""
+
     async def main():
         client = Client()
         env = {**os.environ, "PYTHONUNBUFFERED": "1"}
         await client.start_io(sys.executable, "-m", "coach", "lsp", *args, cwd=str(root), env=env)
         try:
-            result = await asyncio.wait_for(client.initialize_async(lsp.InitializeParams(
-                capabilities=lsp.ClientCapabilities(), root_uri=root.as_uri(),
-                workspace_folders=[lsp.WorkspaceFolder(root.as_uri(), "root")])), TIMEOUT)
+            result = await asyncio.wait_for(
+                client.initialize_async(
+                    lsp.InitializeParams(
+                        capabilities=lsp.ClientCapabilities(),
+                        root_uri=root.as_uri(),
+                        workspace_folders=[lsp.WorkspaceFolder(root.as_uri(), "root")],
+                    )
+                ),
+                TIMEOUT,
+            )
             client.initialized(lsp.InitializedParams())
             outcome = await body(client, result)
             await asyncio.wait_for(client.shutdown_async(None), TIMEOUT)
@@ -71,6 +81,7 @@ def session(root: Path, body, *args: str):
                 client._server.kill()
             await client.stop()
         return outcome
+
     return asyncio.run(main())
 
 
@@ -85,26 +96,38 @@ def apply(text: str, edit: lsp.TextEdit) -> str:
     lines = text.split("\n")
 
     def offset(p: lsp.Position) -> int:
-        return sum(len(line) + 1 for line in lines[:p.line]) + p.character
-    return text[:offset(edit.range.start)] + edit.new_text + text[offset(edit.range.end):]
+        return sum(len(line) + 1 for line in lines[: p.line]) + p.character
+
+    return text[: offset(edit.range.start)] + edit.new_text + text[offset(edit.range.end) :]
 
 
 def check_json(root: Path, name: str, *args: str) -> dict:
-    done = subprocess.run([sys.executable, "-m", "coach", "check", name, "--format", "json", *args],
-                          cwd=root, capture_output=True, text=True, timeout=120)
+    done = subprocess.run(
+        [sys.executable, "-m", "coach", "check", name, "--format", "json", *args],
+        cwd=root,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     return json.loads(done.stdout)
 
 
 def negatives(document: dict) -> list[tuple[str, int, int, int, int]]:
     """(rule, 0-based start line/col, end line/col) of check's negative findings: LSP's coordinates."""
-    return sorted((f["rule"], f["file_line"] - 1, f["file_column"] - 1, f["end_line"] - 1, f["end_column"] - 1)
-                  for e in document["entries"] for f in e["findings"]
-                  if f["category"] in ("blocking", "non_apology"))
+    return sorted(
+        (f["rule"], f["file_line"] - 1, f["file_column"] - 1, f["end_line"] - 1, f["end_column"] - 1)
+        for e in document["entries"]
+        for f in e["findings"]
+        if f["category"] in ("blocking", "non_apology")
+    )
 
 
 def as_rows(diagnostics: list[lsp.Diagnostic]) -> list[tuple[str, int, int, int, int]]:
-    return sorted((d.code, d.range.start.line, d.range.start.character, d.range.end.line, d.range.end.character)
-                  for d in diagnostics if d.code not in ("unused-suppression", "gate"))
+    return sorted(
+        (d.code, d.range.start.line, d.range.start.character, d.range.end.line, d.range.end.character)
+        for d in diagnostics
+        if d.code not in ("unused-suppression", "gate")
+    )
 
 
 def test_diagnostics_match_coach_check_and_code_actions_apply_rewrites(tmp_path):
@@ -112,8 +135,9 @@ def test_diagnostics_match_coach_check_and_code_actions_apply_rewrites(tmp_path)
     md.write_text(DRAFT, encoding="utf-8")
     expected = negatives(check_json(tmp_path, "refund.md"))
     assert [r[0] for r in expected] == ["blocking.powerless.nothing-i-can-do"]  # policy suppressed
-    fixed = DRAFT.replace("Unfortunately there's nothing I can do about the fee.",
-                          "Let me see what I can do about the fee.")  # the sentence, rewritten whole
+    fixed = DRAFT.replace(
+        "Unfortunately there's nothing I can do about the fee.", "Let me see what I can do about the fee."
+    )  # the sentence, rewritten whole
     (tmp_path / "fixed.md").write_text(fixed, encoding="utf-8")
     expected_after = negatives(check_json(tmp_path, "fixed.md"))
 
@@ -125,22 +149,25 @@ def test_diagnostics_match_coach_check_and_code_actions_apply_rewrites(tmp_path)
         d = first.diagnostics[0]
         assert d.source == "coach" and d.severity == lsp.DiagnosticSeverity.Warning
 
-        hover = await client.text_document_hover_async(lsp.HoverParams(
-            lsp.TextDocumentIdentifier(uri), d.range.start))
+        hover = await client.text_document_hover_async(lsp.HoverParams(lsp.TextDocumentIdentifier(uri), d.range.start))
         assert "blocking.powerless.nothing-i-can-do" in hover.contents.value
         assert "out of options" in hover.contents.value  # the rule's message
 
-        actions = await client.text_document_code_action_async(lsp.CodeActionParams(
-            lsp.TextDocumentIdentifier(uri), d.range, lsp.CodeActionContext([d])))
+        actions = await client.text_document_code_action_async(
+            lsp.CodeActionParams(lsp.TextDocumentIdentifier(uri), d.range, lsp.CodeActionContext([d]))
+        )
         fixes = [a for a in actions if a.kind == lsp.CodeActionKind.QuickFix]
         assert fixes and fixes[0].is_preferred
         edit = fixes[0].edit.changes[uri][0]
         assert apply(DRAFT, edit) == fixed
 
         # The buffer, edited but unsaved, is what gets checked: the draft as the action left it.
-        client.text_document_did_change(lsp.DidChangeTextDocumentParams(
-            lsp.VersionedTextDocumentIdentifier(version=2, uri=uri),
-            [lsp.TextDocumentContentChangePartial(range=edit.range, text=edit.new_text)]))
+        client.text_document_did_change(
+            lsp.DidChangeTextDocumentParams(
+                lsp.VersionedTextDocumentIdentifier(version=2, uri=uri),
+                [lsp.TextDocumentContentChangePartial(range=edit.range, text=edit.new_text)],
+            )
+        )
         second = await client.next_diagnostics(uri, 2)
         assert as_rows(second.diagnostics) == expected_after
         assert "blocking.powerless.nothing-i-can-do" not in [r[0] for r in expected_after]
@@ -159,24 +186,36 @@ def test_yaml_library_entries_placeholders_and_unused_suppressions(tmp_path):
         got = await client.next_diagnostics(uri, 1)
         assert as_rows(got.diagnostics) == expected
         d = next(x for x in got.diagnostics if x.code.startswith("blocking"))
-        actions = await client.text_document_code_action_async(lsp.CodeActionParams(
-            lsp.TextDocumentIdentifier(uri), d.range, lsp.CodeActionContext([d])))
+        actions = await client.text_document_code_action_async(
+            lsp.CodeActionParams(lsp.TextDocumentIdentifier(uri), d.range, lsp.CodeActionContext([d]))
+        )
         edit = next(a for a in actions if a.kind == lsp.CodeActionKind.QuickFix).edit.changes[uri][0]
         assert apply(LIBRARY, edit) == LIBRARY.replace(
             "Sorry for any inconvenience, but there's nothing I can do",
-            "Sorry this caused you trouble, but here's what I can do")  # one rewrite for the sentence
+            "Sorry this caused you trouble, but here's what I can do",
+        )  # one rewrite for the sentence
 
         # Placeholders are masked; an unused suppression is reported as in `coach check`.
-        text = ('- name: a\n  body: "Hi {{ there is nothing I can do }}"\n'
-                '  coach: "ignore[blocking] -- nothing to ignore"\n')
-        client.text_document_did_change(lsp.DidChangeTextDocumentParams(
-            lsp.VersionedTextDocumentIdentifier(version=2, uri=uri), [lsp.TextDocumentContentChangeWholeDocument(text)]))
+        text = (
+            '- name: a\n  body: "Hi {{ there is nothing I can do }}"\n'
+            '  coach: "ignore[blocking] -- nothing to ignore"\n'
+        )
+        client.text_document_did_change(
+            lsp.DidChangeTextDocumentParams(
+                lsp.VersionedTextDocumentIdentifier(version=2, uri=uri),
+                [lsp.TextDocumentContentChangeWholeDocument(text)],
+            )
+        )
         again = await client.next_diagnostics(uri, 2)
         assert [x.code for x in again.diagnostics] == ["unused-suppression"]
 
         broken = "- name: a\n  body: [unclosed\n"
-        client.text_document_did_change(lsp.DidChangeTextDocumentParams(
-            lsp.VersionedTextDocumentIdentifier(version=3, uri=uri), [lsp.TextDocumentContentChangeWholeDocument(broken)]))
+        client.text_document_did_change(
+            lsp.DidChangeTextDocumentParams(
+                lsp.VersionedTextDocumentIdentifier(version=3, uri=uri),
+                [lsp.TextDocumentContentChangeWholeDocument(broken)],
+            )
+        )
         bad = await client.next_diagnostics(uri, 3)
         assert len(bad.diagnostics) == 1 and bad.diagnostics[0].severity == lsp.DiagnosticSeverity.Error
         assert "cannot read this file" in bad.diagnostics[0].message
@@ -192,8 +231,9 @@ def test_utf16_positions_and_plain_text_suppression_comments(tmp_path):
     async def body(client: Client, init):
         uri = open_doc(client, path, text, "plaintext")
         got = await client.next_diagnostics(uri, 1)
-        assert [(d.range.start.line, d.range.start.character, d.range.end.character)
-                for d in got.diagnostics] == [(0, 5, 29)]
+        assert [(d.range.start.line, d.range.start.character, d.range.end.character) for d in got.diagnostics] == [
+            (0, 5, 29)
+        ]
 
     session(tmp_path, body)
 
@@ -240,8 +280,9 @@ def test_code_action_inserts_the_placeholder_and_says_to_fill_it_in(tmp_path):
         uri = open_doc(client, reply, text, "plaintext")
         (d,) = (await client.next_diagnostics(uri, 1)).diagnostics
         assert "filling in [what you can offer]" in d.message
-        actions = await client.text_document_code_action_async(lsp.CodeActionParams(
-            lsp.TextDocumentIdentifier(uri), d.range, lsp.CodeActionContext([d])))
+        actions = await client.text_document_code_action_async(
+            lsp.CodeActionParams(lsp.TextDocumentIdentifier(uri), d.range, lsp.CodeActionContext([d]))
+        )
         fixes = [a for a in actions if a.kind == lsp.CodeActionKind.QuickFix]
         first = fixes[0]
         assert first.title.startswith("Rewrite as “") and first.title.endswith("then fill in [what you can offer]")

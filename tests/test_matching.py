@@ -9,20 +9,31 @@ def rules_fired(analyzer, text):
     return [(f.rule, f.text) for f in analyzer.lint_text(text).findings]
 
 
-@pytest.mark.parametrize("text", [
-    "There's nothing I can do.",
-    "there is nothing i can do.",
-    "THERE\u2019S NOTHING WE CAN DO",
-    "There\u2019s nothing we could do.",
-])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "There's nothing I can do.",
+        "there is nothing i can do.",
+        "THERE\u2019S NOTHING WE CAN DO",
+        "There\u2019s nothing we could do.",
+    ],
+)
 def test_case_quotes_contractions_and_inflections(analyzer, text):
     assert [r for r, _ in rules_fired(analyzer, text)] == ["blocking.nothing-i-can-do"]
 
 
-@pytest.mark.parametrize("a, b", [
-    ("can't", "cannot"), ("can't", "can not"), ("there's", "there is"), ("I'm", "I am"),
-    ("won't", "will not"), ("refunded", "refund"), ("apologised", "apologize"),
-])
+@pytest.mark.parametrize(
+    "a, b",
+    [
+        ("can't", "cannot"),
+        ("can't", "can not"),
+        ("there's", "there is"),
+        ("I'm", "I am"),
+        ("won't", "will not"),
+        ("refunded", "refund"),
+        ("apologised", "apologize"),
+    ],
+)
 def test_norms_unify_contractions_and_forms(a, b):
     assert token_norms(a) == token_norms(b)
 
@@ -37,15 +48,14 @@ def test_negation_and_quotes_do_not_fire(analyzer):
 
 
 def test_gap_pattern_goes_through_matcher(analyzer):
-    assert rules_fired(analyzer, "You will have to call them.") == [
-        ("blocking.gap-demo", "You will have to call")]
+    assert rules_fired(analyzer, "You will have to call them.") == [("blocking.gap-demo", "You will have to call")]
     assert rules_fired(analyzer, "You have to call them.") == [("blocking.gap-demo", "You have to call")]
 
 
 def test_offsets_point_into_original_text(analyzer):
     text = "Hi\u200b there.\nSadly, THERE\u2019S nothing we can do."
     (finding,) = analyzer.lint_text(text).findings
-    assert text[finding.start:finding.end] == finding.text == "THERE\u2019S nothing we can do"
+    assert text[finding.start : finding.end] == finding.text == "THERE\u2019S nothing we can do"
     assert (finding.line, finding.column) == (2, 8)
 
 
@@ -88,13 +98,16 @@ def big_analyzer(tmp_path_factory):
     return Analyzer(phrasebooks=[str(path)], defaults=False, model=False)
 
 
-@pytest.mark.parametrize("text, span", [
-    ("Sorry, we truly cannot rebook your order.", "we truly cannot rebook your order"),
-    ("I won't be able to move it", "I won't be able to move it"),
-    ("I will not be able to exchanged that", "I will not be able to exchanged that"),
-    ("We can rebook your order.", None),
-    ("I can't rebook it today", None),  # the unless guard (with a gap) cancels it
-])
+@pytest.mark.parametrize(
+    "text, span",
+    [
+        ("Sorry, we truly cannot rebook your order.", "we truly cannot rebook your order"),
+        ("I won't be able to move it", "I won't be able to move it"),
+        ("I will not be able to exchanged that", "I will not be able to exchanged that"),
+        ("We can rebook your order.", None),
+        ("I can't rebook it today", None),  # the unless guard (with a gap) cancels it
+    ],
+)
 def test_big_alternations_compile_to_slots_and_match(big_analyzer, text, span):
     found = [f.text for f in big_analyzer.lint_text(text).findings]
     assert found == ([span] if span else [])
@@ -108,8 +121,12 @@ def test_big_alternations_stay_small(big_analyzer):
 def test_memory_zones_give_the_same_findings(analyzer, monkeypatch):
     import coach.analyzer as module
 
-    texts = [f"Order {1000 + i}: sadly there's nothing I can do, ref X{i}Y." if i % 3 else
-             f"Hi {i}, let me check what I can do." for i in range(120)]
+    texts = [
+        f"Order {1000 + i}: sadly there's nothing I can do, ref X{i}Y."
+        if i % 3
+        else f"Hi {i}, let me check what I can do."
+        for i in range(120)
+    ]
     plain = [[(f.rule, f.start, f.end, f.text) for f in r] for r in analyzer.findings_in(texts)]
     monkeypatch.setattr(module, "WARM_TEXTS", 7)
     monkeypatch.setattr(module, "ZONE_TEXTS", 11)
@@ -131,12 +148,18 @@ def test_draft_engine_finds_exactly_what_the_full_engine_finds(default_analyzer)
 
     data = Path(__file__).parent / "data"
     texts = [json.loads(line)["text"] for line in (data / "eval" / "holdout.jsonl").open(encoding="utf-8")]
-    texts += [turn["text"] for line in (data / "transcripts" / "conversations.jsonl").open(encoding="utf-8")
-              if line.strip() for turn in json.loads(line)["turns"]]
+    texts += [
+        turn["text"]
+        for line in (data / "transcripts" / "conversations.jsonl").open(encoding="utf-8")
+        if line.strip()
+        for turn in json.loads(line)["turns"]
+    ]
     from coach.analyzer import Analyzer
 
-    full = [[(f.rule, f.start, f.end) for f in found]
-            for found in default_analyzer.findings_in(texts, engine=default_analyzer.engine)]
+    full = [
+        [(f.rule, f.start, f.end) for f in found]
+        for found in default_analyzer.findings_in(texts, engine=default_analyzer.engine)
+    ]
     fresh = Analyzer(default_analyzer.rules, model=False)  # no engine built yet: lint takes the draft-engine path
     drafted = [[(f.rule, f.start, f.end) for f in report.findings] for report in fresh.lint(texts)]
     assert fresh._engine is None  # the draft engine is not kept for later calls
@@ -153,10 +176,14 @@ def test_followed_by_needs_a_finding_of_that_category_later_in_the_same_sentence
 
     rules = [
         Rule(id="blocking.cant", category="blocking", phrases=("we can't",), rewrites=("a", "b")),
-        Rule(id="non_apology.sorry-but", category="non_apology", phrases=("sorry [about] [that] [,] but",),
-             followed_by=("blocking",), rewrites=("a", "b")),
-        Rule(id="non_apology.sorry-about", category="non_apology", phrases=("sorry about",),
-             rewrites=("a", "b")),
+        Rule(
+            id="non_apology.sorry-but",
+            category="non_apology",
+            phrases=("sorry [about] [that] [,] but",),
+            followed_by=("blocking",),
+            rewrites=("a", "b"),
+        ),
+        Rule(id="non_apology.sorry-about", category="non_apology", phrases=("sorry about",), rewrites=("a", "b")),
     ]
     analyzer = Analyzer(rules, model=False)
 
@@ -164,8 +191,12 @@ def test_followed_by_needs_a_finding_of_that_category_later_in_the_same_sentence
         return sorted((f.rule, f.text) for f in analyzer.lint_text(text).findings)
 
     assert found("Sorry about that, but we can't refund it.") == [
-        ("blocking.cant", "we can't"), ("non_apology.sorry-but", "Sorry about that, but")]
+        ("blocking.cant", "we can't"),
+        ("non_apology.sorry-but", "Sorry about that, but"),
+    ]
     # the refusal is in the next sentence: the longer match falls away, the shorter one stays
     assert found("Sorry about that, but hold on. We can't refund it.") == [
-        ("blocking.cant", "We can't"), ("non_apology.sorry-about", "Sorry about")]
+        ("blocking.cant", "We can't"),
+        ("non_apology.sorry-about", "Sorry about"),
+    ]
     assert ("non_apology.sorry-but", "Sorry about that, but") not in found("Sorry about that, but good news!")

@@ -47,9 +47,18 @@ def reference_sentences(doc):
     return out
 
 
-TEXTS = ["", "   ", "\n", "One. Two? Three!", "Hi Dana.\n\nWe can't do that...  Sorry!",
-         "no punctuation at all here", "a\nb\n\nc", "Wait… what?! OK.", "Mr. Smith's order #123 is late.",
-         "Thanks!!! 🙂 See you."]
+TEXTS = [
+    "",
+    "   ",
+    "\n",
+    "One. Two? Three!",
+    "Hi Dana.\n\nWe can't do that...  Sorry!",
+    "no punctuation at all here",
+    "a\nb\n\nc",
+    "Wait… what?! OK.",
+    "Mr. Smith's order #123 is late.",
+    "Thanks!!! 🙂 See you.",
+]
 
 
 def test_sentences_and_keys_match_the_obvious_split():
@@ -62,7 +71,7 @@ def test_sentences_and_keys_match_the_obvious_split():
         assert (got.doc[k], got.start[k], got.end[k]) == (d, tokens[0].i, tokens[-1].i + 1)
         w = np.array([t.norm for t in tokens], dtype=np.uint64)
         keys = np.concatenate((w, bigram_keys(w[:-1], w[1:]), bigram_keys(np.array([BOS]), w[:1])))
-        assert np.array_equal(np.sort(got.keys[got.offsets[k]:got.offsets[k + 1]]), np.sort(keys))
+        assert np.array_equal(np.sort(got.keys[got.offsets[k] : got.offsets[k + 1]]), np.sort(keys))
 
 
 def test_whole_reply_is_one_segment():
@@ -74,7 +83,7 @@ def test_whole_reply_is_one_segment():
 def test_contractions_share_features():
     nlp = get_nlp()
     split = SentenceSplitter(nlp.vocab.strings).split(list(nlp.tokenizer.pipe(["We can't", "We cannot"])))
-    a, b = (np.sort(split.keys[split.offsets[i]:split.offsets[i + 1]]) for i in range(2))
+    a, b = (np.sort(split.keys[split.offsets[i] : split.offsets[i + 1]]) for i in range(2))
     assert np.array_equal(a, b)
 
 
@@ -99,13 +108,16 @@ def test_model_folder_round_trip_and_reproducible(tiny_model, tmp_path):
     assert (tmp_path / "model.json").read_bytes() == (out / "model.json").read_bytes()
 
 
-@pytest.mark.parametrize("damage, message", [
-    (lambda d: (d / "model.json").unlink(), "no model.json"),
-    (lambda d: (d / "model.npz").unlink(), "model.npz is missing"),
-    (lambda d: (d / "model.json").write_text("{"), "unreadable model.json"),
-    (lambda d: (d / "model.json").write_text('{"format": "other"}'), "not a coach-model/1 model"),
-    (lambda d: (d / "model.npz").write_bytes(b"PK garbage"), "unreadable model.npz"),
-])
+@pytest.mark.parametrize(
+    "damage, message",
+    [
+        (lambda d: (d / "model.json").unlink(), "no model.json"),
+        (lambda d: (d / "model.npz").unlink(), "model.npz is missing"),
+        (lambda d: (d / "model.json").write_text("{"), "unreadable model.json"),
+        (lambda d: (d / "model.json").write_text('{"format": "other"}'), "not a coach-model/1 model"),
+        (lambda d: (d / "model.npz").write_bytes(b"PK garbage"), "unreadable model.npz"),
+    ],
+)
 def test_a_damaged_model_folder_is_one_clear_error(tiny_model, tmp_path, damage, message):
     out, _ = tiny_model
     for name in ("model.json", "model.npz"):
@@ -142,7 +154,7 @@ def test_model_findings_point_into_the_original_text(tiny_model):
     found = [f for f in report.findings if f.label == "blocking"]
     assert found and found[0].source == "model" and 0 < found[0].confidence <= 1
     f = found[0]
-    assert text[f.start:f.end] == f.text == "You\u2019ll need to take the upgrade up with the airport desk."
+    assert text[f.start : f.end] == f.text == "You\u2019ll need to take the upgrade up with the airport desk."
     assert f.rule == "blocking.model" and f.rewrites and "sure" in f.message
 
 
@@ -186,12 +198,36 @@ def test_gate_drops_a_rule_finding_the_model_does_not_confirm(tiny_model, tmp_pa
     out, _ = tiny_model
     data = store.load(out)
     gates = np.where(np.array(data.labels) == "regret", 0.99, 0.0).astype(np.float32)
-    store.save(store.ModelData(data.labels, data.vocabulary, data.weights, data.bias, data.thresholds, gates,
-                               {**data.meta, "rules": ["apology.regret.word"]}), tmp_path)
-    rule = Rule(id="apology.regret.word", category="apology", element="regret", phrases=("sorry",),
-                message="m", match_examples=(), no_match_examples=())
-    other = Rule(id="apology.regret.team", category="apology", element="regret", phrases=("apologies",),
-                 message="m", match_examples=(), no_match_examples=())
+    store.save(
+        store.ModelData(
+            data.labels,
+            data.vocabulary,
+            data.weights,
+            data.bias,
+            data.thresholds,
+            gates,
+            {**data.meta, "rules": ["apology.regret.word"]},
+        ),
+        tmp_path,
+    )
+    rule = Rule(
+        id="apology.regret.word",
+        category="apology",
+        element="regret",
+        phrases=("sorry",),
+        message="m",
+        match_examples=(),
+        no_match_examples=(),
+    )
+    other = Rule(
+        id="apology.regret.team",
+        category="apology",
+        element="regret",
+        phrases=("apologies",),
+        message="m",
+        match_examples=(),
+        no_match_examples=(),
+    )
     text = "Our store opens at nine, sorry. Apologies."
     gated = Analyzer(rules=[rule, other], model=str(tmp_path), only=["apology.regret"]).lint_text(text)
     assert [f.rule for f in gated.findings] == ["apology.regret.team"]  # not a rule it was trained beside
@@ -203,8 +239,13 @@ def test_model_runs_on_agent_turns_only(tiny_model):
     from coach.models import Conversation, Turn
 
     out, _ = tiny_model
-    conv = Conversation("c1", (Turn("customer", "You'll need to take the upgrade up with the airport desk."),
-                               Turn("agent", "You'll need to take the upgrade up with the airport desk.")))
+    conv = Conversation(
+        "c1",
+        (
+            Turn("customer", "You'll need to take the upgrade up with the airport desk."),
+            Turn("agent", "You'll need to take the upgrade up with the airport desk."),
+        ),
+    )
     report = next(Analyzer(rules=[], model=str(out)).score_conversations([conv]))
     assert [bool(t.findings) for t in report.turns] == [False, True]
 

@@ -100,8 +100,7 @@ def test_two_racing_cli_runs_leave_one_whole_output(tmp_path):
     small, big = corpus(tmp_path / "small.jsonl", 20), corpus(tmp_path / "big.jsonl", 400)
     out = tmp_path / "out.jsonl"
     base = ["--no-defaults", "-p", str(GOLDEN), "--no-progress", "--format", "jsonl", "-o", str(out)]
-    procs = [subprocess.Popen(COACH + ["score", str(path)] + base, stderr=subprocess.PIPE)
-             for path in (big, small)]
+    procs = [subprocess.Popen(COACH + ["score", str(path)] + base, stderr=subprocess.PIPE) for path in (big, small)]
     assert [p.wait(timeout=300) for p in procs] == [0, 0]
     lines = out.read_text(encoding="utf-8").splitlines()
     sources = {json.loads(line)["source"] for line in lines}
@@ -224,7 +223,9 @@ def test_atomic_writer_on_a_hard_linked_file_updates_every_link(tmp_path):
 def test_check_fix_keeps_symlinks_hard_links_and_mode(tmp_path):
     real = tmp_path / "store" / "reply.txt"
     real.parent.mkdir()
-    real.write_text("Sadly there's nothing I can do. Let me check what I can do.\n", encoding="utf-8")  # only a fix: safe rule
+    real.write_text(
+        "Sadly there's nothing I can do. Let me check what I can do.\n", encoding="utf-8"
+    )  # only a fix: safe rule
     real.chmod(0o640)
     library = tmp_path / "library"
     library.mkdir()
@@ -254,7 +255,7 @@ def _full_after(monkeypatch, budget: int) -> None:
     def write(fd, data):
         if left[0] <= 0:
             raise OSError(errno.ENOSPC, "No space left on device")
-        n = real(fd, bytes(data[:left[0]]))
+        n = real(fd, bytes(data[: left[0]]))
         left[0] -= n
         return n
 
@@ -269,7 +270,8 @@ def test_a_full_disk_keeps_whole_jsonl_lines_and_resume_completes(tmp_path, monk
     assert r.exit_code == 2
     assert r.stderr.strip().splitlines() == [
         f"coach: error: {out}: disk full; whole lines so far are kept in {out}.partial "
-        "(free some space, then run again with --resume)"]
+        "(free some space, then run again with --resume)"
+    ]
     raw = Path(f"{out}.partial").read_bytes()
     assert raw and raw.endswith(b"\n") and 0 < len(raw) <= 150_000
     kept = [json.loads(line) for line in raw.decode("utf-8").splitlines()]
@@ -310,8 +312,9 @@ def _interrupted(out: Path, keep: int) -> None:
     out.unlink()
 
 
-@pytest.mark.parametrize("ids", [lambda i: "same", lambda i: None, lambda i: f"c{i % 7}",
-                                 lambda i: None if i % 3 else "x"])
+@pytest.mark.parametrize(
+    "ids", [lambda i: "same", lambda i: None, lambda i: f"c{i % 7}", lambda i: None if i % 3 else "x"]
+)
 def test_resume_with_repeated_and_missing_ids(tmp_path, ids):
     inputs = corpus(tmp_path / "c.jsonl", 60, ids)
     out = tmp_path / "out.jsonl"

@@ -23,15 +23,25 @@ FINE = "Let me check what I can do."
 @pytest.fixture
 def score(test_phrasebook):
     def run(*args, **kwargs):
-        return runner.invoke(app, ["score", "--no-progress", "--no-defaults", "-p", str(test_phrasebook),
-                                   "--no-model", *args], **kwargs)
+        return runner.invoke(
+            app, ["score", "--no-progress", "--no-defaults", "-p", str(test_phrasebook), "--no-model", *args], **kwargs
+        )
+
     return run
 
 
 def conversations_table(n=12, **extra):
-    rows = {"id": [f"c{i}" for i in range(n)], "agent": [f"agent{i % 3}" for i in range(n)],
-            "turns": [[{"speaker": "customer", "text": "My order never arrived."},
-                       {"speaker": "agent", "text": BLOCK if i % 4 == 0 else FINE}] for i in range(n)]}
+    rows = {
+        "id": [f"c{i}" for i in range(n)],
+        "agent": [f"agent{i % 3}" for i in range(n)],
+        "turns": [
+            [
+                {"speaker": "customer", "text": "My order never arrived."},
+                {"speaker": "agent", "text": BLOCK if i % 4 == 0 else FINE},
+            ]
+            for i in range(n)
+        ],
+    }
     rows.update(extra)
     return pa.table(rows)
 
@@ -42,10 +52,16 @@ def write(table, path, **kwargs):
 
 
 def test_conversation_per_row_numbers_records_by_row_and_skips_empty_rows(tmp_path):
-    table = pa.table({"id": ["a", "b", "c"], "turns": [
-        [{"speaker": "customer", "text": "Hi"}, {"speaker": "agent", "text": BLOCK, "name": "Jo"}],
-        [],
-        [{"speaker": "end-user", "text": "Thanks"}, {"speaker": "Support Team", "text": "  "}]]})
+    table = pa.table(
+        {
+            "id": ["a", "b", "c"],
+            "turns": [
+                [{"speaker": "customer", "text": "Hi"}, {"speaker": "agent", "text": BLOCK, "name": "Jo"}],
+                [],
+                [{"speaker": "end-user", "text": "Thanks"}, {"speaker": "Support Team", "text": "  "}],
+            ],
+        }
+    )
     warnings = []
     convs = list(read_path(str(write(table, tmp_path / "x.parquet", row_group_size=1)), warn=warnings.append))
     assert [(c.id, c.record, c.line) for c in convs] == [("a", 1, None), ("c", 3, None)]
@@ -56,35 +72,54 @@ def test_conversation_per_row_numbers_records_by_row_and_skips_empty_rows(tmp_pa
 
 
 def test_struct_fields_and_columns_are_found_by_csv_names_or_options(tmp_path):
-    table = pa.table({"case_ref": ["T1"], "assignee": ["Sam"], "messages": [
-        [{"role": "requester", "body": "It broke.", "created_at": "10:00"},
-         {"role": "staff", "body": BLOCK, "created_at": "10:05"}]]})
+    table = pa.table(
+        {
+            "case_ref": ["T1"],
+            "assignee": ["Sam"],
+            "messages": [
+                [
+                    {"role": "requester", "body": "It broke.", "created_at": "10:00"},
+                    {"role": "staff", "body": BLOCK, "created_at": "10:05"},
+                ]
+            ],
+        }
+    )
     path = write(table, tmp_path / "t.parquet")
-    conv, = read_path(str(path), ReaderOptions(id_column="Case Ref"))
+    (conv,) = read_path(str(path), ReaderOptions(id_column="Case Ref"))
     assert (conv.id, conv.agent) == ("T1", "Sam")
     assert [(t.speaker, t.time) for t in conv.turns] == [("customer", "10:00"), ("agent", "10:05")]
-    conv, = read_path(str(path))  # without --id-column: "case_ref" is not an id name, so the row numbers it
+    (conv,) = read_path(str(path))  # without --id-column: "case_ref" is not an id name, so the row numbers it
     assert conv.id == "t:1"
 
 
 def test_turn_per_row_groups_consecutive_ids_across_batches(tmp_path, monkeypatch):
     monkeypatch.setattr(parquet_reader, "BATCH_ROWS", 2)
-    table = pa.table({"call": ["k1", "k1", "k1", "k2", "k2", "k1"],
-                      "who": ["caller", "agent", "agent", "caller", "agent", "agent"],
-                      "said": ["Hello", BLOCK, "Bye", "Hi", FINE, "Again"],
-                      "agent_name": [None, "Ana", None, None, "Bo", None]})
+    table = pa.table(
+        {
+            "call": ["k1", "k1", "k1", "k2", "k2", "k1"],
+            "who": ["caller", "agent", "agent", "caller", "agent", "agent"],
+            "said": ["Hello", BLOCK, "Bye", "Hi", FINE, "Again"],
+            "agent_name": [None, "Ana", None, None, "Bo", None],
+        }
+    )
     path = write(table, tmp_path / "calls.parquet", row_group_size=3)
     warnings = []
-    convs = list(read_path(str(path), ReaderOptions(id_column="call", speaker_column="who", text_column="said"),
-                           warn=warnings.append))
+    convs = list(
+        read_path(
+            str(path), ReaderOptions(id_column="call", speaker_column="who", text_column="said"), warn=warnings.append
+        )
+    )
     assert [(c.id, c.record, len(c.turns), c.agent) for c in convs] == [
-        ("k1", 1, 3, "Ana"), ("k2", 4, 2, "Bo"), ("k1", 6, 1, None)]
+        ("k1", 1, 3, "Ana"),
+        ("k2", 4, 2, "Bo"),
+        ("k1", 6, 1, None),
+    ]
     assert any("appears again" in w for w in warnings)
 
 
 def test_turn_per_row_without_id_is_one_conversation_named_after_the_file(tmp_path):
     path = write(pa.table({"speaker": ["customer", "agent"], "text": ["Hi", FINE]}), tmp_path / "chat.parquet")
-    conv, = read_path(str(path))
+    (conv,) = read_path(str(path))
     assert (conv.id, conv.record) == ("chat", 1)
 
 
@@ -195,14 +230,23 @@ def test_parquet_without_pyarrow_names_the_extra(score, tmp_path, monkeypatch):
 
     monkeypatch.setattr(builtins, "__import__", no_pyarrow)
     r = score(str(Path(__file__)), "--format", "parquet", "-o", str(tmp_path / "o.parquet"))
-    assert r.exit_code == 2 and 'coach-cs[parquet]' in r.output
+    assert r.exit_code == 2 and "coach-cs[parquet]" in r.output
 
 
 def test_started_at_from_its_column_or_the_first_dated_turn_and_kept_in_parquet(score, tmp_path):
-    table = pa.table({"id": ["a", "b"], "started_at": ["2024-03-04T09:00:00+01:00", None], "turns": [
-        [{"speaker": "customer", "text": "Hi", "time": "2024-03-04T09:14:27Z"}],
-        [{"speaker": "customer", "text": "Hi", "time": "10:00"},
-         {"speaker": "agent", "text": BLOCK, "time": "2024-03-05 10:01:00"}]]})
+    table = pa.table(
+        {
+            "id": ["a", "b"],
+            "started_at": ["2024-03-04T09:00:00+01:00", None],
+            "turns": [
+                [{"speaker": "customer", "text": "Hi", "time": "2024-03-04T09:14:27Z"}],
+                [
+                    {"speaker": "customer", "text": "Hi", "time": "10:00"},
+                    {"speaker": "agent", "text": BLOCK, "time": "2024-03-05 10:01:00"},
+                ],
+            ],
+        }
+    )
     path = write(table, tmp_path / "dated.parquet")
     convs = list(read_path(str(path)))
     assert [c.started_at for c in convs] == ["2024-03-04T08:00:00Z", "2024-03-05T10:01:00Z"]

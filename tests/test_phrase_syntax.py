@@ -10,14 +10,16 @@ def variants(phrase):
 
 
 def test_alternatives_and_optional_words():
-    assert variants("there's nothing (I|we) can do") == [
-        "there's nothing I can do", "there's nothing we can do"]
+    assert variants("there's nothing (I|we) can do") == ["there's nothing I can do", "there's nothing we can do"]
     assert variants("[just] the rules") == ["the rules", "just the rules"]
 
 
 def test_nested_groups_and_multiword_alternatives():
     assert variants("(can't|am (unable|not able) to) help") == [
-        "can't help", "am unable to help", "am not able to help"]
+        "can't help",
+        "am unable to help",
+        "am not able to help",
+    ]
 
 
 def test_exact_words_and_gaps():
@@ -33,18 +35,21 @@ def test_duplicates_removed():
     assert variants("(a|a) b") == ["a b"]
 
 
-@pytest.mark.parametrize("phrase, message", [
-    ("", "empty phrase"),
-    ("   ", "empty phrase"),
-    ("(a|b", "missing closing"),
-    ("a ]", "unexpected"),
-    ("a (|b)", "empty alternative"),
-    ("=", "must be followed"),
-    ("[_]", "fire everywhere"),
-    ("[a] [b]", "fire everywhere"),
-    ("_ a", "cannot start or end with a gap"),
-    ("a _", "cannot start or end with a gap"),
-])
+@pytest.mark.parametrize(
+    "phrase, message",
+    [
+        ("", "empty phrase"),
+        ("   ", "empty phrase"),
+        ("(a|b", "missing closing"),
+        ("a ]", "unexpected"),
+        ("a (|b)", "empty alternative"),
+        ("=", "must be followed"),
+        ("[_]", "fire everywhere"),
+        ("[a] [b]", "fire everywhere"),
+        ("_ a", "cannot start or end with a gap"),
+        ("a _", "cannot start or end with a gap"),
+    ],
+)
 def test_errors(phrase, message):
     with pytest.raises(PhraseSyntaxError, match=message):
         expand(phrase)

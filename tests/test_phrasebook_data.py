@@ -73,7 +73,7 @@ def test_ids_match_their_category():
 
 def _runs(text: str, n: int = 8) -> set[str]:
     words = re.findall(r"[a-z']+", text.lower().replace("\u2019", "'"))
-    return {" ".join(words[i:i + n]) for i in range(len(words) - n + 1)}
+    return {" ".join(words[i : i + n]) for i in range(len(words) - n + 1)}
 
 
 def test_rule_examples_are_not_copied_from_the_labeled_sets():
@@ -89,7 +89,11 @@ def test_rule_examples_are_not_copied_from_the_labeled_sets():
                 item = json.loads(line)
                 for run in _runs(item.get("text", "")):
                     labeled.setdefault(run, f"{path.name}:{item.get('id')}")
-    copied = [(rule.id, run, labeled[run]) for rule in RULES
-              for text in [e.text for e in rule.match_examples] + list(rule.no_match_examples)
-              for run in _runs(text) if run in labeled]
+    copied = [
+        (rule.id, run, labeled[run])
+        for rule in RULES
+        for text in [e.text for e in rule.match_examples] + list(rule.no_match_examples)
+        for run in _runs(text)
+        if run in labeled
+    ]
     assert len(sets) >= 2 and not copied

@@ -66,8 +66,10 @@ def test_duplicate_rule_ids_in_one_file():
 def test_alias_bomb_refused():
     bomb = "a: &a [x, x, x, x, x, x, x, x, x, x]\n"
     for i in range(1, 8):
-        bomb += f"{chr(97 + i)}: &{chr(97 + i)} [*{chr(96 + i)}, *{chr(96 + i)}, *{chr(96 + i)}, " \
-                f"*{chr(96 + i)}, *{chr(96 + i)}, *{chr(96 + i)}, *{chr(96 + i)}, *{chr(96 + i)}]\n"
+        bomb += (
+            f"{chr(97 + i)}: &{chr(97 + i)} [*{chr(96 + i)}, *{chr(96 + i)}, *{chr(96 + i)}, "
+            f"*{chr(96 + i)}, *{chr(96 + i)}, *{chr(96 + i)}, *{chr(96 + i)}, *{chr(96 + i)}]\n"
+        )
     found = problems(bomb)
     assert any("refusing" in p for p in found)
 
@@ -108,8 +110,10 @@ def test_apology_rules_need_an_element():
 
 def test_user_phrasebook_override_extends_and_disable(tmp_path, test_phrasebook):
     user = tmp_path / "user.yaml"
-    user.write_text("disable: [blocking.policy]\nrules:" + GOOD_RULE.replace(
-        "blocking.demo", "blocking.nothing-i-can-do"), encoding="utf-8")
+    user.write_text(
+        "disable: [blocking.policy]\nrules:" + GOOD_RULE.replace("blocking.demo", "blocking.nothing-i-can-do"),
+        encoding="utf-8",
+    )
     with pytest.raises(PhrasebookErrors, match="override: true"):
         load_rules([str(test_phrasebook), str(user)], defaults=False)
     user.write_text(user.read_text().replace("category: blocking", "category: blocking\n    override: true"))
@@ -161,7 +165,8 @@ def test_not_utf8_and_missing_file(tmp_path):
 
 
 def test_define_fragments_are_reused_in_phrases():
-    book = parse_phrasebook(textwrap.dedent("""\
+    book = parse_phrasebook(
+        textwrap.dedent("""\
         define:
           LOOK: "look into|check on|dig into"
           SOON: "[right] (now|away|today)"
@@ -170,9 +175,10 @@ def test_define_fragments_are_reused_in_phrases():
             category: advocacy
             phrases: ["(I'll|we'll) $LOOK (it|this) $SOON"]
             examples: {match: ["I'll dig into this right away."], no_match: ["I looked."]}
-        """), "book.yaml")
-    assert book.rules[0].phrases == (
-        "(I'll|we'll) (look into|check on|dig into) (it|this) ([right] (now|away|today))",)
+        """),
+        "book.yaml",
+    )
+    assert book.rules[0].phrases == ("(I'll|we'll) (look into|check on|dig into) (it|this) ([right] (now|away|today))",)
 
 
 def test_unknown_fragment_is_reported():

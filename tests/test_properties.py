@@ -30,14 +30,40 @@ def test_phrasebook_loader_raises_only_phrasebook_errors(text):
         assert all(str(e).startswith("fuzz.yaml") for e in exc.errors)
 
 
-PIECES = st.sampled_from([
-    "there's nothing I can do", "THERE\u2019S NOTHING WE CAN DO", "it's company policy", "I'm sorry",
-    "sorry for any inconvenience", "that was our mistake", "I\u2019ve refunded", "You will have to call",
-    "\u200b", "\ufb01", "\u00e9", "e\u0301", "\n", "\r\n", " ", ", ", "\u201cquoted\u201d", "\"", "'",
-    "not that ", "\u00a0", "\U0001F600", "\t", "\u2014",
-    # runs cut or split before tokenizing (coach.engine.normalize.LONG_RUN, CHUNK)
-    "!?" * 40, "=" * 70, ":)" * 31 + "x", "y" * 130, "\U0001F600" * 70,
-])
+PIECES = st.sampled_from(
+    [
+        "there's nothing I can do",
+        "THERE\u2019S NOTHING WE CAN DO",
+        "it's company policy",
+        "I'm sorry",
+        "sorry for any inconvenience",
+        "that was our mistake",
+        "I\u2019ve refunded",
+        "You will have to call",
+        "\u200b",
+        "\ufb01",
+        "\u00e9",
+        "e\u0301",
+        "\n",
+        "\r\n",
+        " ",
+        ", ",
+        "\u201cquoted\u201d",
+        '"',
+        "'",
+        "not that ",
+        "\u00a0",
+        "\U0001f600",
+        "\t",
+        "\u2014",
+        # runs cut or split before tokenizing (coach.engine.normalize.LONG_RUN, CHUNK)
+        "!?" * 40,
+        "=" * 70,
+        ":)" * 31 + "x",
+        "y" * 130,
+        "\U0001f600" * 70,
+    ]
+)
 
 
 @settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
@@ -46,7 +72,7 @@ def test_finding_offsets_slice_out_their_text(analyzer, text):
     report = analyzer.lint_text(text)
     for f in report.findings:
         assert 0 <= f.start < f.end <= len(text)
-        assert text[f.start:f.end] == f.text
+        assert text[f.start : f.end] == f.text
         line_start = text.rfind("\n", 0, f.start) + 1
         assert f.line == text.count("\n", 0, f.start) + 1
         assert f.column == f.start - line_start + 1

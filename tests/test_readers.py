@@ -45,8 +45,11 @@ def from_bytes(data: bytes, name: str = "x.txt", **options):
     warnings: list[str] = []
     errors: list[InputError] = []
     on_error = options.pop("on_error", None)
-    convs = list(read_bytes(data, name, ReaderOptions(**options), warn=warnings.append,
-                            on_error=errors.append if on_error else None))
+    convs = list(
+        read_bytes(
+            data, name, ReaderOptions(**options), warn=warnings.append, on_error=errors.append if on_error else None
+        )
+    )
     return convs, warnings, errors
 
 
@@ -57,7 +60,11 @@ def test_jsonl_canonical():
     assert [c.id for c in convs] == ["chat-1001", "chat-1002", "1003"]
     first = convs[0]
     assert (first.agent, first.channel, first.line, first.source) == (
-        "Sam Patel", "chat", 1, str(DATA / "conversations.jsonl"))
+        "Sam Patel",
+        "chat",
+        1,
+        str(DATA / "conversations.jsonl"),
+    )
     assert pairs(first)[1] == ("agent", SORRY)
     assert first.turns[1].name == "Sam Patel" and first.turns[1].time == "2024-03-04T10:31:40Z"
     assert convs[1].line == 3 and convs[1].meta == (("queue", "billing"),)
@@ -73,8 +80,10 @@ def test_json_list_of_conversations():
     convs, _ = read("conversations.json")
     assert [c.id for c in convs] == ["email-77", "email-78"]
     assert convs[0].agent == "Dana" and convs[0].channel == "email" and convs[0].line is None
-    assert pairs(convs[1]) == [("customer", "Please cancel my subscription."),
-                               ("agent", "Done. Your plan stays active until 31 March.")]
+    assert pairs(convs[1]) == [
+        ("customer", "Please cancel my subscription."),
+        ("agent", "Done. Your plan stays active until 31 March."),
+    ]
 
 
 def test_gzip_is_transparent():
@@ -90,8 +99,11 @@ def test_text_chat_log():
     first = convs[0]
     assert first.agent == "Sam" and first.line == 2
     assert [(t.speaker, t.name, t.time, t.line) for t in first.turns] == [
-        ("agent", "Sam", "10:32", 3), ("customer", "Jordan", "10:33", 4),
-        ("agent", "Sam", "10:34", 6), ("customer", "Jordan", "10:36", 9)]
+        ("agent", "Sam", "10:32", 3),
+        ("customer", "Jordan", "10:33", 4),
+        ("agent", "Sam", "10:34", 6),
+        ("customer", "Jordan", "10:36", 9),
+    ]
     assert first.turns[1].text == "My card was charged twice for the same order.\nI can send a screenshot if needed."
     assert first.turns[2].text == SORRY + "\n\nOrder number: 88123 shows a single charge on our side."
     assert pairs(convs[1]) == [
@@ -122,8 +134,10 @@ def test_text_timestamp_styles():
     data = b"2024-03-04 10:32:05 Sam [Support]: Hello\n10:33 PM - Jo: hi\n(10:34) Bot: Rate us\n"
     convs, _, _ = from_bytes(data, "x.log")
     assert [(t.speaker, t.name, t.time, t.text) for t in convs[0].turns] == [
-        ("agent", "Sam", "2024-03-04 10:32:05", "Hello"), ("customer", "Jo", "10:33 PM", "hi"),
-        ("system", None, "10:34", "Rate us")]
+        ("agent", "Sam", "2024-03-04 10:32:05", "Hello"),
+        ("customer", "Jo", "10:33 PM", "hi"),
+        ("system", None, "10:34", "Rate us"),
+    ]
 
 
 def test_srt_sound_cues_are_not_speakers():
@@ -139,11 +153,16 @@ def test_csv_groups_rows_and_skips_private():
     t501 = convs[0]
     assert t501.agent == "Sam Patel" and t501.line == 2
     assert [(t.speaker, t.name, t.line) for t in t501.turns] == [
-        ("customer", "Casey Lin", 2), ("agent", "Sam Patel", 3), ("customer", "Casey Lin", 6)]
+        ("customer", "Casey Lin", 2),
+        ("agent", "Sam Patel", 3),
+        ("customer", "Casey Lin", 6),
+    ]
     assert t501.turns[1].text == SORRY + "\nCould you tell me which phone you use?"
     assert t501.turns[0].time == "2024-03-01T09:00:00Z"
-    assert pairs(convs[1]) == [("customer", "Can I change my delivery address?"),
-                               ("agent", "Unfortunately that's our policy once an order has shipped.")]
+    assert pairs(convs[1]) == [
+        ("customer", "Can I change my delivery address?"),
+        ("agent", "Unfortunately that's our policy once an order has shipped."),
+    ]
 
 
 def test_tsv():
@@ -167,9 +186,13 @@ def test_vtt():
     conv = convs[0]
     assert (conv.id, conv.channel, conv.agent) == ("call", "voice", "Agent Sam")
     assert [(t.speaker, t.time) for t in conv.turns] == [
-        ("agent", "00:00:00.500"), ("customer", "00:00:03.400"), ("agent", "00:00:10.300")]
-    assert conv.turns[1].text == ("Hi, my internet has been down since this morning and I work from home. "
-                                  "It's really frustrating.")
+        ("agent", "00:00:00.500"),
+        ("customer", "00:00:03.400"),
+        ("agent", "00:00:10.300"),
+    ]
+    assert conv.turns[1].text == (
+        "Hi, my internet has been down since this morning and I work from home. It's really frustrating."
+    )
     assert conv.turns[2].text == SORRY + " I can see an outage in your area."
 
 
@@ -190,21 +213,31 @@ def test_zendesk_skips_private_notes_and_strips_quotes():
     conv = convs[0]
     assert (conv.id, conv.agent, conv.channel) == ("zendesk_comments", "Sam Patel", "email")
     assert pairs(conv) == [
-        ("customer", "Hi,\n\nI ordered the Trailblazer backpack (order #40213) ten days ago and tracking "
-                     "hasn't moved since Monday."),
+        (
+            "customer",
+            "Hi,\n\nI ordered the Trailblazer backpack (order #40213) ten days ago and tracking "
+            "hasn't moved since Monday.",
+        ),
         ("agent", "Hi Jordan,\n\n" + SORRY + " I've asked the carrier to trace the parcel.\n\nBest,\nSam"),
         ("customer", "Any news? I need it for a trip on Friday."),
-        ("agent", "Unfortunately that's our policy: we can only refund once the carrier closes the claim, "
-                  "usually within 5 business days."),
+        (
+            "agent",
+            "Unfortunately that's our policy: we can only refund once the carrier closes the claim, "
+            "usually within 5 business days.",
+        ),
     ]
     assert all("Do NOT offer" not in t.text for t in conv.turns)
 
 
 def test_zendesk_ticket_export_without_users_guesses_with_warning():
-    doc = {"ticket": {"id": 35436, "requester_id": 7, "subject": "Help", "via": {"channel": "web"}},
-           "comments": [{"id": 1, "author_id": 7, "body": "My printer is on fire", "public": True},
-                        {"id": 2, "author_id": 9, "body": "Internal: call them", "public": False},
-                        {"id": 3, "author_id": 9, "body": "Please unplug it now.", "public": True}]}
+    doc = {
+        "ticket": {"id": 35436, "requester_id": 7, "subject": "Help", "via": {"channel": "web"}},
+        "comments": [
+            {"id": 1, "author_id": 7, "body": "My printer is on fire", "public": True},
+            {"id": 2, "author_id": 9, "body": "Internal: call them", "public": False},
+            {"id": 3, "author_id": 9, "body": "Please unplug it now.", "public": True},
+        ],
+    }
     convs, warnings, _ = from_bytes(json.dumps(doc).encode(), "ticket.json")
     assert [(c.id, c.channel, c.meta) for c in convs] == [("35436", "web", (("subject", "Help"),))]
     assert pairs(convs[0]) == [("customer", "My printer is on fire"), ("agent", "Please unplug it now.")]
@@ -219,27 +252,55 @@ def test_intercom_skips_notes_and_assignments():
         ("customer", "Hello, I can't log in to my account since the update.\n\nI keep getting error 403."),
         ("agent", "Hi Casey, " + SORRY + "\n\nCould you try resetting your password here?"),
         ("customer", "Tried it, still 403."),
-        ("agent", "Thanks for trying. Unfortunately that's our policy: accounts locked by SSO have to be "
-                  "unlocked by your company admin."),
+        (
+            "agent",
+            "Thanks for trying. Unfortunately that's our policy: accounts locked by SSO have to be "
+            "unlocked by your company admin.",
+        ),
     ]
     assert conv.turns[0].time == "2024-03-04T10:00:00Z"
 
 
 INTERCOM_1X = {  # the API 1.x shape (as in Intercom's Go client fixtures): `conversation_message`, no `source`
     "type": "conversation.list",
-    "conversations": [{
-        "type": "conversation", "id": "147", "created_at": 1400850973,
-        "conversation_message": {
-            "type": "conversation_message", "id": "537e", "subject": "<p>Login</p>",
-            "body": "<p>Hi Alice,</p>\n\n<p>Unfortunately that's our policy.</p>",
-            "author": {"type": "admin", "id": "25"}, "attachments": []},
-        "conversation_parts": {"type": "conversation_part.list", "conversation_parts": [{
-            "type": "conversation_part", "id": "4412", "part_type": "comment",
-            "body": "<p>Hi Jane, it's all great thanks!</p>", "created_at": 1400857494,
-            "author": {"type": "user", "id": "536e"}, "attachments": []}]}},
-        {"type": "conversation", "id": "148",
-         "conversation_message": {"type": "conversation_message", "body": "<p>Where is my order?</p>",
-                                  "author": {"type": "user", "id": "9"}}}],
+    "conversations": [
+        {
+            "type": "conversation",
+            "id": "147",
+            "created_at": 1400850973,
+            "conversation_message": {
+                "type": "conversation_message",
+                "id": "537e",
+                "subject": "<p>Login</p>",
+                "body": "<p>Hi Alice,</p>\n\n<p>Unfortunately that's our policy.</p>",
+                "author": {"type": "admin", "id": "25"},
+                "attachments": [],
+            },
+            "conversation_parts": {
+                "type": "conversation_part.list",
+                "conversation_parts": [
+                    {
+                        "type": "conversation_part",
+                        "id": "4412",
+                        "part_type": "comment",
+                        "body": "<p>Hi Jane, it's all great thanks!</p>",
+                        "created_at": 1400857494,
+                        "author": {"type": "user", "id": "536e"},
+                        "attachments": [],
+                    }
+                ],
+            },
+        },
+        {
+            "type": "conversation",
+            "id": "148",
+            "conversation_message": {
+                "type": "conversation_message",
+                "body": "<p>Where is my order?</p>",
+                "author": {"type": "user", "id": "9"},
+            },
+        },
+    ],
 }
 
 
@@ -248,8 +309,10 @@ def test_intercom_api_1x_keeps_the_opening_message():
     convs = list(read_bytes(data, "export.json"))
     assert [c.id for c in convs] == ["147", "148"]
     first, second = convs
-    assert pairs(first) == [("agent", "Hi Alice,\n\nUnfortunately that's our policy."),
-                            ("customer", "Hi Jane, it's all great thanks!")]
+    assert pairs(first) == [
+        ("agent", "Hi Alice,\n\nUnfortunately that's our policy."),
+        ("customer", "Hi Jane, it's all great thanks!"),
+    ]
     assert first.channel is None  # "conversation_message" is the object's type, not a channel
     assert first.turns[0].time == "2014-05-23T13:16:13Z"
     assert dict(first.meta)["subject"] == "Login"
@@ -264,8 +327,11 @@ def test_freshdesk():
     assert pairs(conv) == [
         ("agent", "Hi Morgan,\n\n" + SORRY + " Could you send a photo of the serial number?\n\nRegards,\nPriya"),
         ("customer", "Here it is: SN-4471-XK."),
-        ("agent", "Thanks Morgan. Unfortunately that's our policy: the warranty covers 24 months from purchase, "
-                  "so this repair would be paid."),
+        (
+            "agent",
+            "Thanks Morgan. Unfortunately that's our policy: the warranty covers 24 months from purchase, "
+            "so this repair would be paid.",
+        ),
     ]
 
 
@@ -273,7 +339,10 @@ def test_helpscout_orders_oldest_first_and_skips_notes():
     convs, _ = read("helpscout_threads.json")
     conv = convs[0]
     assert [(t.speaker, t.name) for t in conv.turns] == [
-        ("agent", "Dana Okafor"), ("customer", "Alex Kim"), ("agent", "Dana Okafor")]
+        ("agent", "Dana Okafor"),
+        ("customer", "Alex Kim"),
+        ("agent", "Dana Okafor"),
+    ]
     assert conv.turns[1].text == "Can I get cash back for the rest of my gift card?"
     assert conv.turns[2].text == "Hi Alex,\n\nUnfortunately that's our policy: gift cards can't be exchanged for cash."
 
@@ -283,8 +352,9 @@ def test_front_sorts_by_time_and_skips_drafts():
     conv = convs[0]
     assert (conv.id, conv.channel, conv.agent) == ("cnv_y4xb93i", "email", "Riley Chen")
     assert [(t.speaker, t.name) for t in conv.turns] == [("customer", "Noor Haddad"), ("agent", "Riley Chen")]
-    assert conv.turns[1].text == ("Hi Noor,\n\nUnfortunately that's our policy for sale items: "
-                                  "they can be exchanged but not refunded.")
+    assert conv.turns[1].text == (
+        "Hi Noor,\n\nUnfortunately that's our policy for sale items: they can be exchanged but not refunded."
+    )
     assert conv.turns[0].time == "2024-03-01T11:00:00.500Z"
 
 
@@ -313,8 +383,11 @@ def test_connect_contact_lens():
     conv = convs[0]
     assert (conv.id, conv.channel) == ("0f5b7e22-2222-4c3d-8e9f-EXAMPLE66666", "voice")
     assert [(t.speaker, t.time) for t in conv.turns] == [
-        ("agent", "00:00:00.520"), ("customer", "00:00:03.400"), ("agent", "00:00:07.650"),
-        ("customer", "00:01:05.200")]
+        ("agent", "00:00:00.520"),
+        ("customer", "00:00:03.400"),
+        ("agent", "00:00:07.650"),
+        ("customer", "00:01:05.200"),
+    ]
     assert conv.turns[2].text == "Unfortunately that's our policy: cancelling in the first year carries a fee."
 
 
@@ -328,8 +401,11 @@ def test_transcribe_call_analytics():
 
 def test_transcribe_speaker_labels():
     convs, warnings = read("transcribe_speaker_labels.json")
-    assert pairs(convs[0]) == [("agent", "Thanks for calling."), ("customer", "Hi, my bill is wrong."),
-                               ("agent", "Let me check that.")]
+    assert pairs(convs[0]) == [
+        ("agent", "Thanks for calling."),
+        ("customer", "Hi, my bill is wrong."),
+        ("agent", "Let me check that."),
+    ]
     assert len(warnings) == 1 and "spk_0" in warnings[0]
     convs, warnings = read("transcribe_speaker_labels.json", agent_names=("spk_1",))
     assert [t.speaker for t in convs[0].turns] == ["customer", "agent", "customer"] and warnings == []
@@ -354,23 +430,40 @@ def test_ccai_entries():
 
 
 def test_ccai_channel_tags_when_roles_missing():
-    doc = {"name": "c/1", "transcript": {"transcriptSegments": [
-        {"text": "hi", "channelTag": 1}, {"text": "hello, how can I help?", "channelTag": 2}]},
-        "callMetadata": {"customerChannel": 1, "agentChannel": 2}}
+    doc = {
+        "name": "c/1",
+        "transcript": {
+            "transcriptSegments": [{"text": "hi", "channelTag": 1}, {"text": "hello, how can I help?", "channelTag": 2}]
+        },
+        "callMetadata": {"customerChannel": 1, "agentChannel": 2},
+    }
     convs, _, _ = from_bytes(json.dumps(doc).encode(), "c.json", format="ccai")
     assert [t.speaker for t in convs[0].turns] == ["customer", "agent"]
 
 
 # ------------------------------------------------------------------------------ sniffing
 SAMPLES = {
-    "conversations.jsonl": "jsonl", "conversations.json": "jsonl", "conversations.jsonl.gz": "jsonl",
-    "chat_log.txt": "text", "messages.csv": "csv", "messages.tsv": "tsv", "call.vtt": "vtt",
-    "call.srt": "srt", "zendesk_comments.json": "zendesk", "intercom_conversation.json": "intercom",
-    "freshdesk_conversations.json": "freshdesk", "helpscout_threads.json": "helpscout",
-    "front_messages.json": "front", "gorgias_ticket.json": "gorgias",
-    "connect_chat_transcript.json": "connect", "contact_lens_call.json": "connect",
-    "transcribe_call_analytics.json": "transcribe", "transcribe_speaker_labels.json": "transcribe",
-    "ccai_conversation.json": "ccai", "ccai_entries.json": "ccai", "conversations.parquet": "parquet",
+    "conversations.jsonl": "jsonl",
+    "conversations.json": "jsonl",
+    "conversations.jsonl.gz": "jsonl",
+    "chat_log.txt": "text",
+    "messages.csv": "csv",
+    "messages.tsv": "tsv",
+    "call.vtt": "vtt",
+    "call.srt": "srt",
+    "zendesk_comments.json": "zendesk",
+    "intercom_conversation.json": "intercom",
+    "freshdesk_conversations.json": "freshdesk",
+    "helpscout_threads.json": "helpscout",
+    "front_messages.json": "front",
+    "gorgias_ticket.json": "gorgias",
+    "connect_chat_transcript.json": "connect",
+    "contact_lens_call.json": "connect",
+    "transcribe_call_analytics.json": "transcribe",
+    "transcribe_speaker_labels.json": "transcribe",
+    "ccai_conversation.json": "ccai",
+    "ccai_entries.json": "ccai",
+    "conversations.parquet": "parquet",
 }
 
 
@@ -422,7 +515,9 @@ def test_iter_sources_folders_globs_and_stdin(tmp_path):
     assert list(iter_sources([str(tmp_path)], pattern="*.json")) == [str(tmp_path / "b" / "c.json")]
     assert list(iter_sources([str(tmp_path / "**" / "*.json")])) == [str(tmp_path / "b" / "c.json")]
     assert list(iter_sources(["-", str(tmp_path / "a.jsonl"), str(tmp_path / "a.jsonl")])) == [
-        "-", str(tmp_path / "a.jsonl")]
+        "-",
+        str(tmp_path / "a.jsonl"),
+    ]
     assert len(list(iter_sources([str(DATA)]))) == len(SAMPLES)
 
 
@@ -449,12 +544,18 @@ def test_stdin(monkeypatch):
 
 
 @pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="needs a FIFO")
-@pytest.mark.parametrize("fmt,first,rest", [
-    ("jsonl", b'{"id": "a", "turns": [{"speaker": "agent", "text": "hi"}]}\n',
-     b'{"id": "b", "turns": [{"speaker": "agent", "text": "yo"}]}\n'),
-    ("text", b"# conversation: a\nAgent: hi\n# conversation: b\n", b"Agent: yo\n"),
-    ("csv", b"conversation_id,role,text\na,agent,hi\nb,agent,hello\n", b"b,customer,yo\n"),
-])
+@pytest.mark.parametrize(
+    "fmt,first,rest",
+    [
+        (
+            "jsonl",
+            b'{"id": "a", "turns": [{"speaker": "agent", "text": "hi"}]}\n',
+            b'{"id": "b", "turns": [{"speaker": "agent", "text": "yo"}]}\n',
+        ),
+        ("text", b"# conversation: a\nAgent: hi\n# conversation: b\n", b"Agent: yo\n"),
+        ("csv", b"conversation_id,role,text\na,agent,hi\nb,agent,hello\n", b"b,customer,yo\n"),
+    ],
+)
 def test_conversations_stream_before_the_file_ends(tmp_path, fmt, first, rest):
     fifo = tmp_path / "pipe"
     os.mkfifo(fifo)
@@ -502,18 +603,19 @@ def test_invalid_utf8_warns_once_with_offset():
 def test_invalid_utf8_offset_after_the_first_chunk():
     data = b"Agent: " + b"a" * (HEAD_SIZE + 10) + b"\xe9\n"
     _, warnings, _ = from_bytes(data, "x.txt")
-    assert warnings == [f"x.txt: invalid UTF-8 at byte {HEAD_SIZE + 17}; decoded with replacement "
-                        f"(use --encoding to override)"]
+    assert warnings == [
+        f"x.txt: invalid UTF-8 at byte {HEAD_SIZE + 17}; decoded with replacement (use --encoding to override)"
+    ]
 
 
 def test_multibyte_and_crlf_split_across_chunks():
     pad = HEAD_SIZE - len("Agent: ") - 1
     data = ("Agent: " + "x" * pad + "é\r\nCustomer: ok\r\n").encode()
-    assert data[HEAD_SIZE - 1:HEAD_SIZE + 1] == "é".encode()
+    assert data[HEAD_SIZE - 1 : HEAD_SIZE + 1] == "é".encode()
     convs, warnings, _ = from_bytes(data, "x.txt")
     assert warnings == [] and [t.line for t in convs[0].turns] == [1, 2]
     data = ("Agent: " + "x" * (HEAD_SIZE - 8) + "\r\nCustomer: ok\n").encode()
-    assert data[HEAD_SIZE - 1:HEAD_SIZE] == b"\r"
+    assert data[HEAD_SIZE - 1 : HEAD_SIZE] == b"\r"
     convs, _, _ = from_bytes(data, "x.txt")
     assert [t.line for t in convs[0].turns] == [1, 2]
 
@@ -553,15 +655,18 @@ def test_bad_jsonl_line_strict_and_skippable():
     assert "JSON object" in errors[0].message and errors[0].line == 2
 
 
-@pytest.mark.parametrize("record,field", [
-    ({"id": "a"}, "missing field 'turns'"),
-    ({"id": "a", "turns": "hi"}, "field 'turns' must be a list, not a string"),
-    ({"id": "a", "turns": [{"speaker": "agent", "text": 5}]}, "field 'turns[0].text' must be a string"),
-    ({"id": "a", "turns": [{"text": "x"}]}, "missing field 'turns[0].speaker'"),
-    ({"id": "a", "turns": [{"speaker": "boss", "text": "x"}]}, "turns[0].speaker"),
-    ({"id": ["a"], "turns": []}, "field 'id' must be a string or number"),
-    ({"id": "a", "turns": [7]}, "'turns[0]' must be an object"),
-])
+@pytest.mark.parametrize(
+    "record,field",
+    [
+        ({"id": "a"}, "missing field 'turns'"),
+        ({"id": "a", "turns": "hi"}, "field 'turns' must be a list, not a string"),
+        ({"id": "a", "turns": [{"speaker": "agent", "text": 5}]}, "field 'turns[0].text' must be a string"),
+        ({"id": "a", "turns": [{"text": "x"}]}, "missing field 'turns[0].speaker'"),
+        ({"id": "a", "turns": [{"speaker": "boss", "text": "x"}]}, "turns[0].speaker"),
+        ({"id": ["a"], "turns": []}, "field 'id' must be a string or number"),
+        ({"id": "a", "turns": [7]}, "'turns[0]' must be an object"),
+    ],
+)
 def test_missing_or_wrongly_typed_fields(record, field):
     with pytest.raises(InputError) as info:
         from_bytes(json.dumps(record).encode() + b"\n", "x.jsonl")
@@ -633,8 +738,10 @@ def test_csv_problems():
 
 # ------------------------------------------------------------------------ helpers
 def test_html_to_text():
-    html = ("<div><p>Hi&nbsp;there,</p><p>Line one<br>line two &amp; more</p>"
-            "<script>alert(1)</script><style>p{}</style><ul><li>a</li><li>b</li></ul></div>")
+    html = (
+        "<div><p>Hi&nbsp;there,</p><p>Line one<br>line two &amp; more</p>"
+        "<script>alert(1)</script><style>p{}</style><ul><li>a</li><li>b</li></ul></div>"
+    )
     assert html_to_text(html) == "Hi there,\n\nLine one\nline two & more\n\na\nb"
     assert html_to_text("<blockquote>old</blockquote><p>new</p>") == "> old\n\nnew"
     assert html_to_text("<![bogus[ x") in ("", "x", "<![bogus[ x")  # never raises

@@ -32,27 +32,95 @@ def consume(data: bytes, name: str, fmt: str | None, **options) -> list[Conversa
 
 fmt_or_sniff = st.sampled_from((None,) + FORMATS)
 
-json_scalars = st.none() | st.booleans() | st.integers(-10**20, 10**20) | st.floats() | st.text(max_size=20)
+json_scalars = st.none() | st.booleans() | st.integers(-(10**20), 10**20) | st.floats() | st.text(max_size=20)
 json_values = st.recursive(
     json_scalars,
-    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(
-        st.sampled_from(["id", "turns", "speaker", "text", "comments", "users", "author_id", "body", "public",
-                         "role", "incoming", "private", "_embedded", "threads", "type", "createdBy",
-                         "_results", "is_inbound", "messages", "from_agent", "Transcript", "ParticipantRole",
-                         "ParticipantId", "Content", "results", "items", "entries", "transcript",
-                         "transcriptSegments", "segmentParticipant", "source", "conversation_parts",
-                         "part_type", "author", "html_body", "Participants", "BeginOffsetMillis",
-                         "start_timestamp_usec", "channelTag", "callMetadata", "alternatives", "content",
-                         "speaker_label", "audio_segments", "conversations", "ticket", "data"]) | st.text(max_size=8),
-        inner, max_size=5),
+    lambda inner: (
+        st.lists(inner, max_size=4)
+        | st.dictionaries(
+            st.sampled_from(
+                [
+                    "id",
+                    "turns",
+                    "speaker",
+                    "text",
+                    "comments",
+                    "users",
+                    "author_id",
+                    "body",
+                    "public",
+                    "role",
+                    "incoming",
+                    "private",
+                    "_embedded",
+                    "threads",
+                    "type",
+                    "createdBy",
+                    "_results",
+                    "is_inbound",
+                    "messages",
+                    "from_agent",
+                    "Transcript",
+                    "ParticipantRole",
+                    "ParticipantId",
+                    "Content",
+                    "results",
+                    "items",
+                    "entries",
+                    "transcript",
+                    "transcriptSegments",
+                    "segmentParticipant",
+                    "source",
+                    "conversation_parts",
+                    "part_type",
+                    "author",
+                    "html_body",
+                    "Participants",
+                    "BeginOffsetMillis",
+                    "start_timestamp_usec",
+                    "channelTag",
+                    "callMetadata",
+                    "alternatives",
+                    "content",
+                    "speaker_label",
+                    "audio_segments",
+                    "conversations",
+                    "ticket",
+                    "data",
+                ]
+            )
+            | st.text(max_size=8),
+            inner,
+            max_size=5,
+        )
+    ),
     max_leaves=25,
 )
 
 speakerish = st.lists(
     st.one_of(
-        st.sampled_from(["Agent: ", "Customer: ", "[10:32] Sam (agent): ", "Bot: ", "---", "=== X ===",
-                         "# conversation: 7", "00:00:01.000 --> 00:00:02.000", "<v Sam>", "WEBVTT", "1", "",
-                         "conversation_id,role,text", "a,agent,hi", '"unterminated', "\t", "\r", "> quoted"]),
+        st.sampled_from(
+            [
+                "Agent: ",
+                "Customer: ",
+                "[10:32] Sam (agent): ",
+                "Bot: ",
+                "---",
+                "=== X ===",
+                "# conversation: 7",
+                "00:00:01.000 --> 00:00:02.000",
+                "<v Sam>",
+                "WEBVTT",
+                "1",
+                "",
+                "conversation_id,role,text",
+                "a,agent,hi",
+                '"unterminated',
+                "\t",
+                "\r",
+                "> quoted",
+            ]
+        ),
         st.text(max_size=30),
     ),
     max_size=12,
@@ -66,8 +134,7 @@ def test_arbitrary_bytes_parse_or_raise_input_error(data, fmt, name):
 
 
 @FAST
-@given(text=speakerish, fmt=fmt_or_sniff, name=st.sampled_from(NAMES),
-       agents=st.sampled_from([(), ("Sam",), ("",)]))
+@given(text=speakerish, fmt=fmt_or_sniff, name=st.sampled_from(NAMES), agents=st.sampled_from([(), ("Sam",), ("",)]))
 def test_transcript_like_text_parses_or_raises(text, fmt, name, agents):
     consume(text.encode("utf-8", "surrogatepass"), name, fmt, agent_names=agents)
 
@@ -97,10 +164,35 @@ def test_sniff_returns_a_format_or_raises(head, name):
 
 
 @FAST
-@given(text=st.text(max_size=300) | st.lists(
-    st.sampled_from(["<p>", "</p>", "<br>", "<blockquote>", "</blockquote>", "<pre>", "</pre>", "&amp;",
-                     "<script>", "</script>", "<![CDATA[", "<!--", "-->", "<", ">", "<![x[", "a", " ", "\n"]),
-    max_size=30).map("".join))
+@given(
+    text=st.text(max_size=300)
+    | st.lists(
+        st.sampled_from(
+            [
+                "<p>",
+                "</p>",
+                "<br>",
+                "<blockquote>",
+                "</blockquote>",
+                "<pre>",
+                "</pre>",
+                "&amp;",
+                "<script>",
+                "</script>",
+                "<![CDATA[",
+                "<!--",
+                "-->",
+                "<",
+                ">",
+                "<![x[",
+                "a",
+                " ",
+                "\n",
+            ]
+        ),
+        max_size=30,
+    ).map("".join)
+)
 def test_html_and_quote_helpers_never_raise(text):
     rendered = html_to_text(text)
     assert isinstance(rendered, str)

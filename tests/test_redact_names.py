@@ -13,14 +13,38 @@ from coach.redact_names import NameMasker, name_words
 
 runner = CliRunner()
 CONVERSATIONS = [
-    {"id": "T-1", "agent": "Sam Patel", "turns": [
-        {"speaker": "customer", "name": "Alex Kim",
-         "text": "Hi, this is Alex Kim. Order 1234567 from 2024-03-04 never came. Call me on 415 555 0132."},
-        {"speaker": "agent", "name": "Sam Patel",
-         "text": "Hi Alex, sorry for any inconvenience. Sadly there's nothing I can do. Sam"}]},
-    {"id": "T-2", "agent": "Sam Patel", "turns": [
-        {"speaker": "customer", "name": "Dana Whitfield", "text": "Where is ticket #48213377? It's 04.03.2024 today."},
-        {"speaker": "agent", "name": "Support Team", "text": "Hi Dana, Sam from support here: it's company policy."}]},
+    {
+        "id": "T-1",
+        "agent": "Sam Patel",
+        "turns": [
+            {
+                "speaker": "customer",
+                "name": "Alex Kim",
+                "text": "Hi, this is Alex Kim. Order 1234567 from 2024-03-04 never came. Call me on 415 555 0132.",
+            },
+            {
+                "speaker": "agent",
+                "name": "Sam Patel",
+                "text": "Hi Alex, sorry for any inconvenience. Sadly there's nothing I can do. Sam",
+            },
+        ],
+    },
+    {
+        "id": "T-2",
+        "agent": "Sam Patel",
+        "turns": [
+            {
+                "speaker": "customer",
+                "name": "Dana Whitfield",
+                "text": "Where is ticket #48213377? It's 04.03.2024 today.",
+            },
+            {
+                "speaker": "agent",
+                "name": "Support Team",
+                "text": "Hi Dana, Sam from support here: it's company policy.",
+            },
+        ],
+    },
 ]
 NAMES = ("Alex", "Kim", "Sam", "Patel", "Dana", "Whitfield")
 
@@ -52,7 +76,9 @@ def test_name_fields_get_stable_pseudonyms(export):
     lines = [json.loads(x) for x in score(export, "--format", "jsonl").splitlines()]
     assert [line["agent"] for line in lines] == ["agent-1", "agent-1"]
     assert [[t["name"] for t in line["turns"]] for line in lines] == [
-        ["customer-1", "agent-1"], ["customer-2", "agent-2"]]
+        ["customer-1", "agent-1"],
+        ["customer-2", "agent-2"],
+    ]
     first, second = lines
     assert first["turns"][1]["text"] == "Hi ****, sorry for any inconvenience. Sadly there's nothing I can do. ***"
     assert second["turns"][1]["text"] == "Hi ****, *** from support here: it's company policy."  # role words kept
@@ -75,14 +101,22 @@ def test_name_words_skip_roles():
     assert NameMasker().pseudonym(None, "agent") is None
 
 
-@pytest.mark.parametrize("text, kept", [
-    ("Shipped on 2024-03-04 at 10:32.", True), ("Since 04.03.2024, nothing.", True),
-    ("Ticket #48213377 is open.", True), ("Your order 1234567 shipped.", True),
-    ("Order no. 99-1234-5678 refunded.", True), ("Case: AB-77123456 escalated.", True),
-    ("Tracking 1Z 999 AA1 0123 4567 84", True),
-    ("Call me on +1 415 555 0132.", False), ("My number is 020 7946 0958.", False),
-    ("phone number: 415 555 0132", False), ("Reach me at (415) 555-0132.", False),
-])
+@pytest.mark.parametrize(
+    "text, kept",
+    [
+        ("Shipped on 2024-03-04 at 10:32.", True),
+        ("Since 04.03.2024, nothing.", True),
+        ("Ticket #48213377 is open.", True),
+        ("Your order 1234567 shipped.", True),
+        ("Order no. 99-1234-5678 refunded.", True),
+        ("Case: AB-77123456 escalated.", True),
+        ("Tracking 1Z 999 AA1 0123 4567 84", True),
+        ("Call me on +1 415 555 0132.", False),
+        ("My number is 020 7946 0958.", False),
+        ("phone number: 415 555 0132", False),
+        ("Reach me at (415) 555-0132.", False),
+    ],
+)
 def test_dates_and_ids_are_not_phone_numbers(text, kept):
     assert (redact_text(text) == text) is kept
 

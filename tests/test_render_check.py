@@ -23,31 +23,56 @@ LIB = "macros/library.yaml"
 
 RULES = {
     "blocking.policy.company-policy": Rule(
-        id="blocking.policy.company-policy", category="blocking", severity="warning",
+        id="blocking.policy.company-policy",
+        category="blocking",
+        severity="warning",
         message="Hides behind policy: explain the reason, 100% of the time.",
-        source="Dixon et al. (2013)", rewrites=("The reason is",)),
+        source="Dixon et al. (2013)",
+        rewrites=("The reason is",),
+    ),
     "blocking.powerless.nothing-i-can-do": Rule(
-        id="blocking.powerless.nothing-i-can-do", category="blocking", severity="error",
+        id="blocking.powerless.nothing-i-can-do",
+        category="blocking",
+        severity="error",
         message="Tells the customer they are out of options.",
         source="GUIDE: a refusal with no alternative; Dixon, Toman & DeLisi (2013)",
-        rewrites=("Here's what I can do", "Let me see what I can do"), fix="safe"),
+        rewrites=("Here's what I can do", "Let me see what I can do"),
+        fix="safe",
+    ),
     "non_apology.inconvenience": Rule(
-        id="non_apology.inconvenience", category="non_apology", severity="info",
-        message="Apologises for a hypothetical.", rewrites=("I'm sorry the order was late",),
-        fix="safe"),
-    "advocacy.action.let-me": Rule(id="advocacy.action.let-me", category="advocacy",
-                                   severity="info", message="Takes ownership."),
+        id="non_apology.inconvenience",
+        category="non_apology",
+        severity="info",
+        message="Apologises for a hypothetical.",
+        rewrites=("I'm sorry the order was late",),
+        fix="safe",
+    ),
+    "advocacy.action.let-me": Rule(
+        id="advocacy.action.let-me", category="advocacy", severity="info", message="Takes ownership."
+    ),
 }
 
 
 def finding(rule_id: str, text: str, message: str, line: int = 1, column: int = 1) -> Finding:
     r = RULES[rule_id]
-    return Finding(rule_id, r.category, None, r.severity, column - 1, column - 1 + len(text), line,
-                   column, text, message, r.rewrites)
+    return Finding(
+        rule_id,
+        r.category,
+        None,
+        r.severity,
+        column - 1,
+        column - 1 + len(text),
+        line,
+        column,
+        text,
+        message,
+        r.rewrites,
+    )
 
 
-def located(f: Finding, path: str, key: str | None, line: int, column: int, *,
-            failing: bool = True, width: int | None = None) -> LocatedFinding:
+def located(
+    f: Finding, path: str, key: str | None, line: int, column: int, *, failing: bool = True, width: int | None = None
+) -> LocatedFinding:
     end = column + (len(f.text) if width is None else width)
     return LocatedFinding(f, path, key, line, column, line, end, f"fp-{f.rule}-{line}", failing)
 
@@ -58,28 +83,44 @@ def report(source: str, score: int, *findings: Finding) -> TextReport:
 
 @pytest.fixture()
 def result() -> CheckResult:
-    policy = finding("blocking.policy.company-policy", "company policy",
-                     "Hides behind policy:\nexplain, 100% of the time.", 2, 9)
-    nothing = finding("blocking.powerless.nothing-i-can-do", "nothing we can do",
-                      "Tells the customer they are out of options.", 1, 16)
+    policy = finding(
+        "blocking.policy.company-policy", "company policy", "Hides behind policy:\nexplain, 100% of the time.", 2, 9
+    )
+    nothing = finding(
+        "blocking.powerless.nothing-i-can-do", "nothing we can do", "Tells the customer they are out of options.", 1, 16
+    )
     let_me = finding("advocacy.action.let-me", "let me", "Takes ownership.", 1, 40)
-    sorry = finding("non_apology.inconvenience", "sorry for any inconvenience",
-                    "Apologises for a hypothetical.", 1, 3)
+    sorry = finding("non_apology.inconvenience", "sorry for any inconvenience", "Apologises for a hypothetical.", 1, 3)
     entries = (
-        EntryResult(MD, None, 1, report(MD, 55, policy),
-                    (located(policy, MD, None, 4, 9),)),
-        EntryResult(LIB, "shipping-delay", 3, report(LIB, 40, nothing, let_me),
-                    (located(nothing, LIB, "shipping-delay", 4, 20),
-                     located(let_me, LIB, "shipping-delay", 4, 44, failing=False))),
+        EntryResult(MD, None, 1, report(MD, 55, policy), (located(policy, MD, None, 4, 9),)),
+        EntryResult(
+            LIB,
+            "shipping-delay",
+            3,
+            report(LIB, 40, nothing, let_me),
+            (
+                located(nothing, LIB, "shipping-delay", 4, 20),
+                located(let_me, LIB, "shipping-delay", 4, 44, failing=False),
+            ),
+        ),
         # Unescaped from a quoted YAML string: the file span is longer than the match.
-        EntryResult(LIB, "late-refund", 10, report(LIB, 70, sorry),
-                    (located(sorry, LIB, "late-refund", 11, 8, failing=False, width=29),),
-                    ("apology is missing repair, repentance (require-complete-apology)",)),
+        EntryResult(
+            LIB,
+            "late-refund",
+            10,
+            report(LIB, 70, sorry),
+            (located(sorry, LIB, "late-refund", 11, 8, failing=False, width=29),),
+            ("apology is missing repair, repentance (require-complete-apology)",),
+        ),
         EntryResult(LIB, "greeting", 20, report(LIB, 100), ()),
     )
-    return CheckResult(entries, suppressed=2, baselined=1,
-                       unused_suppressions=("macros/library.yaml:14: coach: ignore blocking.x",),
-                       fail_on="warning")
+    return CheckResult(
+        entries,
+        suppressed=2,
+        baselined=1,
+        unused_suppressions=("macros/library.yaml:14: coach: ignore blocking.x",),
+        fail_on="warning",
+    )
 
 
 def render(writer, result: CheckResult) -> str:
@@ -89,6 +130,7 @@ def render(writer, result: CheckResult) -> str:
 
 
 # --- SARIF -----------------------------------------------------------------------------------
+
 
 def assert_region(region: dict) -> None:
     for key in ("startLine", "startColumn", "endLine", "endColumn"):
@@ -106,11 +148,17 @@ def test_sarif_structure(result):
     assert driver["name"] == "coach" and driver["version"] == __version__
     ids = [r["id"] for r in driver["rules"]]
     # Only negative rules that fired; advocacy is a positive signal, not a code-scanning alert.
-    assert ids == ["blocking.policy.company-policy", "blocking.powerless.nothing-i-can-do",
-                   "non_apology.inconvenience"]
+    assert ids == ["blocking.policy.company-policy", "blocking.powerless.nothing-i-can-do", "non_apology.inconvenience"]
     for rule in driver["rules"]:
-        assert set(rule) >= {"id", "name", "shortDescription", "fullDescription", "help",
-                             "defaultConfiguration", "properties"}
+        assert set(rule) >= {
+            "id",
+            "name",
+            "shortDescription",
+            "fullDescription",
+            "help",
+            "defaultConfiguration",
+            "properties",
+        }
         assert isinstance(rule["shortDescription"]["text"], str) and rule["shortDescription"]["text"]
         assert rule["defaultConfiguration"]["level"] in ("none", "note", "warning", "error")
         assert rule["properties"]["precision"] == "medium"
@@ -137,23 +185,24 @@ def test_sarif_structure(result):
         assert_region(loc["region"])
         assert isinstance(res["partialFingerprints"]["coach/v1"], str)
     policy, nothing_res, sorry = results
-    assert policy["locations"][0]["physicalLocation"]["artifactLocation"]["uri"] == \
-        "replies/refund%2C%2050%25.md"
+    assert policy["locations"][0]["physicalLocation"]["artifactLocation"]["uri"] == "replies/refund%2C%2050%25.md"
     assert policy["locations"][0]["physicalLocation"]["region"] == {
-        "startLine": 4, "startColumn": 9, "endLine": 4, "endColumn": 23,
-        "snippet": {"text": "company policy"}}
+        "startLine": 4,
+        "startColumn": 9,
+        "endLine": 4,
+        "endColumn": 23,
+        "snippet": {"text": "company policy"},
+    }
     assert policy["message"]["text"].endswith("Try: “The reason is”")
     assert "fixes" not in policy  # not fix: safe
     assert sorry["level"] == "note" and sorry["properties"]["failing"] is False
     assert "fixes" not in sorry  # span differs from the match: unsafe to splice
-    assert nothing_res["locations"][0]["logicalLocations"] == [{"name": "shipping-delay",
-                                                                "kind": "member"}]
+    assert nothing_res["locations"][0]["logicalLocations"] == [{"name": "shipping-delay", "kind": "member"}]
     (fix,) = nothing_res["fixes"]
     (change,) = fix["artifactChanges"]
     assert change["artifactLocation"] == {"uri": LIB, "uriBaseId": "%SRCROOT%"}
     (replacement,) = change["replacements"]
-    assert replacement["deletedRegion"] == {"startLine": 4, "startColumn": 20, "endLine": 4,
-                                            "endColumn": 37}
+    assert replacement["deletedRegion"] == {"startLine": 4, "startColumn": 20, "endLine": 4, "endColumn": 37}
     assert replacement["insertedContent"] == {"text": "Here's what I can do"}
 
     (invocation,) = run["invocations"]
@@ -175,6 +224,7 @@ def test_camel_name():
 
 
 # --- GitHub ----------------------------------------------------------------------------------
+
 
 def test_github_escaping():
     assert escape_data("50%\r\nok: a,b") == "50%25%0D%0Aok: a,b"
@@ -201,6 +251,7 @@ def test_github_lines_exact(result):
 
 # --- JUnit and checkstyle --------------------------------------------------------------------
 
+
 def test_junit(result):
     text = render(write_junit, result)
     root = ET.fromstring(text.encode("utf-8"))
@@ -212,7 +263,11 @@ def test_junit(result):
     assert (lib_suite.get("tests"), lib_suite.get("failures"), lib_suite.get("errors")) == ("3", "2", "0")
     cases = md_suite.findall("testcase") + lib_suite.findall("testcase")
     assert [(c.get("classname"), c.get("name")) for c in cases] == [
-        (MD, "refund, 50%.md"), (LIB, "shipping-delay"), (LIB, "late-refund"), (LIB, "greeting")]
+        (MD, "refund, 50%.md"),
+        (LIB, "shipping-delay"),
+        (LIB, "late-refund"),
+        (LIB, "greeting"),
+    ]
     md, shipping, late, greeting = cases
     assert md.find("failure").get("type") == "blocking.policy.company-policy"
     assert "100% of the time" in md.find("failure").text
@@ -226,13 +281,13 @@ def test_junit(result):
 
 
 def test_junit_file_errors_and_control_characters():
-    bad = CheckResult((), errors=("a\x0bb.yaml:3: bad <yaml> & \"quotes\"",))
+    bad = CheckResult((), errors=('a\x0bb.yaml:3: bad <yaml> & "quotes"',))
     root = ET.fromstring(render(write_junit, bad).encode("utf-8"))
     suite = root.find("testsuite")
     assert (suite.get("tests"), suite.get("failures"), suite.get("errors")) == ("1", "0", "1")
     assert suite.get("file") == "a\ufffdb.yaml"
     assert suite.find("testcase").get("name") == "a\ufffdb.yaml:3"
-    assert suite.find("testcase/error").get("message") == "bad <yaml> & \"quotes\""
+    assert suite.find("testcase/error").get("message") == 'bad <yaml> & "quotes"'
 
 
 def test_checkstyle(result):
@@ -241,38 +296,58 @@ def test_checkstyle(result):
     files = root.findall("file")
     assert [f.get("name") for f in files] == [MD, LIB]
     (policy,) = files[0].findall("error")
-    assert policy.attrib == {"line": "4", "column": "9", "severity": "warning",
-                             "message": "Hides behind policy:\nexplain, 100% of the time. "
-                                        "(try: “The reason is”)",
-                             "source": "coach.blocking.policy.company-policy"}
+    assert policy.attrib == {
+        "line": "4",
+        "column": "9",
+        "severity": "warning",
+        "message": "Hides behind policy:\nexplain, 100% of the time. (try: “The reason is”)",
+        "source": "coach.blocking.policy.company-policy",
+    }
     errors = files[1].findall("error")
     assert [(e.get("line"), e.get("severity"), e.get("source")) for e in errors] == [
         ("4", "error", "coach.blocking.powerless.nothing-i-can-do"),
         ("11", "info", "coach.non_apology.inconvenience"),
-        ("10", "error", "coach.problem")]
+        ("10", "error", "coach.problem"),
+    ]
     assert errors[0].get("message").startswith("[shipping-delay] ")
 
 
 def test_checkstyle_input_error_sits_on_its_file():
-    bad = CheckResult((), errors=("macros/a.yaml:7: not valid YAML (fix the indentation)",
-                                  r"C:\replies\b.json: cannot read the file"))
+    bad = CheckResult(
+        (), errors=("macros/a.yaml:7: not valid YAML (fix the indentation)", r"C:\replies\b.json: cannot read the file")
+    )
     files = ET.fromstring(render(write_checkstyle, bad).encode("utf-8")).findall("file")
     assert [f.get("name") for f in files] == ["macros/a.yaml", r"C:\replies\b.json"]
-    assert files[0].find("error").attrib == {"line": "7", "severity": "error", "source": "coach.input-error",
-                                             "message": "not valid YAML (fix the indentation)"}
+    assert files[0].find("error").attrib == {
+        "line": "7",
+        "severity": "error",
+        "source": "coach.input-error",
+        "message": "not valid YAML (fix the indentation)",
+    }
     assert files[1].find("error").get("line") is None
 
 
 # --- JSON and terminal -----------------------------------------------------------------------
 
+
 def test_json_round_trip(result):
     doc = json.loads(render(write_check_json, result))
     assert doc["schema"] == "coach-check/1"
-    assert doc["summary"] == {"entries": 4, "failed": 3, "findings": 3, "failing": 2,
-                              "suppressed": 2, "baselined": 1, "fail_on": "warning"}
+    assert doc["summary"] == {
+        "entries": 4,
+        "failed": 3,
+        "findings": 3,
+        "failing": 2,
+        "suppressed": 2,
+        "baselined": 1,
+        "fail_on": "warning",
+    }
     assert [(e["path"], e["key"], e["line"], e["score"]) for e in doc["entries"]] == [
-        (MD, None, 1, 55), (LIB, "shipping-delay", 3, 40), (LIB, "late-refund", 10, 70),
-        (LIB, "greeting", 20, 100)]
+        (MD, None, 1, 55),
+        (LIB, "shipping-delay", 3, 40),
+        (LIB, "late-refund", 10, 70),
+        (LIB, "greeting", 20, 100),
+    ]
     shipping = doc["entries"][1]
     assert shipping["findings"] == [lf.to_dict() for lf in result.entries[1].findings]
     assert shipping["apology"]["offered"] is False
@@ -305,9 +380,11 @@ def test_renderers_import_no_typer():
     import subprocess
     import sys
 
-    code = ("import sys, coach.render.sarif, coach.render.github, coach.render.junit, "
-            "coach.render.checkstyle, coach.render.check_json; "
-            "print('typer' in sys.modules, 'rich' in sys.modules)")
+    code = (
+        "import sys, coach.render.sarif, coach.render.github, coach.render.junit, "
+        "coach.render.checkstyle, coach.render.check_json; "
+        "print('typer' in sys.modules, 'rich' in sys.modules)"
+    )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.split() == ["False", "False"]
 
@@ -319,8 +396,19 @@ def test_a_finding_whose_rewrites_all_need_slots_shows_no_rewrite_and_does_not_c
     from coach.models import Finding, LocatedFinding
     from coach.render.check_terminal import finding_text
 
-    f = Finding("blocking.x", "blocking", None, "warning", 0, 5, 1, 1, "nope.", "m",
-                rewrites=("Let me see what I can do about {object}.",))
+    f = Finding(
+        "blocking.x",
+        "blocking",
+        None,
+        "warning",
+        0,
+        5,
+        1,
+        1,
+        "nope.",
+        "m",
+        rewrites=("Let me see what I can do about {object}.",),
+    )
     assert f.suggestions == () and f.suggestion is None
     line = finding_text(LocatedFinding(f, "a.txt", None, 1, 1, 1, 6, "fp"), show_rewrites=True)
     console = Console(record=True, width=200)

@@ -24,8 +24,7 @@ from coach.render.score_terminal import make_progress, render_score
 
 DATA = Path(__file__).parent / "data" / "score" / "conversations.json"
 HOSTILE = "<script>alert(1)</script>"
-CHROMIUM = shutil.which("chromium") or (
-    "/usr/bin/chromium" if Path("/usr/bin/chromium").exists() else None)
+CHROMIUM = shutil.which("chromium") or ("/usr/bin/chromium" if Path("/usr/bin/chromium").exists() else None)
 
 
 def load_reports() -> list[ConversationReport]:
@@ -38,12 +37,23 @@ def load_reports() -> list[ConversationReport]:
             found = []
             for f in t["findings"]:
                 start = t["text"].index(f["phrase"])
-                found.append(Finding(f["rule"], f["category"], f.get("element"), "warning", start,
-                                     start + len(f["phrase"]), 1, start + 1, f["phrase"],
-                                     f["message"], tuple(f.get("rewrites", ()))))
+                found.append(
+                    Finding(
+                        f["rule"],
+                        f["category"],
+                        f.get("element"),
+                        "warning",
+                        start,
+                        start + len(f["phrase"]),
+                        1,
+                        start + 1,
+                        f["phrase"],
+                        f["message"],
+                        tuple(f.get("rewrites", ())),
+                    )
+                )
             per_turn.append(found)
-        conv = Conversation(c["id"], tuple(turns), agent=c["agent"], channel=c.get("channel"),
-                            source=c["source"])
+        conv = Conversation(c["id"], tuple(turns), agent=c["agent"], channel=c.get("channel"), source=c["source"])
         reports.append(conversation_report(conv, per_turn, {}))
     return reports
 
@@ -97,7 +107,7 @@ def test_jsonl_one_schema_line_per_conversation_flushed(reports, monkeypatch):
     assert first["turns"][0]["text"].startswith(HOSTILE)
     blocking = first["turns"][1]["findings"][0]
     assert blocking["rule"] == "blocking.powerless.nothing-i-can-do"
-    assert first["turns"][1]["text"][blocking["start"]:blocking["end"]] == blocking["text"]
+    assert first["turns"][1]["text"][blocking["start"] : blocking["end"]] == blocking["text"]
 
 
 def test_json_document_streamed_with_summary_filled_in_the_same_pass(reports):
@@ -126,15 +136,31 @@ def test_csv_per_conversation(reports):
     out = io.StringIO()
     write_csv(reports, out)
     rows = read_csv(out.getvalue())
-    assert tuple(rows[0]) == (
-        "conversation", "source", "agent", "channel", "score", "agent_turns", "advocacy",
-        "blocking", "non_apology", "apology_offered", "apology_completeness", "apology_missing",
-        "apology_expected", "started_at", "rewritten") == CONVERSATION_COLUMNS
+    assert (
+        tuple(rows[0])
+        == (
+            "conversation",
+            "source",
+            "agent",
+            "channel",
+            "score",
+            "agent_turns",
+            "advocacy",
+            "blocking",
+            "non_apology",
+            "apology_offered",
+            "apology_completeness",
+            "apology_missing",
+            "apology_expected",
+            "started_at",
+            "rewritten",
+        )
+        == CONVERSATION_COLUMNS
+    )
     assert len(rows) == 4
     first, good, non = (dict(zip(rows[0], r)) for r in rows[1:])
     assert first["conversation"] == "'=SUM(A1:A2)"  # formula defused
-    assert (first["agent"], first["channel"], first["blocking"], first["agent_turns"]) == (
-        "Ann", "email", "2", "1")
+    assert (first["agent"], first["channel"], first["blocking"], first["agent_turns"]) == ("Ann", "email", "2", "1")
     assert first["apology_expected"] == "true" and first["apology_offered"] == "false"
     assert first["apology_completeness"] == "" and first["apology_missing"] == ""
     assert good["advocacy"] == "1" and good["apology_offered"] == "true"
@@ -152,27 +178,55 @@ def test_csv_per_finding(reports):
     out = io.StringIO()
     write_csv(iter(reports), out, per="finding")
     rows = read_csv(out.getvalue())
-    assert tuple(rows[0]) == (
-        "conversation", "source", "agent", "turn", "speaker", "rule", "category", "element",
-        "severity", "start", "end", "text", "message", "first_rewrite", "finding_source",
-        "confidence", "time", "finding_rewrite", "rewritten") == FINDING_COLUMNS
+    assert (
+        tuple(rows[0])
+        == (
+            "conversation",
+            "source",
+            "agent",
+            "turn",
+            "speaker",
+            "rule",
+            "category",
+            "element",
+            "severity",
+            "start",
+            "end",
+            "text",
+            "message",
+            "first_rewrite",
+            "finding_source",
+            "confidence",
+            "time",
+            "finding_rewrite",
+            "rewritten",
+        )
+        == FINDING_COLUMNS
+    )
     found = [dict(zip(rows[0], r)) for r in rows[1:]]
     assert len(found) == sum(len(r.findings) for r in reports) == 8
     blocking = found[1]
     assert blocking["rule"] == "blocking.powerless.nothing-i-can-do"
     assert (blocking["turn"], blocking["speaker"], blocking["start"], blocking["end"]) == (
-        "2", "agent", "17", "41")  # the second turn: numbered from 1, as the terminal and HTML say
+        "2",
+        "agent",
+        "17",
+        "41",
+    )  # the second turn: numbered from 1, as the terminal and HTML say
     assert blocking["first_rewrite"] == "Here's what I can do"
     turn = reports[0].turns[1]
     # one rewrite for the sentence, both swaps in place
-    assert blocking["finding_rewrite"] == turn.findings[0].rewrite == "Here's what I can do, -Here is why, and what I can do instead."
+    assert (
+        blocking["finding_rewrite"]
+        == turn.findings[0].rewrite
+        == "Here's what I can do, -Here is why, and what I can do instead."
+    )
     assert blocking["rewritten"] == "'" + turn.rewritten and "Here's what I can do" in turn.rewritten  # defused
     assert all(f["rewritten"] == "" for f in found if f["speaker"] == "customer")
     assert (blocking["finding_source"], blocking["confidence"]) == ("rule", "")
     assert found[2]["first_rewrite"] == "'-Here is why, and what I can do instead"
     assert found[0]["conversation"] == "'=SUM(A1:A2)"
-    assert {f["element"] for f in found if f["category"] == "apology"} == {
-        "regret", "responsibility", "repair"}
+    assert {f["element"] for f in found if f["category"] == "apology"} == {"regret", "responsibility", "repair"}
 
 
 def test_csv_per_agent(reports):
@@ -193,11 +247,22 @@ def test_csv_per_agent(reports):
         write_csv(reports, io.StringIO(), per="team")
 
 
-@pytest.mark.parametrize("value, expected", [
-    ("=1+1", "'=1+1"), ("+1", "'+1"), ("-2", "'-2"), ("@SUM(A1)", "'@SUM(A1)"),
-    ("\tx", "'\tx"), ("hello = world", "hello = world"), ("", ""), (None, ""), (5, 5), (-5, -5),
-    (True, "true"),
-])
+@pytest.mark.parametrize(
+    "value, expected",
+    [
+        ("=1+1", "'=1+1"),
+        ("+1", "'+1"),
+        ("-2", "'-2"),
+        ("@SUM(A1)", "'@SUM(A1)"),
+        ("\tx", "'\tx"),
+        ("hello = world", "hello = world"),
+        ("", ""),
+        (None, ""),
+        (5, 5),
+        (-5, -5),
+        (True, "true"),
+    ],
+)
 def test_safe_cell(value, expected):
     assert safe_cell(value) == expected
 
@@ -230,8 +295,14 @@ def test_html_page_is_self_contained_and_escaped(summary, reports):
     assert not EXTERNAL.search(html)
     assert "http://" not in html and "https://" not in html and "url(" not in html
     assert "Content-Security-Policy" in html
-    for text in ("Ann", "Bob", "Here&#x27;s what I can do", "blocking.policy.our-policy",
-                 "=SUM(A1:A2)", "apology missing"):
+    for text in (
+        "Ann",
+        "Bob",
+        "Here&#x27;s what I can do",
+        "blocking.policy.our-policy",
+        "=SUM(A1:A2)",
+        "apology missing",
+    ):
         assert text in html
     # every conversation once: the worst list covers all three, so no "Other" section
     assert html.count('<details class="conv"') == 3 and "Other conversations" not in html
@@ -240,10 +311,13 @@ def test_html_page_is_self_contained_and_escaped(summary, reports):
 def test_html_highlights_findings_in_span_style(summary):
     html = page(summary)
     assert 'class="spans"' in html  # displaCy span markup
-    for label, color in (("BLOCKING", "#ff8a8a"), ("NON-APOLOGY", "#f08cf0"),
-                         ("ADVOCACY", "#7ed99b"), ("REGRET", "#6fd6d6")):
-        assert re.search(rf"background: {color}[^>]*>\s*<span[^>]*>\s*{label.lower()}", html,
-                         re.I), label
+    for label, color in (
+        ("BLOCKING", "#ff8a8a"),
+        ("NON-APOLOGY", "#f08cf0"),
+        ("ADVOCACY", "#7ed99b"),
+        ("REGRET", "#6fd6d6"),
+    ):
+        assert re.search(rf"background: {color}[^>]*>\s*<span[^>]*>\s*{label.lower()}", html, re.I), label
     assert "non-apology" in html and "→ I&#x27;m sorry this happened" in html
 
 
@@ -258,8 +332,10 @@ def test_html_histogram_buckets(summary, reports):
 
 
 def test_html_single_pass_and_cap(reports):
-    many = [conversation_report(Conversation(f"c{i}", (Turn("agent", f"Hello {i}", "Cy"),),
-                                             agent="Cy"), [[]], {}) for i in range(12)]
+    many = [
+        conversation_report(Conversation(f"c{i}", (Turn("agent", f"Hello {i}", "Cy"),), agent="Cy"), [[]], {})
+        for i in range(12)
+    ]
     summary = Summary(top=3)
     html = page(summary, one_pass(reports + many, summary), cap=4)
     assert "15 conversations scored" in html
@@ -271,10 +347,22 @@ def test_html_single_pass_and_cap(reports):
 def test_html_renders_in_headless_chromium(summary, reports, tmp_path):
     target = tmp_path / "score.html"
     target.write_text(page(summary, reports), encoding="utf-8")
-    cmd = [CHROMIUM, "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic",
-           "--no-first-run", "--disable-background-networking", "--disable-component-update",
-           "--disable-sync", f"--user-data-dir={tmp_path / 'profile'}", "--enable-logging=stderr",
-           "--v=0", "--dump-dom", target.as_uri()]
+    cmd = [
+        CHROMIUM,
+        "--headless",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-quic",
+        "--no-first-run",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        f"--user-data-dir={tmp_path / 'profile'}",
+        "--enable-logging=stderr",
+        "--v=0",
+        "--dump-dom",
+        target.as_uri(),
+    ]
     done = subprocess.run(cmd, capture_output=True, text=True, timeout=60)
     assert done.returncode == 0, done.stderr[-2000:]
     dom = done.stdout
@@ -290,10 +378,19 @@ def test_terminal_tables(summary):
     console = Console(record=True, width=100)
     render_score(summary, console)
     text = console.export_text()
-    for needle in ("Agents", "Ann", "Bob", "Worst conversations", "Top rules",
-                   "“Here's what I can do”", "“I'm sorry this happened”",
-                   "«There's nothing I can do»", "blocking.powerless.nothing-i-can-do",
-                   "apology expected after a complaint", "exports/zendesk.json"):
+    for needle in (
+        "Agents",
+        "Ann",
+        "Bob",
+        "Worst conversations",
+        "Top rules",
+        "“Here's what I can do”",
+        "“I'm sorry this happened”",
+        "«There's nothing I can do»",
+        "blocking.powerless.nothing-i-can-do",
+        "apology expected after a complaint",
+        "exports/zendesk.json",
+    ):
         assert needle in text, needle
     assert text.index("=SUM(A1:A2)") < text.index("conv-3") < text.index("Top rules")
 
@@ -322,8 +419,7 @@ def test_make_progress_columns():
     progress.update(bytes_task, completed=500)
     streaming = progress.add_task("reading", total=None)
     progress.update(streaming, advance=7)
-    cells = [[str(c.render(t)) if hasattr(c, "render") else "" for c in progress.columns]
-             for t in progress.tasks]
+    cells = [[str(c.render(t)) if hasattr(c, "render") else "" for c in progress.columns] for t in progress.tasks]
     assert any("42 conversations" in c for c in cells[0])
     assert any("conv/s" in c for c in cells[0])
     assert any("7 conversations" in c for c in cells[1])
@@ -333,17 +429,32 @@ def test_make_progress_columns():
 def test_analyzer_reports_render_everywhere():
     from coach.analyzer import Analyzer
 
-    convs = [Conversation(f"s{i}", (Turn("customer", "This is terrible, my order is late."),
-                                    Turn("agent", "There's nothing I can do. I'm sorry you feel "
-                                         "that way, but I'll make it right today.", "Dee")),
-                          agent="Dee") for i in range(3)]
+    convs = [
+        Conversation(
+            f"s{i}",
+            (
+                Turn("customer", "This is terrible, my order is late."),
+                Turn(
+                    "agent",
+                    "There's nothing I can do. I'm sorry you feel that way, but I'll make it right today.",
+                    "Dee",
+                ),
+            ),
+            agent="Dee",
+        )
+        for i in range(3)
+    ]
     reports = list(Analyzer().score_conversations(convs))
     summary = Summary()
     for r in reports:
         summary.add(r)
-    for write in (lambda o: write_jsonl(reports, o), lambda o: write_json(reports, summary, o),
-                  lambda o: write_csv(reports, o), lambda o: write_csv(reports, o, per="finding"),
-                  lambda o: write_html(summary, reports, o, title="smoke")):
+    for write in (
+        lambda o: write_jsonl(reports, o),
+        lambda o: write_json(reports, summary, o),
+        lambda o: write_csv(reports, o),
+        lambda o: write_csv(reports, o, per="finding"),
+        lambda o: write_html(summary, reports, o, title="smoke"),
+    ):
         out = io.StringIO()
         write(out)
         assert out.getvalue()
@@ -356,8 +467,19 @@ def placeholder_reports() -> list[ConversationReport]:
     """One conversation whose blocking rewrite leaves a [placeholder] for the agent, and hostile text."""
     text = "<b>Hi</b>, there's nothing I can do."
     start = text.index("there's")
-    f = Finding("blocking.powerless.nothing-i-can-do", "blocking", None, "warning", start, len(text) - 1, 1,
-                start + 1, text[start:-1], "Out of options.", ("here's what I can do: [what you can offer]",))
+    f = Finding(
+        "blocking.powerless.nothing-i-can-do",
+        "blocking",
+        None,
+        "warning",
+        start,
+        len(text) - 1,
+        1,
+        start + 1,
+        text[start:-1],
+        "Out of options.",
+        ("here's what I can do: [what you can offer]",),
+    )
     conv = Conversation("c<1>", (Turn("customer", "It broke."), Turn("agent", text, "Ann")), agent="Ann", source="x")
     return [conversation_report(conv, [[], [f]], {})]
 
@@ -370,8 +492,10 @@ def test_html_marks_placeholders_in_the_rewritten_turn_with_a_legend():
     html = page(s, reports)
     (turn,) = [t for t in reports[0].turns if t.rewritten]
     assert turn.rewritten == "<b>Hi</b>, here's what I can do: [what you can offer]."
-    assert ('<div class="rewritten"><span class="who">rewritten</span> <span class="text">&lt;b&gt;Hi&lt;/b&gt;, '
-            'here&#x27;s what I can do: <mark class="placeholder">[what you can offer]</mark>.</span></div>') in html
+    assert (
+        '<div class="rewritten"><span class="who">rewritten</span> <span class="text">&lt;b&gt;Hi&lt;/b&gt;, '
+        'here&#x27;s what I can do: <mark class="placeholder">[what you can offer]</mark>.</span></div>'
+    ) in html
     assert '<p class="legend"><mark class="placeholder">' in html
     assert "<b>Hi</b>" not in html
 

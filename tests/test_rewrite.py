@@ -31,8 +31,7 @@ def test_the_issue_example_reads_as_one_sentence(analyzer):
     assert rewritten(analyzer, text).text == "Let me see what I can do about the late fee."
 
 
-@pytest.mark.parametrize("hedge", ["Unfortunately,", "I'm afraid", "Sadly,", "Regrettably,", "Again,",
-                                   "As I said,"])
+@pytest.mark.parametrize("hedge", ["Unfortunately,", "I'm afraid", "Sadly,", "Regrettably,", "Again,", "As I said,"])
 def test_hedges_are_absorbed(analyzer, hedge):
     out = rewritten(analyzer, f"{hedge} we can't refund the delivery charge.").text
     assert out == "Let me see what I can do about the delivery charge."
@@ -48,7 +47,7 @@ def test_sentences_without_findings_are_untouched_byte_for_byte(analyzer):
     result = rewritten(analyzer, text)
     assert result.text.startswith("Thanks  for waiting!\n\n")
     assert result.text.endswith("   Your seat is  confirmed .")
-    assert [text[e.start:e.end] for e in result.edits] == ["We can't refund the fee."]
+    assert [text[e.start : e.end] for e in result.edits] == ["We can't refund the fee."]
 
 
 def test_the_same_offer_never_appears_twice(analyzer):
@@ -75,20 +74,24 @@ def test_a_greeting_and_handles_stay_in_front(analyzer):
 
 
 def test_an_address_after_the_refusal_joins_the_template(analyzer):
-    assert rewritten(analyzer, "I'm sorry you feel that way, Ms. Okafor.").text == \
-        "I'm sorry we let you down, Ms. Okafor."
+    assert (
+        rewritten(analyzer, "I'm sorry you feel that way, Ms. Okafor.").text == "I'm sorry we let you down, Ms. Okafor."
+    )
 
 
 def test_word_swaps_stay_in_place(analyzer):
-    assert rewritten(analyzer, "Sorry for any confusion about the class.").text == \
-        "Sorry for the confusion about the class."
-    assert rewritten(analyzer, "Like I said, the engineer comes at ten.").text == \
-        "To recap, the engineer comes at ten."
+    assert (
+        rewritten(analyzer, "Sorry for any confusion about the class.").text
+        == "Sorry for the confusion about the class."
+    )
+    assert rewritten(analyzer, "Like I said, the engineer comes at ten.").text == "To recap, the engineer comes at ten."
 
 
 def test_rest_slot_keeps_what_went_wrong(analyzer):
-    assert rewritten(analyzer, "We're sorry you thought the checkout page was confusing.").text == \
-        "I'm sorry the checkout page was confusing."
+    assert (
+        rewritten(analyzer, "We're sorry you thought the checkout page was confusing.").text
+        == "I'm sorry the checkout page was confusing."
+    )
 
 
 def test_a_template_whose_slot_is_empty_is_skipped(analyzer):
@@ -103,15 +106,19 @@ def test_no_negative_findings_means_no_edits(analyzer):
 
 
 def model_finding(text: str, category: str = "blocking") -> Finding:
-    return Finding(f"{category}.model", category, None, "warning", 0, len(text), 1, 1, text, "m",
-                   source="model", confidence=0.9)
+    return Finding(
+        f"{category}.model", category, None, "warning", 0, len(text), 1, 1, text, "m", source="model", confidence=0.9
+    )
 
 
-@pytest.mark.parametrize("text", [
-    "We are unable to change your seat at this time.",
-    "You will need to update the app first.",
-    "Please contact your bank about the charge.",
-])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "We are unable to change your seat at this time.",
+        "You will need to update the app first.",
+        "Please contact your bank about the charge.",
+    ],
+)
 def test_model_blocking_findings_get_advice_and_keep_the_sentence(text):
     """Model-only blocking templates lost the meaning in 15 of 16 hand-read replies: advice instead."""
     result = rewrite(text, [model_finding(text)])
@@ -144,7 +151,11 @@ def test_sentence_and_clause_spans():
     assert [text[a:b] for a, b in spans] == ["Hi Mr. Grant.", "Sorry, but we can't do that because it's late - it is."]
     a, b = spans[1]
     assert [text[x:y] for x, y in clause_spans(text, a, b)] == [
-        "Sorry", "but we can't do that", "because it's late", "it is."]
+        "Sorry",
+        "but we can't do that",
+        "because it's late",
+        "it is.",
+    ]
 
 
 def test_slot_capture():
@@ -160,8 +171,10 @@ def test_slot_capture():
 
 def test_checks_catch_bad_rewrites():
     text = "We can't do it."
-    bad = Rewritten("Unfortunately here's what I can do the the thing , .", (
-        SentenceRewrite(0, len(text), "Unfortunately here's what I can do the the thing , .", ("r",)),))
+    bad = Rewritten(
+        "Unfortunately here's what I can do the the thing , .",
+        (SentenceRewrite(0, len(text), "Unfortunately here's what I can do the the thing , .", ("r",)),),
+    )
     found = " ".join(problems(text, bad))
     for what in ("dangling hedge", "promise without a placeholder", "doubled word", "bad punctuation"):
         assert what in found

@@ -51,8 +51,11 @@ def test_every_draft_is_rewritten_cleanly(results):
 
 def test_relinting_a_rewrite_finds_no_negative_language_in_rewritten_sentences(results):
     with_model, rows, rewritten, again = results
-    left = [(row["id"], f.rule, f.text) for row, r, rep in zip(rows, rewritten, again)
-            for f in negative_left(rep.findings, r)]
+    left = [
+        (row["id"], f.rule, f.text)
+        for row, r, rep in zip(rows, rewritten, again)
+        for f in negative_left(rep.findings, r)
+    ]
     # The model reads whole sentences: a kept clause beside a template can still read as a
     # refusal to it. Rules alone must be clean; with the model, a few (counted in docs/rewrites.md).
     assert len(left) <= (3 if with_model else 0), left
@@ -65,8 +68,7 @@ def test_rewrites_match_the_golden_file():
     got = []
     for row, text, report in zip(rows, texts, analyzer.lint(texts)):
         result = rewrite(text, report.findings)
-        got.append({"id": row["id"], "rewritten": result.text,
-                    "edits": [e.to_dict() for e in result.edits]})
+        got.append({"id": row["id"], "rewritten": result.text, "edits": [e.to_dict() for e in result.edits]})
     if os.environ.get("COACH_UPDATE_GOLDEN"):
         GOLDEN.write_text("".join(json.dumps(g, ensure_ascii=False) + "\n" for g in got), encoding="utf-8")
     want = [json.loads(line) for line in GOLDEN.read_text(encoding="utf-8").splitlines() if line.strip()]

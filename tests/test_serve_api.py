@@ -34,8 +34,7 @@ def service():
 
 
 def client(service, **kwargs) -> TestClient:
-    return TestClient(create_app(service, **kwargs), base_url="http://127.0.0.1",
-                      raise_server_exceptions=False)
+    return TestClient(create_app(service, **kwargs), base_url="http://127.0.0.1", raise_server_exceptions=False)
 
 
 def test_lint_returns_exactly_the_cli_json_document(service):
@@ -49,19 +48,22 @@ def test_lint_returns_exactly_the_cli_json_document(service):
     assert [r["source"] for r in many.json()["results"]] == ["arg:1", "arg:2", "arg:3"]
 
 
-@pytest.mark.parametrize("body, status, needle", [
-    (b'{"text": ', 400, "malformed JSON"),
-    (b"[1, 2]", 400, "must be a JSON object"),
-    (b'{"text": 3}', 400, '"text" must be a string'),
-    (b'{"texts": ["a", 2]}', 400, '"texts" must be a list of strings'),
-    (b'{"texts": "a"}', 400, '"texts" must be a list of strings'),
-    (b'{"text": "a", "texts": ["b"]}', 400, "exactly one"),
-    (b"{}", 400, "exactly one"),
-    (b'{"txt": "a"}', 400, 'unknown field "txt"'),
-    (b'{"text": "\\ud800 lone"}', 400, "lone surrogate"),
-    (b"\xff\xfe{", 400, "malformed JSON"),
-    (b"[" * 100_000 + b"]" * 100_000, 400, "malformed JSON"),
-])
+@pytest.mark.parametrize(
+    "body, status, needle",
+    [
+        (b'{"text": ', 400, "malformed JSON"),
+        (b"[1, 2]", 400, "must be a JSON object"),
+        (b'{"text": 3}', 400, '"text" must be a string'),
+        (b'{"texts": ["a", 2]}', 400, '"texts" must be a list of strings'),
+        (b'{"texts": "a"}', 400, '"texts" must be a list of strings'),
+        (b'{"text": "a", "texts": ["b"]}', 400, "exactly one"),
+        (b"{}", 400, "exactly one"),
+        (b'{"txt": "a"}', 400, 'unknown field "txt"'),
+        (b'{"text": "\\ud800 lone"}', 400, "lone surrogate"),
+        (b"\xff\xfe{", 400, "malformed JSON"),
+        (b"[" * 100_000 + b"]" * 100_000, 400, "malformed JSON"),
+    ],
+)
 def test_bad_requests_are_json_400s(service, body, status, needle):
     with client(service) as c:
         r = c.post("/v1/lint", content=body, headers=JSON)
@@ -125,8 +127,11 @@ def test_token_is_required_on_the_api_but_not_for_the_page(service):
 
 def test_cors_only_for_allowed_origins(service):
     desk = "https://desk.example.com"
-    preflight = {"Origin": desk, "Access-Control-Request-Method": "POST",
-                 "Access-Control-Request-Headers": "authorization,content-type"}
+    preflight = {
+        "Origin": desk,
+        "Access-Control-Request-Method": "POST",
+        "Access-Control-Request-Headers": "authorization,content-type",
+    }
     with client(service, allow_origins=[desk], token="s3cret-token-0123456789") as c:
         pre = c.options("/v1/lint", headers=preflight)
         other = c.options("/v1/lint", headers={**preflight, "Origin": "https://evil.example"})
@@ -215,6 +220,7 @@ def test_serve_answers_while_matchers_build_and_then_the_same():
             if json.loads(server.request("GET", "/v1/health")[2])["matchers"] == "full":
                 break
             import time
+
             time.sleep(0.05)
         later = server.lint({"text": DRAFT})
         server.stop()
@@ -222,8 +228,7 @@ def test_serve_answers_while_matchers_build_and_then_the_same():
 
 
 def coach(*args: str, env=None) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "coach", *args], capture_output=True, text=True,
-                          timeout=120, env=env)
+    return subprocess.run([sys.executable, "-m", "coach", *args], capture_output=True, text=True, timeout=120, env=env)
 
 
 def test_off_loopback_needs_a_token_and_a_strong_one():

@@ -14,8 +14,23 @@ from coach.engine.engine import Engine
 from coach.engine.nlp import get_nlp
 from coach.models import Rule
 
-WORDS = ["we", "can", "not", "help", "sorry", "Visa", "visa", "the", "The", ",", ".", "refunded",
-         "refund", "can't", "WE"]
+WORDS = [
+    "we",
+    "can",
+    "not",
+    "help",
+    "sorry",
+    "Visa",
+    "visa",
+    "the",
+    "The",
+    ",",
+    ".",
+    "refunded",
+    "refund",
+    "can't",
+    "WE",
+]
 WORD = st.sampled_from(["we", "can", "not", "help", "sorry", "visa", "the", ",", "refund"])
 
 ATTRS = st.one_of(
@@ -75,7 +90,7 @@ def test_rare_words_anchor_a_pattern():
     """The run a pattern is looked for by is its rarest required part, not its first word."""
     pattern = [{"NORM": "we"}, {"OP": "{0,2}"}, {"NORM": "reimburse"}]
     engine = Engine([Rule(id="t.p", category="blocking", patterns=(pattern,))], use_cache=False)
-    (group, patterns), = engine.slot_matcher.groups.items()
+    ((group, patterns),) = engine.slot_matcher.groups.items()
     assert patterns[0].after[0].norms == frozenset({get_nlp().vocab.strings["reimburse"]})
 
 

@@ -55,10 +55,16 @@ def lake(tmp_path_factory):
     convs = root / "convs"
     convs.mkdir()
     for part, chunk in enumerate((rows[:70], rows[70:])):
-        table = pa.table({"id": [r["id"] for r in chunk], "agent": [r.get("agent") for r in chunk],
-                          "channel": [r.get("channel") for r in chunk],
-                          "turns": [[{k: t.get(k) for k in ("speaker", "text", "name", "time")} for t in r["turns"]]
-                                    for r in chunk]})
+        table = pa.table(
+            {
+                "id": [r["id"] for r in chunk],
+                "agent": [r.get("agent") for r in chunk],
+                "channel": [r.get("channel") for r in chunk],
+                "turns": [
+                    [{k: t.get(k) for k in ("speaker", "text", "name", "time")} for t in r["turns"]] for r in chunk
+                ],
+            }
+        )
         pq.write_table(table, str(convs / f"part-{part}.parquet"), row_group_size=20)
     flat = {"ticket": [], "who": [], "said": [], "rep": []}
     for r in rows[:60]:
@@ -97,14 +103,14 @@ def test_spark_jsonl_is_identical_to_the_local_engine_model_findings_included(sp
     assert "120 conversations scored on Spark" in r.output
     assert len(list(out.glob("part-*"))) > 1  # the files were split between tasks
     assert part_lines(out) == sorted(local.read_text().splitlines())
-    sources = {f["source"] for line in local.read_text().splitlines()
-               for t in json.loads(line)["turns"] for f in t["findings"]}
+    sources = {
+        f["source"] for line in local.read_text().splitlines() for t in json.loads(line)["turns"] for f in t["findings"]
+    }
     assert sources == {"rule", "model"}
 
 
 def test_turn_per_row_with_column_options_gives_the_same_flat_tables(spark, lake, tmp_path):
-    mapping = ["--id-column", "ticket", "--speaker-column", "who", "--text-column", "said",
-               "--agent-column", "rep"]
+    mapping = ["--id-column", "ticket", "--speaker-column", "who", "--text-column", "said", "--agent-column", "rep"]
     for per in ("finding", "turn", "conversation"):
         local, out = tmp_path / f"{per}.parquet", tmp_path / f"spark-{per}"
         r = cli(str(lake["turns"]), *mapping, "--format", "parquet", "--per", per, "-o", str(local))
@@ -134,14 +140,17 @@ def test_custom_phrasebook_and_model_travel_with_the_job(spark, lake, tmp_path):
     from coach.spark import score
 
     book = tmp_path / "team.yaml"
-    book.write_text("""rules:
+    book.write_text(
+        """rules:
   - id: blocking.team.sadly
     category: blocking
     phrases: ["unfortunately"]
     message: Leads with bad news.
     rewrites: ["here is what I can do", "let me see what I can do"]
     examples: {match: ["Unfortunately we cannot."], no_match: ["We can."]}
-""", encoding="utf-8")
+""",
+        encoding="utf-8",
+    )
     model = tmp_path / "model"
     shutil.copytree(BUNDLED, model)
     analyzer = Analyzer(phrasebooks=[str(book)], model=str(model))
@@ -160,7 +169,7 @@ def test_a_dataframe_not_read_from_files_needs_ids(spark, analyzer):
 
     rows = [("c1", [{"speaker": "customer", "text": "It broke."}, {"speaker": "agent", "text": BLOCK}])]
     df = spark.createDataFrame(rows, "id string, turns array<struct<speaker:string,text:string>>")
-    got, = score(df, analyzer=analyzer).collect()
+    (got,) = score(df, analyzer=analyzer).collect()
     assert (got.conversation, got.source, got.record, got.counts) == ("c1", "", None, {"blocking": 1})
     with pytest.raises(UsageError, match="no conversation id column"):
         score(df.drop("id"), analyzer=analyzer)
@@ -183,29 +192,46 @@ def test_each_python_worker_builds_the_analyzer_once(monkeypatch, analyzer):
     real = worker.Spec.build
     monkeypatch.setattr(worker.Spec, "build", lambda self: built.append(1) or real(self))
     monkeypatch.setattr(worker, "_ANALYZERS", {})
-    table = pa.table({"id": ["a", "b"], "turns": [[{"speaker": "agent", "text": BLOCK}]] * 2,
-                      "__source": ["x", "x"], "__record": [1, 2]})
+    table = pa.table(
+        {
+            "id": ["a", "b"],
+            "turns": [[{"speaker": "agent", "text": BLOCK}]] * 2,
+            "__source": ["x", "x"],
+            "__record": [1, 2],
+        }
+    )
     from coach.readers import ReaderOptions
     from coach.readers.parquet import arrow_layout
 
     layout = arrow_layout(table.schema, ReaderOptions())
     for _ in range(3):  # three tasks, each with two batches, on the same worker
-        out = list(worker.score_batches(iter(table.to_batches(max_chunksize=1)), key=spec.key, spec=spec,
-                                        layout=layout, per="conversation", as_json=False))
+        out = list(
+            worker.score_batches(
+                iter(table.to_batches(max_chunksize=1)),
+                key=spec.key,
+                spec=spec,
+                layout=layout,
+                per="conversation",
+                as_json=False,
+            )
+        )
         assert sum(b.num_rows for b in out) == 2
     assert built == [1]
 
 
-@pytest.mark.parametrize("args,message", [
-    (["--engine", "spark", "x.parquet"], "give --output OUTDIR"),
-    (["--engine", "spark", "x.parquet", "--format", "csv", "-o", "o"], "parquet or jsonl"),
-    (["--engine", "spark", "x.parquet", "--redact", "-o", "o"], "--redact is for --engine local"),
-    (["--engine", "spark", "x.parquet", "--jobs", "2", "-o", "o"], "--jobs is for --engine local"),
-    (["x.parquet", "--master", "local[2]"], "--master needs --engine spark"),
-    (["--engine", "spark", "x.parquet", "--since", "7d", "-o", "o"], "--since is for --engine local"),
-    (["--engine", "spark", "x.parquet", "--store", "s.db", "-o", "o"], "--store is for --engine local"),
-    (["x.parquet", "--format", "parquet", "--per", "agent", "-o", "o.parquet"], "--per agent needs --format csv"),
-])
+@pytest.mark.parametrize(
+    "args,message",
+    [
+        (["--engine", "spark", "x.parquet"], "give --output OUTDIR"),
+        (["--engine", "spark", "x.parquet", "--format", "csv", "-o", "o"], "parquet or jsonl"),
+        (["--engine", "spark", "x.parquet", "--redact", "-o", "o"], "--redact is for --engine local"),
+        (["--engine", "spark", "x.parquet", "--jobs", "2", "-o", "o"], "--jobs is for --engine local"),
+        (["x.parquet", "--master", "local[2]"], "--master needs --engine spark"),
+        (["--engine", "spark", "x.parquet", "--since", "7d", "-o", "o"], "--since is for --engine local"),
+        (["--engine", "spark", "x.parquet", "--store", "s.db", "-o", "o"], "--store is for --engine local"),
+        (["x.parquet", "--format", "parquet", "--per", "agent", "-o", "o.parquet"], "--per agent needs --format csv"),
+    ],
+)
 def test_spark_usage_errors(tmp_path, monkeypatch, args, message):
     monkeypatch.chdir(tmp_path)
     (tmp_path / "x.parquet").write_bytes(b"PAR1")
@@ -228,12 +254,14 @@ def test_spark_submit_entry_file_runs_the_command_line(tmp_path):
     import subprocess
     import sys
 
-    path = subprocess.run([sys.executable, "-m", "coach.spark.submit", "--path"], capture_output=True, text=True,
-                          check=True).stdout.strip()
+    path = subprocess.run(
+        [sys.executable, "-m", "coach.spark.submit", "--path"], capture_output=True, text=True, check=True
+    ).stdout.strip()
     assert path.endswith("coach/spark/submit.py")
     (tmp_path / "x.parquet").write_bytes(b"PAR1")
-    r = subprocess.run([sys.executable, path, "score", "--engine", "spark", "x.parquet"], capture_output=True,
-                       text=True, cwd=tmp_path)  # run by path, as spark-submit runs it
+    r = subprocess.run(
+        [sys.executable, path, "score", "--engine", "spark", "x.parquet"], capture_output=True, text=True, cwd=tmp_path
+    )  # run by path, as spark-submit runs it
     assert r.returncode == 2 and "give --output OUTDIR" in r.stderr, r.stderr
 
 

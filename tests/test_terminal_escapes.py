@@ -67,8 +67,15 @@ def test_lint_rich_report_shows_controls_escaped(draft):
 
 
 def test_lint_with_colors_emits_only_color_codes(draft):
-    r = run("lint", "--file", str(draft), "--no-defaults", "-p", str(GOLDEN),
-            env={"FORCE_COLOR": "1", "NO_COLOR": "", "TERM": "xterm-256color"})
+    r = run(
+        "lint",
+        "--file",
+        str(draft),
+        "--no-defaults",
+        "-p",
+        str(GOLDEN),
+        env={"FORCE_COLOR": "1", "NO_COLOR": "", "TERM": "xterm-256color"},
+    )
     assert r.exit_code == 1
     assert SGR.search(r.stdout)  # colors are on
     assert_only_colors(r.stdout)
@@ -82,7 +89,7 @@ def test_lint_highlight_stays_on_the_finding_after_escapes(tmp_path):
     lines = r.stdout.splitlines()
     i = next(n for n, line in enumerate(lines) if "there's nothing" in line)
     start = lines[i].index("there's nothing")
-    assert lines[i + 1][start:start + 24].strip("│ ") == "~" * 24
+    assert lines[i + 1][start : start + 24].strip("│ ") == "~" * 24
 
 
 @pytest.mark.parametrize("how", [["--format", "text"], ["--quiet", "--no-color"]])
@@ -97,8 +104,18 @@ def test_lint_text_format_quiet_and_file_names_with_controls(tmp_path, how):
 def test_lint_stderr_gate_names_the_file_escaped(tmp_path):
     path = tmp_path / "d\x1b]0;x\x07.txt"
     path.write_text("Sadly there's nothing I can do.", encoding="utf-8")
-    r = run("lint", "--file", str(path), "--no-defaults", "-p", str(GOLDEN), "--format", "json",
-            "--config", str(_config(tmp_path)))
+    r = run(
+        "lint",
+        "--file",
+        str(path),
+        "--no-defaults",
+        "-p",
+        str(GOLDEN),
+        "--format",
+        "json",
+        "--config",
+        str(_config(tmp_path)),
+    )
     assert "below" in r.stderr or "min" in r.stderr
     assert not RAW.search(r.stderr)
 
@@ -120,9 +137,14 @@ def test_lint_json_keeps_the_real_text(tmp_path):
 def corpus(tmp_path):
     path = tmp_path / "c.jsonl"
     rows = [
-        {"id": "x" + HOSTILE, "agent": "Sam" + HOSTILE, "channel": "chat" + HOSTILE,
-         "turns": [{"speaker": "agent", "name": "Sam" + HOSTILE,
-                    "text": "Sadly there's nothing I can do. " + HOSTILE}]},
+        {
+            "id": "x" + HOSTILE,
+            "agent": "Sam" + HOSTILE,
+            "channel": "chat" + HOSTILE,
+            "turns": [
+                {"speaker": "agent", "name": "Sam" + HOSTILE, "text": "Sadly there's nothing I can do. " + HOSTILE}
+            ],
+        },
         {"id": "y" + HOSTILE, "turns": [{"speaker": "bot" + HOSTILE, "text": "hi"}]},
         {"id": "z" + HOSTILE, "turns": []},
     ]
@@ -139,8 +161,15 @@ def test_score_rich_report_and_warnings_show_controls_escaped(corpus):
 
 
 def test_score_with_colors_emits_only_color_codes(corpus):
-    r = run("score", str(corpus), "--no-defaults", "-p", str(GOLDEN), "--no-progress",
-            env={"FORCE_COLOR": "1", "NO_COLOR": "", "TERM": "xterm-256color"})
+    r = run(
+        "score",
+        str(corpus),
+        "--no-defaults",
+        "-p",
+        str(GOLDEN),
+        "--no-progress",
+        env={"FORCE_COLOR": "1", "NO_COLOR": "", "TERM": "xterm-256color"},
+    )
     assert SGR.search(r.stdout)
     assert_only_colors(r.stdout)
 
@@ -156,8 +185,10 @@ def test_score_json_and_csv_keep_the_real_text(corpus):
 def test_check_rich_report_and_errors_show_controls_escaped(tmp_path):
     lib = tmp_path / "lib"
     lib.mkdir()
-    (lib / "macros.json").write_text(json.dumps([
-        {"title": "Refund" + HOSTILE, "body": "Sadly there's nothing I can do. " + HOSTILE}]), encoding="utf-8")
+    (lib / "macros.json").write_text(
+        json.dumps([{"title": "Refund" + HOSTILE, "body": "Sadly there's nothing I can do. " + HOSTILE}]),
+        encoding="utf-8",
+    )
     (lib / "bad\x1b[2J.json").write_text("{", encoding="utf-8")
     r = run("check", str(lib), "--no-defaults", "-p", str(GOLDEN), "--no-color")
     assert r.exit_code == 3  # findings, and one file unreadable
@@ -170,8 +201,12 @@ def test_check_rich_report_and_errors_show_controls_escaped(tmp_path):
 def test_phrasebook_messages_are_escaped_too(tmp_path, draft):
     """A phrasebook is untrusted text as well (YAML's "\\e" is an ESC)."""
     book = tmp_path / "book.yaml"
-    book.write_text(GOLDEN.read_text(encoding="utf-8").replace(
-        "Tells the customer they are out of options.", '"\\e]0;owned\\a Tells the customer."'), encoding="utf-8")
+    book.write_text(
+        GOLDEN.read_text(encoding="utf-8").replace(
+            "Tells the customer they are out of options.", '"\\e]0;owned\\a Tells the customer."'
+        ),
+        encoding="utf-8",
+    )
     r = run("lint", "--file", str(draft), "--no-defaults", "-p", str(book), "--no-color")
     assert "\\x1b]0;owned" in r.stdout and not RAW.search(r.stdout)
 

@@ -31,8 +31,14 @@ def conversations(n: int) -> list[Conversation]:
     for i in range(n):
         agent = LONG_NAME if i % 3 == 0 else f"agent{i % 3}"
         text = "Sadly there's nothing I can do." if i % 4 == 0 else "Let me check what I can do."
-        out.append(Conversation(f"c{i}", (Turn("customer", "My order never arrived."),
-                                          Turn("agent", text, agent)), source="x.jsonl", agent=agent))
+        out.append(
+            Conversation(
+                f"c{i}",
+                (Turn("customer", "My order never arrived."), Turn("agent", text, agent)),
+                source="x.jsonl",
+                agent=agent,
+            )
+        )
     return out
 
 
@@ -64,8 +70,13 @@ def test_agent_table_keeps_names_and_numbers(summary, width):
     assert re.sub(r"\s+", "", LONG_NAME) in letters  # folded over lines at worst, never dropped
     for agent in sorted(summary.agents.values(), key=lambda a: a.agent):
         row = next(line for line in lines if line.startswith(agent.agent[:5]))
-        numbers = [str(agent.conversations), str(agent.turns), f"{agent.per_100(agent.advocacy):.1f}",
-                   f"{agent.per_100(agent.blocking):.1f}", f"{agent.mean_score:.1f}"]
+        numbers = [
+            str(agent.conversations),
+            str(agent.turns),
+            f"{agent.per_100(agent.advocacy):.1f}",
+            f"{agent.per_100(agent.blocking):.1f}",
+            f"{agent.mean_score:.1f}",
+        ]
         rows = [line for line in lines if line.startswith(agent.agent[:5])]
         for number in numbers:
             assert any(re.search(rf"(?<![\d.]){re.escape(number)}(?![\d.])", r) for r in rows), (number, row)
@@ -83,8 +94,7 @@ def test_check_output_wraps_at_words(tmp_path, monkeypatch, width):
     from coach.config import Settings
     from coach.render.check_terminal import render_check
 
-    (tmp_path / "bad.md").write_text("Unfortunately there's nothing I can do, it's company policy.\n",
-                                     encoding="utf-8")
+    (tmp_path / "bad.md").write_text("Unfortunately there's nothing I can do, it's company policy.\n", encoding="utf-8")
     monkeypatch.chdir(tmp_path)
     analyzer = Analyzer()
     result = run_check(["bad.md"], Settings(), analyzer).result
@@ -111,9 +121,11 @@ def test_reflow_joins_hard_wrapped_lines_only():
 
 @pytest.mark.parametrize("width", WIDTHS)
 def test_lint_rewritten_block_wraps_as_a_paragraph(analyzer, width):
-    draft = ("Hi Dana, sorry for any inconvenience. Unfortunately there's nothing I can do\n"
-             "about the late fee, it's company policy. You will have to call your bank about the\n"
-             "double charge.\n")
+    draft = (
+        "Hi Dana, sorry for any inconvenience. Unfortunately there's nothing I can do\n"
+        "about the late fee, it's company policy. You will have to call your bank about the\n"
+        "double charge.\n"
+    )
     report = analyzer.lint_text(draft, "draft.txt")
     text = screen(lambda c: render_lint([report], c), width)
     block = text.split("Rewritten", 1)[1].split("\n\n", 1)[0]
@@ -130,16 +142,27 @@ def test_repeated_warnings_are_summarized():
     for i in range(300):
         warnings(f"x.jsonl:{i + 2}: invalid JSON: Expecting value (column 1); skipped")
     warnings("y.csv: no agent found")
-    assert len(printed) == 4 and printed[0] == "coach: warning: x.jsonl:2: invalid JSON: Expecting value (column 1); skipped"
-    assert warnings.summary() == ["coach: warning: ... and 297 more like this "
-                                  "(x.jsonl:5: invalid JSON: Expecting value (column 1); skipped)"]
+    assert (
+        len(printed) == 4
+        and printed[0] == "coach: warning: x.jsonl:2: invalid JSON: Expecting value (column 1); skipped"
+    )
+    assert warnings.summary() == [
+        "coach: warning: ... and 297 more like this (x.jsonl:5: invalid JSON: Expecting value (column 1); skipped)"
+    ]
 
 
 def bad_export(folder: Path, n: int = 600) -> Path:
     rows = []
     for conv in conversations(n):
-        rows.append(json.dumps({"id": conv.id, "agent": conv.agent, "turns": [
-            {"speaker": t.speaker, "text": t.text} for t in conv.turns]}))
+        rows.append(
+            json.dumps(
+                {
+                    "id": conv.id,
+                    "agent": conv.agent,
+                    "turns": [{"speaker": t.speaker, "text": t.text} for t in conv.turns],
+                }
+            )
+        )
         if int(conv.id[1:]) % 2 == 0:
             rows.append("{broken")
     path = folder / "x.jsonl"
@@ -149,8 +172,9 @@ def bad_export(folder: Path, n: int = 600) -> Path:
 
 def test_score_summarizes_repeated_warnings(tmp_path, test_phrasebook):
     path = bad_export(tmp_path)
-    r = runner.invoke(app, ["score", str(path), "--progress", "--no-defaults", "-p", str(test_phrasebook),
-                            "--no-color"])
+    r = runner.invoke(
+        app, ["score", str(path), "--progress", "--no-defaults", "-p", str(test_phrasebook), "--no-color"]
+    )
     assert r.exit_code == 3
     warned = [line for line in r.stderr.splitlines() if line.startswith("coach: warning:")]
     assert len(warned) == 4 and "... and 297 more like this" in warned[-1]
@@ -166,19 +190,29 @@ def test_progress_bar_and_warnings_in_tmux(tmp_path, test_phrasebook, width):
     bad_export(tmp_path, 3000)
     session = f"coach-test-{os.getpid()}-{width}"
     done = tmp_path / "done"
-    command = (f"cd {tmp_path} && {sys.executable} -m coach score x.jsonl --no-defaults -p {test_phrasebook} "
-               f"--top 1 --no-color; touch {done}")
+    command = (
+        f"cd {tmp_path} && {sys.executable} -m coach score x.jsonl --no-defaults -p {test_phrasebook} "
+        f"--top 1 --no-color; touch {done}"
+    )
     env = {**os.environ, "COACH_CACHE_DIR": os.environ.get("COACH_CACHE_DIR", str(tmp_path / "cache"))}
-    subprocess.run(["tmux", "-L", session, "new-session", "-d", "-s", session, "-x", str(width), "-y", "60",
-                    command], check=True, env=env)
+    subprocess.run(
+        ["tmux", "-L", session, "new-session", "-d", "-s", session, "-x", str(width), "-y", "60", command],
+        check=True,
+        env=env,
+    )
     try:
-        subprocess.run(["tmux", "-L", session, "set-option", "-t", session, "remain-on-exit", "on"],
-                       capture_output=True)
+        subprocess.run(
+            ["tmux", "-L", session, "set-option", "-t", session, "remain-on-exit", "on"], capture_output=True
+        )
         deadline = time.time() + 120
         while not done.exists() and time.time() < deadline:
             time.sleep(0.3)
-        shown = subprocess.run(["tmux", "-L", session, "capture-pane", "-p", "-t", session, "-S", "-200"],
-                               check=True, capture_output=True, text=True).stdout
+        shown = subprocess.run(
+            ["tmux", "-L", session, "capture-pane", "-p", "-t", session, "-S", "-200"],
+            check=True,
+            capture_output=True,
+            text=True,
+        ).stdout
     finally:
         subprocess.run(["tmux", "-L", session, "kill-server"], capture_output=True)
     assert done.exists(), shown

@@ -37,9 +37,10 @@ def _print_version(value: bool) -> None:
 
 @app.callback()
 def _root(
-    version: Annotated[bool | None, typer.Option(
-        "--version", help="Print coach's version and exit.", callback=_print_version,
-        is_eager=True)] = None,
+    version: Annotated[
+        bool | None,
+        typer.Option("--version", help="Print coach's version and exit.", callback=_print_version, is_eager=True),
+    ] = None,
 ) -> None:
     """Coach customer-service language: advocacy vs blocking phrases and apology completeness."""
 
@@ -79,8 +80,11 @@ def main() -> None:
     except Exception as exc:  # a bug: still one line, unless the user asks for the traceback
         if os.environ.get("COACH_DEBUG"):
             raise
-        print(f"coach: internal error: {type(exc).__name__}: {escape_controls(str(exc), one_line=True)} "
-              "(set COACH_DEBUG=1 for the traceback and please report it)", file=sys.stderr)
+        print(
+            f"coach: internal error: {type(exc).__name__}: {escape_controls(str(exc), one_line=True)} "
+            "(set COACH_DEBUG=1 for the traceback and please report it)",
+            file=sys.stderr,
+        )
         code = int(ExitCode.INTERNAL)
     try:
         sys.stdout.flush()

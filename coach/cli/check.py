@@ -51,51 +51,78 @@ WRITERS = {
 
 @handle_errors(exit_code=ExitCode.USAGE)
 def check(
-    paths: Annotated[list[str] | None, typer.Argument(
-        help="Reply files or folders (default: the current folder).")] = None,
+    paths: Annotated[
+        list[str] | None, typer.Argument(help="Reply files or folders (default: the current folder).")
+    ] = None,
     config: ConfigOpt = None,
     fmt: Annotated[CheckFormat | None, typer.Option("--format", help="Output format.")] = None,
-    output: Annotated[str | None, typer.Option(
-        "--output", "-o", help="Write the report here (atomically) instead of stdout.")] = None,
+    output: Annotated[
+        str | None, typer.Option("--output", "-o", help="Write the report here (atomically) instead of stdout.")
+    ] = None,
     fail_on: FailOnOpt = None,
-    min_score: Annotated[int | None, typer.Option("--min-score", help="Fail replies scoring below.")
-                         ] = None,
-    require_complete_apology: Annotated[bool | None, typer.Option(
-        "--require-complete-apology/--allow-partial-apology",
-        help="An apology must have all five elements.")] = None,
+    min_score: Annotated[int | None, typer.Option("--min-score", help="Fail replies scoring below.")] = None,
+    require_complete_apology: Annotated[
+        bool | None,
+        typer.Option(
+            "--require-complete-apology/--allow-partial-apology", help="An apology must have all five elements."
+        ),
+    ] = None,
     phrasebook: PhrasebookOpt = None,
     no_defaults: NoDefaultsOpt = None,
     no_model: NoModelOpt = None,
     model: ModelOpt = None,
     only: OnlyOpt = None,
     ignore: IgnoreOpt = None,
-    baseline: Annotated[str | None, typer.Option(
-        "--baseline", help="Fail only on findings not recorded in this baseline file.")] = None,
-    write_baseline: Annotated[str | None, typer.Option(
-        "--write-baseline", help="Record today's findings as the baseline and exit 0.")] = None,
-    fix: Annotated[bool, typer.Option(
-        "--fix", help="Apply safe rewrites (rules marked fix: safe; never one with a [placeholder] to fill in).")
-                   ] = False,
-    diff: Annotated[bool, typer.Option("--diff", help="Show the safe fixes as a unified diff; change "
-                                                      "nothing.")] = False,
-    format_in: Annotated[str | None, typer.Option(
-        "--format-in", help="Force the library format instead of sniffing it.")] = None,
+    baseline: Annotated[
+        str | None, typer.Option("--baseline", help="Fail only on findings not recorded in this baseline file.")
+    ] = None,
+    write_baseline: Annotated[
+        str | None, typer.Option("--write-baseline", help="Record today's findings as the baseline and exit 0.")
+    ] = None,
+    fix: Annotated[
+        bool,
+        typer.Option(
+            "--fix", help="Apply safe rewrites (rules marked fix: safe; never one with a [placeholder] to fill in)."
+        ),
+    ] = False,
+    diff: Annotated[
+        bool, typer.Option("--diff", help="Show the safe fixes as a unified diff; change nothing.")
+    ] = False,
+    format_in: Annotated[
+        str | None, typer.Option("--format-in", help="Force the library format instead of sniffing it.")
+    ] = None,
     encoding: Annotated[str | None, typer.Option(help="Decode files with this codec.")] = None,
-    force_exclude: Annotated[bool, typer.Option(
-        "--force-exclude", help="Apply include/exclude, .gitignore and the file types to files named on the "
-                                "command line too (pre-commit passes every changed file).")] = False,
-    respect_gitignore: Annotated[bool, typer.Option(
-        "--respect-gitignore/--no-respect-gitignore",
-        help="Skip files that .gitignore or .git/info/exclude ignore.")] = True,
-    stdin_filename: Annotated[str | None, typer.Option(
-        "--stdin-filename", help="With '-': the name of the file read from stdin, for reports, its format and "
-                                 "per-path settings.")] = None,
-    statistics: Annotated[bool, typer.Option(
-        "--statistics", help="Print how many findings each rule made instead of listing them.")] = False,
-    quiet: Annotated[bool, typer.Option(
-        "--quiet", "-q", help="Print the findings only: no summary, no progress notes.")] = False,
-    exit_zero: Annotated[bool, typer.Option(
-        "--exit-zero", help="Exit 0 even when findings fail the run (unreadable input still exits 3).")] = False,
+    force_exclude: Annotated[
+        bool,
+        typer.Option(
+            "--force-exclude",
+            help="Apply include/exclude, .gitignore and the file types to files named on the "
+            "command line too (pre-commit passes every changed file).",
+        ),
+    ] = False,
+    respect_gitignore: Annotated[
+        bool,
+        typer.Option(
+            "--respect-gitignore/--no-respect-gitignore", help="Skip files that .gitignore or .git/info/exclude ignore."
+        ),
+    ] = True,
+    stdin_filename: Annotated[
+        str | None,
+        typer.Option(
+            "--stdin-filename",
+            help="With '-': the name of the file read from stdin, for reports, its format and per-path settings.",
+        ),
+    ] = None,
+    statistics: Annotated[
+        bool, typer.Option("--statistics", help="Print how many findings each rule made instead of listing them.")
+    ] = False,
+    quiet: Annotated[
+        bool, typer.Option("--quiet", "-q", help="Print the findings only: no summary, no progress notes.")
+    ] = False,
+    exit_zero: Annotated[
+        bool,
+        typer.Option("--exit-zero", help="Exit 0 even when findings fail the run (unreadable input still exits 3)."),
+    ] = False,
     redact: RedactOpt = False,
     no_color: NoColorOpt = False,
 ) -> None:
@@ -120,14 +147,19 @@ def check(
     elif stdin_filename:
         raise UsageError("--stdin-filename needs '-' among the paths")
     if statistics and fmt not in (None, CheckFormat.rich, CheckFormat.json):
-        raise UsageError("--statistics prints a table or, with --format json, a JSON list; "
-                         f"not --format {fmt.value}")
+        raise UsageError(f"--statistics prints a table or, with --format json, a JSON list; not --format {fmt.value}")
     start = next((p for p in paths if p != "-"), stdin_filename or ".")
     settings = load_settings(config, start=start if os.path.exists(start) else os.path.dirname(start) or ".")
-    settings = merge_cli(settings, fail_on=fail_on.value if fail_on else None, min_score=min_score,
-                         require_complete_apology=require_complete_apology,
-                         select=tuple(only) if only else None, ignore=tuple(ignore) if ignore else None,
-                         no_defaults=no_defaults, model=model_choice(no_model, model))
+    settings = merge_cli(
+        settings,
+        fail_on=fail_on.value if fail_on else None,
+        min_score=min_score,
+        require_complete_apology=require_complete_apology,
+        select=tuple(only) if only else None,
+        ignore=tuple(ignore) if ignore else None,
+        no_defaults=no_defaults,
+        model=model_choice(no_model, model),
+    )
     phrasebooks = list(settings.phrasebooks) + [str(p) for p in phrasebook or []]
     require_phrasebooks(settings.no_defaults, phrasebooks)
     analyzer = Analyzer(phrasebooks=phrasebooks, defaults=not settings.no_defaults, model=settings.model)
@@ -147,8 +179,10 @@ def check(
         plan = plan_fixes(run, analyzer)
         diffs = apply_fixes(plan, options, encoding, write=not diff)
         if plan.needs_words and not quiet:
-            echo_err(f"coach: left {plan.needs_words} rewrite(s) for you to finish: they need the agent's "
-                     "words (a [placeholder] to fill in, or advice only)")
+            echo_err(
+                f"coach: left {plan.needs_words} rewrite(s) for you to finish: they need the agent's "
+                "words (a [placeholder] to fill in, or advice only)"
+            )
         if diff:
             for shown in diffs:
                 sys.stdout.write(_shown_diff(shown, redact))
@@ -160,23 +194,28 @@ def check(
     result = run.result
     if redact:
         from ..redact import redact_check
+
         result = redact_check(result)
     rules = {r.id: r for r in analyzer.all_rules}
     chosen = fmt or CheckFormat(settings.format or "rich")
     if statistics:
         from ..render.check_json import write_statistics
+
         if chosen is CheckFormat.json:
             with atomic_writer(output) as out:
                 write_statistics(result, rules, out)
         else:
             from ..render.check_terminal import render_statistics
+
             render_statistics(result, rules, make_console(no_color), quiet=quiet)
     elif chosen is CheckFormat.rich:
         from ..render.check_terminal import render_check
+
         render_check(result, rules, make_console(no_color), quiet=quiet)
     else:
         module, name = WRITERS[chosen]
         import importlib
+
         writer = getattr(importlib.import_module(f"coach.render.{module}"), name)
         with atomic_writer(output) as out:
             writer(result, rules, out)

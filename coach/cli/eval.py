@@ -47,11 +47,17 @@ def eval_(
     ignore: IgnoreOpt = None,
     errors: Annotated[bool, typer.Option("--errors", help="List every false positive and negative.")] = False,
     unused: Annotated[bool, typer.Option("--unused", help="List rules that never fired.")] = False,
-    split: Annotated[Split, typer.Option(
-        "--split", help="Score only the stable 'tune' (70%) or 'check' (30%) part.")] = Split.all,
-    by: Annotated[By | None, typer.Option(
-        "--by", help="Also score each group: the labeled 'source' field (real vs written data), or the file.",
-        show_default=False)] = None,
+    split: Annotated[
+        Split, typer.Option("--split", help="Score only the stable 'tune' (70%) or 'check' (30%) part.")
+    ] = Split.all,
+    by: Annotated[
+        By | None,
+        typer.Option(
+            "--by",
+            help="Also score each group: the labeled 'source' field (real vs written data), or the file.",
+            show_default=False,
+        ),
+    ] = None,
     fmt: Annotated[EvalFormat, typer.Option("--format", help="Output format.")] = EvalFormat.rich,
     config: ConfigOpt = None,
     no_color: NoColorOpt = False,
@@ -61,8 +67,7 @@ def eval_(
 
     from ..evaluate import evaluate_views, group_items, read_items
 
-    analyzer = build_analyzer(phrasebook, no_defaults, only, ignore, config=config, no_model=no_model,
-                              model=model)
+    analyzer = build_analyzer(phrasebook, no_defaults, only, ignore, config=config, no_model=no_model, model=model)
     items = [item for path in files for item in read_items(path, split.value, warn=warn)]
     with_model = analyzer.classifier is not None
     found = list(analyzer.findings_by_source(i.text for i in items))
@@ -79,8 +84,17 @@ def eval_(
         if groups:
             doc["groups"] = {name: {view: ev.to_dict() for view, ev in vs.items()} for name, vs in groups.items()}
         if errors:
-            doc["errors"] = [{"kind": e.kind, "label": e.label, "id": e.item.id, "text": e.item.text,
-                              "rules": list(e.rules), "spans": list(e.spans)} for e in main.errors]
+            doc["errors"] = [
+                {
+                    "kind": e.kind,
+                    "label": e.label,
+                    "id": e.item.id,
+                    "text": e.item.text,
+                    "rules": list(e.rules),
+                    "spans": list(e.spans),
+                }
+                for e in main.errors
+            ]
         if unused:
             doc["unused"] = sorted(r.id for r in analyzer.all_rules if r.id not in main.fired)
         typer.echo(json.dumps(doc, indent=2, ensure_ascii=False))

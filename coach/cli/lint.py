@@ -41,10 +41,12 @@ class LintFormat(str, enum.Enum):
 
 @handle_errors(exit_code=ExitCode.USAGE)
 def lint(
-    texts: Annotated[list[str] | None, typer.Argument(
-        help="Draft replies to lint; none reads --file or stdin.", show_default=False)] = None,
-    file: Annotated[list[str] | None, typer.Option(
-        "--file", "-f", help="Read a draft from a file ('-' for stdin); repeatable.")] = None,
+    texts: Annotated[
+        list[str] | None, typer.Argument(help="Draft replies to lint; none reads --file or stdin.", show_default=False)
+    ] = None,
+    file: Annotated[
+        list[str] | None, typer.Option("--file", "-f", help="Read a draft from a file ('-' for stdin); repeatable.")
+    ] = None,
     phrasebook: PhrasebookOpt = None,
     no_defaults: NoDefaultsOpt = None,
     no_model: NoModelOpt = None,
@@ -79,32 +81,42 @@ def lint(
         drafts.append(read_text_file("-"))
         sources.append("<stdin>")
     start = next((p for p in file or [] if p != "-"), ".")
-    settings = project_settings(config, start, no_defaults=no_defaults, model=model_choice(no_model, model),
-                                select=tuple(only) if only else None,
-                                ignore=tuple(ignore) if ignore else None,
-                                fail_on=fail_on.value if fail_on else None)
+    settings = project_settings(
+        config,
+        start,
+        no_defaults=no_defaults,
+        model=model_choice(no_model, model),
+        select=tuple(only) if only else None,
+        ignore=tuple(ignore) if ignore else None,
+        fail_on=fail_on.value if fail_on else None,
+    )
     analyzer = build_analyzer(phrasebook, None, None, None, settings=settings)
     reports = list(analyzer.lint(drafts, sources))
     if redact:
         from ..redact import redact_report
+
         reports = [redact_report(r) for r in reports]
     out = sys.stdout
     if fmt is LintFormat.json:
         from ..render.json_ import write_json
+
         write_json(reports, out)
     elif fmt is LintFormat.jsonl:
         from ..render.json_ import write_jsonl
+
         write_jsonl(reports, out)
     elif fmt is LintFormat.text:
         from ..render.text import write_text
+
         write_text(reports, out)
     else:
         from ..render.terminal import render_lint
+
         render_lint(reports, make_console(no_color), settings.fail_on, quiet=quiet)
-    gates = [(r.source, p) for r in reports
-             for p in gate_problems(r, settings.min_score, settings.require_complete_apology)]
+    gates = [
+        (r.source, p) for r in reports for p in gate_problems(r, settings.min_score, settings.require_complete_apology)
+    ]
     for source, problem in gates:
         echo_err(f"coach: {source}: {problem}")
-    code = exit_code([f for r in reports for f in r.findings], settings.fail_on,
-                     extra_failure=bool(gates))
+    code = exit_code([f for r in reports for f in r.findings], settings.fail_on, extra_failure=bool(gates))
     raise typer.Exit(int(code))

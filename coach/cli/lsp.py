@@ -33,6 +33,13 @@ def lsp(
         raise UsageError('this command needs the pygls package; install it with: pip install "coach-cs[serve]"')
     from ..serve.lsp import LspOptions, run
 
-    run(LspOptions(phrasebooks=[str(p) for p in phrasebook or []], no_defaults=no_defaults,
-                   model=model_choice(no_model, model), only=tuple(only or ()), ignore=tuple(ignore or ()),
-                   config=config))
+    run(
+        LspOptions(
+            phrasebooks=[str(p) for p in phrasebook or []],
+            no_defaults=no_defaults,
+            model=model_choice(no_model, model),
+            only=tuple(only or ()),
+            ignore=tuple(ignore or ()),
+            config=config,
+        )
+    )

@@ -38,6 +38,7 @@ FailOn = enum.Enum("FailOn", [(name, name) for name in FAIL_ON], type=str)  # ty
 
 def handle_errors(exit_code: int | None = None) -> Callable:
     """Turn CoachError into one line on stderr and an exit code; never a traceback."""
+
     def decorate(func: Callable) -> Callable:
         @functools.wraps(func)
         def wrapper(*args, **kwargs):
@@ -57,7 +58,9 @@ def handle_errors(exit_code: int | None = None) -> Callable:
                     raise
                 echo_err(f"coach: error: cannot write the output: disk full ({exc.strerror})")
                 raise typer.Exit(int(ExitCode.USAGE)) from None
+
         return wrapper
+
     return decorate
 
 
@@ -71,8 +74,7 @@ def make_console(no_color: bool = False, stderr: bool = False) -> Console:
     """A console that shows control characters in what it prints as escapes (render.console)."""
     from ..render.console import SafeConsole
 
-    return SafeConsole(no_color=no_color or None, stderr=stderr, highlight=False, markup=False,
-                       soft_wrap=False)
+    return SafeConsole(no_color=no_color or None, stderr=stderr, highlight=False, markup=False, soft_wrap=False)
 
 
 class _Stderr:
@@ -132,9 +134,15 @@ class Warnings:
 
     def summary(self) -> list[str]:
         """One line per kind that was cut short: "... and 297 more like this" (one more is just printed)."""
-        return [stderr_line(f"coach: warning: {self.examples[kind]}" if count == self.SHOWN + 1 else
-                            f"coach: warning: ... and {count - self.SHOWN} more like this ({self.examples[kind]})")
-                for kind, count in self.counts.items() if count > self.SHOWN]
+        return [
+            stderr_line(
+                f"coach: warning: {self.examples[kind]}"
+                if count == self.SHOWN + 1
+                else f"coach: warning: ... and {count - self.SHOWN} more like this ({self.examples[kind]})"
+            )
+            for kind, count in self.counts.items()
+            if count > self.SHOWN
+        ]
 
 
 _warnings: Warnings | None = None
@@ -189,8 +197,11 @@ def read_text_file(path: str) -> str:
         warn(f"{path}: invalid UTF-8 at byte {exc.start}; decoded with replacement")
         text = data.decode("utf-8", errors="replace")
     if len(data) > limit or len(text) > MAX_DRAFT_CHARS:
-        raise InputError(f"the draft is longer than {MAX_DRAFT_CHARS:,} characters", path=path,
-                         hint="lint one reply at a time; `coach score` reads whole transcripts")
+        raise InputError(
+            f"the draft is longer than {MAX_DRAFT_CHARS:,} characters",
+            path=path,
+            hint="lint one reply at a time; `coach score` reads whole transcripts",
+        )
     return text.replace("\r\n", "\n").replace("\r", "\n")
 
 
@@ -205,33 +216,59 @@ def read_stdin_text(encoding: str | None = None) -> str:
     except LookupError:
         raise UsageError(f"unknown encoding {encoding!r}") from None
     except UnicodeDecodeError as exc:
-        raise InputError(f"cannot decode stdin as {codec} at byte {exc.start} ({exc.reason})", path="-",
-                         hint="pass its encoding with --encoding") from None
+        raise InputError(
+            f"cannot decode stdin as {codec} at byte {exc.start} ({exc.reason})",
+            path="-",
+            hint="pass its encoding with --encoding",
+        ) from None
 
 
 # -- shared options ------------------------------------------------------------------
-PhrasebookOpt = Annotated[list[Path] | None, typer.Option(
-    "--phrasebook", "-p", help="Add a phrasebook YAML file (repeatable).")]
-NoDefaultsOpt = Annotated[bool | None, typer.Option(
-    "--no-defaults", help="Use only the given phrasebooks, not the bundled ones.", show_default=False)]
-ConfigOpt = Annotated[str | None, typer.Option(
-    "--config", help="Use this pyproject.toml / .coach.yaml instead of discovering one.")]
-OnlyOpt = Annotated[list[str] | None, typer.Option(
-    "--only", "--select", help="Only rules whose dotted id starts with this prefix (repeatable).")]
-IgnoreOpt = Annotated[list[str] | None, typer.Option(
-    "--ignore", help="Skip rules whose dotted id starts with this prefix (repeatable).")]
+PhrasebookOpt = Annotated[
+    list[Path] | None, typer.Option("--phrasebook", "-p", help="Add a phrasebook YAML file (repeatable).")
+]
+NoDefaultsOpt = Annotated[
+    bool | None,
+    typer.Option("--no-defaults", help="Use only the given phrasebooks, not the bundled ones.", show_default=False),
+]
+ConfigOpt = Annotated[
+    str | None, typer.Option("--config", help="Use this pyproject.toml / .coach.yaml instead of discovering one.")
+]
+OnlyOpt = Annotated[
+    list[str] | None,
+    typer.Option("--only", "--select", help="Only rules whose dotted id starts with this prefix (repeatable)."),
+]
+IgnoreOpt = Annotated[
+    list[str] | None, typer.Option("--ignore", help="Skip rules whose dotted id starts with this prefix (repeatable).")
+]
 NoColorOpt = Annotated[bool, typer.Option("--no-color", help="No colors (NO_COLOR is honoured too).")]
-RedactOpt = Annotated[bool, typer.Option(
-    "--redact", help="Mask e-mail addresses, phone and card numbers, IBANs, @handles and (coach score) the "
-                     "speakers' names in the output and on stderr; dates and ticket/order ids are kept.")]
-NoModelOpt = Annotated[bool | None, typer.Option(
-    "--no-model", help="Rules only: do not run coach's classifier.", show_default=False)]
-ModelOpt = Annotated[str | None, typer.Option(
-    "--model", help="Use this model folder (written by `coach train`) instead of the bundled one.",
-    show_default=False)]
-FailOnOpt = Annotated[FailOn | None, typer.Option(
-    "--fail-on", help="Exit 1 when a blocking/non-apology finding is at or above this "
-                      "(default from config, else warning).", show_default=False)]
+RedactOpt = Annotated[
+    bool,
+    typer.Option(
+        "--redact",
+        help="Mask e-mail addresses, phone and card numbers, IBANs, @handles and (coach score) the "
+        "speakers' names in the output and on stderr; dates and ticket/order ids are kept.",
+    ),
+]
+NoModelOpt = Annotated[
+    bool | None, typer.Option("--no-model", help="Rules only: do not run coach's classifier.", show_default=False)
+]
+ModelOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--model",
+        help="Use this model folder (written by `coach train`) instead of the bundled one.",
+        show_default=False,
+    ),
+]
+FailOnOpt = Annotated[
+    FailOn | None,
+    typer.Option(
+        "--fail-on",
+        help="Exit 1 when a blocking/non-apology finding is at or above this (default from config, else warning).",
+        show_default=False,
+    ),
+]
 
 
 def project_settings(config: str | None, start: str = ".", **cli):
@@ -248,23 +285,39 @@ def model_choice(no_model: bool | None, model: str | None) -> bool | str | None:
     return False if no_model else model
 
 
-def build_analyzer(phrasebook: list[Path] | None, no_defaults: bool | None, only: list[str] | None,
-                   ignore: list[str] | None, *, config: str | None = None, start: str = ".",
-                   settings=None, no_model: bool | None = None, model: str | None = None):
+def build_analyzer(
+    phrasebook: list[Path] | None,
+    no_defaults: bool | None,
+    only: list[str] | None,
+    ignore: list[str] | None,
+    *,
+    config: str | None = None,
+    start: str = ".",
+    settings=None,
+    no_model: bool | None = None,
+    model: str | None = None,
+):
     """The Analyzer the project's config and these flags ask for (flags win)."""
     from ..analyzer import Analyzer
 
     if settings is None:
-        settings = project_settings(config, start, no_defaults=no_defaults,
-                                    select=tuple(only) if only else None,
-                                    ignore=tuple(ignore) if ignore else None,
-                                    model=model_choice(no_model, model))
+        settings = project_settings(
+            config,
+            start,
+            no_defaults=no_defaults,
+            select=tuple(only) if only else None,
+            ignore=tuple(ignore) if ignore else None,
+            model=model_choice(no_model, model),
+        )
     phrasebooks = list(settings.phrasebooks) + [str(p) for p in phrasebook or []]
     require_phrasebooks(settings.no_defaults, phrasebooks)
-    return Analyzer(phrasebooks=phrasebooks, defaults=not settings.no_defaults,
-                    only=settings.select, ignore=settings.ignore, model=settings.model)
-
-
+    return Analyzer(
+        phrasebooks=phrasebooks,
+        defaults=not settings.no_defaults,
+        only=settings.select,
+        ignore=settings.ignore,
+        model=settings.model,
+    )
 
 
 # -- the results store (coach trends, coach report) ------------------------------------------
@@ -274,9 +327,9 @@ class By(str, enum.Enum):
     month = "month"
 
 
-StoreOpt = Annotated[str, typer.Option(
-    "--store", help="The results store: a SQLite file, or postgresql://user@host/db.")]
-SinceOpt = Annotated[str | None, typer.Option(
-    help="From this date (YYYY-MM-DD, ISO time, or 7d / 4w back).")]
+StoreOpt = Annotated[
+    str, typer.Option("--store", help="The results store: a SQLite file, or postgresql://user@host/db.")
+]
+SinceOpt = Annotated[str | None, typer.Option(help="From this date (YYYY-MM-DD, ISO time, or 7d / 4w back).")]
 UntilOpt = Annotated[str | None, typer.Option(help="Up to this date (a date includes that whole day).")]
 AgentOpt = Annotated[str | None, typer.Option("--agent", help="Only this agent.")]

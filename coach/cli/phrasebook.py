@@ -140,8 +140,7 @@ def phrasebook_validate(
 @app.command("test")
 @handle_errors(exit_code=ExitCode.USAGE)
 def phrasebook_test(
-    paths: Annotated[list[Path] | None, typer.Argument(
-        help="Phrasebooks to test (default: the bundled ones).")] = None,
+    paths: Annotated[list[Path] | None, typer.Argument(help="Phrasebooks to test (default: the bundled ones).")] = None,
     no_defaults: NoDefaultsOpt = None,
 ) -> None:
     """Run every rule's examples both ways, the rewrite-loop check and every rewrite on
@@ -164,8 +163,7 @@ def phrasebook_test(
     rewrites = sum(len(r.rewrites) for r in tested if r.negative)
     rewritten = sum(len(r.rewrites) * len(r.match_examples) for r in tested if r.negative)
     checks = examples + rewrites + rewritten
-    typer.echo(f"{len(tested)} rules, {examples} examples, {rewrites} rewrites checked, "
-               f"{rewritten} rewritten examples")
+    typer.echo(f"{len(tested)} rules, {examples} examples, {rewrites} rewrites checked, {rewritten} rewritten examples")
     typer.echo(f"{checks - len(failures)} passed, {len(failures)} failed")
     if failures:
         raise typer.Exit(int(ExitCode.FINDINGS))
@@ -176,8 +174,9 @@ def phrasebook_test(
 def phrasebook_docs(
     phrasebook: PhrasebookOpt = None,
     no_defaults: NoDefaultsOpt = None,
-    output: Annotated[str | None, typer.Option(
-        "--output", "-o", help="Write the Markdown here (atomically) instead of stdout.")] = None,
+    output: Annotated[
+        str | None, typer.Option("--output", "-o", help="Write the Markdown here (atomically) instead of stdout.")
+    ] = None,
 ) -> None:
     """Write the rules as a Markdown page (what docs/rules.md is made from): one section per rule."""
     from ..atomic import atomic_writer

@@ -71,34 +71,48 @@ def _on_sigterm(signum, frame):  # pragma: no cover - exercised in a subprocess 
 
 @handle_errors()
 def score(
-    paths: Annotated[list[str], typer.Argument(
-        help="Transcript files, folders, globs, .gz, or '-' for stdin.")],
-    format_in: Annotated[str | None, typer.Option(
-        "--format-in", help="Force the input format instead of sniffing it.")] = None,
-    agent_name: Annotated[list[str] | None, typer.Option(
-        "--agent-name", help="A speaker name that is an agent, for chat logs that use names.")] = None,
+    paths: Annotated[list[str], typer.Argument(help="Transcript files, folders, globs, .gz, or '-' for stdin.")],
+    format_in: Annotated[
+        str | None, typer.Option("--format-in", help="Force the input format instead of sniffing it.")
+    ] = None,
+    agent_name: Annotated[
+        list[str] | None,
+        typer.Option("--agent-name", help="A speaker name that is an agent, for chat logs that use names."),
+    ] = None,
     id_column: Annotated[str | None, typer.Option(help="CSV: conversation id column.")] = None,
     speaker_column: Annotated[str | None, typer.Option(help="CSV: speaker/role column.")] = None,
     text_column: Annotated[str | None, typer.Option(help="CSV: text column.")] = None,
     agent_column: Annotated[str | None, typer.Option(help="CSV: agent name column.")] = None,
     time_column: Annotated[str | None, typer.Option(help="CSV: time column.")] = None,
-    encoding: Annotated[str | None, typer.Option(
-        help="Decode inputs with this codec (default UTF-8, invalid bytes replaced).")] = None,
+    encoding: Annotated[
+        str | None, typer.Option(help="Decode inputs with this codec (default UTF-8, invalid bytes replaced).")
+    ] = None,
     fmt: Annotated[ScoreFormat, typer.Option("--format", help="Output format.")] = ScoreFormat.rich,
-    per: Annotated[Per, typer.Option(
-        help="CSV rows: one per conversation, finding or agent; Parquet: per conversation, turn or finding.")
-                   ] = Per.conversation,
-    since: Annotated[str | None, typer.Option(
-        help="Only conversations that started on or after this date (YYYY-MM-DD, ISO time, or 7d / 4w back).")
+    per: Annotated[
+        Per,
+        typer.Option(
+            help="CSV rows: one per conversation, finding or agent; Parquet: per conversation, turn or finding."
+        ),
+    ] = Per.conversation,
+    since: Annotated[
+        str | None,
+        typer.Option(
+            help="Only conversations that started on or after this date (YYYY-MM-DD, ISO time, or 7d / 4w back)."
+        ),
     ] = None,
-    until: Annotated[str | None, typer.Option(
-        help="Only conversations that started on or before this date (a date includes that whole day).")
+    until: Annotated[
+        str | None,
+        typer.Option(help="Only conversations that started on or before this date (a date includes that whole day)."),
     ] = None,
-    store: Annotated[str | None, typer.Option(
-        "--store", help="Also keep this run in a results store: a SQLite file, or postgresql://user@host/db.")
+    store: Annotated[
+        str | None,
+        typer.Option(
+            "--store", help="Also keep this run in a results store: a SQLite file, or postgresql://user@host/db."
+        ),
     ] = None,
-    output: Annotated[str | None, typer.Option(
-        "--output", "-o", help="Write here (atomically) instead of stdout.")] = None,
+    output: Annotated[
+        str | None, typer.Option("--output", "-o", help="Write here (atomically) instead of stdout.")
+    ] = None,
     top: Annotated[int, typer.Option(help="How many worst conversations and rules to show.", min=1)] = 10,
     jobs: Annotated[int, typer.Option("--jobs", "-j", help="Worker processes.", min=1)] = 1,
     phrasebook: PhrasebookOpt = None,
@@ -107,20 +121,29 @@ def score(
     model: ModelOpt = None,
     only: OnlyOpt = None,
     ignore: IgnoreOpt = None,
-    progress: Annotated[bool, typer.Option(
-        "--progress/--no-progress", help="Show a progress bar on stderr (default: when a terminal).")
+    progress: Annotated[
+        bool, typer.Option("--progress/--no-progress", help="Show a progress bar on stderr (default: when a terminal).")
     ] = sys.stderr.isatty() if sys.stderr else False,
     config: ConfigOpt = None,
-    resume: Annotated[bool, typer.Option(
-        "--resume", help="Continue an interrupted --format jsonl --output run.")] = False,
+    resume: Annotated[
+        bool, typer.Option("--resume", help="Continue an interrupted --format jsonl --output run.")
+    ] = False,
     redact: RedactOpt = False,
     no_color: NoColorOpt = False,
-    engine: Annotated[EngineName, typer.Option(
-        help="local: this machine (--jobs); spark: an Apache Spark job writing OUTDIR "
-             '(pip install "coach-cs[spark]"; see docs/spark.md).')] = EngineName.local,
-    master: Annotated[str | None, typer.Option(
-        help="--engine spark: the Spark master (local[*], spark://host:7077, yarn; default: "
-             "spark-submit's or local[*]).")] = None,
+    engine: Annotated[
+        EngineName,
+        typer.Option(
+            help="local: this machine (--jobs); spark: an Apache Spark job writing OUTDIR "
+            '(pip install "coach-cs[spark]"; see docs/spark.md).'
+        ),
+    ] = EngineName.local,
+    master: Annotated[
+        str | None,
+        typer.Option(
+            help="--engine spark: the Spark master (local[*], spark://host:7077, yarn; default: "
+            "spark-submit's or local[*])."
+        ),
+    ] = None,
 ) -> None:
     """Score transcripts: per conversation and per agent, advocacy vs blocking and apologies."""
     from ..aggregate import Summary
@@ -139,32 +162,50 @@ def score(
         if per is Per.agent:
             raise UsageError("--per agent needs --format csv")
         from ..readers.parquet import require_pyarrow
+
         require_pyarrow()
         if output in (None, "-") and sys.stdout.isatty() and engine is EngineName.local:
             raise UsageError("--format parquet is binary: give --output FILE")
     if master is not None and engine is not EngineName.spark:
         raise UsageError("--master needs --engine spark")
-    options = ReaderOptions(format=format_in, agent_names=tuple(agent_name or ()),
-                            id_column=id_column, speaker_column=speaker_column,
-                            text_column=text_column, agent_column=agent_column,
-                            time_column=time_column, encoding=encoding)
+    options = ReaderOptions(
+        format=format_in,
+        agent_names=tuple(agent_name or ()),
+        id_column=id_column,
+        speaker_column=speaker_column,
+        text_column=text_column,
+        agent_column=agent_column,
+        time_column=time_column,
+        encoding=encoding,
+    )
     missing = [p for p in paths if p != "-" and not os.path.exists(p) and not glob.has_magic(p)]
     if missing:
         raise UsageError(f"{missing[0]}: no such file or folder", hint="check the path")
     start = next((p for p in paths if p != "-"), ".")
-    analyzer = build_analyzer(phrasebook, no_defaults, only, ignore, config=config, start=start,
-                              no_model=no_model, model=model)
+    analyzer = build_analyzer(
+        phrasebook, no_defaults, only, ignore, config=config, start=start, no_model=no_model, model=model
+    )
     if engine is EngineName.spark:
         for flag, given in (("--since", since), ("--until", until), ("--store", store)):
             if given:
-                raise UsageError(f"{flag} is for --engine local",
-                                 hint="filter the Parquet by date in Spark; store the results in a later step")
-        _spark(ScoreRun(analyzer, paths, options, jobs=jobs, redact=redact, warn=_input_warn), output, fmt, per,
-               master, resume=resume, progress=progress)
+                raise UsageError(
+                    f"{flag} is for --engine local",
+                    hint="filter the Parquet by date in Spark; store the results in a later step",
+                )
+        _spark(
+            ScoreRun(analyzer, paths, options, jobs=jobs, redact=redact, warn=_input_warn),
+            output,
+            fmt,
+            per,
+            master,
+            resume=resume,
+            progress=progress,
+        )
         return
     analyzer.compile()  # build the matchers now, then let the collector run for the long haul
     writer = _open_store(store, analyzer, paths) if store else None
     from ..gcpause import settle
+
     settle()
     lost: list = []
 
@@ -172,8 +213,16 @@ def score(
         lost.append(chunk)
         _input_warn(chunk.describe())
 
-    run = ScoreRun(analyzer, paths, options, jobs=jobs, redact=redact, window=None if window.open else window,
-                   warn=_input_warn, on_lost=on_lost)
+    run = ScoreRun(
+        analyzer,
+        paths,
+        options,
+        jobs=jobs,
+        redact=redact,
+        window=None if window.open else window,
+        warn=_input_warn,
+        on_lost=on_lost,
+    )
 
     summary = Summary(top=top)
     console = make_console(no_color)
@@ -198,8 +247,10 @@ def score(
                         _write(fmt, per, _counted(run.reports(), summary, tick, writer), summary, job.out, top)
                 else:
                     reports = run.reports()
-                    with atomic_writer(output if fmt is not ScoreFormat.rich else None,
-                                       mode="wb" if fmt is ScoreFormat.parquet else "w") as out:
+                    with atomic_writer(
+                        output if fmt is not ScoreFormat.rich else None,
+                        mode="wb" if fmt is ScoreFormat.parquet else "w",
+                    ) as out:
                         _write(fmt, per, _counted(reports, summary, tick, writer), summary, out, top)
             if writer is not None:
                 writer.finish()
@@ -223,35 +274,49 @@ def score(
                         writer.finish("failed")
                 writer.store.close()
     if run.undated:
-        warn(f"{len(run.undated)} conversation(s) have no date and were left out by --since/--until "
-             f"(the first: {run.undated[0]})")
+        warn(
+            f"{len(run.undated)} conversation(s) have no date and were left out by --since/--until "
+            f"(the first: {run.undated[0]})"
+        )
     if fmt is ScoreFormat.rich:
         from ..render.score_terminal import render_score
+
         try:
             render_score(summary, console, top=top)
         except BrokenPipeError:
             raise typer.Exit(0) from None
     if run.failed or lost:
-        echo_err(f"coach: {len(run.failed) + len(lost)} input problem(s); "
-                 f"{summary.conversations} conversations scored")
+        echo_err(f"coach: {len(run.failed) + len(lost)} input problem(s); {summary.conversations} conversations scored")
         raise typer.Exit(int(exit_code(input_failed=True)))
 
 
-def _spark(run: ScoreRun, output: str | None, fmt: ScoreFormat, per: Per, master: str | None, *,
-           resume: bool, progress: bool) -> None:
+def _spark(
+    run: ScoreRun, output: str | None, fmt: ScoreFormat, per: Per, master: str | None, *, resume: bool, progress: bool
+) -> None:
     """--engine spark: the same analyzer, run as a Spark job (coach.spark.job) into a folder."""
     from ..spark.job import run_job
 
     for flag, given in (("--redact", run.redact), ("--resume", resume), ("--jobs", run.jobs != 1)):
         if given:
-            raise UsageError(f"{flag} is for --engine local",
-                             hint="Spark retries failed tasks itself; "
-                                  "its parallelism is --master local[N] or the cluster's"
-                             if flag != "--redact" else "redact the results in a later step")
+            raise UsageError(
+                f"{flag} is for --engine local",
+                hint="Spark retries failed tasks itself; its parallelism is --master local[N] or the cluster's"
+                if flag != "--redact"
+                else "redact the results in a later step",
+            )
     with collecting_warnings():
-        _, failed = run_job(run.paths, output=output, fmt=fmt.value, per=per.value, master=master,
-                            options=run.options, analyzer=run.analyzer, warn=run.warn, echo=echo_err,
-                            progress=progress)
+        _, failed = run_job(
+            run.paths,
+            output=output,
+            fmt=fmt.value,
+            per=per.value,
+            master=master,
+            options=run.options,
+            analyzer=run.analyzer,
+            warn=run.warn,
+            echo=echo_err,
+            progress=progress,
+        )
     if failed:
         echo_err(f"coach: {len(failed)} input problem(s)")
         raise typer.Exit(3)
@@ -273,16 +338,19 @@ def _open_store(target: str, analyzer, paths: list[str]):
 
     rules, model, both = fingerprints(analyzer)
     store = open_store(target)
-    return store.begin_run(inputs=[os.path.abspath(p) if p != "-" else p for p in paths],
-                           rules_fingerprint=rules, model_fingerprint=model, fingerprint=both)
+    return store.begin_run(
+        inputs=[os.path.abspath(p) if p != "-" else p for p in paths],
+        rules_fingerprint=rules,
+        model_fingerprint=model,
+        fingerprint=both,
+    )
 
 
 class ProgressBar:
     """A rich progress bar on stderr, or a no-op. With the inputs' total size known, the
     bar, percentage and ETA follow the bytes read; the count and rate are conversations."""
 
-    def __init__(self, enabled: bool, no_color: bool, position: InputPosition | None = None,
-                 warnings=None) -> None:
+    def __init__(self, enabled: bool, no_color: bool, position: InputPosition | None = None, warnings=None) -> None:
         self.enabled = enabled
         self.no_color = no_color
         self.position = position or InputPosition()
@@ -300,8 +368,7 @@ class ProgressBar:
         if self.warnings is not None:  # through the live display: each lands above the bar, whole
             self._printer = self.warnings.printer
             bar_console = self.bar.console
-            self.warnings.printer = lambda line: bar_console.print(line, markup=False, highlight=False,
-                                                                   soft_wrap=True)
+            self.warnings.printer = lambda line: bar_console.print(line, markup=False, highlight=False, soft_wrap=True)
         self.bar.start()
         scored = 0
 
@@ -329,18 +396,23 @@ def _write(fmt: ScoreFormat, per: Per, reports, summary, out, top: int) -> None:
     (the report is printed once the progress bar is gone)."""
     if fmt is ScoreFormat.jsonl:
         from ..render.score_json import write_jsonl
+
         write_jsonl(reports, out)
     elif fmt is ScoreFormat.json:
         from ..render.score_json import write_json
+
         write_json(reports, summary, out)
     elif fmt is ScoreFormat.csv:
         from ..render.score_csv import write_csv
+
         write_csv(reports, out, per=per.value, summary=summary)
     elif fmt is ScoreFormat.html:
         from ..render.html import write_html
+
         write_html(summary, reports, out, title="coach score")  # it reads them all before writing
     elif fmt is ScoreFormat.parquet:
         from ..render.score_parquet import write_parquet
+
         write_parquet(reports, out, per=per.value)
     else:
         for _ in reports:  # fold everything into the summary first

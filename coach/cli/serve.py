@@ -37,21 +37,34 @@ def require_extra(module: str) -> None:
 
 @handle_errors(exit_code=ExitCode.USAGE)
 def serve(
-    host: Annotated[str, typer.Option(help="Address to listen on; anything but loopback needs --token.")
-                    ] = "127.0.0.1",
+    host: Annotated[str, typer.Option(help="Address to listen on; anything but loopback needs --token.")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="Port to listen on (0: any free port).", min=0, max=65535)] = 8088,
-    token: Annotated[str | None, typer.Option(
-        envvar="COACH_TOKEN", show_envvar=True,
-        help="Require `Authorization: Bearer TOKEN` on every /v1/ call (prefer the COACH_TOKEN variable: "
-             "arguments show in process lists).")] = None,
-    allow_origin: Annotated[list[str] | None, typer.Option(
-        "--allow-origin", help="Let pages from this origin call the API (CORS); repeatable.")] = None,
-    max_body: Annotated[int, typer.Option(
-        "--max-body", min=1, help="Largest request body in bytes (larger: 413).")] = 1_000_000,
-    workers: Annotated[int, typer.Option(
-        "--workers", min=1, max=64,
-        help="Processes sharing the port and the loaded phrasebooks; one per core for many concurrent "
-             "users (see the README).")] = 1,
+    token: Annotated[
+        str | None,
+        typer.Option(
+            envvar="COACH_TOKEN",
+            show_envvar=True,
+            help="Require `Authorization: Bearer TOKEN` on every /v1/ call (prefer the COACH_TOKEN variable: "
+            "arguments show in process lists).",
+        ),
+    ] = None,
+    allow_origin: Annotated[
+        list[str] | None,
+        typer.Option("--allow-origin", help="Let pages from this origin call the API (CORS); repeatable."),
+    ] = None,
+    max_body: Annotated[
+        int, typer.Option("--max-body", min=1, help="Largest request body in bytes (larger: 413).")
+    ] = 1_000_000,
+    workers: Annotated[
+        int,
+        typer.Option(
+            "--workers",
+            min=1,
+            max=64,
+            help="Processes sharing the port and the loaded phrasebooks; one per core for many concurrent "
+            "users (see the README).",
+        ),
+    ] = 1,
     phrasebook: PhrasebookOpt = None,
     no_defaults: NoDefaultsOpt = None,
     no_model: NoModelOpt = None,
@@ -69,12 +82,23 @@ def serve(
     from ..serve.run import serve as run_server
     from ..serve.service import LintService
 
-    settings = project_settings(config, ".", no_defaults=no_defaults, model=model_choice(no_model, model),
-                                select=tuple(only) if only else None,
-                                ignore=tuple(ignore) if ignore else None)
+    settings = project_settings(
+        config,
+        ".",
+        no_defaults=no_defaults,
+        model=model_choice(no_model, model),
+        select=tuple(only) if only else None,
+        ignore=tuple(ignore) if ignore else None,
+    )
     analyzer = build_analyzer(phrasebook, None, None, None, settings=settings)
-    options = ServeOptions(host=host, port=port, token=token or None, allow_origins=list(allow_origin or []),
-                           max_body=max_body, workers=workers)
+    options = ServeOptions(
+        host=host,
+        port=port,
+        token=token or None,
+        allow_origins=list(allow_origin or []),
+        max_body=max_body,
+        workers=workers,
+    )
 
     def announce(url: str) -> None:
         typer.echo(f"coach serve: listening on {url} (page at /, API at /v1/, OpenAPI at /openapi.json)")

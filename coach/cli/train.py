@@ -26,24 +26,34 @@ from .options import (
 def train(
     files: Annotated[list[str], typer.Argument(help="Labeled JSONL files (the `coach eval` format, with spans).")],
     output: Annotated[str, typer.Option("--output", "-o", help="Write the model folder here.")],
-    split: Annotated[Split, typer.Option(
-        "--split", help="Train on the stable 'tune' (70%) part of each file only, or 'all'.")] = Split.all,
-    test: Annotated[list[str] | None, typer.Option(
-        "--test", help="Also report on this labeled file (never used to train or choose anything).")] = None,
+    split: Annotated[
+        Split, typer.Option("--split", help="Train on the stable 'tune' (70%) part of each file only, or 'all'.")
+    ] = Split.all,
+    test: Annotated[
+        list[str] | None,
+        typer.Option("--test", help="Also report on this labeled file (never used to train or choose anything)."),
+    ] = None,
     seed: Annotated[int, typer.Option(help="Seed for the cross-validation folds and the solver.")] = 0,
     folds: Annotated[int, typer.Option(help="Cross-validation folds for thresholds.", min=2)] = 5,
-    beta: Annotated[float, typer.Option(
-        help="Choose thresholds for F-beta: below 1 favours precision (fewer, surer findings; the "
-             "bundled model uses 0.5), 1 is F1.", min=0.1)
+    beta: Annotated[
+        float,
+        typer.Option(
+            help="Choose thresholds for F-beta: below 1 favours precision (fewer, surer findings; the "
+            "bundled model uses 0.5), 1 is F1.",
+            min=0.1,
+        ),
     ] = 0.5,
-    rules: Annotated[bool, typer.Option(
-        "--rules/--no-rules", help="Choose thresholds for rules + model together (default) or the model alone.")
+    rules: Annotated[
+        bool,
+        typer.Option(
+            "--rules/--no-rules", help="Choose thresholds for rules + model together (default) or the model alone."
+        ),
     ] = True,
     phrasebook: PhrasebookOpt = None,
     no_defaults: NoDefaultsOpt = None,
     config: ConfigOpt = None,
-    progress: Annotated[bool, typer.Option(
-        "--progress/--no-progress", help="Show a progress bar on stderr (default: when a terminal).")
+    progress: Annotated[
+        bool, typer.Option("--progress/--no-progress", help="Show a progress bar on stderr (default: when a terminal).")
     ] = sys.stderr.isatty() if sys.stderr else False,
     no_color: NoColorOpt = False,
 ) -> None:
@@ -61,15 +71,18 @@ def train(
 
     items = [item for path in files for item in read_items(path, split.value)]
     if not items:
-        raise UsageError("no labeled utterances in the given files" + (f" (split {split.value})"
-                                                                        if split.value != "all" else ""))
+        raise UsageError(
+            "no labeled utterances in the given files" + (f" (split {split.value})" if split.value != "all" else "")
+        )
     console = make_console(no_color)
     err_console = make_console(no_color, stderr=True)
     rule_hits = None
     analyzer = build_analyzer(phrasebook, no_defaults, None, None, config=config, no_model=True)
     if rules:
-        rule_hits = [[(f.label, f.start, f.end) for f in found.rules]
-                     for found in analyzer.findings_by_source(i.text for i in items)]
+        rule_hits = [
+            [(f.label, f.start, f.end) for f in found.rules]
+            for found in analyzer.findings_by_source(i.text for i in items)
+        ]
     meta = {
         "coach": __version__,
         "trained_on": [{"path": Path(p).as_posix(), "sha256": _sha256(p)} for p in files],
@@ -86,11 +99,17 @@ def train(
     store.save(result.model, output)
     from ..render.evaluation import render_training
 
-    render_training(result, console, f"coach train: {len(items)} utterances, {result.sentences} sentences, "
-                                     f"{len(result.model.vocabulary)} features; {folds}-fold cross-validated")
+    render_training(
+        result,
+        console,
+        f"coach train: {len(items)} utterances, {result.sentences} sentences, "
+        f"{len(result.model.vocabulary)} features; {folds}-fold cross-validated",
+    )
     if result.model.meta.get("missing_spans"):
-        echo_err(f"coach: warning: {result.model.meta['missing_spans']} labels had no span found in their "
-                 "text; their sentences were left out")
+        echo_err(
+            f"coach: warning: {result.model.meta['missing_spans']} labels had no span found in their "
+            "text; their sentences were left out"
+        )
     if test:
         from ..analyzer import Analyzer
         from ..evaluate import evaluate_views
@@ -128,8 +147,14 @@ class _bar:
             return None
         from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
 
-        self.progress = Progress(TextColumn("training"), BarColumn(), TextColumn("{task.completed}/{task.total} fits"),
-                                 TimeRemainingColumn(), console=self.console, transient=True)
+        self.progress = Progress(
+            TextColumn("training"),
+            BarColumn(),
+            TextColumn("{task.completed}/{task.total} fits"),
+            TimeRemainingColumn(),
+            console=self.console,
+            transient=True,
+        )
         task = self.progress.add_task("fits", total=None)
         self.progress.start()
         return lambda done, total: self.progress.update(task, completed=done, total=total)

@@ -21,13 +21,16 @@ def trends(
     store: StoreOpt,
     by: Annotated[By, typer.Option("--by", help="Period length.")] = By.week,
     agent: AgentOpt = None,
-    rule: Annotated[str | None, typer.Option(
-        "--rule", help="Count only findings of rules under this dotted id prefix (e.g. blocking.policy).")] = None,
+    rule: Annotated[
+        str | None,
+        typer.Option("--rule", help="Count only findings of rules under this dotted id prefix (e.g. blocking.policy)."),
+    ] = None,
     since: SinceOpt = None,
     until: UntilOpt = None,
     fmt: Annotated[TrendsFormat, typer.Option("--format", help="Output format.")] = TrendsFormat.rich,
-    output: Annotated[str | None, typer.Option(
-        "--output", "-o", help="Write here (atomically) instead of stdout.")] = None,
+    output: Annotated[
+        str | None, typer.Option("--output", "-o", help="Write here (atomically) instead of stdout.")
+    ] = None,
     no_color: NoColorOpt = False,
 ) -> None:
     """Trends per agent and period: blocking and advocacy per 100 agent turns, apologies, scores."""

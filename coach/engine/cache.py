@@ -89,7 +89,7 @@ def _unpack(data: bytes, kind: str, key: str) -> tuple[Any, dict[str, Any]]:
     start = len(MAGIC) + 8
     if size > MAX_HEADER or start + size > len(data):
         raise ValueError("truncated")
-    header = json.loads(data[start:start + size].decode("utf-8"))
+    header = json.loads(data[start : start + size].decode("utf-8"))
     if header.get("kind") != kind or header.get("key") != key:
         raise ValueError("entry for another key")
     base = start + size
@@ -105,8 +105,9 @@ def _unpack(data: bytes, kind: str, key: str) -> tuple[Any, dict[str, Any]]:
             raise ValueError(f"unexpected array type {dtype!r}")
         import numpy as np
 
-        blobs[name] = np.frombuffer(data, dtype=np.dtype(dtype), count=(end - begin) // np.dtype(dtype).itemsize,
-                                    offset=begin)
+        blobs[name] = np.frombuffer(
+            data, dtype=np.dtype(dtype), count=(end - begin) // np.dtype(dtype).itemsize, offset=begin
+        )
     return header["doc"], blobs
 
 
@@ -125,8 +126,12 @@ def _pack(kind: str, key: str, doc: Any, blobs: Mapping[str, Any]) -> bytes:
         listed[name] = (dtype, offset, len(raw))
         parts.append(raw)
         offset += len(raw)
-    header = json.dumps({"kind": kind, "key": key, "doc": doc, "blobs": listed},
-                        ensure_ascii=False, separators=(",", ":"), allow_nan=False).encode("utf-8")
+    header = json.dumps(
+        {"kind": kind, "key": key, "doc": doc, "blobs": listed},
+        ensure_ascii=False,
+        separators=(",", ":"),
+        allow_nan=False,
+    ).encode("utf-8")
     return b"".join([MAGIC, struct.pack("<Q", len(header)), header, *parts])
 
 
@@ -136,7 +141,7 @@ KEEP_BY_KIND = {"book": 32}  # one per phrasebook file: the bundled four and the
 
 def _prune(directory: Path, kind: str) -> None:
     entries = sorted(directory.glob(f"{kind}-*{SUFFIX}"), key=lambda p: p.stat().st_mtime, reverse=True)
-    for old in entries[KEEP_BY_KIND.get(kind, KEEP):]:
+    for old in entries[KEEP_BY_KIND.get(kind, KEEP) :]:
         old.unlink(missing_ok=True)
 
 
@@ -166,9 +171,18 @@ def store(kind: str, key: str, doc: Any, blobs: Mapping[str, Any] | None = None)
 # -- rules as plain data (the "rules" and "book" entries) ------------------------------
 _TUPLES = {f.name for f in fields(Rule) if isinstance(f.default, tuple)} - {"patterns", "match_examples"}
 _SCALARS: dict[str, tuple[type, ...]] = {
-    "id": (str,), "category": (str,), "element": (str, type(None)), "message": (str,),
-    "source": (str,), "severity": (str,), "weight": (int, float), "fix": (str, type(None)),
-    "speaker": (str,), "override": (bool,), "path": (str,), "line": (int,),
+    "id": (str,),
+    "category": (str,),
+    "element": (str, type(None)),
+    "message": (str,),
+    "source": (str,),
+    "severity": (str,),
+    "weight": (int, float),
+    "fix": (str, type(None)),
+    "speaker": (str,),
+    "override": (bool,),
+    "path": (str,),
+    "line": (int,),
 }
 
 
@@ -203,8 +217,9 @@ def rule_from_data(data: Mapping[str, Any]) -> Rule:
     values["patterns"] = tuple(data["patterns"])
     examples = data["match_examples"]
     if not isinstance(examples, list) or not all(
-            isinstance(e, list) and len(e) == 2 and isinstance(e[0], str) and isinstance(e[1], (str, type(None)))
-            for e in examples):
+        isinstance(e, list) and len(e) == 2 and isinstance(e[0], str) and isinstance(e[1], (str, type(None)))
+        for e in examples
+    ):
         raise ValueError("rule field match_examples")
     values["match_examples"] = tuple(Example(text, span) for text, span in examples)
     return Rule(**values)

@@ -27,6 +27,8 @@ if TYPE_CHECKING:  # pragma: no cover
 
 UNLESS = "|unless"
 RUN = "\x00run"  # PhraseMatcher key prefix: a slot pattern's run was found ("\x00run7")
+
+
 class SlotSpec(NamedTuple):
     """One slot of a slot pattern, as strings (the engine turns it into hashes)."""
 
@@ -45,11 +47,26 @@ FORMAT = 17  # bump when the Compiled layout or its cached form changes
 #: found less often but cost PhraseMatcher memory (2,000: +60 MB for ~20% fewer hits).
 RUN_VARIANTS = 300
 #: Token flags a slot can test (spaCy lexeme attributes with boolean values).
-FLAGS = frozenset({
-    "IS_ALPHA", "IS_ASCII", "IS_DIGIT", "IS_LOWER", "IS_UPPER", "IS_TITLE", "IS_PUNCT",
-    "IS_SPACE", "IS_BRACKET", "IS_QUOTE", "IS_LEFT_PUNCT", "IS_RIGHT_PUNCT", "IS_CURRENCY",
-    "LIKE_NUM", "LIKE_URL", "LIKE_EMAIL",
-})
+FLAGS = frozenset(
+    {
+        "IS_ALPHA",
+        "IS_ASCII",
+        "IS_DIGIT",
+        "IS_LOWER",
+        "IS_UPPER",
+        "IS_TITLE",
+        "IS_PUNCT",
+        "IS_SPACE",
+        "IS_BRACKET",
+        "IS_QUOTE",
+        "IS_LEFT_PUNCT",
+        "IS_RIGHT_PUNCT",
+        "IS_CURRENCY",
+        "LIKE_NUM",
+        "LIKE_URL",
+        "LIKE_EMAIL",
+    }
+)
 
 
 class PhraseTable:
@@ -91,9 +108,8 @@ class PhraseTable:
         out: dict[str, list[list[int]]] = {}
         keys = self.keys
         for key, offset, length in zip(self.key_of[chosen].tolist(), offsets.tolist(), lengths.tolist()):
-            out.setdefault(keys[key], []).append(values[offset:offset + length])
+            out.setdefault(keys[key], []).append(values[offset : offset + length])
         return out
-
 
     ARRAYS = ("key_of", "starts", "ends", "flat")
 
@@ -107,9 +123,18 @@ class PhraseTable:
                 raise ValueError("damaged phrase table")
             setattr(table, name, arrays[name])
         n = len(table.key_of)
-        if not (len(table.starts) == len(table.ends) == n and (not n or (
-                int(table.key_of.max()) < len(keys) and int(table.ends[-1]) == len(table.flat)
-                and bool((table.starts <= table.ends).all()) and int(table.starts.min()) >= 0))):
+        if not (
+            len(table.starts) == len(table.ends) == n
+            and (
+                not n
+                or (
+                    int(table.key_of.max()) < len(keys)
+                    and int(table.ends[-1]) == len(table.flat)
+                    and bool((table.starts <= table.ends).all())
+                    and int(table.starts.min()) >= 0
+                )
+            )
+        ):
             raise ValueError("damaged phrase table")
         return table
 
@@ -134,7 +159,6 @@ class Compiled:
     #: key -> token patterns (spaCy-style dicts), for `coach phrasebook show` and data tests.
     view: dict[str, list[list[dict]]] = field(default_factory=dict)
 
-
     def to_cache(self) -> tuple[dict, dict]:
         """(JSON document, arrays) for coach.engine.cache; slot specs are listed once each."""
         import numpy as np
@@ -148,12 +172,16 @@ class Compiled:
             ids = [specs.setdefault(spec, len(specs)) for spec in spec_tuple]
             slot_rows.append([keys.setdefault(key, len(keys)), len(slot_specs_flat), len(ids), run, group])
             slot_specs_flat.extend(ids)
-        doc = {"keys": self.table.keys, "slot_keys": list(keys),
-               "specs": [[list(n), list(lw), list(o), [list(f) for f in fl], a, op, ng]
-                         for n, lw, o, fl, a, op, ng in specs],
-               "token_patterns": [[key, pattern] for key, pattern in self.token_patterns],
-               "pattern_anchors": [[word, reach] for word, reach in self.pattern_anchors.items()],
-               "always": self.always}
+        doc = {
+            "keys": self.table.keys,
+            "slot_keys": list(keys),
+            "specs": [
+                [list(n), list(lw), list(o), [list(f) for f in fl], a, op, ng] for n, lw, o, fl, a, op, ng in specs
+            ],
+            "token_patterns": [[key, pattern] for key, pattern in self.token_patterns],
+            "pattern_anchors": [[word, reach] for word, reach in self.pattern_anchors.items()],
+            "always": self.always,
+        }
         arrays = {name: getattr(self.table, name) for name in PhraseTable.ARRAYS}
         arrays["slot_rows"] = np.array(slot_rows, dtype="<i8").reshape(-1)
         arrays["slot_specs"] = np.array(slot_specs_flat, dtype="<i8")
@@ -162,6 +190,7 @@ class Compiled:
     @classmethod
     def from_cache(cls, doc: dict, arrays: dict) -> Compiled:
         """The inverse of to_cache; raises on anything of another shape."""
+
         def strings(items) -> tuple[str, ...]:
             if not isinstance(items, list) or not all(isinstance(i, str) for i in items):
                 raise ValueError("damaged slot spec")
@@ -170,11 +199,20 @@ class Compiled:
         specs: list[SlotSpec] = []
         for norms, lowers, orths, flags, any_, optional, negate in doc["specs"]:
             if not all(isinstance(b, bool) for b in (any_, optional, negate)) or not all(
-                    isinstance(f, list) and len(f) == 2 and isinstance(f[0], str) and isinstance(f[1], bool)
-                    for f in flags):
+                isinstance(f, list) and len(f) == 2 and isinstance(f[0], str) and isinstance(f[1], bool) for f in flags
+            ):
                 raise ValueError("damaged slot spec")
-            specs.append(SlotSpec(strings(norms), strings(lowers), strings(orths),
-                                  tuple((f[0], f[1]) for f in flags), any_, optional, negate))
+            specs.append(
+                SlotSpec(
+                    strings(norms),
+                    strings(lowers),
+                    strings(orths),
+                    tuple((f[0], f[1]) for f in flags),
+                    any_,
+                    optional,
+                    negate,
+                )
+            )
         slot_keys = strings(doc["slot_keys"])
         if arrays["slot_rows"].dtype != "int64" or arrays["slot_specs"].dtype != "int64":
             raise ValueError("damaged slots")
@@ -182,19 +220,26 @@ class Compiled:
         flat = arrays["slot_specs"].tolist()
         slots = []
         for i in range(0, len(rows), 5):
-            key, start, count, run, group = rows[i:i + 5]
-            slots.append((slot_keys[key], tuple(specs[s] for s in flat[start:start + count]), run, group))
+            key, start, count, run, group = rows[i : i + 5]
+            slots.append((slot_keys[key], tuple(specs[s] for s in flat[start : start + count]), run, group))
         token_patterns = [(key, pattern) for key, pattern in doc["token_patterns"]]
-        if not all(isinstance(k, str) and isinstance(p, list) and all(isinstance(t, dict) for t in p)
-                   for k, p in token_patterns):
+        if not all(
+            isinstance(k, str) and isinstance(p, list) and all(isinstance(t, dict) for t in p)
+            for k, p in token_patterns
+        ):
             raise ValueError("damaged token pattern")
         anchors = {word: reach for word, reach in doc["pattern_anchors"]}
         if not all(isinstance(w, str) and (r is None or isinstance(r, int)) for w, r in anchors.items()):
             raise ValueError("damaged pattern anchors")
         if not isinstance(doc["always"], bool):
             raise ValueError("damaged flag")
-        return cls(table=PhraseTable.from_arrays(list(strings(doc["keys"])), arrays), slots=slots,
-                   token_patterns=token_patterns, pattern_anchors=anchors, always=doc["always"])
+        return cls(
+            table=PhraseTable.from_arrays(list(strings(doc["keys"])), arrays),
+            slots=slots,
+            token_patterns=token_patterns,
+            pattern_anchors=anchors,
+            always=doc["always"],
+        )
 
 
 class Compiler:
@@ -268,8 +313,10 @@ class Compiler:
 
     def _patterns(self, variant: Variant) -> list[list[dict]]:
         """Every token pattern a (possibly Choice-holding) variant compiles to."""
-        return [[slot for part in combo for slot in part]
-                for combo in product(*(self._atom_options(atom) for atom in variant))]
+        return [
+            [slot for part in combo for slot in part]
+            for combo in product(*(self._atom_options(atom) for atom in variant))
+        ]
 
     def _add(self, out: Compiled, key: str, phrases: Iterable[str], patterns: Iterable[list]) -> None:
         seen: set[str] = set()
@@ -364,8 +411,10 @@ class Compiler:
         if group is None:
             group = self._groups[signature] = len(self._groups)
             # every slot of the chosen run has words (the loop above stops at one without)
-            options = [[*run_words, *([None] if optional else [])]  # type: ignore[misc]
-                       for run_words, optional in signature]
+            options = [
+                [*run_words, *([None] if optional else [])]  # type: ignore[misc]
+                for run_words, optional in signature
+            ]
             phrases = {tuple(w for w in combo if w is not None) for combo in product(*options)}
             run_key = f"{RUN}{group}"
             for phrase in sorted(phrases):
@@ -462,7 +511,7 @@ def slot_specs(token: dict) -> list[SlotSpec] | None:
         if isinstance(value, dict):
             if len(value) != 1 or not isinstance(next(iter(value.values())), list):
                 return None
-            (pred, items), = value.items()
+            ((pred, items),) = value.items()
             if pred not in ("IN", "NOT_IN"):
                 return None
             negate = pred == "NOT_IN"
@@ -497,9 +546,11 @@ def cache_key(rules: Iterable[Rule]) -> str:
     from .phrase_syntax import MAX_VARIANTS, SMALL
 
     digest = hashlib.sha256(
-        f"{FORMAT}|{SMALL}|{MAX_VARIANTS}|{RUN_VARIANTS}|{__version__}|{spacy.__version__}".encode())
+        f"{FORMAT}|{SMALL}|{MAX_VARIANTS}|{RUN_VARIANTS}|{__version__}|{spacy.__version__}".encode()
+    )
     try:
         from importlib.metadata import version
+
         digest.update(version("spacy-lookups-data").encode())
     except Exception:  # noqa: BLE001 - a missing dist just means no extra key part
         pass

@@ -28,8 +28,7 @@ NORM, LOWER = 67, 66  # spacy.attrs ids (stable across spaCy 3); avoids importin
 PATTERN_ANCHOR = "\x00pattern"  # PhraseMatcher key prefix: a word some token pattern needs
 # Words that, right before a match, say the speaker is denying it:
 # "it's not that there's nothing we can do", "I never said ...".
-NEGATION_CUES = (("not", "that"), ("not", "like"), ("not", "say"), ("never", "say"),
-                 ("not", "saying"), ("not", "mean"))
+NEGATION_CUES = (("not", "that"), ("not", "like"), ("not", "say"), ("never", "say"), ("not", "saying"), ("not", "mean"))
 QUOTES = '"'
 SENTENCE_ENDS = frozenset({".", "!", "?", "…"})
 # Labels a non-apology overrides when they overlap it ("sorry for any inconvenience"
@@ -47,8 +46,11 @@ def match_case(rewrite: str, matched: str) -> str:
     first = next((c for c in matched if c.isalpha()), "")
     if first.isupper():
         return rewrite[0].upper() + rewrite[1:]
-    if first.islower() and rewrite[0].isupper() and not (
-            rewrite[:2] in ("I ", "I'") or (len(rewrite) > 1 and rewrite[1].isupper())):
+    if (
+        first.islower()
+        and rewrite[0].isupper()
+        and not (rewrite[:2] in ("I ", "I'") or (len(rewrite) > 1 and rewrite[1].isupper()))
+    ):
         return rewrite[0].lower() + rewrite[1:]
     return rewrite
 
@@ -65,8 +67,7 @@ class RuleMatch:
 class Engine:
     """Compiled matchers for a rule set; build once (or load from the cache), match many Docs."""
 
-    def __init__(self, rules: Iterable[Rule], *, use_cache: bool = True,
-                 words: set[int] | None = None) -> None:
+    def __init__(self, rules: Iterable[Rule], *, use_cache: bool = True, words: set[int] | None = None) -> None:
         """`words`: when given (the NORM hashes of the only texts this engine will see, as
         for a few drafts in `coach lint`), patterns that need a word outside it are left out,
         so building the matchers costs next to nothing."""
@@ -183,24 +184,37 @@ class Engine:
         # `followed_by` rules keep only the matches a finding of those categories follows
         # in the same sentence; settled before overlaps, so a match that does not qualify
         # cannot hide a shorter one of the same label.
-        pending = [key for key in hits if not key.endswith(UNLESS) and rules[key].followed_by
-                   and (only_rule is None or key == only_rule)]
+        pending = [
+            key
+            for key in hits
+            if not key.endswith(UNLESS) and rules[key].followed_by and (only_rule is None or key == only_rule)
+        ]
         if pending:
             needed = {c for key in pending for c in rules[key].followed_by}
             context = self._kept(doc, hits, quoted, lambda key: rules[key].category in needed)
             for key in pending:
-                hits[key] = [(start, end) for start, end in hits[key]
-                             if any(c.start >= end and c.rule.category in rules[key].followed_by
-                                    and _one_sentence(doc, end, c.start) for c in context)]
+                hits[key] = [
+                    (start, end)
+                    for start, end in hits[key]
+                    if any(
+                        c.start >= end
+                        and c.rule.category in rules[key].followed_by
+                        and _one_sentence(doc, end, c.start)
+                        for c in context
+                    )
+                ]
         found = self._kept(doc, hits, quoted, lambda key: only_rule is None or key == only_rule)
         return _cancel_by_non_apology(found)
 
     def _kept(self, doc: Doc, hits: dict[str, list[tuple[int, int]]], quoted, wanted) -> list[RuleMatch]:
         """The matches of the `wanted` rule keys that survive overlaps, unless-guards,
         negation and quotes."""
-        candidates = [RuleMatch(self.rules[key], start, end)
-                      for key, spans in hits.items() if not key.endswith(UNLESS) and wanted(key)
-                      for start, end in spans]
+        candidates = [
+            RuleMatch(self.rules[key], start, end)
+            for key, spans in hits.items()
+            if not key.endswith(UNLESS) and wanted(key)
+            for start, end in spans
+        ]
         found: list[RuleMatch] = []
         # Overlaps first, so a guarded or negated long match takes its sub-matches with it.
         for m in _longest_per_label(candidates):
@@ -224,12 +238,21 @@ class Engine:
             line, column = norm.line_col(start)
             matched = original[start:end]
             rule = m.rule
-            out.append(Finding(
-                rule=rule.id, category=rule.category, element=rule.element,
-                severity=rule.severity, start=start, end=end, line=line, column=column,
-                text=matched, message=rule.message,
-                rewrites=tuple(match_case(r, matched) for r in rule.rewrites),
-            ))
+            out.append(
+                Finding(
+                    rule=rule.id,
+                    category=rule.category,
+                    element=rule.element,
+                    severity=rule.severity,
+                    start=start,
+                    end=end,
+                    line=line,
+                    column=column,
+                    text=matched,
+                    message=rule.message,
+                    rewrites=tuple(match_case(r, matched) for r in rule.rewrites),
+                )
+            )
         out.sort(key=lambda f: (f.start, f.end, f.rule))
         return out
 
@@ -239,14 +262,20 @@ def _slot(spec, hash_of, interned: dict) -> Slot:
     slot = interned.get(spec)
     if slot is None:
         norms, lowers, orths, flags, any_, optional, negate = spec
-        slot = Slot(frozenset(map(hash_of, norms)), frozenset(map(hash_of, lowers)),
-                    frozenset(map(hash_of, orths)), tuple(flags), any_, optional, negate)
+        slot = Slot(
+            frozenset(map(hash_of, norms)),
+            frozenset(map(hash_of, lowers)),
+            frozenset(map(hash_of, orths)),
+            tuple(flags),
+            any_,
+            optional,
+            negate,
+        )
         interned[spec] = slot
     return slot
 
 
-def _windows(anchors: list[tuple[int, int | None]], length: int,
-             always: bool) -> list[tuple[int, int]]:
+def _windows(anchors: list[tuple[int, int | None]], length: int, always: bool) -> list[tuple[int, int]]:
     """Token windows around anchor words, each as wide as the token patterns anchored on
     that word; spaCy's Matcher costs per token, so it only reads these."""
     bounded = [(at, reach) for at, reach in anchors if reach is not None]
@@ -316,6 +345,10 @@ def _cancel_by_non_apology(kept: list[RuleMatch]) -> list[RuleMatch]:
     non_apologies = [m for m in kept if m.rule.label == "non_apology"]
     if not non_apologies:
         return kept
-    return [m for m in kept if not (
-        m.rule.label in CANCELLED_BY_NON_APOLOGY
-        and any(n.start < m.end and m.start < n.end for n in non_apologies))]
+    return [
+        m
+        for m in kept
+        if not (
+            m.rule.label in CANCELLED_BY_NON_APOLOGY and any(n.start < m.end and m.start < n.end for n in non_apologies)
+        )
+    ]

@@ -26,10 +26,25 @@ if TYPE_CHECKING:  # pragma: no cover
 # Contraction pieces and lookup-table quirks, mapped so a contraction and its
 # expansion normalize alike ("there's" / "there is", "can't" / "cannot").
 NORM_OVERRIDES = {
-    "n't": "not", "nt": "not", "ca": "can", "wo": "will", "sha": "shall", "ai": "be",
-    "'s": "be", "'m": "be", "'re": "be", "'ve": "have", "'ll": "will", "'d": "would",
-    "'em": "them", "does": "do", "doe": "do", "cant": "can",
-    "dont": "do", "wont": "will", "im": "i",
+    "n't": "not",
+    "nt": "not",
+    "ca": "can",
+    "wo": "will",
+    "sha": "shall",
+    "ai": "be",
+    "'s": "be",
+    "'m": "be",
+    "'re": "be",
+    "'ve": "have",
+    "'ll": "will",
+    "'d": "would",
+    "'em": "them",
+    "does": "do",
+    "doe": "do",
+    "cant": "can",
+    "dont": "do",
+    "wont": "will",
+    "im": "i",
 }
 
 #: Words rarer than this (natural log of the unigram probability) count as unseen.
@@ -79,8 +94,7 @@ def _table_to_blobs(table: dict) -> dict | None:
 
 def _table_from_blobs(doc: dict, blobs: dict) -> dict:
     keys = blobs["keys"].split("\0") if doc["size"] else []
-    values = (blobs["texts"].split("\0") if doc["size"] else []) if "texts" in blobs \
-        else blobs["numbers"].tolist()
+    values = (blobs["texts"].split("\0") if doc["size"] else []) if "texts" in blobs else blobs["numbers"].tolist()
     if len(keys) != doc["size"] or len(values) != doc["size"]:
         raise ValueError("damaged table")
     return dict(zip(keys, values))
@@ -173,14 +187,18 @@ def _build_pipeline() -> Pipeline:
     # New lexemes get coach's NORM as they are created, in C, once per word type.
     vocab.lex_attr_getters[NORM] = norm  # type: ignore[attr-defined]  # set in Cython
     # Tokenizer exceptions carry their own token-level NORM ("'m" -> "am"): rewrite them.
-    rules = {key: [{**piece, NORM: norm(piece.get(NORM, piece[ORTH]))} for piece in pieces]
-             for key, pieces in defaults.tokenizer_exceptions.items()}
+    rules = {
+        key: [{**piece, NORM: norm(piece.get(NORM, piece[ORTH]))} for piece in pieces]
+        for key, pieces in defaults.tokenizer_exceptions.items()
+    }
     tokenizer = Tokenizer(
-        vocab, rules=rules,
+        vocab,
+        rules=rules,
         prefix_search=compile_prefix_regex(defaults.prefixes or ()).search,
         suffix_search=compile_suffix_regex(defaults.suffixes or ()).search,
         infix_finditer=compile_infix_regex(defaults.infixes).finditer,
-        token_match=defaults.token_match, url_match=defaults.url_match,
+        token_match=defaults.token_match,
+        url_match=defaults.url_match,
     )
     for lexeme in vocab:
         lexeme.norm_ = norm(lexeme.orth_)

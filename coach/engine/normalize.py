@@ -15,11 +15,24 @@ import unicodedata
 _IGNORED = frozenset("\u200b\u200c\u200d\u2060\ufeff\u00ad")
 # Quote-like characters folded to their ASCII form (NFKC leaves these alone).
 _FOLD = {
-    "\u2018": "'", "\u2019": "'", "\u201a": "'", "\u201b": "'", "\u2032": "'", "\u02bc": "'",
-    "\u0060": "'", "\u00b4": "'",
-    "\u201c": '"', "\u201d": '"', "\u201e": '"', "\u201f": '"', "\u2033": '"',
-    "\u00ab": '"', "\u00bb": '"',
-    "\u00a0": " ", "\u2009": " ", "\u202f": " ",
+    "\u2018": "'",
+    "\u2019": "'",
+    "\u201a": "'",
+    "\u201b": "'",
+    "\u2032": "'",
+    "\u02bc": "'",
+    "\u0060": "'",
+    "\u00b4": "'",
+    "\u201c": '"',
+    "\u201d": '"',
+    "\u201e": '"',
+    "\u201f": '"',
+    "\u2033": '"',
+    "\u00ab": '"',
+    "\u00bb": '"',
+    "\u00a0": " ",
+    "\u2009": " ",
+    "\u202f": " ",
 }
 
 
@@ -115,4 +128,3 @@ def normalize(text: str) -> Normalized:
             offsets.append(i)
     offsets.append(len(text))
     return Normalized("".join(out), offsets, text)
-

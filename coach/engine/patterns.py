@@ -8,13 +8,38 @@ from typing import Any
 # Token attributes coach's blank pipeline fills in. LEMMA is accepted and read as
 # NORM, which holds the lookup lemma (the blank pipeline has no lemmatizer component).
 STRING_ATTRS = {"ORTH", "TEXT", "LOWER", "NORM", "LEMMA", "SHAPE", "PREFIX", "SUFFIX"}
-BOOL_ATTRS = {"IS_ALPHA", "IS_ASCII", "IS_DIGIT", "IS_LOWER", "IS_UPPER", "IS_TITLE",
-              "IS_PUNCT", "IS_SPACE", "IS_STOP", "LIKE_NUM", "LIKE_URL", "LIKE_EMAIL",
-              "IS_SENT_START"}
+BOOL_ATTRS = {
+    "IS_ALPHA",
+    "IS_ASCII",
+    "IS_DIGIT",
+    "IS_LOWER",
+    "IS_UPPER",
+    "IS_TITLE",
+    "IS_PUNCT",
+    "IS_SPACE",
+    "IS_STOP",
+    "LIKE_NUM",
+    "LIKE_URL",
+    "LIKE_EMAIL",
+    "IS_SENT_START",
+}
 INT_ATTRS = {"LENGTH"}
 OPS = {"!", "?", "*", "+", "{}"}
-PREDICATES = {"IN", "NOT_IN", "REGEX", "FUZZY", "==", "!=", ">=", "<=", ">", "<", "IS_SUBSET",
-              "IS_SUPERSET", "INTERSECTS"}
+PREDICATES = {
+    "IN",
+    "NOT_IN",
+    "REGEX",
+    "FUZZY",
+    "==",
+    "!=",
+    ">=",
+    "<=",
+    ">",
+    "<",
+    "IS_SUBSET",
+    "IS_SUPERSET",
+    "INTERSECTS",
+}
 _OP_RE = re.compile(r"^\{\d*(,\d*)?\}$")
 MAX_REGEX_CHARS = 200
 #: More quantifiers than this in one REGEX: even without nesting, backtracking grows like
@@ -22,7 +47,7 @@ MAX_REGEX_CHARS = 200
 MAX_QUANTIFIERS = 4
 #: Strings a REGEX that "matches every token" matches: REGEX uses re.search, so '', 'x*' or
 #: '^' succeed on any token at all.
-_PROBES = ("a", "Z", "7", "!", "refund", "I'm", "\u00e9t\u00e9", "\U0001F600", "_", "x" * 40)
+_PROBES = ("a", "Z", "7", "!", "refund", "I'm", "\u00e9t\u00e9", "\U0001f600", "_", "x" * 40)
 
 
 def _repeat_problem(items, inside: bool, counter: list[int]) -> str | None:
@@ -87,8 +112,10 @@ def regex_problem(value: str) -> str | None:
     if problem:
         return f"REGEX {_short(value)} {problem} (catastrophic backtracking); simplify it"
     if counter[0] > MAX_QUANTIFIERS:
-        return (f"REGEX {_short(value)} has {counter[0]} quantifiers, over {MAX_QUANTIFIERS} "
-                f"(backtracking grows with each); simplify it")
+        return (
+            f"REGEX {_short(value)} has {counter[0]} quantifiers, over {MAX_QUANTIFIERS} "
+            f"(backtracking grows with each); simplify it"
+        )
     if all(compiled.search(probe) for probe in _PROBES):
         return f"REGEX {_short(value)} matches every token"
     return None
@@ -165,12 +192,17 @@ def pattern_problem(pattern: Any) -> str | None:
             if problem:
                 return problem
         constrained = bool(attrs) and _constrains(attrs)
-        if constrained and op in (None, "+", "{}") or (constrained and op and _OP_RE.match(op)
-                                                        and not op.startswith("{0")):
+        if (
+            constrained
+            and op in (None, "+", "{}")
+            or (constrained and op and _OP_RE.match(op) and not op.startswith("{0"))
+        ):
             anchored = True
     if not anchored:
-        return ("pattern matches everything (every token is a wildcard, optional, or constrained only "
-                "by a test every token passes)")
+        return (
+            "pattern matches everything (every token is a wildcard, optional, or constrained only "
+            "by a test every token passes)"
+        )
     return None
 
 

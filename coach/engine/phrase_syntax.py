@@ -142,10 +142,9 @@ class _Parser:
 
     def word(self) -> Atom:
         start = self.pos
-        while self.pos < len(self.text) and not self.text[self.pos].isspace() \
-                and self.text[self.pos] not in _SPECIAL:
+        while self.pos < len(self.text) and not self.text[self.pos].isspace() and self.text[self.pos] not in _SPECIAL:
             self.pos += 1
-        raw = self.text[start:self.pos]
+        raw = self.text[start : self.pos]
         if raw == "_":
             self.gaps += 1
             if self.gaps > MAX_GAPS:
@@ -163,7 +162,7 @@ class _Parser:
 def split_slot(phrase: str) -> tuple[str, str | None]:
     """The phrase without its ending `{slot}`, and the slot's name (None without one)."""
     m = SLOT_END.search(phrase)
-    return (phrase[:m.start()], m.group(1)) if m else (phrase, None)
+    return (phrase[: m.start()], m.group(1)) if m else (phrase, None)
 
 
 def parse(phrase: str) -> tuple:
@@ -172,13 +171,16 @@ def parse(phrase: str) -> tuple:
     if not phrase or not phrase.strip():
         raise PhraseSyntaxError("empty phrase")
     if len(phrase) > MAX_PHRASE_CHARS:
-        raise PhraseSyntaxError(f"phrase is {len(phrase):,} characters long, over the {MAX_PHRASE_CHARS:,} "
-                                f"limit; split it into several phrases")
+        raise PhraseSyntaxError(
+            f"phrase is {len(phrase):,} characters long, over the {MAX_PHRASE_CHARS:,} "
+            f"limit; split it into several phrases"
+        )
     phrase, _ = split_slot(phrase)
     brace = next((i for i, ch in enumerate(phrase) if ch in "{}"), None)
     if brace is not None:
-        raise PhraseSyntaxError("a slot is written {name} (lowercase letters, digits, _) and only "
-                                "at the very end of a phrase", brace + 1)
+        raise PhraseSyntaxError(
+            "a slot is written {name} (lowercase letters, digits, _) and only at the very end of a phrase", brace + 1
+        )
     if not phrase.strip():
         raise PhraseSyntaxError("a phrase needs words before its {slot}")
     return _Parser(phrase).parse()
@@ -204,8 +206,7 @@ def _single_words(node: tuple) -> tuple[str, ...] | None:
     words = []
     for option in node[1]:
         items = option[1] if option[0] == "seq" else [option]
-        if len(items) != 1 or items[0][0] != "atom" or not isinstance(items[0][1], Word) \
-                or items[0][1].exact:
+        if len(items) != 1 or items[0][0] != "atom" or not isinstance(items[0][1], Word) or items[0][1].exact:
             return None
         words.append(items[0][1].text)
     return tuple(words)
@@ -228,8 +229,7 @@ def _expand(node: tuple, limit: int, compact: bool = False) -> list[Variant]:
             else:
                 parts = _expand(child, limit, compact)
             if len(result) * len(parts) > limit:
-                raise PhraseSyntaxError(
-                    f"phrase expands to more than {limit} variants; split it into several phrases")
+                raise PhraseSyntaxError(f"phrase expands to more than {limit} variants; split it into several phrases")
             result = [a + b for a, b in product(result, parts)]
         return result
     # alternatives (optional when node[2])
@@ -237,8 +237,7 @@ def _expand(node: tuple, limit: int, compact: bool = False) -> list[Variant]:
     for option in node[1]:
         out.extend(_expand(option, limit, compact))
         if len(out) > limit:  # checked as it grows, not after every option was expanded
-            raise PhraseSyntaxError(
-                f"phrase expands to more than {limit} variants; split it into several phrases")
+            raise PhraseSyntaxError(f"phrase expands to more than {limit} variants; split it into several phrases")
     return out
 
 
@@ -273,8 +272,8 @@ def _checked(variants: list[Variant]) -> list[Variant]:
         seen.add(variant)
         if not any(_required(atom) for atom in variant):
             raise PhraseSyntaxError(
-                "phrase can match without any word (only optional parts or gaps); "
-                "it would fire everywhere")
+                "phrase can match without any word (only optional parts or gaps); it would fire everywhere"
+            )
         if isinstance(variant[0], Gap) or isinstance(variant[-1], Gap):
             raise PhraseSyntaxError("a phrase cannot start or end with a gap '_'")
         unique.append(variant)

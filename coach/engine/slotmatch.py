@@ -125,8 +125,9 @@ class SlotMatcher:
         self.groups.setdefault(group, []).append(pattern)
         self.count += 1
 
-    def find(self, tokens: Tokens, runs: Iterable[tuple[int, int]],
-             keys: Container[str] | None = None) -> list[tuple[str, int, int]]:
+    def find(
+        self, tokens: Tokens, runs: Iterable[tuple[int, int]], keys: Container[str] | None = None
+    ) -> list[tuple[str, int, int]]:
         """All matches (every start, every length) given the (group, start) runs found;
         with `keys`, only of patterns under those keys."""
         found: set[tuple[str, int, int]] = set()

@@ -26,8 +26,19 @@ from coach.library.entry import Candidate, Edit, Entry, LibraryOptions, build_en
 from coach.library.source import LibraryFile, Node
 from coach.library.suppress import Suppression
 
-__all__ = ["Edit", "Entry", "FORMATS", "LibraryOptions", "Suppression", "apply_edits", "discover",
-           "iter_entries", "sniff_library", "apply_edits_to_text", "entries_from_text"]
+__all__ = [
+    "Edit",
+    "Entry",
+    "FORMATS",
+    "LibraryOptions",
+    "Suppression",
+    "apply_edits",
+    "discover",
+    "iter_entries",
+    "sniff_library",
+    "apply_edits_to_text",
+    "entries_from_text",
+]
 
 #: Platform exports, in the order their shapes are tried.
 PLATFORMS = {m.NAME: m for m in (zendesk, gorgias, intercom, freshdesk, helpscout)}
@@ -57,8 +68,7 @@ def sniff_library(path: str, head: bytes, override: str | None = None) -> str:
     """The format of a library file from its name and first bytes; `override` (a FORMATS name) wins."""
     if override:
         if override not in FORMATS:
-            raise InputError(f"unknown library format {override!r} (expected one of {', '.join(FORMATS)})",
-                             path=path)
+            raise InputError(f"unknown library format {override!r} (expected one of {', '.join(FORMATS)})", path=path)
         return override
     ext = _ext(path)
     if ext in textfile.EXTENSIONS:
@@ -84,8 +94,9 @@ def _syntax(path: str, source: LibraryFile) -> str:
     return "yaml"
 
 
-def _read(path: str, options: LibraryOptions, text: str | None = None
-          ) -> tuple[LibraryFile, str, str, Node | None, list[Candidate]]:
+def _read(
+    path: str, options: LibraryOptions, text: str | None = None
+) -> tuple[LibraryFile, str, str, Node | None, list[Candidate]]:
     """(source, format, syntax, root, candidates) of a structured library file (or of `text` named `path`)."""
     source = LibraryFile.read(path, options.encoding) if text is None else LibraryFile(path, text)
     fmt = options.format or sniff_library(path, source.text[:4096].encode("utf-8"))
@@ -111,8 +122,7 @@ def iter_entries(path: str, options: LibraryOptions | None = None, *, text: str 
     InputError (one line) for anything unreadable."""
     options = options or LibraryOptions()
     if options.format is not None and options.format not in FORMATS:
-        raise InputError(f"unknown library format {options.format!r} (expected one of {', '.join(FORMATS)})",
-                         path=path)
+        raise InputError(f"unknown library format {options.format!r} (expected one of {', '.join(FORMATS)})", path=path)
     with paused():  # the whole tree is alive while entries are built: spare the collector the rescans
         source, fmt, _, _, cands = _read(path, options, text)
         found = textfile.entries(source) if fmt == "text" else [build_entry(c, source, fmt) for c in cands]
@@ -124,8 +134,9 @@ def entries_from_text(path: str, text: str, options: LibraryOptions | None = Non
     return list(iter_entries(path, options, text=text))
 
 
-def apply_edits(path: str, edits: Iterable[Edit], options: LibraryOptions | None = None, *,
-                text: str | None = None) -> str:
+def apply_edits(
+    path: str, edits: Iterable[Edit], options: LibraryOptions | None = None, *, text: str | None = None
+) -> str:
     """The file's new content with the edits made, structure and formatting kept; InputError if unsafe.
     With `text`, the edits are made to that (an editor's unsaved buffer) instead of the file."""
     options = options or LibraryOptions()
@@ -142,9 +153,24 @@ def apply_edits_to_text(path: str, text: str, edits: Iterable[Edit], options: Li
     return apply_edits(path, edits, options, text=text)
 
 
-def discover(paths: Iterable[str], include: Iterable[str] = (), exclude: Iterable[str] = (), *,
-             root: str | None = None, force_exclude: bool = False, respect_gitignore: bool = True,
-             on_skip: Callable[[InputError], None] | None = None) -> Iterator[str]:
+def discover(
+    paths: Iterable[str],
+    include: Iterable[str] = (),
+    exclude: Iterable[str] = (),
+    *,
+    root: str | None = None,
+    force_exclude: bool = False,
+    respect_gitignore: bool = True,
+    on_skip: Callable[[InputError], None] | None = None,
+) -> Iterator[str]:
     """Library files under the given files/folders, sorted (see coach.library.selection.discover)."""
-    return selection.discover(paths, LIBRARY_EXTENSIONS, include, exclude, root=root, force_exclude=force_exclude,
-                              respect_gitignore=respect_gitignore, on_skip=on_skip)
+    return selection.discover(
+        paths,
+        LIBRARY_EXTENSIONS,
+        include,
+        exclude,
+        root=root,
+        force_exclude=force_exclude,
+        respect_gitignore=respect_gitignore,
+        on_skip=on_skip,
+    )

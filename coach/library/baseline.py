@@ -15,8 +15,20 @@ from coach.atomic import atomic_writer
 from coach.errors import InputError
 
 SCHEMA = "coach-baseline/1"
-_QUOTES = str.maketrans({"\u2018": "'", "\u2019": "'", "\u201a": "'", "\u201b": "'", "\u2032": "'",
-                         "\u201c": '"', "\u201d": '"', "\u201e": '"', "\u201f": '"', "\u2033": '"'})
+_QUOTES = str.maketrans(
+    {
+        "\u2018": "'",
+        "\u2019": "'",
+        "\u201a": "'",
+        "\u201b": "'",
+        "\u2032": "'",
+        "\u201c": '"',
+        "\u201d": '"',
+        "\u201e": '"',
+        "\u201f": '"',
+        "\u2033": '"',
+    }
+)
 _SPACE = re.compile(r"\s+")
 _HINT = "regenerate the baseline, or delete it"
 MAX_BASELINE_BYTES = 64 * 1024 * 1024
@@ -33,8 +45,13 @@ class BaselineEntry:
     fingerprint: str
 
     def to_dict(self) -> dict[str, Any]:
-        return {"fingerprint": self.fingerprint, "rule": self.rule, "path": self.path, "key": self.key,
-                "text": self.text}
+        return {
+            "fingerprint": self.fingerprint,
+            "rule": self.rule,
+            "path": self.path,
+            "key": self.key,
+            "text": self.text,
+        }
 
 
 def normalize_text(text: str) -> str:
@@ -54,15 +71,17 @@ def normalize_path(path: str, root: str | None = None) -> str:
     return rel.replace(os.sep, "/")
 
 
-def fingerprint(rule_id: str, matched_text: str, path: str, key: str | None, occurrence: int = 0, *,
-                root: str | None = None) -> str:
+def fingerprint(
+    rule_id: str, matched_text: str, path: str, key: str | None, occurrence: int = 0, *, root: str | None = None
+) -> str:
     """A finding's identity that survives line shifts: rule, normalised text, file, entry and repeat count."""
     parts = [rule_id, normalize_text(matched_text), normalize_path(path, root), key or "", str(occurrence)]
     return hashlib.sha256("\x1f".join(parts).encode("utf-8")).hexdigest()
 
 
-def entries_for(findings: Iterable[tuple[str, str, str, str | None]], *,
-                root: str | None = None) -> list[BaselineEntry]:
+def entries_for(
+    findings: Iterable[tuple[str, str, str, str | None]], *, root: str | None = None
+) -> list[BaselineEntry]:
     """Baseline entries for (rule, matched text, path, key) findings, numbering repeats in one entry."""
     # Repeats of the same phrase in one entry get occurrence 0, 1, 2, ... so each is accepted separately.
     counts: dict[tuple[str, str, str, str | None], int] = {}
@@ -79,16 +98,18 @@ def entries_for(findings: Iterable[tuple[str, str, str, str | None]], *,
 def _coerce(item: BaselineEntry | Mapping[str, Any]) -> BaselineEntry:
     if isinstance(item, BaselineEntry):
         return item
-    return BaselineEntry(str(item["path"]), item.get("key"), str(item["rule"]), str(item.get("text", "")),
-                         str(item["fingerprint"]))
+    return BaselineEntry(
+        str(item["path"]), item.get("key"), str(item["rule"]), str(item.get("text", "")), str(item["fingerprint"])
+    )
 
 
 def write_baseline(path: str, fingerprints: Iterable[BaselineEntry | Mapping[str, Any]]) -> None:
     """Write the baseline atomically, sorted and de-duplicated."""
     unique = {e.fingerprint: e for e in map(_coerce, fingerprints)}
     ordered = sorted(unique.values(), key=lambda e: (e.path, e.key or "", e.rule, e.text, e.fingerprint))
-    payload = json.dumps({"schema": SCHEMA, "findings": [e.to_dict() for e in ordered]}, indent=2,
-                         ensure_ascii=False) + "\n"
+    payload = (
+        json.dumps({"schema": SCHEMA, "findings": [e.to_dict() for e in ordered]}, indent=2, ensure_ascii=False) + "\n"
+    )
     with atomic_writer(path, newline="\n") as handle:
         handle.write(payload)
 
@@ -99,8 +120,9 @@ def load_entries(path: str) -> list[BaselineEntry]:
         with open(path, "rb") as handle:  # read only so far: /dev/zero and FIFOs report a size of 0
             raw = handle.read(MAX_BASELINE_BYTES + 1)
         if len(raw) > MAX_BASELINE_BYTES:
-            raise InputError(f"the baseline is larger than {MAX_BASELINE_BYTES // (1024 * 1024)} MB", path=path,
-                             hint=_HINT)
+            raise InputError(
+                f"the baseline is larger than {MAX_BASELINE_BYTES // (1024 * 1024)} MB", path=path, hint=_HINT
+            )
         data = json.loads(raw.decode("utf-8"))
     except FileNotFoundError:
         raise InputError("baseline file not found", path=path, hint="create it by writing a baseline first") from None
@@ -121,8 +143,11 @@ def load_entries(path: str) -> list[BaselineEntry]:
         fp = item.get("fingerprint") if isinstance(item, dict) else None
         if not isinstance(fp, str) or not re.fullmatch(r"[0-9a-f]{64}", fp):
             raise InputError(f"baseline finding #{i + 1} has no valid fingerprint", path=path, hint=_HINT)
-        out.append(BaselineEntry(str(item.get("path", "")), item.get("key"), str(item.get("rule", "")),
-                                 str(item.get("text", "")), fp))
+        out.append(
+            BaselineEntry(
+                str(item.get("path", "")), item.get("key"), str(item.get("rule", "")), str(item.get("text", "")), fp
+            )
+        )
     return out
 
 

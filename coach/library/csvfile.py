@@ -41,8 +41,12 @@ def _parse(source: LibraryFile) -> Node:
             while True:
                 k = s.find('"', j)
                 if k < 0:
-                    raise InputError("unterminated quoted field", path=source.path, line=source.pos(i)[0],
-                                     hint='close the field with " (write "" for a quote inside it)')
+                    raise InputError(
+                        "unterminated quoted field",
+                        path=source.path,
+                        line=source.pos(i)[0],
+                        hint='close the field with " (write "" for a quote inside it)',
+                    )
                 parts.append(s[j:k])
                 spans.add_run(j, k - j)
                 if s.startswith('"', k + 1):
@@ -54,8 +58,12 @@ def _parse(source: LibraryFile) -> Node:
             cell = Node("str", "".join(parts), i, k + 1, spans=spans, style='"')
             i = k + 1
             if i < n and s[i] not in (delim, "\n"):
-                raise InputError("unexpected text after a quoted field", path=source.path, line=source.pos(i)[0],
-                                 hint="quote the whole field")
+                raise InputError(
+                    "unexpected text after a quoted field",
+                    path=source.path,
+                    line=source.pos(i)[0],
+                    hint="quote the whole field",
+                )
         else:
             end = plain.match(s, i).end()  # type: ignore[union-attr]  # [^...]* always matches
             spans = SpanMap(i)
@@ -91,15 +99,22 @@ def candidates(root: Node, source: LibraryFile, options: LibraryOptions) -> list
     header = [c.value for c in root.items[0].items]
     text_col = _column(header, options.csv_text_column, options.text_keys, source, "text")
     if text_col is None:
-        raise InputError(f"no text column (columns: {shown_cells(header)})", path=source.path, line=1,
-                         hint=f"name it one of {', '.join(options.text_keys)} or pass the text column")
+        raise InputError(
+            f"no text column (columns: {shown_cells(header)})",
+            path=source.path,
+            line=1,
+            hint=f"name it one of {', '.join(options.text_keys)} or pass the text column",
+        )
     name_col = _column(header, options.csv_name_column, options.name_keys, source, "name")
     out = []
     for i, row in enumerate(root.items[1:]):
         if text_col >= len(row.items):
-            raise InputError(f"row has {len(row.items)} cell(s); the {header[text_col]!r} column is missing",
-                             path=source.path, line=source.pos(row.start)[0],
-                             hint='quote cells that hold commas or line breaks ("...")')
+            raise InputError(
+                f"row has {len(row.items)} cell(s); the {header[text_col]!r} column is missing",
+                path=source.path,
+                line=source.pos(row.start)[0],
+                hint='quote cells that hold commas or line breaks ("...")',
+            )
         if not row.items[text_col].value.strip():
             continue
         name = row.items[name_col].value.strip() if name_col is not None and name_col < len(row.items) else ""

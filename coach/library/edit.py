@@ -27,8 +27,11 @@ class Syntax:
 
 
 SYNTAXES = {
-    "json": Syntax(jsonfile.parse, lambda node, text: jsonfile.escape(text),
-                   lambda node, raw, value: '"' + jsonfile.escape(value) + '"'),
+    "json": Syntax(
+        jsonfile.parse,
+        lambda node, text: jsonfile.escape(text),
+        lambda node, raw, value: '"' + jsonfile.escape(value) + '"',
+    ),
     "yaml": Syntax(yamlfile.parse, yamlfile.escape, yamlfile.render, yamlfile.fits),
     "csv": Syntax(csvfile.parse, csvfile.escape, csvfile.render),
 }
@@ -72,13 +75,12 @@ def _occurrences(text: str, needle: str) -> list[int]:
 
 def _companion_edit(cand: Candidate, text: str, edit: Edit, path: str) -> tuple[int, int, str]:
     """Where the same change goes in the text of the HTML twin of a plain body (matching occurrence)."""
-    old = text[edit.start:edit.end]
+    old = text[edit.start : edit.end]
     assert cand.companion is not None  # only a plain body with an HTML twin gets here
     twin = _html(cand.companion.value)[0]
     mine, theirs = _occurrences(text, old), _occurrences(twin, old)
     if not old or len(mine) != len(theirs) or edit.start not in mine:
-        raise InputError(f"cannot keep the HTML version of {cand.key!r} in step with its text", path=path,
-                         hint=_HINT)
+        raise InputError(f"cannot keep the HTML version of {cand.key!r} in step with its text", path=path, hint=_HINT)
     at = theirs[mine.index(edit.start)]
     return at, at + len(old), edit.replacement
 
@@ -88,8 +90,7 @@ def _check_html(node: Node, changes: list, text_changes: list, key: str | None, 
     wanted = _new_value(_html(node.value)[0], text_changes)
     got = htmltext.to_text(_new_value(node.value, changes))[0]
     if wanted.split() != got.split():  # line breaks may differ: an emptied paragraph renders as nothing
-        raise InputError(f"the edit of {key!r} would change its HTML body in other ways too", path=path,
-                         hint=_HINT)
+        raise InputError(f"the edit of {key!r} would change its HTML body in other ways too", path=path, hint=_HINT)
 
 
 def _node_edits(cands: list[Candidate], edits: list[Edit], path: str) -> dict[int, tuple[Node, list]]:
@@ -136,7 +137,7 @@ def _patches(source: LibraryFile, syntax: Syntax, node: Node, changes: list, who
             patches.append((*node.spans.extent(start, end), raw))
         else:
             return patches
-    raw = source.text[node.start:node.end]
+    raw = source.text[node.start : node.end]
     return [(node.start, node.end, syntax.render(node, raw, _new_value(node.value, changes)))]
 
 

@@ -20,8 +20,12 @@ def check_length(text: str, path: str, key: str | None, line: int) -> None:
     """InputError for a reply too long to lint in reasonable time and memory."""
     if len(text) > MAX_REPLY_CHARS:
         what = f"reply {key!r}" if key is not None else "the reply"
-        raise InputError(f"{what} is {len(text):,} characters, over the {MAX_REPLY_CHARS:,}-character limit",
-                         path=path, line=line, hint="split it into several replies")
+        raise InputError(
+            f"{what} is {len(text):,} characters, over the {MAX_REPLY_CHARS:,}-character limit",
+            path=path,
+            line=line,
+            hint="split it into several replies",
+        )
 
 
 @dataclass(frozen=True)
@@ -164,8 +168,7 @@ def build_entry(cand: Candidate, source: LibraryFile, fmt: str) -> Entry:
     entry = Entry(path, cand.key, text, anchors[0][1], anchors[0][2], format=fmt, anchors=anchors)
     sups, comment_ranges = suppress.scan(text, flavor, entry.locate, path=path, key=cand.key)
     if cand.coach is not None:
-        sups.insert(0, suppress.from_field(to_python_plain(cand.coach), line=cand.coach_line, path=path,
-                                           key=cand.key))
+        sups.insert(0, suppress.from_field(to_python_plain(cand.coach), line=cand.coach_line, path=path, key=cand.key))
     masked = masking.merge(list(masking.mask(text, flavor)) + comment_ranges)
     return Entry(path, cand.key, text, entry.line, entry.column, masked, tuple(sups), fmt, anchors)
 

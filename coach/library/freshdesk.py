@@ -19,10 +19,14 @@ def detect(root: Node | None) -> bool:
     """Titled responses carrying Freshdesk's content_html or folder_id."""
     responses = _responses(root) or []
     return bool(responses) and all(
-        r.kind == "map" and r.get("title") is not None
-        and (r.get("content_html") is not None or r.get("folder_id") is not None) for r in responses)
+        r.kind == "map"
+        and r.get("title") is not None
+        and (r.get("content_html") is not None or r.get("folder_id") is not None)
+        for r in responses
+    )
 
 
 def candidates(root: Node | None, source: LibraryFile, options: object = None) -> list[Candidate]:
-    return titled_bodies(_responses(root), source, "a Freshdesk canned-responses export", "title", "content",
-                         "content_html")
+    return titled_bodies(
+        _responses(root), source, "a Freshdesk canned-responses export", "title", "content", "content_html"
+    )

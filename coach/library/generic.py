@@ -7,10 +7,22 @@ from coach.library.entry import Candidate, LibraryOptions
 from coach.library.source import LibraryFile, Node
 
 #: Keys under which a library file may nest its list or mapping of replies.
-CONTAINERS = ("macros", "replies", "responses", "saved_replies", "canned_responses", "templates", "snippets",
-              "entries", "items", "data")
-_HINT = ("expected a list of {name, body} objects, a mapping name -> text, or {macros: [...]}; "
-         "set other key names with name_keys/text_keys")
+CONTAINERS = (
+    "macros",
+    "replies",
+    "responses",
+    "saved_replies",
+    "canned_responses",
+    "templates",
+    "snippets",
+    "entries",
+    "items",
+    "data",
+)
+_HINT = (
+    "expected a list of {name, body} objects, a mapping name -> text, or {macros: [...]}; "
+    "set other key names with name_keys/text_keys"
+)
 
 
 def line_of(source: LibraryFile, node: Node) -> int:
@@ -57,8 +69,11 @@ def shaped(items: list[Node] | None, *keys: str) -> list[Node] | None:
 
 def require(items: list[Node] | None, source: LibraryFile, what: str) -> list[Node]:
     if items is None:
-        raise InputError(f"this file does not look like {what}", path=source.path,
-                         hint="check the export, or pass the right --format")
+        raise InputError(
+            f"this file does not look like {what}",
+            path=source.path,
+            hint="check the export, or pass the right --format",
+        )
     return items
 
 
@@ -72,8 +87,12 @@ def _object(obj: Node, key: str | None, index: int, source: LibraryFile, options
     if text is None:
         return None
     if text.kind != "str":
-        raise InputError(f"the reply text {field!r} must be a string", path=source.path, line=line_of(source, text),
-                         hint="quote it, or use a block scalar (|) for several lines")
+        raise InputError(
+            f"the reply text {field!r} must be a string",
+            path=source.path,
+            line=line_of(source, text),
+            hint="quote it, or use a block scalar (|) for several lines",
+        )
     if key is None:
         key = next((v for v in (scalar_text(obj.get(k)) for k in options.name_keys) if v), None) or f"[{index}]"
     coach = obj.get("coach")
@@ -115,9 +134,9 @@ def candidates(root: Node | None, source: LibraryFile, options: LibraryOptions) 
     return out
 
 
-
-def titled_bodies(items: list[Node] | None, source: LibraryFile, what: str, title: str, text_key: str,
-                  html_key: str) -> list[Candidate]:
+def titled_bodies(
+    items: list[Node] | None, source: LibraryFile, what: str, title: str, text_key: str, html_key: str
+) -> list[Candidate]:
     """One Candidate per item of a platform export whose reply sits in a plain-text field and
     an HTML field (Freshdesk canned responses, Intercom macros), keyed by its title."""
     out = []

@@ -19,9 +19,14 @@ def _responses(macro: Node) -> list[Node]:
     actions = macro.get("actions") if macro.kind == "map" else None
     if actions is None or actions.kind != "seq":
         return []
-    return [a.get("arguments") for a in actions.items if a.kind == "map"
-            and scalar_text(a.get("name")) == "setResponseText" and a.get("arguments") is not None
-            and a.get("arguments").kind == "map"]
+    return [
+        a.get("arguments")
+        for a in actions.items
+        if a.kind == "map"
+        and scalar_text(a.get("name")) == "setResponseText"
+        and a.get("arguments") is not None
+        and a.get("arguments").kind == "map"
+    ]
 
 
 def detect(root: Node | None) -> bool:

@@ -25,8 +25,12 @@ def detect(root: Node | None) -> bool:
     """Saved-reply objects: a name, a text and Help Scout's id/_links/preview fields."""
     replies = _replies(root) or []
     return bool(replies) and all(
-        r.kind == "map" and r.get("name") is not None and r.get("text") is not None
-        and any(r.get(k) is not None for k in ("id", "_links", "preview", "snippet")) for r in replies)
+        r.kind == "map"
+        and r.get("name") is not None
+        and r.get("text") is not None
+        and any(r.get(k) is not None for k in ("id", "_links", "preview", "snippet"))
+        for r in replies
+    )
 
 
 def candidates(root: Node | None, source: LibraryFile, options: object = None) -> list[Candidate]:

@@ -15,7 +15,8 @@ SKIP = frozenset({"script", "style", "head", "title", "template"})
 CELL = frozenset({"td", "th"})
 _TOKENS = re.compile(r"\s+|\S+")
 _LOOKS_HTML = re.compile(
-    r"</?(?:p|div|br|span|a|b|i|u|em|strong|ul|ol|li|h[1-6]|table|blockquote|pre|img|font)\b[^<>]*>", re.I)
+    r"</?(?:p|div|br|span|a|b|i|u|em|strong|ul|ol|li|h[1-6]|table|blockquote|pre|img|font)\b[^<>]*>", re.I
+)
 
 
 def looks_like_html(text: str) -> bool:
@@ -114,7 +115,7 @@ class _Converter(HTMLParser):
             return
         at = self._offset()
         end = at + 1 + len(name)
-        if self.src[end:end + 1] == ";":
+        if self.src[end : end + 1] == ";":
             end += 1
         self.out.append((html.unescape(self.src[at:end]), at, end, False))
 

@@ -25,8 +25,9 @@ class _Parser:
 
     def fail(self, message: str, at: int) -> InputError:
         line, col = self.source.pos(at)
-        return InputError(f"invalid JSON: {message} (column {col})", path=self.source.path, line=line,
-                          hint="fix the JSON syntax")
+        return InputError(
+            f"invalid JSON: {message} (column {col})", path=self.source.path, line=line, hint="fix the JSON syntax"
+        )
 
     def ws(self, i: int) -> int:
         return _WS.match(self.s, i).end()  # type: ignore[union-attr]  # \s* always matches
@@ -72,17 +73,17 @@ class _Parser:
                 return node, j + 1
             if c != "\\":
                 raise self.fail("control character in string (escape it, e.g. \\n)", j)
-            esc = s[j + 1:j + 2]
+            esc = s[j + 1 : j + 2]
             if esc in _ESCAPES:
                 parts.append(_ESCAPES[esc])
                 spans.add(j, j + 2)
                 j += 2
                 continue
-            if esc != "u" or not re.fullmatch(r"[0-9a-fA-F]{4}", s[j + 2:j + 6]):
+            if esc != "u" or not re.fullmatch(r"[0-9a-fA-F]{4}", s[j + 2 : j + 6]):
                 raise self.fail(f"bad escape \\{esc}", j)
-            code, width = int(s[j + 2:j + 6], 16), 6
-            if 0xD800 <= code < 0xDC00 and re.fullmatch(r"\\u[dD][c-fC-F][0-9a-fA-F]{2}", s[j + 6:j + 12]):
-                code = 0x10000 + ((code - 0xD800) << 10) + (int(s[j + 8:j + 12], 16) - 0xDC00)
+            code, width = int(s[j + 2 : j + 6], 16), 6
+            if 0xD800 <= code < 0xDC00 and re.fullmatch(r"\\u[dD][c-fC-F][0-9a-fA-F]{2}", s[j + 6 : j + 12]):
+                code = 0x10000 + ((code - 0xD800) << 10) + (int(s[j + 8 : j + 12], 16) - 0xDC00)
                 width = 12
             # A lone surrogate (half an emoji) cannot be encoded as UTF-8: U+FFFD keeps the offsets.
             parts.append("\ufffd" if 0xD800 <= code < 0xE000 else chr(code))
@@ -102,8 +103,12 @@ class _Parser:
             key, j = self.string(j)
             if key.value in seen:
                 line = self.source.pos(key.start)[0]
-                raise InputError(f"duplicate key {key.value!r}", path=self.source.path, line=line,
-                                 hint="each key may appear once per object")
+                raise InputError(
+                    f"duplicate key {key.value!r}",
+                    path=self.source.path,
+                    line=line,
+                    hint="each key may appear once per object",
+                )
             seen.add(key.value)
             j = self.ws(j)
             if not self.s.startswith(":", j):

@@ -61,8 +61,13 @@ def _fences_and_front_matter(text: str) -> list[Range]:
         m = _FENCE.match(line)
         if fence is None and m:
             fence, begin = m.group(1), pos
-        elif fence is not None and m and m.group(1)[0] == fence[0] and len(m.group(1)) >= len(fence) \
-                and not line[m.end():].strip():
+        elif (
+            fence is not None
+            and m
+            and m.group(1)[0] == fence[0]
+            and len(m.group(1)) >= len(fence)
+            and not line[m.end() :].strip()
+        ):
             ranges.append((begin, pos + len(line.rstrip("\n"))))
             fence = None
         pos += len(line)

@@ -13,16 +13,41 @@ from coach.library.globs import matches_any, normalize
 from coach.paths import special_kind
 
 #: Tool configuration that a hook or a glob may hand over: never read as a library of replies.
-NOT_REPLIES = frozenset({
-    "pyproject.toml", ".pre-commit-config.yaml", ".pre-commit-hooks.yaml", ".coach.yaml", ".coach.yml",
-    "package.json", "package-lock.json", "composer.json", "tsconfig.json", "renovate.json",
-})
+NOT_REPLIES = frozenset(
+    {
+        "pyproject.toml",
+        ".pre-commit-config.yaml",
+        ".pre-commit-hooks.yaml",
+        ".coach.yaml",
+        ".coach.yml",
+        "package.json",
+        "package-lock.json",
+        "composer.json",
+        "tsconfig.json",
+        "renovate.json",
+    }
+)
 NOT_REPLY_EXTENSIONS = (".toml", ".lock")
 #: A project's own documents, not replies: skipped in folders and, with --force-exclude, when named.
-DOCUMENTS = tuple(f"{name}{suffix}" for stem in ("README", "CHANGELOG", "CHANGES", "HISTORY", "LICENSE",
-                                                  "LICENCE", "COPYING", "CONTRIBUTING", "CODE_OF_CONDUCT",
-                                                  "SECURITY", "AUTHORS", "NOTICE")
-                  for name in (stem, stem.lower()) for suffix in ("", ".*"))
+DOCUMENTS = tuple(
+    f"{name}{suffix}"
+    for stem in (
+        "README",
+        "CHANGELOG",
+        "CHANGES",
+        "HISTORY",
+        "LICENSE",
+        "LICENCE",
+        "COPYING",
+        "CONTRIBUTING",
+        "CODE_OF_CONDUCT",
+        "SECURITY",
+        "AUTHORS",
+        "NOTICE",
+    )
+    for name in (stem, stem.lower())
+    for suffix in ("", ".*")
+)
 SKIPPED_DIRS = frozenset({"node_modules", "__pycache__", "venv"})
 
 
@@ -110,8 +135,15 @@ def never_replies(path: str) -> bool:
 class Selector:
     """The rules one run picks files by, relative to `root` (the config file's folder or here)."""
 
-    def __init__(self, extensions: tuple[str, ...], include: Iterable[str] = (), exclude: Iterable[str] = (), *,
-                 root: str | None = None, respect_gitignore: bool = True) -> None:
+    def __init__(
+        self,
+        extensions: tuple[str, ...],
+        include: Iterable[str] = (),
+        exclude: Iterable[str] = (),
+        *,
+        root: str | None = None,
+        respect_gitignore: bool = True,
+    ) -> None:
         self.extensions = extensions
         self.include, self.exclude = tuple(include), tuple(exclude) + DOCUMENTS
         self.base = os.path.abspath(root or os.getcwd())
@@ -138,8 +170,12 @@ class Selector:
 
     def folder_wanted(self, path: str) -> bool:
         name = os.path.basename(path)
-        return not (name.startswith(".") or name in SKIPPED_DIRS
-                    or matches_any(self.exclude, self.rel(path), folder=True) or self.gitignored(path, True))
+        return not (
+            name.startswith(".")
+            or name in SKIPPED_DIRS
+            or matches_any(self.exclude, self.rel(path), folder=True)
+            or self.gitignored(path, True)
+        )
 
     def file_wanted(self, path: str, *, named: bool = False) -> bool:
         """A found file (or, with --force-exclude, a named one) that the same rules select."""
@@ -158,10 +194,17 @@ class Selector:
         return not self.gitignored(path)
 
 
-def discover(paths: Iterable[str], extensions: tuple[str, ...], include: Iterable[str] = (),
-             exclude: Iterable[str] = (), *, root: str | None = None, force_exclude: bool = False,
-             respect_gitignore: bool = True, on_skip: Callable[[InputError], None] | None = None
-             ) -> Iterator[str]:
+def discover(
+    paths: Iterable[str],
+    extensions: tuple[str, ...],
+    include: Iterable[str] = (),
+    exclude: Iterable[str] = (),
+    *,
+    root: str | None = None,
+    force_exclude: bool = False,
+    respect_gitignore: bool = True,
+    on_skip: Callable[[InputError], None] | None = None,
+) -> Iterator[str]:
     """Library files under the given files/folders, sorted, so one command can lint a whole tree.
 
     Found files need a library extension, must match `include` when given, must not match `exclude`
@@ -202,8 +245,11 @@ def discover(paths: Iterable[str], extensions: tuple[str, ...], include: Iterabl
                 if os.path.abspath(full) not in seen and select.file_wanted(full):
                     kind = special_kind(full)
                     if kind is not None:
-                        skip(InputError(f"{kind}, not a file; skipped", path=full,
-                                        hint="name it on the command line to read it"))
+                        skip(
+                            InputError(
+                                f"{kind}, not a file; skipped", path=full, hint="name it on the command line to read it"
+                            )
+                        )
                         continue
                     seen.add(os.path.abspath(full))
                     yield full

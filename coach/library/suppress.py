@@ -52,30 +52,44 @@ def parse_ids(raw: Any, *, path: str | None, line: int | None) -> tuple[str, ...
     for item in items:
         item = item.strip() if isinstance(item, str) else item
         if not isinstance(item, str) or not RULE_PREFIX.match(item):
-            raise InputError(f"bad rule id {item!r} in a coach suppression", path=path, line=line,
-                             hint="rule ids are dotted names such as blocking.policy")
+            raise InputError(
+                f"bad rule id {item!r} in a coach suppression",
+                path=path,
+                line=line,
+                hint="rule ids are dotted names such as blocking.policy",
+            )
         ids.append(item)
     if not ids:
-        raise InputError("empty rule list in a coach suppression", path=path, line=line,
-                         hint="drop the brackets to ignore every rule, or name the rules")
+        raise InputError(
+            "empty rule list in a coach suppression",
+            path=path,
+            line=line,
+            hint="drop the brackets to ignore every rule, or name the rules",
+        )
     return tuple(ids)
 
 
-def parse_directive(body: str, *, path: str | None = None,
-                    line: int | None = None) -> tuple[str, tuple[str, ...], str | None]:
+def parse_directive(
+    body: str, *, path: str | None = None, line: int | None = None
+) -> tuple[str, tuple[str, ...], str | None]:
     """Split what follows `coach:` into (scope, rule prefixes, reason)."""
     m = _DIRECTIVE.match(body)
     verb = m.group("verb").lower() if m else body.strip().split(" ")[0]
     if not m or verb not in _VERBS:
-        raise InputError(f"unknown coach directive {verb!r} (expected ignore, ignore-next-line or ignore-file)",
-                         path=path, line=line, hint=_HINT)
+        raise InputError(
+            f"unknown coach directive {verb!r} (expected ignore, ignore-next-line or ignore-file)",
+            path=path,
+            line=line,
+            hint=_HINT,
+        )
     ids = parse_ids(m.group("ids"), path=path, line=line) if m.group("ids") is not None else ()
     reason = (m.group("reason") or "").strip() or None
     return _VERBS[verb], ids, reason
 
 
-def scan(text: str, flavor: str, locate: Callable[[int], tuple[int, int]], *, path: str | None = None,
-         key: str | None = None) -> tuple[list[Suppression], list[tuple[int, int]]]:
+def scan(
+    text: str, flavor: str, locate: Callable[[int], tuple[int, int]], *, path: str | None = None, key: str | None = None
+) -> tuple[list[Suppression], list[tuple[int, int]]]:
     """Suppression comments in a text: (suppressions, char ranges of the comments, to be masked)."""
     # HTML comments work everywhere; `#`/`//` whole-line comments only in plain text. An `ignore` comment
     # alone on its line applies to the next line, since its own line has nothing to suppress.
@@ -89,7 +103,7 @@ def scan(text: str, flavor: str, locate: Callable[[int], tuple[int, int]], *, pa
         if scope == "line":
             head = text.rfind("\n", 0, start) + 1
             tail = text.find("\n", end)
-            if not (text[head:start] + text[end:len(text) if tail < 0 else tail]).strip():
+            if not (text[head:start] + text[end : len(text) if tail < 0 else tail]).strip():
                 scope = "next-line"
         out.append(Suppression(ids, scope, line, reason, path, key))
         ranges.append((start, end))
@@ -101,15 +115,20 @@ def from_field(value: Any, *, line: int, path: str | None = None, key: str | Non
     if isinstance(value, str):
         scope, given, reason = parse_directive(value, path=path, line=line)
         if scope == "next-line":
-            raise InputError("ignore-next-line makes no sense for a whole entry", path=path, line=line,
-                             hint="use ignore[...] in the entry's coach field")
+            raise InputError(
+                "ignore-next-line makes no sense for a whole entry",
+                path=path,
+                line=line,
+                hint="use ignore[...] in the entry's coach field",
+            )
         return Suppression(given, "entry", line, reason, path, key)
     if not isinstance(value, dict):
         raise InputError("the coach field must be a string or a mapping", path=path, line=line, hint=_HINT)
     unknown = sorted(set(value) - {"ignore", "reason"})
     if unknown:
-        raise InputError(f"unknown key {unknown[0]!r} in the coach field (expected ignore, reason)",
-                         path=path, line=line)
+        raise InputError(
+            f"unknown key {unknown[0]!r} in the coach field (expected ignore, reason)", path=path, line=line
+        )
     raw = value.get("ignore", True)
     if raw is True or raw in ("all", "*"):
         ids: tuple[str, ...] = ()

@@ -38,8 +38,12 @@ def check_edits(edits: list[Edit], length: int, path: str, key: str | None = Non
     last = 0
     for e in ordered:
         if not 0 <= e.start <= e.end <= length:
-            raise InputError(f"edit [{e.start}, {e.end}) is outside the reply"
-                             + (f" {key!r}" if key is not None else "") + f" ({length} chars)", path=path)
+            raise InputError(
+                f"edit [{e.start}, {e.end}) is outside the reply"
+                + (f" {key!r}" if key is not None else "")
+                + f" ({length} chars)",
+                path=path,
+            )
         if e.start < last:
             raise InputError("overlapping edits", path=path, hint="apply them one at a time")
         last = e.end
@@ -53,5 +57,5 @@ def apply(source: LibraryFile, edits: list[Edit]) -> str:
             raise InputError(f"no reply {e.entry_key!r} in a one-reply text file", path=source.path)
     text = source.text
     for e in reversed(check_edits(edits, len(text), source.path)):
-        text = text[:e.start] + e.replacement + text[e.end:]
+        text = text[: e.start] + e.replacement + text[e.end :]
     return source.render(text)

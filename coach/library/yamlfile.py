@@ -15,9 +15,26 @@ from coach.textfix import repair
 STR_TAG = "tag:yaml.org,2002:str"
 PLAIN_TAGS = ("tag:yaml.org,2002:map", "tag:yaml.org,2002:seq")
 MAX_VALUES = 1_000_000  # values after expanding aliases: more is an alias bomb (what --fix walks)
-_DQ = {"0": "\0", "a": "\x07", "b": "\b", "t": "\t", "\t": "\t", "n": "\n", "v": "\x0b", "f": "\f", "r": "\r",
-       "e": "\x1b", " ": " ", '"': '"', "/": "/", "\\": "\\", "N": "\x85", "_": "\xa0", "L": "\u2028",
-       "P": "\u2029"}
+_DQ = {
+    "0": "\0",
+    "a": "\x07",
+    "b": "\b",
+    "t": "\t",
+    "\t": "\t",
+    "n": "\n",
+    "v": "\x0b",
+    "f": "\f",
+    "r": "\r",
+    "e": "\x1b",
+    " ": " ",
+    '"': '"',
+    "/": "/",
+    "\\": "\\",
+    "N": "\x85",
+    "_": "\xa0",
+    "L": "\u2028",
+    "P": "\u2029",
+}
 _HEX = {"x": 2, "u": 4, "U": 8}
 
 
@@ -26,11 +43,11 @@ class LineLoader(yaml.SafeLoader):
 
 
 def _dq_escape(src: str, p: int) -> tuple[str | None, int]:
-    code = src[p + 1:p + 2]
+    code = src[p + 1 : p + 2]
     if code in _DQ:
         return _DQ[code], 2
     width = _HEX.get(code)
-    digits = src[p + 2:p + 2 + width] if width else ""
+    digits = src[p + 2 : p + 2 + width] if width else ""
     if width and re.fullmatch(r"[0-9a-fA-F]+", digits) and len(digits) == width:
         return repair(chr(int(digits, 16))), 2 + width
     return None, 2
@@ -63,7 +80,7 @@ def align(src: str, node: yaml.ScalarNode) -> tuple[SpanMap | None, int]:
             return None, indent
         c, r = value[i], src[p]
         if style == '"' and r == "\\":
-            if src[p + 1:p + 2] == "\n":
+            if src[p + 1 : p + 2] == "\n":
                 p += 2
                 while p < hi and src[p] in " \t":
                     p += 1
@@ -73,7 +90,7 @@ def align(src: str, node: yaml.ScalarNode) -> tuple[SpanMap | None, int]:
                 return None, indent
             spans.add(p, p + width)
             p, i = p + width, i + 1
-        elif style == "'" and r == "'" and c == "'" and src[p + 1:p + 2] == "'":
+        elif style == "'" and r == "'" and c == "'" and src[p + 1 : p + 2] == "'":
             spans.add(p, p + 2)
             p, i = p + 2, i + 1
         elif r == c:
@@ -105,14 +122,20 @@ class _Builder:
 
     def size(self, ynode: yaml.Node) -> int:
         if id(ynode) not in self.sizes:
-            raise self.error("an alias refers to the value that contains it", ynode.start_mark,
-                             "recursive YAML anchors are not supported")
+            raise self.error(
+                "an alias refers to the value that contains it",
+                ynode.start_mark,
+                "recursive YAML anchors are not supported",
+            )
         return self.sizes[id(ynode)]
 
     def counted(self, ynode: yaml.Node, size: int) -> None:
         if size > MAX_VALUES:
-            raise self.error(f"more than {MAX_VALUES:,} values after expanding aliases; refusing", ynode.start_mark,
-                             "expand fewer nested &anchors / *aliases")
+            raise self.error(
+                f"more than {MAX_VALUES:,} values after expanding aliases; refusing",
+                ynode.start_mark,
+                "expand fewer nested &anchors / *aliases",
+            )
         self.sizes[id(ynode)] = size
 
     def build(self, ynode: yaml.Node) -> Node:
@@ -122,8 +145,11 @@ class _Builder:
         start, end = ynode.start_mark.index, ynode.end_mark.index
         if not isinstance(ynode, yaml.ScalarNode) and ynode.tag not in PLAIN_TAGS:
             tag = ynode.tag.replace("tag:yaml.org,2002:", "!!")
-            raise self.error(f"unsupported YAML tag {tag}", ynode.start_mark,
-                             "replies are plain strings, lists and mappings: remove the tag")
+            raise self.error(
+                f"unsupported YAML tag {tag}",
+                ynode.start_mark,
+                "replies are plain strings, lists and mappings: remove the tag",
+            )
         if isinstance(ynode, yaml.MappingNode):
             node = self.memo[id(ynode)] = Node("map", None, start, end)
             seen: set = set()
@@ -136,8 +162,9 @@ class _Builder:
                 except TypeError:
                     raise self.error("unhashable mapping key", ykey.start_mark) from None
                 if key.value in seen:
-                    raise self.error(f"duplicate key {key.value!r}", ykey.start_mark,
-                                     "each key may appear once per mapping")
+                    raise self.error(
+                        f"duplicate key {key.value!r}", ykey.start_mark, "each key may appear once per mapping"
+                    )
                 seen.add(key.value)
                 node.items.append((key, self.build(yval)))
             self.counted(ynode, 1 + sum(self.size(k) + self.size(v) for k, v in ynode.value))
@@ -171,13 +198,21 @@ def parse(source: LibraryFile) -> Node | None:
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         problem = exc.problem or exc.context or "syntax error"
-        raise InputError(f"invalid YAML: {problem}", path=source.path, line=mark.line + 1 if mark else None,
-                         hint="fix the YAML syntax") from None
+        raise InputError(
+            f"invalid YAML: {problem}",
+            path=source.path,
+            line=mark.line + 1 if mark else None,
+            hint="fix the YAML syntax",
+        ) from None
     except yaml.reader.ReaderError as exc:  # a control character; its str() spans two lines
         line = source.pos(exc.position)[0] if isinstance(exc.position, int) else None
         what = f"#x{exc.character:04x}" if isinstance(exc.character, int) else repr(exc.character)
-        raise InputError(f"invalid YAML: unacceptable character {what} ({exc.reason})", path=source.path,
-                         line=line, hint="remove it, or escape it in a double-quoted string") from None
+        raise InputError(
+            f"invalid YAML: unacceptable character {what} ({exc.reason})",
+            path=source.path,
+            line=line,
+            hint="remove it, or escape it in a double-quoted string",
+        ) from None
     except yaml.YAMLError as exc:
         raise InputError(f"invalid YAML: {' '.join(str(exc).split())}", path=source.path) from None
     except RecursionError:  # PyYAML's composer recurses once per level
@@ -216,5 +251,5 @@ def fits(node: Node, value: str) -> bool:
 
 def render(node: Node, raw: str, value: str) -> str:
     """The whole scalar rewritten as a double-quoted string (keeping trailing line breaks of blocks)."""
-    tail = raw[len(raw.rstrip("\n")):] if node.style in ("|", ">") else ""
+    tail = raw[len(raw.rstrip("\n")) :] if node.style in ("|", ">") else ""
     return json.dumps(value, ensure_ascii=False) + tail

@@ -69,8 +69,10 @@ class SentenceSplitter:
             return out
         unique, inverse = np.unique(orth, return_inverse=True)
         known = self._breaks
-        flags = np.array([known[h] if h in known else known.setdefault(h, "\n" in self.strings[h])
-                          for h in unique.tolist()], dtype=bool)
+        flags = np.array(
+            [known[h] if h in known else known.setdefault(h, "\n" in self.strings[h]) for h in unique.tolist()],
+            dtype=bool,
+        )
         return flags[inverse]
 
     def split(self, docs: Sequence[Doc], whole: bool = False, trigrams: bool = False) -> Sentences:
@@ -122,8 +124,13 @@ class SentenceSplitter:
         offsets = np.zeros(len(seg_ids) + 1, dtype=np.int64)
         np.cumsum(counts, out=offsets[1:])
         first_token, last_token = words[first_word], words[last_word]
-        return Sentences(doc=doc_of[first_token], start=index[first_token], end=index[last_token] + 1,
-                         keys=keys[order], offsets=offsets)
+        return Sentences(
+            doc=doc_of[first_token],
+            start=index[first_token],
+            end=index[last_token] + 1,
+            keys=keys[order],
+            offsets=offsets,
+        )
 
 
 def lookup(vocabulary: np.ndarray, keys: np.ndarray) -> np.ndarray:

@@ -63,8 +63,7 @@ class Classifier:
         self.weights = np.ascontiguousarray(data.weights[:, self.columns])
         self.bias = data.bias[self.columns]
         self.thresholds = data.thresholds[self.columns]
-        self.gates = {label: float(data.gates[i]) for label, i in zip(self.labels, self.columns)
-                      if data.gates[i] > 0}
+        self.gates = {label: float(data.gates[i]) for label, i in zip(self.labels, self.columns) if data.gates[i] > 0}
         #: Only the rules the model was trained beside are gated (a team's later rules never are).
         self.gated_rules = frozenset(data.meta.get("rules") or ())
         self.splitter = SentenceSplitter(strings)
@@ -105,15 +104,26 @@ class Classifier:
             probability = round(float(scores.probs[s, j]), 2)
             words = self.evidence(doc, first.i, last.i + 1, j)
             severity = rule.severity if probability >= CONFIDENT or rule.severity == "info" else "info"
-            out.append(Finding(
-                rule=rule.id, category=rule.category, element=rule.element, severity=severity,
-                start=start, end=end, line=line, column=column, text=norm.original[start:end],
-                message=evidence_message(rule, probability, words),
-                rewrites=rule.rewrites, source="model", confidence=probability))
+            out.append(
+                Finding(
+                    rule=rule.id,
+                    category=rule.category,
+                    element=rule.element,
+                    severity=severity,
+                    start=start,
+                    end=end,
+                    line=line,
+                    column=column,
+                    text=norm.original[start:end],
+                    message=evidence_message(rule, probability, words),
+                    rewrites=rule.rewrites,
+                    source="model",
+                    confidence=probability,
+                )
+            )
         return out
 
-    def confirmed(self, d: int, doc: Doc, norm: Normalized, scores: BatchScores,
-                  found: list[Finding]) -> list[Finding]:
+    def confirmed(self, d: int, doc: Doc, norm: Normalized, scores: BatchScores, found: list[Finding]) -> list[Finding]:
         """The rule findings of Doc d that stand: a gated rule's finding needs the model to
         give a sentence it overlaps at least the label's gate."""
         gates, gated = self.gates, self.gated_rules
@@ -141,8 +151,7 @@ class Classifier:
         keys = np.concatenate((norms, bigram_keys(norms[:-1], norms[1:])))
         spans = [(i, i + 1) for i in range(len(tokens))] + [(i, i + 2) for i in range(len(tokens) - 1)]
         rows = lookup(self.data.vocabulary, keys)
-        scored = sorted(((float(self.weights[r, j]), k) for k, r in enumerate(rows.tolist()) if r >= 0),
-                        reverse=True)
+        scored = sorted(((float(self.weights[r, j]), k) for k, r in enumerate(rows.tolist()) if r >= 0), reverse=True)
         taken: list[tuple[int, int]] = []
         for weight, k in scored:
             if weight <= 0 or len(taken) == top:
@@ -151,7 +160,7 @@ class Classifier:
             if all(t.is_punct for t in tokens[a:b]) or any(a < y and x < b for x, y in taken):
                 continue
             taken.append((a, b))
-        return [doc[tokens[a].i:tokens[b - 1].i + 1].text for a, b in sorted(taken)]
+        return [doc[tokens[a].i : tokens[b - 1].i + 1].text for a, b in sorted(taken)]
 
 
 def load_classifier(model: str | os.PathLike[str] | bool, rules: Iterable[Rule], strings) -> Classifier | None:

@@ -16,8 +16,7 @@ _LABELS: dict[str, tuple[str, str, tuple[str, ...]]] = {
         "Reads as closing the door: a refusal, a rule put first, or a hand-off that leaves "
         "the customer to chase it. Say what you can do, or take the next step for them.",
         "warning",
-        ("Here's what I can do: [what you can offer].",
-         "Let me see what I can do about this for you."),
+        ("Here's what I can do: [what you can offer].", "Let me see what I can do about this for you."),
     ),
     "non_apology": (
         "Reads as an apology that shrinks the harm, puts it on the customer's feelings, or "
@@ -25,8 +24,7 @@ _LABELS: dict[str, tuple[str, str, tuple[str, ...]]] = {
         "warning",
         ("I'm sorry this happened.", "I'm sorry for the trouble this has caused you."),
     ),
-    "advocacy": ("Commits to act for the customer: the language that lowers customer effort most.",
-                 "info", ()),
+    "advocacy": ("Commits to act for the customer: the language that lowers customer effort most.", "info", ()),
     "regret": ("Expresses regret for what happened.", "info", ()),
     "responsibility": ("Takes responsibility for what went wrong.", "info", ()),
     "explanation": ("Explains why the problem happened.", "info", ()),
@@ -49,9 +47,18 @@ def model_rules(labels: tuple[str, ...] = LABELS) -> list[Rule]:
             continue
         message, severity, rewrites = _LABELS[label]
         element = label if label in APOLOGY_ELEMENTS else None
-        rules.append(Rule(id=rule_id(label), category="apology" if element else label, element=element,
-                          message=message, source=SOURCE, severity=severity, rewrites=rewrites,
-                          path="<model>"))
+        rules.append(
+            Rule(
+                id=rule_id(label),
+                category="apology" if element else label,
+                element=element,
+                message=message,
+                source=SOURCE,
+                severity=severity,
+                rewrites=rewrites,
+                path="<model>",
+            )
+        )
     return rules
 
 

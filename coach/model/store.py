@@ -67,9 +67,13 @@ def save(model: ModelData, directory: str | os.PathLike) -> None:
     directory.mkdir(parents=True, exist_ok=True)
     with atomic_writer(str(directory / "model.npz"), mode="wb") as handle:
         handle.write(npz_bytes({name: getattr(model, name) for name in ARRAYS}))
-    meta = {**model.meta, "format": FORMAT, "labels": list(model.labels),
-            "thresholds": [round(float(t), 4) for t in model.thresholds],
-            "gates": [round(float(g), 4) for g in model.gates]}
+    meta = {
+        **model.meta,
+        "format": FORMAT,
+        "labels": list(model.labels),
+        "thresholds": [round(float(t), 4) for t in model.thresholds],
+        "gates": [round(float(g), 4) for g in model.gates],
+    }
     with atomic_writer(str(directory / "model.json")) as handle:
         json.dump(meta, handle, indent=2, ensure_ascii=False)
         handle.write("\n")
@@ -80,18 +84,23 @@ def load(directory: str | os.PathLike) -> ModelData:
     directory = Path(directory)
     meta_path, arrays_path = directory / "model.json", directory / "model.npz"
     if not directory.is_dir():
-        raise ModelError("no such model folder", path=str(directory),
-                         hint="give a folder written by `coach train`, or --no-model")
+        raise ModelError(
+            "no such model folder", path=str(directory), hint="give a folder written by `coach train`, or --no-model"
+        )
     try:
         meta = json.loads(meta_path.read_text(encoding="utf-8"))
     except FileNotFoundError:
-        raise ModelError("not a coach model folder (no model.json)", path=str(directory),
-                         hint="give a folder written by `coach train`") from None
+        raise ModelError(
+            "not a coach model folder (no model.json)",
+            path=str(directory),
+            hint="give a folder written by `coach train`",
+        ) from None
     except (OSError, ValueError) as exc:
         raise ModelError(f"unreadable model.json: {exc}", path=str(meta_path)) from None
     if not isinstance(meta, dict) or meta.get("format") != FORMAT:
-        raise ModelError(f"not a {FORMAT} model", path=str(meta_path),
-                         hint="train it again with this version: coach train")
+        raise ModelError(
+            f"not a {FORMAT} model", path=str(meta_path), hint="train it again with this version: coach train"
+        )
     try:
         with np.load(arrays_path, allow_pickle=False) as npz:
             arrays = {name: npz[name] for name in ARRAYS}
@@ -101,19 +110,29 @@ def load(directory: str | os.PathLike) -> ModelData:
         raise ModelError(f"unreadable model.npz: {exc}", path=str(arrays_path)) from None
     labels = tuple(meta.get("labels") or ())
     vocabulary, weights = arrays["vocabulary"], arrays["weights"]
-    if (vocabulary.dtype != np.uint64 or vocabulary.ndim != 1 or weights.shape != (len(vocabulary), len(labels))
-            or any(arrays[name].shape != (len(labels),) for name in ("bias", "thresholds", "gates"))
-            or not np.all(vocabulary[1:] > vocabulary[:-1])):
-        raise ModelError("model.npz does not match model.json (labels, shapes or a sorted vocabulary)",
-                         path=str(arrays_path), hint="train it again: coach train")
+    if (
+        vocabulary.dtype != np.uint64
+        or vocabulary.ndim != 1
+        or weights.shape != (len(vocabulary), len(labels))
+        or any(arrays[name].shape != (len(labels),) for name in ("bias", "thresholds", "gates"))
+        or not np.all(vocabulary[1:] > vocabulary[:-1])
+    ):
+        raise ModelError(
+            "model.npz does not match model.json (labels, shapes or a sorted vocabulary)",
+            path=str(arrays_path),
+            hint="train it again: coach train",
+        )
     probe = meta.get("hash_probe")
     if probe is not None and probe != _hash_probe():
-        raise ModelError("this model was trained with a spaCy that hashes words differently",
-                         path=str(meta_path), hint="train it again with this install: coach train")
-    bias, thresholds, gates = (arrays[name].astype(np.float32, copy=False)
-                               for name in ("bias", "thresholds", "gates"))
-    return ModelData(labels, vocabulary, weights.astype(np.float32, copy=False), bias, thresholds, gates,
-                     meta, str(directory))
+        raise ModelError(
+            "this model was trained with a spaCy that hashes words differently",
+            path=str(meta_path),
+            hint="train it again with this install: coach train",
+        )
+    bias, thresholds, gates = (arrays[name].astype(np.float32, copy=False) for name in ("bias", "thresholds", "gates"))
+    return ModelData(
+        labels, vocabulary, weights.astype(np.float32, copy=False), bias, thresholds, gates, meta, str(directory)
+    )
 
 
 def npz_bytes(arrays: dict[str, np.ndarray]) -> bytes:

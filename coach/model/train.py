@@ -76,8 +76,13 @@ class LabelReport:
         return p, r, (2 * p * r / (p + r) if p + r else 0.0)
 
     def to_dict(self) -> dict:
-        out: dict = {"label": self.label, "support": self.support, "threshold": round(self.threshold, 4),
-                     "gate": self.gate, "c": self.c}
+        out: dict = {
+            "label": self.label,
+            "support": self.support,
+            "threshold": round(self.threshold, 4),
+            "gate": self.gate,
+            "c": self.c,
+        }
         for name in ("rules", "model", "combined"):
             p, r, f = self.prf(getattr(self, name))
             out[name] = {"precision": round(p, 4), "recall": round(r, 4), "f1": round(f, 4)}
@@ -113,8 +118,9 @@ class Result:
     sentences: int = 0
 
 
-def prepare(items: Sequence[Item], labels: Sequence[str] = LABELS,
-            min_count: int = MIN_COUNT, trigrams: bool = False) -> Prepared:
+def prepare(
+    items: Sequence[Item], labels: Sequence[str] = LABELS, min_count: int = MIN_COUNT, trigrams: bool = False
+) -> Prepared:
     """Tokenize the utterances, cut sentences, label them from the spans, build features."""
     from scipy.sparse import csr_matrix
 
@@ -185,8 +191,7 @@ def fold_of(item_id: str, seed: int, folds: int) -> int:
 def _fit(x, y, c: float, seed: int):
     from sklearn.linear_model import LogisticRegression
 
-    model = LogisticRegression(C=c, solver="liblinear", class_weight="balanced", random_state=seed,
-                               max_iter=1000)
+    model = LogisticRegression(C=c, solver="liblinear", class_weight="balanced", random_state=seed, max_iter=1000)
     model.fit(x, y)
     return model
 
@@ -201,8 +206,7 @@ def _utterance_max(probs: np.ndarray, owner: np.ndarray, items: int) -> np.ndarr
 RuleHit = tuple[str, int, int]
 
 
-def _rule_support(prepared: Prepared, hits: Sequence[Sequence[RuleHit]], label: str,
-                  probs: np.ndarray) -> np.ndarray:
+def _rule_support(prepared: Prepared, hits: Sequence[Sequence[RuleHit]], label: str, probs: np.ndarray) -> np.ndarray:
     """Per utterance, the highest probability the model gives a sentence that one of the
     rules' findings of `label` overlaps (-1 where no rule found the label): a gate of g
     keeps the utterance's rule label exactly when this is >= g."""
@@ -222,8 +226,9 @@ def _rule_support(prepared: Prepared, hits: Sequence[Sequence[RuleHit]], label: 
     return out
 
 
-def best_threshold(probs: np.ndarray, truth: np.ndarray, rules: np.ndarray, beta: float = 1.0
-                   ) -> tuple[float, tuple[int, int, int]]:
+def best_threshold(
+    probs: np.ndarray, truth: np.ndarray, rules: np.ndarray, beta: float = 1.0
+) -> tuple[float, tuple[int, int, int]]:
     """The threshold maximizing F-beta of (rules or prob >= t); ties go to the higher t."""
     candidates = np.unique(np.concatenate((probs, np.linspace(0.05, 0.95, 19))))
     best, best_f, best_counts = 0.5, -1.0, (0, 0, 0)
@@ -236,9 +241,9 @@ def best_threshold(probs: np.ndarray, truth: np.ndarray, rules: np.ndarray, beta
     return best, best_counts
 
 
-def best_gate(probs: np.ndarray, truth: np.ndarray, support: np.ndarray,
-              gates: Sequence[float] = GATE_GRID, beta: float = 1.0
-              ) -> tuple[float, float, tuple[int, int, int]]:
+def best_gate(
+    probs: np.ndarray, truth: np.ndarray, support: np.ndarray, gates: Sequence[float] = GATE_GRID, beta: float = 1.0
+) -> tuple[float, float, tuple[int, int, int]]:
     """(gate, threshold, counts) maximizing F-beta of (rule confirmed or prob >= t)."""
     best = (-1.0, 0.0, 0.5, (0, 0, 0))
     for gate in gates:
@@ -253,11 +258,20 @@ def _counts(pred: np.ndarray, truth: np.ndarray) -> tuple[int, int, int]:
     return int((pred & truth).sum()), int((pred & ~truth).sum()), int((~pred & truth).sum())
 
 
-def train(items: Sequence[Item], rule_hits: Sequence[Sequence[RuleHit]] | None = None, *,
-          labels: Sequence[str] = LABELS, seed: int = 0, folds: int = FOLDS,
-          c_grid: Sequence[float] = C_GRID, gate_grid: Sequence[float] = GATE_GRID,
-          min_count: int = MIN_COUNT, beta: float | dict[str, float] = 0.5,
-          progress: Callable[[int, int], None] | None = None, meta: dict | None = None) -> Result:
+def train(
+    items: Sequence[Item],
+    rule_hits: Sequence[Sequence[RuleHit]] | None = None,
+    *,
+    labels: Sequence[str] = LABELS,
+    seed: int = 0,
+    folds: int = FOLDS,
+    c_grid: Sequence[float] = C_GRID,
+    gate_grid: Sequence[float] = GATE_GRID,
+    min_count: int = MIN_COUNT,
+    beta: float | dict[str, float] = 0.5,
+    progress: Callable[[int, int], None] | None = None,
+    meta: dict | None = None,
+) -> Result:
     """Train one classifier per label; `rule_hits[i]` are the phrasebooks' findings in
     utterance i (threshold and gate are tuned for rules and model together; None: for
     the model alone). `beta`: the F-beta the choices maximize, one for all labels or per
@@ -269,8 +283,9 @@ def train(items: Sequence[Item], rule_hits: Sequence[Sequence[RuleHit]] | None =
     hits = rule_hits if rule_hits is not None else [()] * n_items
     gate_grid = gate_grid if rule_hits is not None else (0.0,)
     fold = np.array([fold_of(item.id, seed, folds) for item in items])[prepared.owner]
-    trained = [lab for j, lab in enumerate(labels) if (prepared.y[:, j] == 1).sum() >= 2
-               and (prepared.y[:, j] == 0).sum() >= 2]
+    trained = [
+        lab for j, lab in enumerate(labels) if (prepared.y[:, j] == 1).sum() >= 2 and (prepared.y[:, j] == 0).sum() >= 2
+    ]
     total = len(trained) * (len(c_grid) * folds + 1)
     done = 0
     weights = np.zeros((len(prepared.vocabulary), len(trained)), dtype=np.float32)
@@ -293,7 +308,8 @@ def train(items: Sequence[Item], rule_hits: Sequence[Sequence[RuleHit]] | None =
                 test_rows = fold == f
                 if len(np.unique(target[fit_rows])) == 2:
                     oof[test_rows] = _fit(prepared.x[fit_rows], target[fit_rows], c, seed).predict_proba(
-                        prepared.x[test_rows])[:, 1]
+                        prepared.x[test_rows]
+                    )[:, 1]
                 done += 1
                 if progress:
                     progress(done, total)
@@ -314,15 +330,25 @@ def train(items: Sequence[Item], rule_hits: Sequence[Sequence[RuleHit]] | None =
         bias[k] = final.intercept_[0]
         thresholds[k] = threshold
         gates[k] = gate
-        reports.append(LabelReport(label, int(truth.sum()), threshold, gate, c, model_counts, combined,
-                                   _counts(by_rules, truth)))
+        reports.append(
+            LabelReport(label, int(truth.sum()), threshold, gate, c, model_counts, combined, _counts(by_rules, truth))
+        )
     from spacy.strings import hash_string  # type: ignore[attr-defined]  # Cython, no stub
 
-    info = {**(meta or {}), "seed": seed, "folds": folds, "c_grid": list(c_grid), "gate_grid": list(gate_grid),
-            "beta": beta,
-            "min_count": min_count, "utterances": n_items, "sentences": int(prepared.x.shape[0]),
-            "features": int(len(prepared.vocabulary)), "missing_spans": prepared.missing_spans,
-            "hash_probe": int(hash_string(HASH_PROBE)),
-            "cross_validated": [r.to_dict() for r in reports]}
+    info = {
+        **(meta or {}),
+        "seed": seed,
+        "folds": folds,
+        "c_grid": list(c_grid),
+        "gate_grid": list(gate_grid),
+        "beta": beta,
+        "min_count": min_count,
+        "utterances": n_items,
+        "sentences": int(prepared.x.shape[0]),
+        "features": int(len(prepared.vocabulary)),
+        "missing_spans": prepared.missing_spans,
+        "hash_probe": int(hash_string(HASH_PROBE)),
+        "cross_validated": [r.to_dict() for r in reports],
+    }
     data = ModelData(tuple(trained), prepared.vocabulary, weights, bias, thresholds, gates, info)
     return Result(data, reports, int(prepared.x.shape[0]))

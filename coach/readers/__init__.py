@@ -71,26 +71,59 @@ from coach.readers._inputfile import HEAD_SIZE, InputFile, open_binary
 from coach.readers._sniff import sniff
 from coach.readers._times import first_time
 
-__all__ = ["FORMATS", "ReaderOptions", "sniff", "iter_sources", "read_path", "read_bytes",
-           "html_to_text", "strip_quoted_email"]
+__all__ = [
+    "FORMATS",
+    "ReaderOptions",
+    "sniff",
+    "iter_sources",
+    "read_path",
+    "read_bytes",
+    "html_to_text",
+    "strip_quoted_email",
+]
 
 _READERS: dict[str, Callable[[InputFile, Context], Iterator[Conversation]]] = {
-    "jsonl": jsonl.read, "text": text.read,
-    "csv": csv_.read, "tsv": partial(csv_.read, tsv=True),
-    "vtt": vtt.read, "srt": partial(vtt.read, srt=True),
-    "zendesk": zendesk.read, "intercom": intercom.read, "freshdesk": freshdesk.read,
-    "helpscout": helpscout.read, "front": front.read, "gorgias": gorgias.read,
-    "connect": connect.read, "transcribe": transcribe.read, "ccai": ccai.read,
+    "jsonl": jsonl.read,
+    "text": text.read,
+    "csv": csv_.read,
+    "tsv": partial(csv_.read, tsv=True),
+    "vtt": vtt.read,
+    "srt": partial(vtt.read, srt=True),
+    "zendesk": zendesk.read,
+    "intercom": intercom.read,
+    "freshdesk": freshdesk.read,
+    "helpscout": helpscout.read,
+    "front": front.read,
+    "gorgias": gorgias.read,
+    "connect": connect.read,
+    "transcribe": transcribe.read,
+    "ccai": ccai.read,
 }
 assert set(_READERS) | {"parquet"} == set(FORMATS)  # Parquet is binary: read_path hands it to pyarrow
 
-_UNEXPECTED = (ValueError, TypeError, KeyError, IndexError, AttributeError, UnicodeError,
-               csv.Error, zlib.error, EOFError, OSError, OverflowError)
+_UNEXPECTED = (
+    ValueError,
+    TypeError,
+    KeyError,
+    IndexError,
+    AttributeError,
+    UnicodeError,
+    csv.Error,
+    zlib.error,
+    EOFError,
+    OSError,
+    OverflowError,
+)
 
 
-def read_path(path: str, options: ReaderOptions | None = None, warn: Warn = log_warning, *,
-              on_error: OnError | None = None,
-              on_open: Callable[[BinaryIO], None] | None = None) -> Iterator[Conversation]:
+def read_path(
+    path: str,
+    options: ReaderOptions | None = None,
+    warn: Warn = log_warning,
+    *,
+    on_error: OnError | None = None,
+    on_open: Callable[[BinaryIO], None] | None = None,
+) -> Iterator[Conversation]:
     """Conversations in the file at `path` ("-" = stdin; .gz transparently), streamed.
     `on_open` gets the raw byte stream (its tell() is how far the reader has got)."""
     stream = open_binary(path)
@@ -112,8 +145,9 @@ def _is_parquet(stream: BinaryIO, options: ReaderOptions) -> bool:
         return False
 
 
-def _read_parquet(stream: BinaryIO, path: str, options: ReaderOptions, warn: Warn,
-                  on_error: OnError | None) -> Iterator[Conversation]:
+def _read_parquet(
+    stream: BinaryIO, path: str, options: ReaderOptions, warn: Warn, on_error: OnError | None
+) -> Iterator[Conversation]:
     """Parquet through pyarrow (coach.readers.parquet), with the same error contract as text formats."""
     ctx = Context(path, options, warn, on_error)
     try:
@@ -121,15 +155,24 @@ def _read_parquet(stream: BinaryIO, path: str, options: ReaderOptions, warn: War
     except CoachError:
         raise
     except _UNEXPECTED as exc:
-        raise InputError(f"cannot read as parquet: {type(exc).__name__}: {exc}", path=path,
-                         hint="check --format-in, or report this file shape as a bug") from exc
+        raise InputError(
+            f"cannot read as parquet: {type(exc).__name__}: {exc}",
+            path=path,
+            hint="check --format-in, or report this file shape as a bug",
+        ) from exc
     finally:
         if path != "-":
             stream.close()
 
 
-def read_bytes(data: bytes, name: str = "-", options: ReaderOptions | None = None,
-               warn: Warn = log_warning, *, on_error: OnError | None = None) -> Iterator[Conversation]:
+def read_bytes(
+    data: bytes,
+    name: str = "-",
+    options: ReaderOptions | None = None,
+    warn: Warn = log_warning,
+    *,
+    on_error: OnError | None = None,
+) -> Iterator[Conversation]:
     """Conversations in `data` as if read from a file called `name` (for stdin captures and tests)."""
     stream = io.BufferedReader(io.BytesIO(data))
     options = options or ReaderOptions()
@@ -143,17 +186,26 @@ def _fitting(convs: Iterator[Conversation], ctx: Context) -> Iterator[Conversati
     one is a record error."""
     for conv in convs:
         if len(conv.turns) > MAX_TURNS:
-            ctx.recover(InputError(f"conversation {conv.id!r} has more than {MAX_TURNS:,} turns, the "
-                                   f"per-conversation limit", hint="split it into several conversations"),
-                        conv.line)
+            ctx.recover(
+                InputError(
+                    f"conversation {conv.id!r} has more than {MAX_TURNS:,} turns, the per-conversation limit",
+                    hint="split it into several conversations",
+                ),
+                conv.line,
+            )
             continue
         turn = next((t for t in conv.turns if len(t.text) > MAX_TURN_CHARS), None)
         if turn is None:
             yield conv
             continue
-        ctx.recover(InputError(f"conversation {conv.id!r} has a message of {len(turn.text):,} characters, "
-                               f"over the {MAX_TURN_CHARS:,}-character limit",
-                               hint="trim or split that message"), turn.line or conv.line)
+        ctx.recover(
+            InputError(
+                f"conversation {conv.id!r} has a message of {len(turn.text):,} characters, "
+                f"over the {MAX_TURN_CHARS:,}-character limit",
+                hint="trim or split that message",
+            ),
+            turn.line or conv.line,
+        )
 
 
 def _dated(convs: Iterator[Conversation]) -> Iterator[Conversation]:
@@ -166,8 +218,9 @@ def _dated(convs: Iterator[Conversation]) -> Iterator[Conversation]:
         yield conv
 
 
-def _read_stream(stream: BinaryIO, path: str, options: ReaderOptions, warn: Warn,
-                 on_error: OnError | None) -> Iterator[Conversation]:
+def _read_stream(
+    stream: BinaryIO, path: str, options: ReaderOptions, warn: Warn, on_error: OnError | None
+) -> Iterator[Conversation]:
     src: InputFile | None = None
     try:
         src = InputFile(stream, path, options.encoding, warn, head_size=1 if options.format else HEAD_SIZE)
@@ -175,8 +228,9 @@ def _read_stream(stream: BinaryIO, path: str, options: ReaderOptions, warn: Warn
             warn(f"{path}: empty file")
             return
         if src.is_binary():
-            raise InputError("binary file, skipped", path=path,
-                             hint="coach reads text, JSON, CSV/TSV, WebVTT/SRT and .gz of those")
+            raise InputError(
+                "binary file, skipped", path=path, hint="coach reads text, JSON, CSV/TSV, WebVTT/SRT and .gz of those"
+            )
         fmt = options.format or sniff(path, src.head)
         ctx = Context(path, options, warn, on_error)
         try:
@@ -186,8 +240,11 @@ def _read_stream(stream: BinaryIO, path: str, options: ReaderOptions, warn: Warn
         except RecursionError:
             raise InputError(f"cannot read as {fmt}: nested too deeply", path=path) from None
         except _UNEXPECTED as exc:
-            raise InputError(f"cannot read as {fmt}: {type(exc).__name__}: {exc}", path=path,
-                             hint="check --format-in, or report this file shape as a bug") from exc
+            raise InputError(
+                f"cannot read as {fmt}: {type(exc).__name__}: {exc}",
+                path=path,
+                hint="check --format-in, or report this file shape as a bug",
+            ) from exc
     finally:
         if src is not None:
             src.close()

@@ -13,11 +13,30 @@ from html.parser import HTMLParser
 
 # --------------------------------------------------------------------------- HTML to text
 _SKIP_TAGS = frozenset({"script", "style", "head", "title", "template", "noscript"})
-_PARA_TAGS = frozenset({"p", "h1", "h2", "h3", "h4", "h5", "h6", "blockquote", "ul", "ol",
-                        "table", "pre", "dl", "figure", "hr"})
-_BLOCK_TAGS = _PARA_TAGS | frozenset({"address", "article", "aside", "dd", "div", "dt", "fieldset",
-                                      "figcaption", "footer", "form", "header", "li", "main", "nav",
-                                      "section", "tr", "center"})
+_PARA_TAGS = frozenset(
+    {"p", "h1", "h2", "h3", "h4", "h5", "h6", "blockquote", "ul", "ol", "table", "pre", "dl", "figure", "hr"}
+)
+_BLOCK_TAGS = _PARA_TAGS | frozenset(
+    {
+        "address",
+        "article",
+        "aside",
+        "dd",
+        "div",
+        "dt",
+        "fieldset",
+        "figcaption",
+        "footer",
+        "form",
+        "header",
+        "li",
+        "main",
+        "nav",
+        "section",
+        "tr",
+        "center",
+    }
+)
 
 
 class _TextBuilder(HTMLParser):
@@ -141,9 +160,10 @@ def strip_quoted_email(text: str) -> str:
         if _ORIGINAL.match(line) or _REPLY_ABOVE.match(line):
             break
         if line.lstrip()[:3].lower() == "on " and (
-                _ON_WROTE.match(line) or (i + 1 < len(lines) and _ON_WROTE.match(line + " " + lines[i + 1]))):
+            _ON_WROTE.match(line) or (i + 1 < len(lines) and _ON_WROTE.match(line + " " + lines[i + 1]))
+        ):
             break
-        if _FROM.match(line) and any(_SENT.match(nxt) for nxt in lines[i + 1:i + 5]):
+        if _FROM.match(line) and any(_SENT.match(nxt) for nxt in lines[i + 1 : i + 5]):
             break
         if line.lstrip().startswith(">"):
             continue
@@ -169,20 +189,23 @@ def _norm(value: str) -> str:
 ROLE_VALUES: dict[str, str] = {}
 for _role, _values in {
     "agent": "agent staff admin administrator operator support rep representative advisor adviser "
-             "teammate employee human_agent csr assignee any_agent outbound supervisor",
+    "teammate employee human_agent csr assignee any_agent outbound supervisor",
     "customer": "customer end_user enduser user requester contact visitor lead client caller guest "
-                "member inbound consumer shopper",
-    "system": "system bot automated auto ivr virtual_agent automated_agent chatbot custom_bot "
-              "notification system_user",
+    "member inbound consumer shopper",
+    "system": "system bot automated auto ivr virtual_agent automated_agent chatbot custom_bot notification system_user",
 }.items():
     for _value in _values.split():
         ROLE_VALUES[_value] = _role
 
-_AGENT_WORDS = frozenset("agent support rep representative advisor adviser associate operator staff "
-                         "admin csr specialist helpdesk concierge moderator service team".split())
+_AGENT_WORDS = frozenset(
+    "agent support rep representative advisor adviser associate operator staff "
+    "admin csr specialist helpdesk concierge moderator service team".split()
+)
 _SYSTEM_WORDS = frozenset("system bot chatbot ivr automated auto-reply autoresponder".split())
-_CUSTOMER_WORDS = frozenset("customer client caller user visitor guest member requester contact "
-                            "lead shopper buyer subscriber end-user enduser".split())
+_CUSTOMER_WORDS = frozenset(
+    "customer client caller user visitor guest member requester contact "
+    "lead shopper buyer subscriber end-user enduser".split()
+)
 
 
 def role_value(value: str) -> str | None:

@@ -11,9 +11,22 @@ from coach.errors import InputError, UsageError
 from coach.textfix import encoding_problem
 
 FORMATS: tuple[str, ...] = (
-    "jsonl", "text", "csv", "tsv", "vtt", "srt",
-    "zendesk", "intercom", "freshdesk", "helpscout", "front", "gorgias",
-    "connect", "transcribe", "ccai", "parquet",
+    "jsonl",
+    "text",
+    "csv",
+    "tsv",
+    "vtt",
+    "srt",
+    "zendesk",
+    "intercom",
+    "freshdesk",
+    "helpscout",
+    "front",
+    "gorgias",
+    "connect",
+    "transcribe",
+    "ccai",
+    "parquet",
 )
 
 #: The longest message (turn) coach scores: spaCy's own default `max_length`. Matching time grows
@@ -44,8 +57,7 @@ class ReaderOptions:
 
     def __post_init__(self) -> None:
         if self.format is not None and self.format not in FORMATS:
-            raise UsageError(f"unknown transcript format {self.format!r}",
-                             hint=f"choose one of: {', '.join(FORMATS)}")
+            raise UsageError(f"unknown transcript format {self.format!r}", hint=f"choose one of: {', '.join(FORMATS)}")
         if not isinstance(self.agent_names, tuple):
             object.__setattr__(self, "agent_names", tuple(self.agent_names))
         if self.encoding is not None:
@@ -121,6 +133,8 @@ class Context:
             return
         names = ", ".join(list(self.unknown_speakers)[:5])
         more = "" if len(self.unknown_speakers) <= 5 else f" and {len(self.unknown_speakers) - 5} more"
-        self.warn(f"no agent found in {self.convs_without_agent} conversation(s); speakers "
-                  f"{names}{more} were treated as customers (name agents with --agent-name)")
+        self.warn(
+            f"no agent found in {self.convs_without_agent} conversation(s); speakers "
+            f"{names}{more} were treated as customers (name agents with --agent-name)"
+        )
         self.unknown_speakers.clear()

@@ -36,8 +36,9 @@ def _walk(folder: str, pattern: str | None, problems: list[InputError]) -> list[
     found: list[str] = []
 
     def unreadable(exc: OSError) -> None:
-        problems.append(InputError(f"cannot read the folder: {exc.strerror or exc}; skipped",
-                                   path=exc.filename or folder))
+        problems.append(
+            InputError(f"cannot read the folder: {exc.strerror or exc}; skipped", path=exc.filename or folder)
+        )
 
     for root, dirs, files in os.walk(folder, onerror=unreadable):
         dirs[:] = sorted(d for d in dirs if not d.startswith("."))
@@ -48,15 +49,19 @@ def _walk(folder: str, pattern: str | None, problems: list[InputError]) -> list[
             if _wanted(os.path.relpath(path, folder), pattern):
                 kind = special_kind(path)
                 if kind is not None:
-                    problems.append(InputError(f"{kind}, not a file; skipped", path=path,
-                                               hint="name it on the command line to read it"))
+                    problems.append(
+                        InputError(
+                            f"{kind}, not a file; skipped", path=path, hint="name it on the command line to read it"
+                        )
+                    )
                     continue
                 found.append(path)
     return found
 
 
-def iter_sources(paths: list[str], *, pattern: str | None = None,
-                 on_skip: Callable[[InputError], None] | None = None) -> Iterator[str]:
+def iter_sources(
+    paths: list[str], *, pattern: str | None = None, on_skip: Callable[[InputError], None] | None = None
+) -> Iterator[str]:
     """The files named by `paths`: files as given, folders walked, globs expanded, "-" for stdin.
 
     Folders yield non-hidden files matching `pattern` (a glob on the file name, or on
@@ -94,9 +99,13 @@ def iter_sources(paths: list[str], *, pattern: str | None = None,
                         on_skip(problem)
                     raise last
                 what = f"files matching {pattern!r}" if pattern else "transcript files"
-                raise InputError(f"folder has no {what}", path=path,
-                                 hint=None if pattern else f"looked for {' '.join(TRANSCRIPT_SUFFIXES)}; "
-                                                          f"use --glob to choose others")
+                raise InputError(
+                    f"folder has no {what}",
+                    path=path,
+                    hint=None
+                    if pattern
+                    else f"looked for {' '.join(TRANSCRIPT_SUFFIXES)}; use --glob to choose others",
+                )
             for item in found:
                 add(item)
         elif os.path.exists(path):
@@ -122,6 +131,7 @@ def iter_sources(paths: list[str], *, pattern: str | None = None,
 def compressed_twins(paths: list[str]) -> set[str]:
     """The files among `paths` that have a twin differing only by `.gz` (x.jsonl beside x.jsonl.gz):
     the same export saved twice, whose conversations must be scored once."""
+
     def stem(path: str) -> str:
         full = os.path.normcase(os.path.abspath(path))
         return full[:-3] if full.endswith(".gz") else full

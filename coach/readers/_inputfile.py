@@ -59,8 +59,9 @@ def open_binary(path: str) -> BinaryIO:
 class InputFile:
     """A readable transcript: `head` (first bytes, decompressed) and `lines()` (decoded, numbered)."""
 
-    def __init__(self, stream: BinaryIO, path: str, encoding: str | None = None,
-                 warn=None, head_size: int = HEAD_SIZE) -> None:
+    def __init__(
+        self, stream: BinaryIO, path: str, encoding: str | None = None, warn=None, head_size: int = HEAD_SIZE
+    ) -> None:
         self.path = path
         self._warn = warn
         self._raw = stream
@@ -97,8 +98,9 @@ class InputFile:
                 parts.append(chunk)
                 want -= len(chunk)
         except (EOFError, zlib.error, gzip.BadGzipFile) as exc:
-            raise InputError(f"truncated or corrupt gzip file ({exc})", path=self.path,
-                             hint="re-download or re-compress the export") from None
+            raise InputError(
+                f"truncated or corrupt gzip file ({exc})", path=self.path, hint="re-download or re-compress the export"
+            ) from None
         except OSError as exc:
             raise InputError(f"read failed: {exc}", path=self.path) from None
         return b"".join(parts)
@@ -107,7 +109,7 @@ class InputFile:
         if self._consumed:
             raise RuntimeError("InputFile.lines() can only be iterated once")
         self._consumed = True
-        yield self.head[self._skip:]
+        yield self.head[self._skip :]
         while not self._eof:
             chunk = self._read(1)
             if chunk:
@@ -125,7 +127,7 @@ class InputFile:
             return False
         limit = textinput.MAX_LINE_CHARS
         parts = [self.head]
-        data = self.head[self._skip:]
+        data = self.head[self._skip :]
         held = len(self.head)
         try:
             while True:
@@ -134,9 +136,12 @@ class InputFile:
                 if self._eof:
                     return True
                 if held > limit:
-                    raise InputError(f"the first {limit // (1024 * 1024)} MB hold nothing but blank "
-                                     f"space; the rest of the input was skipped", path=self.path,
-                                     hint="is it really a transcript export?")
+                    raise InputError(
+                        f"the first {limit // (1024 * 1024)} MB hold nothing but blank "
+                        f"space; the rest of the input was skipped",
+                        path=self.path,
+                        hint="is it really a transcript export?",
+                    )
                 data = self._read(1)
                 parts.append(data)
                 held += len(data)
@@ -167,8 +172,10 @@ class InputFile:
                 if self.explicit_encoding:
                     self._warn(f"{self.path}: invalid {self.encoding} at byte {offset}; decoded with replacement")
                 else:
-                    self._warn(f"{self.path}: invalid UTF-8 at byte {offset}; decoded with replacement "
-                               f"(use --encoding to override)")
+                    self._warn(
+                        f"{self.path}: invalid UTF-8 at byte {offset}; decoded with replacement "
+                        f"(use --encoding to override)"
+                    )
 
         def decode(data: bytes, final: bool) -> str:
             nonlocal fed
@@ -176,8 +183,11 @@ class InputFile:
             try:
                 text = decoder.decode(data, final)
             except UnicodeError as exc:  # codecs that ignore custom handlers (rare)
-                raise InputError(f"cannot decode as {self.encoding}: {exc}", path=self.path,
-                                 hint="use --encoding to name the file's encoding") from None
+                raise InputError(
+                    f"cannot decode as {self.encoding}: {exc}",
+                    path=self.path,
+                    hint="use --encoding to name the file's encoding",
+                ) from None
             finally:
                 _decode_errors.record = None
             fed += len(data)
@@ -204,9 +214,13 @@ class InputFile:
                 partial.append(pieces[0])
                 partial_len += len(pieces[0])
                 if partial_len > limit:
-                    raise InputError(f"line {lineno + 1} is longer than {limit // (1024 * 1024)} MB; "
-                                     f"the rest of the file was skipped", path=self.path, line=lineno + 1,
-                                     hint="is it really a transcript export? check --format-in")
+                    raise InputError(
+                        f"line {lineno + 1} is longer than {limit // (1024 * 1024)} MB; "
+                        f"the rest of the file was skipped",
+                        path=self.path,
+                        line=lineno + 1,
+                        hint="is it really a transcript export? check --format-in",
+                    )
                 continue
             partial.append(pieces[0])
             lineno += 1

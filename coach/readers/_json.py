@@ -19,11 +19,23 @@ from coach.textfix import SURROGATE_ESCAPE, repair_tree
 MAX_JSON_CHARS = 64 * 1024 * 1024
 
 _KINDS: dict[str, tuple[type, ...]] = {
-    "str": (str,), "list": (list,), "dict": (dict,), "bool": (bool,),
-    "num": (int, float), "id": (str, int, float), "time": (str, int, float),
+    "str": (str,),
+    "list": (list,),
+    "dict": (dict,),
+    "bool": (bool,),
+    "num": (int, float),
+    "id": (str, int, float),
+    "time": (str, int, float),
 }
-_KIND_NAMES = {"str": "a string", "list": "a list", "dict": "an object", "bool": "true or false",
-               "num": "a number", "id": "a string or number", "time": "a string or number"}
+_KIND_NAMES = {
+    "str": "a string",
+    "list": "a list",
+    "dict": "an object",
+    "bool": "true or false",
+    "num": "a number",
+    "id": "a string or number",
+    "time": "a string or number",
+}
 
 
 def type_name(value: Any) -> str:
@@ -77,7 +89,7 @@ def objects(items: list, where: str) -> Iterator[tuple[str, dict]]:
 
 def as_id(value: Any) -> str | None:
     """An id as text; a float that is a whole number (exports written by JavaScript) without ".0"."""
-    if isinstance(value, float) and value.is_integer() and abs(value) < 2 ** 53:
+    if isinstance(value, float) and value.is_integer() and abs(value) < 2**53:
         return str(int(value))
     return None if value is None else str(value)
 
@@ -93,8 +105,10 @@ def _parse_line(line: str) -> Any:
         raise InputError(f"invalid JSON: {exc}") from None
 
 
-SURROGATE_WARNING = ("lone surrogate escape (half of a UTF-16 pair, such as a cut emoji) replaced with U+FFFD"
-                     "; later ones in this file are replaced silently")
+SURROGATE_WARNING = (
+    "lone surrogate escape (half of a UTF-16 pair, such as a cut emoji) replaced with U+FFFD"
+    "; later ones in this file are replaced silently"
+)
 
 
 def documents(src: InputFile, ctx: Context) -> Iterator[tuple[Any, int | None]]:
@@ -149,8 +163,10 @@ def documents(src: InputFile, ctx: Context) -> Iterator[tuple[Any, int | None]]:
         size += len(line) + 1
         parts.append(line)
     if size > MAX_JSON_CHARS:  # checked after the loop too, so a one-line document is capped as well
-        raise ctx.error(f"JSON document larger than {MAX_JSON_CHARS // (1024 * 1024)} MB",
-                        hint="split the export or convert it to JSON Lines, one conversation per line")
+        raise ctx.error(
+            f"JSON document larger than {MAX_JSON_CHARS // (1024 * 1024)} MB",
+            hint="split the export or convert it to JSON Lines, one conversation per line",
+        )
     text = "\n".join(parts)
     try:
         doc = json.loads(text)
@@ -189,8 +205,7 @@ def read_json(src: InputFile, ctx: Context, split: Split, build: Build) -> Itera
                 yield conv
 
 
-def split_list(doc: Any, keys: tuple[str, ...], is_one: Callable[[dict], bool],
-               what: str) -> list[tuple[str, dict]]:
+def split_list(doc: Any, keys: tuple[str, ...], is_one: Callable[[dict], bool], what: str) -> list[tuple[str, dict]]:
     """A document as conversation records: one object, a list of them, or a wrapper key holding a list."""
     if isinstance(doc, dict):
         if is_one(doc):
@@ -199,16 +214,24 @@ def split_list(doc: Any, keys: tuple[str, ...], is_one: Callable[[dict], bool],
             items = doc.get(key)
             if isinstance(items, list):
                 return list(objects(items, key))
-        raise InputError(f"not {what}: no {' / '.join(repr(k) for k in keys)} list found",
-                         hint="check --format-in")
+        raise InputError(f"not {what}: no {' / '.join(repr(k) for k in keys)} list found", hint="check --format-in")
     if isinstance(doc, list):
         return list(objects(doc, ""))
     raise InputError(f"not {what}: the document is {type_name(doc)}", hint="check --format-in")
 
 
-def finish(ctx: Context, turns: Iterable[Turn], conv_id: str, *, where: str = "",
-           line: int | None = None, agent: str | None = None, channel: str | None = None,
-           meta: tuple[tuple[str, Any], ...] = (), started_at: str | None = None) -> Conversation | None:
+def finish(
+    ctx: Context,
+    turns: Iterable[Turn],
+    conv_id: str,
+    *,
+    where: str = "",
+    line: int | None = None,
+    agent: str | None = None,
+    channel: str | None = None,
+    meta: tuple[tuple[str, Any], ...] = (),
+    started_at: str | None = None,
+) -> Conversation | None:
     """A Conversation from built turns, or None (with a warning) when nothing public was said."""
     turns = tuple(turns)
     if not turns:
@@ -217,5 +240,13 @@ def finish(ctx: Context, turns: Iterable[Turn], conv_id: str, *, where: str = ""
         return None
     if agent is None:
         agent = next((t.name for t in turns if t.speaker == "agent" and t.name), None)
-    return Conversation(id=conv_id, turns=turns, agent=agent, channel=channel,
-                        source=ctx.path, line=line, meta=meta, started_at=started_at)
+    return Conversation(
+        id=conv_id,
+        turns=turns,
+        agent=agent,
+        channel=channel,
+        source=ctx.path,
+        line=line,
+        meta=meta,
+        started_at=started_at,
+    )

@@ -51,7 +51,8 @@ def sniff_json(text: str) -> str | None:
     if _has(text, "ParticipantId", "InitialContactId", "AbsoluteTime"):
         return "connect"
     if _has(text, "ParticipantRole", "speaker_labels", "audio_segments") or (
-            _has(text, "results") and _has(text, "transcripts")):
+        _has(text, "results") and _has(text, "transcripts")
+    ):
         return "transcribe"
     return None
 
@@ -104,13 +105,17 @@ def sniff(name: str, head: bytes) -> str:
         if ext in (".jsonl", ".ndjson", ".jsonlines"):
             return "jsonl"
         if ext in _JSON_EXT or (stripped[:1] == "{" and ext not in _TEXT_EXT):
-            raise InputError("JSON without the fields of any known export", path=name,
-                             hint=f"use --format-in with one of: {', '.join(FORMATS)}")
+            raise InputError(
+                "JSON without the fields of any known export",
+                path=name,
+                hint=f"use --format-in with one of: {', '.join(FORMATS)}",
+            )
     if ext not in _TEXT_EXT and first_lines and first_lines[0]:
         for tsv in (True, False):
             if _looks_csv(first_lines[0], tsv):
                 return "tsv" if tsv else "csv"
     if ext in _TEXT_EXT or _looks_text(stripped):
         return "text"
-    raise InputError("cannot tell the transcript format", path=name,
-                     hint=f"use --format-in with one of: {', '.join(FORMATS)}")
+    raise InputError(
+        "cannot tell the transcript format", path=name, hint=f"use --format-in with one of: {', '.join(FORMATS)}"
+    )

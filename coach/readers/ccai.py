@@ -23,8 +23,14 @@ from coach.readers._context import Context
 from coach.readers._inputfile import InputFile
 from coach.readers._json import as_id, dotted, finish, get, get_any, objects, read_json, type_name
 
-ROLES = {"HUMAN_AGENT": "agent", "AGENT": "agent", "ANY_AGENT": "agent", "END_USER": "customer",
-         "CUSTOMER": "customer", "AUTOMATED_AGENT": "system"}
+ROLES = {
+    "HUMAN_AGENT": "agent",
+    "AGENT": "agent",
+    "ANY_AGENT": "agent",
+    "END_USER": "customer",
+    "CUSTOMER": "customer",
+    "AUTOMATED_AGENT": "system",
+}
 MEDIUMS = {"PHONE_CALL": "voice", "CHAT": "chat"}
 
 
@@ -36,15 +42,16 @@ def _split(doc: Any) -> list[tuple[str, dict]]:
             return list(objects(doc["conversations"], "conversations"))
     if isinstance(doc, list):
         return list(objects(doc, ""))
-    raise InputError(f"not a CCAI Insights conversation: {type_name(doc)} without 'transcript' or 'entries'",
-                     hint="check --format-in")
+    raise InputError(
+        f"not a CCAI Insights conversation: {type_name(doc)} without 'transcript' or 'entries'",
+        hint="check --format-in",
+    )
 
 
 def _role(raw: str, name: str) -> str:
     role = ROLES.get(raw.upper())
     if role is None:
-        raise InputError(f"field '{name}' is {raw!r}; expected HUMAN_AGENT, AUTOMATED_AGENT, END_USER "
-                         f"or CUSTOMER")
+        raise InputError(f"field '{name}' is {raw!r}; expected HUMAN_AGENT, AUTOMATED_AGENT, END_USER or CUSTOMER")
     return role
 
 
@@ -69,8 +76,10 @@ def _segments(rec: dict, where: str, line: int | None) -> list[Turn]:
     segments = get_any(transcript, ("transcriptSegments", "transcript_segments"), "list", twhere, required=True)
     call = get_any(rec, ("callMetadata", "call_metadata"), "dict", where) or {}
     channels: dict[int, str] = {}
-    for keys, role in ((("agentChannel", "agent_channel"), "agent"),
-                       (("customerChannel", "customer_channel"), "customer")):
+    for keys, role in (
+        (("agentChannel", "agent_channel"), "agent"),
+        (("customerChannel", "customer_channel"), "customer"),
+    ):
         number = get_any(call, keys, "num", dotted(where, "callMetadata"))
         channel = _channel(number) if number is not None else None
         if channel is not None:
@@ -86,8 +95,10 @@ def _segments(rec: dict, where: str, line: int | None) -> list[Turn]:
             tag = get_any(seg, ("channelTag", "channel_tag"), "num", here)
             channel = _channel(tag) if tag is not None else None
             if channel is None or channel not in channels:
-                raise InputError(f"'{here}' has no segmentParticipant.role and no channelTag matching "
-                                 f"callMetadata.agentChannel/customerChannel")
+                raise InputError(
+                    f"'{here}' has no segmentParticipant.role and no channelTag matching "
+                    f"callMetadata.agentChannel/customerChannel"
+                )
             role = channels[channel]
         stamp = get_any(seg, ("messageTime", "message_time"), "str", here)
         if text:
@@ -101,8 +112,15 @@ def _build(rec: dict, ctx: Context, where: str, fallback: str, line: int | None)
     conv_id = name.rstrip("/").rsplit("/", 1)[-1] if name and name.strip("/") else fallback
     medium = get(rec, "medium", "str", where)
     agent = as_id(get_any(rec, ("agentId", "agent_id"), "id", where))
-    return finish(ctx, turns, conv_id, where=where, line=line, agent=agent,
-                  channel=MEDIUMS.get(medium.upper(), medium.lower()) if medium else None)
+    return finish(
+        ctx,
+        turns,
+        conv_id,
+        where=where,
+        line=line,
+        agent=agent,
+        channel=MEDIUMS.get(medium.upper(), medium.lower()) if medium else None,
+    )
 
 
 def read(src: InputFile, ctx: Context) -> Iterator[Conversation]:

@@ -23,8 +23,14 @@ from coach.readers._context import Context
 from coach.readers._inputfile import InputFile
 from coach.readers._json import as_id, dotted, finish, get, objects, read_json, type_name
 
-ROLES = {"AGENT": "agent", "SUPERVISOR": "agent", "CUSTOMER": "customer", "SYSTEM": "system",
-         "CUSTOM_BOT": "system", "BOT": "system"}
+ROLES = {
+    "AGENT": "agent",
+    "SUPERVISOR": "agent",
+    "CUSTOMER": "customer",
+    "SYSTEM": "system",
+    "CUSTOM_BOT": "system",
+    "BOT": "system",
+}
 _TEXT_TYPES = frozenset({"text/plain", "text/markdown"})
 
 
@@ -33,8 +39,9 @@ def _split(doc: Any) -> list[tuple[str, dict]]:
         return [("", doc)]
     if isinstance(doc, list):
         return list(objects(doc, ""))
-    raise InputError(f"not an Amazon Connect transcript: {type_name(doc)} without 'Transcript'",
-                     hint="check --format-in")
+    raise InputError(
+        f"not an Amazon Connect transcript: {type_name(doc)} without 'Transcript'", hint="check --format-in"
+    )
 
 
 def _participants(rec: dict, where: str) -> dict[str, str]:
@@ -65,8 +72,10 @@ def _build(rec: dict, ctx: Context, where: str, fallback: str, line: int | None)
             raise InputError(f"missing field '{dotted(here, 'ParticipantRole')}'")
         role = ROLES.get(raw.upper())
         if role is None:
-            raise InputError(f"'{here}': participant {raw!r} has no known role (expected AGENT, CUSTOMER "
-                             f"or SYSTEM in ParticipantRole or Participants[])")
+            raise InputError(
+                f"'{here}': participant {raw!r} has no known role (expected AGENT, CUSTOMER "
+                f"or SYSTEM in ParticipantRole or Participants[])"
+            )
         stamp = get(item, "AbsoluteTime", "str", here)
         chat = chat or stamp is not None
         if stamp is None:
@@ -78,11 +87,16 @@ def _build(rec: dict, ctx: Context, where: str, fallback: str, line: int | None)
         if content.strip():
             turns.append(Turn(role, content.strip(), name, stamp, line))
     meta_obj = get(rec, "CustomerMetadata", "dict", where) or {}
-    conv_id = (as_id(get(rec, "ContactId", "str", where)) or as_id(get(rec, "InitialContactId", "str", where))
-               or as_id(get(meta_obj, "ContactId", "str", dotted(where, "CustomerMetadata"))) or fallback)
+    conv_id = (
+        as_id(get(rec, "ContactId", "str", where))
+        or as_id(get(rec, "InitialContactId", "str", where))
+        or as_id(get(meta_obj, "ContactId", "str", dotted(where, "CustomerMetadata")))
+        or fallback
+    )
     channel = get(rec, "Channel", "str", where)
-    return finish(ctx, turns, conv_id, where=where, line=line,
-                  channel=channel.lower() if channel else ("chat" if chat else None))
+    return finish(
+        ctx, turns, conv_id, where=where, line=line, channel=channel.lower() if channel else ("chat" if chat else None)
+    )
 
 
 def read(src: InputFile, ctx: Context) -> Iterator[Conversation]:

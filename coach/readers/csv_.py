@@ -32,16 +32,64 @@ from coach.readers._inputfile import InputFile
 
 from ..controls import shown_cells
 
-ID_COLUMNS = ("conversation_id", "conversationid", "conversation", "ticket_id", "ticketid", "ticket",
-              "ticket_number", "chat_id", "thread_id", "case_id", "case_number", "contact_id",
-              "session_id", "transcript_id", "call_id", "interaction_id")
-SPEAKER_COLUMNS = ("role", "speaker_role", "speaker", "author_type", "sender_type", "participant_role",
-                   "user_type", "author_role", "participant", "sender", "author", "from")
-TEXT_COLUMNS = ("text", "message", "body", "message_text", "body_text", "plain_body", "content",
-                "utterance", "transcript", "comment", "message_body")
+ID_COLUMNS = (
+    "conversation_id",
+    "conversationid",
+    "conversation",
+    "ticket_id",
+    "ticketid",
+    "ticket",
+    "ticket_number",
+    "chat_id",
+    "thread_id",
+    "case_id",
+    "case_number",
+    "contact_id",
+    "session_id",
+    "transcript_id",
+    "call_id",
+    "interaction_id",
+)
+SPEAKER_COLUMNS = (
+    "role",
+    "speaker_role",
+    "speaker",
+    "author_type",
+    "sender_type",
+    "participant_role",
+    "user_type",
+    "author_role",
+    "participant",
+    "sender",
+    "author",
+    "from",
+)
+TEXT_COLUMNS = (
+    "text",
+    "message",
+    "body",
+    "message_text",
+    "body_text",
+    "plain_body",
+    "content",
+    "utterance",
+    "transcript",
+    "comment",
+    "message_body",
+)
 AGENT_COLUMNS = ("agent", "agent_name", "assignee", "assignee_name", "agent_id", "assignee_id")
-TIME_COLUMNS = ("time", "timestamp", "created_at", "created", "date", "datetime", "sent_at",
-                "message_time", "start_time", "created_datetime")
+TIME_COLUMNS = (
+    "time",
+    "timestamp",
+    "created_at",
+    "created",
+    "date",
+    "datetime",
+    "sent_at",
+    "message_time",
+    "start_time",
+    "created_datetime",
+)
 NAME_COLUMNS = ("name", "author_name", "sender_name", "speaker_name", "display_name", "from_name")
 _PRIVATE_TRUE = ("private", "internal", "is_private", "is_internal", "is_note", "note")
 _FALSE = frozenset({"false", "0", "no", "n", "f"})
@@ -67,15 +115,13 @@ def sniff_delimiter(header: str) -> str:
     return best if counts[best] else ","
 
 
-def _find(header: list[str], given: str | None, candidates: tuple[str, ...], option: str,
-          ctx: Context) -> int | None:
+def _find(header: list[str], given: str | None, candidates: tuple[str, ...], option: str, ctx: Context) -> int | None:
     normed = [norm_header(h) for h in header]
     if given is not None:
         want = norm_header(given)
         if want in normed:
             return normed.index(want)
-        raise ctx.error(f"column {given!r} not found (columns: {shown_cells(header)})", line=1,
-                        hint=f"check {option}")
+        raise ctx.error(f"column {given!r} not found (columns: {shown_cells(header)})", line=1, hint=f"check {option}")
     for cand in candidates:
         if cand in normed:
             return normed.index(cand)
@@ -110,8 +156,11 @@ def read(src: InputFile, ctx: Context, tsv: bool = False) -> Iterator[Conversati
         yield from _rows(reader, header, numbers, ctx)
     except csv.Error as exc:
         if "field limit" in str(exc):
-            raise ctx.error(f"malformed CSV: a cell is longer than {csv.field_size_limit():,} characters",
-                            line=numbers[0], hint="look for an unclosed quote above this line") from None
+            raise ctx.error(
+                f"malformed CSV: a cell is longer than {csv.field_size_limit():,} characters",
+                line=numbers[0],
+                hint="look for an unclosed quote above this line",
+            ) from None
         raise ctx.error(f"malformed CSV: {exc}", line=numbers[0]) from None
     ctx.report_unknown()
 
@@ -149,9 +198,11 @@ def _columns(header: list[str], header_line: int, ctx: Context) -> _Columns:
     if col_speaker is None or col_text is None:
         missing = "speaker" if col_speaker is None else "text"
         names = SPEAKER_COLUMNS if col_speaker is None else TEXT_COLUMNS
-        raise ctx.error(f"no {missing} column (looked for {', '.join(names[:6])}, …; header: "
-                        f"{shown_cells(header)[:200]})", line=header_line,
-                        hint=f"name it with --{missing}-column")
+        raise ctx.error(
+            f"no {missing} column (looked for {', '.join(names[:6])}, …; header: {shown_cells(header)[:200]})",
+            line=header_line,
+            hint=f"name it with --{missing}-column",
+        )
     normed = [norm_header(h) for h in header]
     col_public = normed.index("public") if "public" in normed else None
     private = [normed.index(c) for c in _PRIVATE_TRUE if c in normed]
@@ -165,8 +216,7 @@ def _cell(row: list[str], col: int | None) -> str:
 
 def _is_private(row: list[str], cols: _Columns) -> bool:
     """A note, not a message: public=false, or a private/internal/is_note flag set."""
-    return (_cell(row, cols.public).casefold() in _FALSE
-            or any(_cell(row, c).casefold() in _TRUE for c in cols.private))
+    return _cell(row, cols.public).casefold() in _FALSE or any(_cell(row, c).casefold() in _TRUE for c in cols.private)
 
 
 @dataclass
@@ -217,8 +267,13 @@ def _unclosed_quote(row: list[str], row_line: int, last_line: int, ctx: Context)
     """Report the row whose open quote swallowed the rest of the file (see END)."""
     after = last_line - row_line
     swallowed = f", so the {after:,} line(s) after it were read into one cell" if after else ""
-    ctx.recover(InputError(f"malformed CSV: the quote opened in this row is never closed{swallowed}; "
-                           f"skipped", hint="close the quote, or escape it by doubling it"), row_line)
+    ctx.recover(
+        InputError(
+            f"malformed CSV: the quote opened in this row is never closed{swallowed}; skipped",
+            hint="close the quote, or escape it by doubling it",
+        ),
+        row_line,
+    )
 
 
 def _rows(reader, header: list[str], numbers: list[int], ctx: Context) -> Iterator[Conversation]:
@@ -244,14 +299,18 @@ def _rows(reader, header: list[str], numbers: list[int], ctx: Context) -> Iterat
                 yield done
             if row_id is not None and row_id in seen and not warned_repeat:
                 warned_repeat = True
-                ctx.warn(f"conversation {row_id} appears again; rows are grouped by consecutive id "
-                         f"(sort the file by conversation id)", row_line)
+                ctx.warn(
+                    f"conversation {row_id} appears again; rows are grouped by consecutive id "
+                    f"(sort the file by conversation id)",
+                    row_line,
+                )
             if row_id is not None:
                 seen.add(row_id)
             conv = _Conversation(row_id, row_line)
         if len(row) <= cols.needed:
-            ctx.recover(InputError(f"row has {len(row)} cells; the {header[cols.needed]!r} column is missing"),
-                        row_line)
+            ctx.recover(
+                InputError(f"row has {len(row)} cells; the {header[cols.needed]!r} column is missing"), row_line
+            )
             continue
         if not _is_private(row, cols):
             conv.add(row, cols, row_line, ctx)

@@ -40,8 +40,10 @@ def _split(doc: Any) -> list[tuple[str, dict]]:
             return [("", doc)]
         if isinstance(doc.get("tickets"), list):
             return list(objects(doc["tickets"], "tickets"))
-    raise InputError(f"not a Freshdesk conversations export: the document is {type_name(doc)} "
-                     f"without 'conversations'", hint="check --format-in")
+    raise InputError(
+        f"not a Freshdesk conversations export: the document is {type_name(doc)} without 'conversations'",
+        hint="check --format-in",
+    )
 
 
 def _text(obj: dict, here: str, html_key: str, text_key: str) -> str | None:
@@ -70,13 +72,20 @@ def _build(rec: dict, ctx: Context, where: str, fallback: str, line: int | None)
         if private or not text:
             continue
         created = get(entry, "created_at", "time", here)
-        turns.append(Turn("customer" if incoming else "agent", text, None,
-                          None if created is None else str(created), line))
+        turns.append(
+            Turn("customer" if incoming else "agent", text, None, None if created is None else str(created), line)
+        )
     source = get(rec, "source", "num", where)
     subject = get(rec, "subject", "str", where)
-    return finish(ctx, turns, ticket_id or fallback, where=where, line=line,
-                  channel=SOURCES.get(source) if isinstance(source, int) else None,
-                  meta=(("subject", subject),) if subject else ())
+    return finish(
+        ctx,
+        turns,
+        ticket_id or fallback,
+        where=where,
+        line=line,
+        channel=SOURCES.get(source) if isinstance(source, int) else None,
+        meta=(("subject", subject),) if subject else (),
+    )
 
 
 def read(src: InputFile, ctx: Context) -> Iterator[Conversation]:

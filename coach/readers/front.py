@@ -36,8 +36,7 @@ def _split(doc: Any) -> list[tuple[str, dict]]:
         if doc and isinstance(doc[0], dict) and "is_inbound" in doc[0]:
             return [("", {"messages": doc, "_key": ""})]
         return list(objects(doc, ""))
-    raise InputError(f"not a Front messages export: {type_name(doc)} without '_results'",
-                     hint="check --format-in")
+    raise InputError(f"not a Front messages export: {type_name(doc)} without '_results'", hint="check --format-in")
 
 
 def _conversation_id(message: dict) -> str | None:
@@ -53,8 +52,9 @@ def _name(message: dict, here: str, inbound: bool) -> str | None:
         if not author:
             return None
         awhere = dotted(here, "author")
-        full = " ".join(p for p in (get(author, "first_name", "str", awhere),
-                                    get(author, "last_name", "str", awhere)) if p)
+        full = " ".join(
+            p for p in (get(author, "first_name", "str", awhere), get(author, "last_name", "str", awhere)) if p
+        )
         return full or get(author, "username", "str", awhere)
     for rwhere, recipient in objects(get(message, "recipients", "list", here) or [], dotted(here, "recipients")):
         if get(recipient, "role", "str", rwhere) == "from":

@@ -35,8 +35,7 @@ def _split(doc: Any) -> list[tuple[str, dict]]:
         if doc and isinstance(doc[0], dict) and "from_agent" in doc[0]:
             return [("", {"messages": doc, "_key": ""})]
         return list(objects(doc, ""))
-    raise InputError(f"not a Gorgias ticket export: {type_name(doc)} without 'messages'",
-                     hint="check --format-in")
+    raise InputError(f"not a Gorgias ticket export: {type_name(doc)} without 'messages'", hint="check --format-in")
 
 
 def _name(message: dict, here: str) -> str | None:
@@ -79,14 +78,29 @@ def _build(rec: dict, ctx: Context, where: str, fallback: str, line: int | None)
         if public is False or kind == "internal-note" or not text:
             continue
         channel = channel or kind
-        turns.append(Turn("agent" if from_agent else "customer", text, _name(message, here),
-                          get(message, "created_datetime", "str", here), line))
+        turns.append(
+            Turn(
+                "agent" if from_agent else "customer",
+                text,
+                _name(message, here),
+                get(message, "created_datetime", "str", here),
+                line,
+            )
+        )
     assignee = get(rec, "assignee_user", "dict", where)
     agent = get(assignee, "name", "str", dotted(where, "assignee_user")) if assignee else None
     subject = get(rec, "subject", "str", where) if "_key" not in rec else None
-    return finish(ctx, turns, ticket_id or fallback, where=where, line=line, agent=agent, channel=channel,
-                  meta=(("subject", subject),) if subject else (),
-                  started_at=field_time(rec, "created_datetime") if "_key" not in rec else None)
+    return finish(
+        ctx,
+        turns,
+        ticket_id or fallback,
+        where=where,
+        line=line,
+        agent=agent,
+        channel=channel,
+        meta=(("subject", subject),) if subject else (),
+        started_at=field_time(rec, "created_datetime") if "_key" not in rec else None,
+    )
 
 
 def read(src: InputFile, ctx: Context) -> Iterator[Conversation]:

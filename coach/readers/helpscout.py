@@ -23,8 +23,7 @@ from coach.readers._inputfile import InputFile
 from coach.readers._json import as_id, dotted, finish, get, objects, read_json, type_name
 from coach.readers._times import field_time
 
-PERSON_ROLES = {"customer": "customer", "user": "agent", "team": "agent", "system_user": "system",
-                "system": "system"}
+PERSON_ROLES = {"customer": "customer", "user": "agent", "team": "agent", "system_user": "system", "system": "system"}
 _BY_TYPE = {"customer": "customer", "message": "agent"}
 _BY_AUTHOR = frozenset({"chat", "phone", "beaconchat"})
 
@@ -41,8 +40,9 @@ def _split(doc: Any) -> list[tuple[str, dict]]:
                 return list(objects(embedded["conversations"], "_embedded.conversations"))
         if isinstance(doc.get("threads"), list):
             return [("", {**doc, "_embedded": {"threads": doc["threads"]}})]
-    raise InputError(f"not a Help Scout threads export: {type_name(doc)} without '_embedded.threads'",
-                     hint="check --format-in")
+    raise InputError(
+        f"not a Help Scout threads export: {type_name(doc)} without '_embedded.threads'", hint="check --format-in"
+    )
 
 
 def _build(rec: dict, ctx: Context, where: str, fallback: str, line: int | None) -> Conversation | None:
@@ -79,11 +79,21 @@ def _build(rec: dict, ctx: Context, where: str, fallback: str, line: int | None)
         name = " ".join(p for p in (get(by, "first", "str", bwhere), get(by, "last", "str", bwhere)) if p)
         turns.append(Turn(role, text, name or None, get(thread, "createdAt", "str", here), line))
     conv_id = as_id(get(rec, "id", "id", where)) or fallback
-    meta = tuple((key, value) for key, value in (("number", get(rec, "number", "id", where)),
-                                                  ("subject", get(rec, "subject", "str", where)))
-                 if value is not None)
-    return finish(ctx, turns, conv_id, where=where, line=line, channel=get(rec, "type", "str", where),
-                  meta=meta, started_at=field_time(rec, "createdAt"))
+    meta = tuple(
+        (key, value)
+        for key, value in (("number", get(rec, "number", "id", where)), ("subject", get(rec, "subject", "str", where)))
+        if value is not None
+    )
+    return finish(
+        ctx,
+        turns,
+        conv_id,
+        where=where,
+        line=line,
+        channel=get(rec, "type", "str", where),
+        meta=meta,
+        started_at=field_time(rec, "createdAt"),
+    )
 
 
 def read(src: InputFile, ctx: Context) -> Iterator[Conversation]:

@@ -21,18 +21,35 @@ from coach.readers._context import Context
 from coach.readers._inputfile import InputFile
 from coach.readers._json import as_id, dotted, finish, get, objects, read_json, split_list
 
-AUTHOR_ROLES = {"admin": "agent", "team": "agent", "user": "customer", "lead": "customer",
-                "contact": "customer", "bot": "system"}
+AUTHOR_ROLES = {
+    "admin": "agent",
+    "team": "agent",
+    "user": "customer",
+    "lead": "customer",
+    "contact": "customer",
+    "bot": "system",
+}
 _NOTE_PARTS = frozenset({"note", "note_and_reopen"})
-_CHANNELS = {"conversation": "chat", "push": "chat", "email": "email", "facebook": "facebook",
-             "twitter": "twitter", "instagram": "instagram", "whatsapp": "whatsapp", "sms": "sms",
-             "phone_call": "voice"}
+_CHANNELS = {
+    "conversation": "chat",
+    "push": "chat",
+    "email": "email",
+    "facebook": "facebook",
+    "twitter": "twitter",
+    "instagram": "instagram",
+    "whatsapp": "whatsapp",
+    "sms": "sms",
+    "phone_call": "voice",
+}
 
 
 def _split(doc: Any) -> list[tuple[str, dict]]:
-    return split_list(doc, ("conversations", "data"),
-                      lambda d: "conversation_parts" in d or "source" in d or "conversation_message" in d,
-                      "an Intercom conversation")
+    return split_list(
+        doc,
+        ("conversations", "data"),
+        lambda d: "conversation_parts" in d or "source" in d or "conversation_message" in d,
+        "an Intercom conversation",
+    )
 
 
 def _turn(part: dict, here: str, line: int | None) -> Turn | None:
@@ -80,8 +97,9 @@ def _build(rec: dict, ctx: Context, where: str, fallback: str, line: int | None)
             if turn is not None:
                 turns.append(turn)
     elif source is None:
-        raise InputError(f"'{where or 'conversation'}' has neither 'source' (or 'conversation_message') "
-                         "nor 'conversation_parts'")
+        raise InputError(
+            f"'{where or 'conversation'}' has neither 'source' (or 'conversation_message') nor 'conversation_parts'"
+        )
     conv_id = as_id(get(rec, "id", "id", where)) or fallback
     subject = get(source, "subject", "str", dotted(where, key)) if source else None
     meta = (("subject", clean_body(subject, is_html=True)),) if subject else ()

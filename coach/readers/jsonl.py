@@ -43,8 +43,17 @@ def _build(rec: dict, ctx: Context, where: str, fallback: str, line: int | None)
         name = get(item, "name", "str", here)
         time = get(item, "time", "time", here)
         turns.append(Turn(role, text, name, None if time is None else str(time), line))
-    return finish(ctx, turns, conv_id, where=where, line=line, agent=agent, channel=channel,
-                  meta=_meta(meta, ctx, dotted(where, "meta"), line), started_at=field_time(rec, "started_at"))
+    return finish(
+        ctx,
+        turns,
+        conv_id,
+        where=where,
+        line=line,
+        agent=agent,
+        channel=channel,
+        meta=_meta(meta, ctx, dotted(where, "meta"), line),
+        started_at=field_time(rec, "started_at"),
+    )
 
 
 #: Deeper `meta` values are dropped (with a warning): `--jobs` pickles each conversation to its
@@ -70,8 +79,11 @@ def _meta(meta: dict, ctx: Context, where: str, line: int | None) -> tuple[tuple
     kept = []
     for key, value in meta.items():
         if isinstance(value, (dict, list)) and _depth_over(value, MAX_META_DEPTH):
-            ctx.warn(f"field '{dotted(where, key)}' is nested more than {MAX_META_DEPTH} levels deep; "
-                     f"dropped (the conversation is scored)", line)
+            ctx.warn(
+                f"field '{dotted(where, key)}' is nested more than {MAX_META_DEPTH} levels deep; "
+                f"dropped (the conversation is scored)",
+                line,
+            )
             continue
         kept.append((key, value))
     return tuple(kept)

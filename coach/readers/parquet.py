@@ -52,8 +52,7 @@ def require_pyarrow():
         import pyarrow  # noqa: F401
         import pyarrow.parquet as pq
     except ImportError:
-        raise UsageError("reading and writing Parquet needs pyarrow",
-                         hint='pip install "coach-cs[parquet]"') from None
+        raise UsageError("reading and writing Parquet needs pyarrow", hint='pip install "coach-cs[parquet]"') from None
     return pq
 
 
@@ -88,20 +87,19 @@ class Layout:
         return (self.speaker, self.text, self.name, self.time, agent)
 
 
-def _find(names: Sequence[str], given: str | None, candidates: tuple[str, ...], option: str,
-          where: str) -> str | None:
+def _find(names: Sequence[str], given: str | None, candidates: tuple[str, ...], option: str, where: str) -> str | None:
     normed = {norm_header(n): n for n in reversed(list(names))}
     if given is not None:
         hit = normed.get(norm_header(given))
         if hit is None:
-            raise InputError(f"column {given!r} not found in {where} (columns: {', '.join(names)})",
-                             hint=f"check {option}")
+            raise InputError(
+                f"column {given!r} not found in {where} (columns: {', '.join(names)})", hint=f"check {option}"
+            )
         return hit
     return next((normed[c] for c in candidates if c in normed), None)
 
 
-def find_layout(names: Sequence[str], struct_fields: Mapping[str, Sequence[str]], options: ReaderOptions
-                ) -> Layout:
+def find_layout(names: Sequence[str], struct_fields: Mapping[str, Sequence[str]], options: ReaderOptions) -> Layout:
     """The layout of a table with these columns; `struct_fields` maps each column that is a
     list of structs to its fields. InputError (no path: the caller adds it) if text or speaker
     is missing."""
@@ -114,31 +112,46 @@ def find_layout(names: Sequence[str], struct_fields: Mapping[str, Sequence[str]]
         speaker = _find(fields, options.speaker_column, SPEAKER_COLUMNS, "--speaker-column", where)
         name = _find(fields, options.name_column, NAME_COLUMNS, "--name-column", where)
         text = _find(fields, options.text_column, TEXT_COLUMNS, "--text-column", where)
-        _require(speaker or name, text, where)
-        return Layout("conversations", id=_find(names, options.id_column, CONVERSATION_ID_COLUMNS,
-                                                "--id-column", "the table"),
-                      agent=_find(names, options.agent_column, AGENT_COLUMNS, "--agent-column", "the table"),
-                      channel=_find(names, None, CHANNEL_COLUMNS, "", "the table"),
-                      speaker=speaker or name, text=text, name=name,  # type: ignore[arg-type]
-                      time=_find(fields, options.time_column, TIME_COLUMNS, "--time-column", where),
-                      turns=turns, started=_find(names, None, STARTED_COLUMNS, "", "the table"))
+        speaker_column, text_column = _require(speaker or name, text, where)
+        return Layout(
+            "conversations",
+            id=_find(names, options.id_column, CONVERSATION_ID_COLUMNS, "--id-column", "the table"),
+            agent=_find(names, options.agent_column, AGENT_COLUMNS, "--agent-column", "the table"),
+            channel=_find(names, None, CHANNEL_COLUMNS, "", "the table"),
+            speaker=speaker_column,
+            text=text_column,
+            name=name,
+            time=_find(fields, options.time_column, TIME_COLUMNS, "--time-column", where),
+            turns=turns,
+            started=_find(names, None, STARTED_COLUMNS, "", "the table"),
+        )
     where = "the table"
     speaker = _find(names, options.speaker_column, SPEAKER_COLUMNS, "--speaker-column", where)
     name = _find(names, options.name_column, NAME_COLUMNS, "--name-column", where)
     text = _find(names, options.text_column, TEXT_COLUMNS, "--text-column", where)
-    _require(speaker or name, text, where)
-    return Layout("turns", id=_find(names, options.id_column, ID_COLUMNS, "--id-column", where),
-                  agent=_find(names, options.agent_column, AGENT_COLUMNS, "--agent-column", where),
-                  channel=None, speaker=speaker or name, text=text, name=name,  # type: ignore[arg-type]
-                  time=_find(names, options.time_column, TIME_COLUMNS, "--time-column", where))
+    speaker_column, text_column = _require(speaker or name, text, where)
+    return Layout(
+        "turns",
+        id=_find(names, options.id_column, ID_COLUMNS, "--id-column", where),
+        agent=_find(names, options.agent_column, AGENT_COLUMNS, "--agent-column", where),
+        channel=None,
+        speaker=speaker_column,
+        text=text_column,
+        name=name,
+        time=_find(names, options.time_column, TIME_COLUMNS, "--time-column", where),
+    )
 
 
-def _require(speaker: str | None, text: str | None, where: str) -> None:
+def _require(speaker: str | None, text: str | None, where: str) -> tuple[str, str]:
+    """The speaker and text columns, or an InputError naming the one missing."""
     if speaker is None or text is None:
         missing = "speaker" if speaker is None else "text"
         looked = SPEAKER_COLUMNS if speaker is None else TEXT_COLUMNS
-        raise InputError(f"no {missing} column in {where} (looked for {', '.join(looked[:6])}, …, "
-                         f"or a 'turns' list of structs)", hint=f"name it with --{missing}-column")
+        raise InputError(
+            f"no {missing} column in {where} (looked for {', '.join(looked[:6])}, …, or a 'turns' list of structs)",
+            hint=f"name it with --{missing}-column",
+        )
+    return speaker, text
 
 
 def arrow_layout(schema, options: ReaderOptions) -> Layout:
@@ -170,9 +183,19 @@ def _time(value: Any) -> str | None:
     return str(value)
 
 
-def build(conv_id: Any, agent: Any, channel: Any, turns: Iterable[Sequence[Any]], *, source: str,
-          record: int | None, agent_names: tuple[str, ...] = (), stem: str = "",
-          unknown: list[str] | None = None, started: Any = None) -> Conversation | None:
+def build(
+    conv_id: Any,
+    agent: Any,
+    channel: Any,
+    turns: Iterable[Sequence[Any]],
+    *,
+    source: str,
+    record: int | None,
+    agent_names: tuple[str, ...] = (),
+    stem: str = "",
+    unknown: list[str] | None = None,
+    started: Any = None,
+) -> Conversation | None:
     """One Conversation from a row's values: `turns` holds (speaker, text, name, time, agent)
     per turn, in order. Blank turns are dropped (None when none is left); speaker values are
     mapped as CSV's are (agent / customer / system words, else a person's name, see
@@ -207,27 +230,56 @@ def build(conv_id: Any, agent: Any, channel: Any, turns: Iterable[Sequence[Any]]
     agent_name = first_agent or next((t.name for t in built if t.speaker == "agent" and t.name), None)
     from coach.readers._times import to_utc
 
-    return Conversation(id=conv, turns=tuple(built), agent=agent_name, channel=_text(channel), source=source,
-                        line=None, record=record, started_at=to_utc(_time(started)))
+    return Conversation(
+        id=conv,
+        turns=tuple(built),
+        agent=agent_name,
+        channel=_text(channel),
+        source=source,
+        line=None,
+        record=record,
+        started_at=to_utc(_time(started)),
+    )
 
 
-def from_batch(batch, layout: Layout, *, sources: Sequence[str], records: Sequence[int | None],
-               agent_names: tuple[str, ...] = (), unknown: list[str] | None = None,
-               fields: Sequence[str | None] | None = None) -> Iterator[tuple[int, Conversation | None]]:
+def from_batch(
+    batch,
+    layout: Layout,
+    *,
+    sources: Sequence[str],
+    records: Sequence[int | None],
+    agent_names: tuple[str, ...] = (),
+    unknown: list[str] | None = None,
+    fields: Sequence[str | None] | None = None,
+) -> Iterator[tuple[int, Conversation | None]]:
     """(row, Conversation or None) for each row of a conversation-per-row pyarrow batch;
     `fields` names the turn structs' speaker, text, name, time and agent (default: the layout's)."""
     columns = batch.schema.names
     get = {name: batch.column(columns.index(name)).to_pylist() for name in layout.columns}
     n = batch.num_rows
     none = [None] * n
-    ids, agents, channels, starts = (get.get(c, none) if c else none
-                                     for c in (layout.id, layout.agent, layout.channel, layout.started))
+    ids, agents, channels, starts = (
+        get.get(c, none) if c else none for c in (layout.id, layout.agent, layout.channel, layout.started)
+    )
     fields = layout.turn_fields if fields is None else fields
     for row, turns in enumerate(get[layout.turns]):  # type: ignore[index]
         rows = [tuple(t.get(f) if f else None for f in fields) for t in (turns or ()) if t is not None]
         source = sources[row]
-        yield row, build(ids[row], agents[row], channels[row], rows, source=source, record=records[row],
-                         agent_names=agent_names, stem=_stem(source), unknown=unknown, started=starts[row])
+        yield (
+            row,
+            build(
+                ids[row],
+                agents[row],
+                channels[row],
+                rows,
+                source=source,
+                record=records[row],
+                agent_names=agent_names,
+                stem=_stem(source),
+                unknown=unknown,
+                started=starts[row],
+            ),
+        )
 
 
 def _stem(source: str) -> str:
@@ -239,8 +291,7 @@ def _stem(source: str) -> str:
 
 
 # ---------------------------------------------------------------------------------- reading
-def read(path: str, options: ReaderOptions, ctx: Context, stream: BinaryIO | None = None
-         ) -> Iterator[Conversation]:
+def read(path: str, options: ReaderOptions, ctx: Context, stream: BinaryIO | None = None) -> Iterator[Conversation]:
     """Conversations in the Parquet file at `path` (or in `stream`, e.g. stdin), batch by batch
     (the limits on turns and message length, and `started_at` from the turns, are the caller's:
     `coach.readers` applies them to every format)."""
@@ -254,8 +305,9 @@ def read(path: str, options: ReaderOptions, ctx: Context, stream: BinaryIO | Non
             source = stream if stream is not None else path
         pf = pq.ParquetFile(source)
     except (pa.ArrowException, OSError, ValueError) as exc:
-        raise InputError(f"cannot read as Parquet: {exc}", path=path,
-                         hint="is the file complete? re-export it") from None
+        raise InputError(
+            f"cannot read as Parquet: {exc}", path=path, hint="is the file complete? re-export it"
+        ) from None
     try:
         layout = arrow_layout(pf.schema_arrow, options)
     except InputError as exc:
@@ -297,8 +349,9 @@ def _conversations(batches, layout: Layout, path: str, ctx: Context) -> Iterator
     for batch in batches:
         n = batch.num_rows
         records = range(done + 1, done + n + 1)
-        for row, conv in from_batch(batch, layout, sources=[path] * n, records=records,
-                                    agent_names=ctx.options.agent_names, unknown=unknown):
+        for row, conv in from_batch(
+            batch, layout, sources=[path] * n, records=records, agent_names=ctx.options.agent_names, unknown=unknown
+        ):
             kept = _emit(conv, unknown, ctx, records[row])
             if kept is not None:
                 yield kept
@@ -318,8 +371,17 @@ def _turns(batches, layout: Layout, path: str, ctx: Context) -> Iterator[Convers
     names = [layout.id, *layout.turn_fields]
 
     def close() -> Conversation | None:
-        conv = build(current if layout.id is not None else stem, None, None, pending, source=path, record=first,
-                     agent_names=ctx.options.agent_names, stem=stem, unknown=unknown)
+        conv = build(
+            current if layout.id is not None else stem,
+            None,
+            None,
+            pending,
+            source=path,
+            record=first,
+            agent_names=ctx.options.agent_names,
+            stem=stem,
+            unknown=unknown,
+        )
         return _emit(conv, unknown, ctx, first)
 
     for batch in batches:
@@ -335,8 +397,10 @@ def _turns(batches, layout: Layout, path: str, ctx: Context) -> Iterator[Convers
                 if layout.id is not None:
                     if conv_id in seen and not warned:
                         warned = True
-                        ctx.warn(f"row {row}: conversation {conv_id} appears again; rows are grouped by "
-                                 f"consecutive id (sort the file by conversation id)")
+                        ctx.warn(
+                            f"row {row}: conversation {conv_id} appears again; rows are grouped by "
+                            f"consecutive id (sort the file by conversation id)"
+                        )
                     seen.add(conv_id)
                 current, first, pending = conv_id, row, []
             pending.append(tuple(turn))

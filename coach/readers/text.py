@@ -27,19 +27,22 @@ from coach.readers._common import classify_name, role_value
 from coach.readers._context import MAX_TURNS, Context
 from coach.readers._inputfile import InputFile
 
-_TIME = (r"(?:[\[(](?P<time>[^\[\]()\n]{0,30}\d[^\[\]()\n]{0,30})[\])]\s*"
-         r"|(?P<time2>(?:\d{4}-\d{2}-\d{2}[ T])?\d{1,2}:\d{2}(?::\d{2})?(?:\s?[AaPp]\.?[Mm]\.?)?)\s+(?:-\s+)?)?")
+_TIME = (
+    r"(?:[\[(](?P<time>[^\[\]()\n]{0,30}\d[^\[\]()\n]{0,30})[\])]\s*"
+    r"|(?P<time2>(?:\d{4}-\d{2}-\d{2}[ T])?\d{1,2}:\d{2}(?::\d{2})?(?:\s?[AaPp]\.?[Mm]\.?)?)\s+(?:-\s+)?)?"
+)
 _NAME = r"(?P<name>[^\W\d_][\w.'’&@-]{0,40}(?:[ \t]+[\w.'’&@-]{1,40}){0,3}?)"
 _ROLE = r"(?:\s*[\[(](?P<role>[^\[\]()\n]{1,30})[\])])?"
 SPEAKER_RE = re.compile(rf"^\s*{_TIME}{_NAME}{_ROLE}\s*:(?:[ \t]+(?P<text>.*))?$")
 # Possessive quantifiers and greedy tails (trimmed in _header) keep these linear: the lazy
 # `.*?` + `\s*$` forms they replace backtracked quadratically on long runs of '-' or '='.
-_HEADER_RE = re.compile(r"^\s*+(?:#\s*+conversation\s*+[:#]?\s*+(?P<a>\S.*)|={3,}+\s*+(?P<b>\S.*))$",
-                        re.IGNORECASE)
+_HEADER_RE = re.compile(r"^\s*+(?:#\s*+conversation\s*+[:#]?\s*+(?P<a>\S.*)|={3,}+\s*+(?P<b>\S.*))$", re.IGNORECASE)
 _SEPARATOR_RE = re.compile(r"^\s*+-{3,}+(?:[ \t]++(?P<id>.*)|[\s-]*+)$")
-_NOT_SPEAKERS = frozenset("subject re fw fwd note notes ps p.s order tracking date time email e-mail "
-                          "phone address total reference ref ticket case step tip warning error http "
-                          "https from to cc bcc sent important update reason status example".split())
+_NOT_SPEAKERS = frozenset(
+    "subject re fw fwd note notes ps p.s order tracking date time email e-mail "
+    "phone address total reference ref ticket case step tip warning error http "
+    "https from to cc bcc sent important update reason status example".split()
+)
 
 
 @dataclass
@@ -53,8 +56,9 @@ class SpeakerLine:
     label: str
 
 
-def parse_speaker(line: str, agent_names: tuple[str, ...] = (), known: set[str] | frozenset = frozenset()
-                  ) -> SpeakerLine | None:
+def parse_speaker(
+    line: str, agent_names: tuple[str, ...] = (), known: set[str] | frozenset = frozenset()
+) -> SpeakerLine | None:
     """The speaker line `line` is, or None if it is ordinary text."""
     if ":" not in line:
         return None
@@ -71,13 +75,15 @@ def parse_speaker(line: str, agent_names: tuple[str, ...] = (), known: set[str] 
             role, is_label = given, False
         elif role is None:
             return None
-    elif role is None and folded not in known and (
-            words[0].casefold().strip(".") in _NOT_SPEAKERS or not all(w[0].isupper() for w in words)):
+    elif (
+        role is None
+        and folded not in known
+        and (words[0].casefold().strip(".") in _NOT_SPEAKERS or not all(w[0].isupper() for w in words))
+    ):
         return None
     if role is not None and not m["role"] and words[0].casefold() in _NOT_SPEAKERS:
         return None
-    return SpeakerLine(None if is_label else name, role, (m["text"] or "").strip(),
-                       m["time"] or m["time2"], folded)
+    return SpeakerLine(None if is_label else name, role, (m["text"] or "").strip(), m["time"] or m["time2"], folded)
 
 
 def _rstrip_dashes(text: str) -> str:
@@ -125,8 +131,9 @@ class _Conv:
             text = "\n".join(self.body).strip()
             if text and len(self.turns) <= MAX_TURNS:  # one past the limit: the conversation is refused
                 sp = self.speaker
-                self.turns.append(Turn(sp.role or "customer", re.sub(r"\n{3,}", "\n\n", text),
-                                       sp.name, sp.time, self.speaker_line))
+                self.turns.append(
+                    Turn(sp.role or "customer", re.sub(r"\n{3,}", "\n\n", text), sp.name, sp.time, self.speaker_line)
+                )
         self.speaker, self.body = None, []
 
 
@@ -157,8 +164,9 @@ def read(src: InputFile, ctx: Context) -> Iterator[Conversation]:
             done = close(more=True)
             if done is not None:
                 yield done
-            conv = _Conv(id=header.strip().rstrip("-").strip() or None if header else None,
-                         line=lineno if header else None)
+            conv = _Conv(
+                id=header.strip().rstrip("-").strip() or None if header else None, line=lineno if header else None
+            )
             continue
         speaker = parse_speaker(line, agent_names, known)
         if speaker is not None:
@@ -179,7 +187,9 @@ def read(src: InputFile, ctx: Context) -> Iterator[Conversation]:
     if done is not None:
         yield done
     if not any_speaker:
-        raise ctx.error("no speaker lines found",
-                        hint="expected lines like 'Agent: …' and 'Customer: …'; name agents with "
-                             "--agent-name, or pick another --format-in")
+        raise ctx.error(
+            "no speaker lines found",
+            hint="expected lines like 'Agent: …' and 'Customer: …'; name agents with "
+            "--agent-name, or pick another --format-in",
+        )
     ctx.report_unknown()

@@ -32,8 +32,9 @@ def _split(doc: Any) -> list[tuple[str, dict]]:
         return [("", doc)]
     if isinstance(doc, list):
         return list(objects(doc, ""))
-    raise InputError(f"not an AWS Transcribe output: {type_name(doc)} without 'Transcript' or 'results'",
-                     hint="check --format-in")
+    raise InputError(
+        f"not an AWS Transcribe output: {type_name(doc)} without 'Transcript' or 'results'", hint="check --format-in"
+    )
 
 
 def _seconds(value: Any, name: str) -> float:
@@ -88,12 +89,18 @@ def _plain(rec: dict, ctx: Context, where: str, line: int | None) -> list[Turn]:
             if who is None:
                 raise InputError(f"missing field '{dotted(here, 'speaker_label')}'")
             start = seg.get("start_time")
-            segments.append((who, None if start is None else _seconds(start, dotted(here, "start_time")),
-                             get(seg, "transcript", "str", here, required=True)))
+            segments.append(
+                (
+                    who,
+                    None if start is None else _seconds(start, dotted(here, "start_time")),
+                    get(seg, "transcript", "str", here, required=True),
+                )
+            )
     elif isinstance(results.get("channel_labels"), dict):
         cwhere = dotted(rwhere, "channel_labels")
-        for here, chan in objects(get(results["channel_labels"], "channels", "list", cwhere, required=True),
-                                  dotted(cwhere, "channels")):
+        for here, chan in objects(
+            get(results["channel_labels"], "channels", "list", cwhere, required=True), dotted(cwhere, "channels")
+        ):
             label = get(chan, "channel_label", "str", here, required=True)
             segments += _words(get(chan, "items", "list", here, required=True), dotted(here, "items"), label)
         segments.sort(key=lambda s: s[1] if s[1] is not None else 0.0)
@@ -105,8 +112,11 @@ def _plain(rec: dict, ctx: Context, where: str, line: int | None) -> list[Turn]:
     agents = {lab for lab in labels if is_agent_name(lab, ctx.options.agent_names)}
     if not agents:
         agents = {labels[0]}
-        ctx.warn(f"speaker labels carry no roles; assumed {labels[0]} (the first speaker) is the agent "
-                 f"(name the agent's label with --agent-name)", line)
+        ctx.warn(
+            f"speaker labels carry no roles; assumed {labels[0]} (the first speaker) is the agent "
+            f"(name the agent's label with --agent-name)",
+            line,
+        )
     turns: list[Turn] = []
     cur: tuple[str, float | None, list[str]] | None = None
     for who, start, text in segments + [("", None, "")]:

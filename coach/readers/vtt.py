@@ -92,7 +92,7 @@ def read(src: InputFile, ctx: Context, srt: bool = False) -> Iterator[Conversati
         assert timing is not None
         cues += 1
         cue_time = clock(timing["start"])
-        for line in block[timing_at + 1:]:
+        for line in block[timing_at + 1 :]:
             who, text = _speaker_of(line, agent_names, known)
             text = html.unescape(_TAG_RE.sub("", text)).replace("\u200e", "").replace("\u200f", "").strip()
             if who is not None and (speaker is None or who[2] != speaker[2]):
@@ -109,8 +109,7 @@ def read(src: InputFile, ctx: Context, srt: bool = False) -> Iterator[Conversati
     if cues == 0:
         raise ctx.error("no cues found", hint="expected 'start --> end' timing lines; check --format-in")
     if not turns:
-        raise ctx.error("no speaker names found in cues",
-                        hint="expected <v Name> voice tags or 'Name:' prefixes")
+        raise ctx.error("no speaker names found in cues", hint="expected <v Name> voice tags or 'Name:' prefixes")
     if dropped:
         ctx.warn(f"{dropped} cue line(s) before the first named speaker were dropped")
     if untimed:
@@ -119,12 +118,14 @@ def read(src: InputFile, ctx: Context, srt: bool = False) -> Iterator[Conversati
         ctx.note_unknown(unknown)
     ctx.report_unknown()
     agent = next((t.name for t in turns if t.speaker == "agent" and t.name), None)
-    yield Conversation(id=ctx.stem, turns=tuple(turns), agent=agent, channel="voice",
-                       source=ctx.path, line=turns[0].line)
+    yield Conversation(
+        id=ctx.stem, turns=tuple(turns), agent=agent, channel="voice", source=ctx.path, line=turns[0].line
+    )
 
 
-def _speaker_of(line: str, agent_names: tuple[str, ...], known: set[str]
-                ) -> tuple[tuple[str | None, str, str, bool] | None, str]:
+def _speaker_of(
+    line: str, agent_names: tuple[str, ...], known: set[str]
+) -> tuple[tuple[str | None, str, str, bool] | None, str]:
     """((name, role, label, unknown), rest of line) for a cue line that names its speaker."""
     voice = _VOICE_RE.search(line)
     if voice is not None and voice["name"] and voice["name"].strip():
@@ -132,7 +133,7 @@ def _speaker_of(line: str, agent_names: tuple[str, ...], known: set[str]
         role, is_label = classify_name(name, agent_names)
         if role is None and voice["cls"]:
             role = next((r for r in map(role_value, voice["cls"].split(".")) if r), None)
-        rest = line[:voice.start()] + line[voice.end():]
+        rest = line[: voice.start()] + line[voice.end() :]
         return (None if is_label else name, role or "customer", name.casefold(), role is None), rest
     bracket = _BRACKET_RE.match(line)
     if bracket is not None:

@@ -79,14 +79,26 @@ def _build(rec: dict, ctx: Context, where: str, fallback: str, line: int | None)
         created = get(comment, "created_at", "time", here)
         turns.append(Turn(role, body, name, None if created is None else str(created), line))
     if guessed:
-        ctx.warn(f"{where + ': ' if where else ''}comment authors without a user role; assumed the "
-                 f"{'requester' if requester else 'first author'} is the customer "
-                 f"(export comments with ?include=users)", line)
+        ctx.warn(
+            f"{where + ': ' if where else ''}comment authors without a user role; assumed the "
+            f"{'requester' if requester else 'first author'} is the customer "
+            f"(export comments with ?include=users)",
+            line,
+        )
     conv_id = as_id(get(ticket, "id", "id", twhere)) or fallback
     agent = users.get(assignee, (None, None))[1] if assignee else None
     subject = get(ticket, "subject", "str", twhere)
-    return finish(ctx, turns, conv_id, where=where, line=line, agent=agent, channel=channel,
-                  meta=(("subject", subject),) if subject else (), started_at=field_time(ticket, "created_at"))
+    return finish(
+        ctx,
+        turns,
+        conv_id,
+        where=where,
+        line=line,
+        agent=agent,
+        channel=channel,
+        meta=(("subject", subject),) if subject else (),
+        started_at=field_time(ticket, "created_at"),
+    )
 
 
 def read(src: InputFile, ctx: Context) -> Iterator[Conversation]:

@@ -45,10 +45,15 @@ def suggestion(lf: LocatedFinding) -> str | None:
 def summary(result: CheckResult) -> dict[str, Any]:
     """The counts every check renderer prints, computed once so they always agree."""
     found = problems_found(result)
-    return {"entries": len(result.entries), "failed": sum(1 for e in result.entries if e.failed),
-            "findings": len(found), "failing": sum(1 for f in found if f.failing),
-            "suppressed": result.suppressed, "baselined": result.baselined,
-            "fail_on": result.fail_on}
+    return {
+        "entries": len(result.entries),
+        "failed": sum(1 for e in result.entries if e.failed),
+        "findings": len(found),
+        "failing": sum(1 for f in found if f.failing),
+        "suppressed": result.suppressed,
+        "baselined": result.baselined,
+        "fail_on": result.fail_on,
+    }
 
 
 def summary_line(result: CheckResult) -> str:
@@ -56,22 +61,36 @@ def summary_line(result: CheckResult) -> str:
     s = summary(result)
     replies = "reply" if s["entries"] == 1 else "replies"
     findings = "finding" if s["findings"] == 1 else "findings"
-    return (f"{s['entries']} {replies} checked, {s['failed']} failed, {s['findings']} {findings} "
-            f"({s['suppressed']} suppressed, {s['baselined']} in baseline)")
+    return (
+        f"{s['entries']} {replies} checked, {s['failed']} failed, {s['findings']} {findings} "
+        f"({s['suppressed']} suppressed, {s['baselined']} in baseline)"
+    )
 
 
 def entry_dict(entry: EntryResult) -> dict[str, Any]:
-    return {"path": entry.path, "key": entry.key, "line": entry.line, "score": entry.report.score,
-            "apology": entry.report.apology.to_dict(), "failed": entry.failed,
-            "problems": list(entry.problems), "findings": [f.to_dict() for f in entry.findings],
-            "rewritten": entry.report.rewritten, "edits": [e.to_dict() for e in entry.report.edits]}
+    return {
+        "path": entry.path,
+        "key": entry.key,
+        "line": entry.line,
+        "score": entry.report.score,
+        "apology": entry.report.apology.to_dict(),
+        "failed": entry.failed,
+        "problems": list(entry.problems),
+        "findings": [f.to_dict() for f in entry.findings],
+        "rewritten": entry.report.rewritten,
+        "edits": [e.to_dict() for e in entry.report.edits],
+    }
 
 
 def check_document(result: CheckResult) -> dict[str, Any]:
     """The whole document; entries keep every finding (positive ones too) with its category."""
-    return {"schema": SCHEMA, "summary": summary(result),
-            "entries": [entry_dict(e) for e in result.entries],
-            "unused_suppressions": list(result.unused_suppressions), "errors": list(result.errors)}
+    return {
+        "schema": SCHEMA,
+        "summary": summary(result),
+        "entries": [entry_dict(e) for e in result.entries],
+        "unused_suppressions": list(result.unused_suppressions),
+        "errors": list(result.errors),
+    }
 
 
 def rule_statistics(result: CheckResult, rules: Mapping[str, Rule]) -> list[dict[str, Any]]:
@@ -84,15 +103,30 @@ def rule_statistics(result: CheckResult, rules: Mapping[str, Rule]) -> list[dict
     out = []
     for rule_id, (count, failing) in sorted(counts.items(), key=lambda kv: (-kv[1][0], kv[0])):
         rule = rules.get(rule_id)
-        out.append({"rule": rule_id, "count": count, "failing": failing,
-                    "fixable": bool(rule and rule.fix == "safe"),
-                    "message": " ".join((rule.message if rule else "").split()).split(". ")[0].rstrip(".")})
+        out.append(
+            {
+                "rule": rule_id,
+                "count": count,
+                "failing": failing,
+                "fixable": bool(rule and rule.fix == "safe"),
+                "message": " ".join((rule.message if rule else "").split()).split(". ")[0].rstrip("."),
+            }
+        )
     return out
 
 
 def write_statistics(result: CheckResult, rules: Mapping[str, Rule], out: IO[str]) -> None:
-    json.dump({"schema": SCHEMA, "statistics": rule_statistics(result, rules), "summary": summary(result),
-               "errors": list(result.errors)}, out, ensure_ascii=False, indent=2)
+    json.dump(
+        {
+            "schema": SCHEMA,
+            "statistics": rule_statistics(result, rules),
+            "summary": summary(result),
+            "errors": list(result.errors),
+        },
+        out,
+        ensure_ascii=False,
+        indent=2,
+    )
     out.write("\n")
 
 

@@ -25,9 +25,14 @@ def finding_text(lf: LocatedFinding, show_rewrites: bool) -> Text:
     f = lf.finding
     dim = "" if lf.failing else "dim"
     text = Text.assemble(
-        (f"{lf.path}:{lf.line}:{lf.column}", "bold" if lf.failing else "dim"), "  ",
-        (f"{f.severity:<7}", SEVERITY_STYLES.get(f.severity, "") if lf.failing else "dim"), "  ",
-        (f.rule, "cyan" if lf.failing else "dim"), "  ", (f"“{f.text}”", f"italic {dim}".strip()))
+        (f"{lf.path}:{lf.line}:{lf.column}", "bold" if lf.failing else "dim"),
+        "  ",
+        (f"{f.severity:<7}", SEVERITY_STYLES.get(f.severity, "") if lf.failing else "dim"),
+        "  ",
+        (f.rule, "cyan" if lf.failing else "dim"),
+        "  ",
+        (f"“{f.text}”", f"italic {dim}".strip()),
+    )
     if f.message:
         text.append("  " + " ".join(f.message.split()), style=dim)  # one line per finding
     e = lf.edit
@@ -45,15 +50,17 @@ def entry_lines(entry: EntryResult, show_rewrites: bool) -> list[Text]:
         return []
     lines = []
     if entry.key:
-        head = Text.assemble("  ", (entry.key, "bold"), (f"  line {entry.line}", "dim"),
-                             (f"  score {entry.report.score}/100", "dim"))
+        head = Text.assemble(
+            "  ", (entry.key, "bold"), (f"  line {entry.line}", "dim"), (f"  score {entry.report.score}/100", "dim")
+        )
         lines.append(head)
     indent = "    " if entry.key else "  "
     for lf in findings:
         lines.append(Text(indent) + finding_text(lf, show_rewrites))
     for problem in entry.problems:
-        lines.append(Text.assemble(indent, (f"{entry.path}:{entry.line}", "bold"), "  ",
-                                   ("✗ ", "bold red"), (problem, "red")))
+        lines.append(
+            Text.assemble(indent, (f"{entry.path}:{entry.line}", "bold"), "  ", ("✗ ", "bold red"), (problem, "red"))
+        )
     return lines
 
 
@@ -71,7 +78,7 @@ def hanging(text: Text, console: Console, hang: int = 4) -> list[Text]:
         return [text]
     used = len(first[0].plain)
     rest = text[used:]
-    rest = rest[len(rest.plain) - len(rest.plain.lstrip(" ")):]
+    rest = rest[len(rest.plain) - len(rest.plain.lstrip(" ")) :]
     lines = [first[0]]
     for line in rest.wrap(console, width - hang):
         lines.append(Text(" " * hang) + line)
@@ -85,8 +92,9 @@ def emit(console: Console, text: Text, hang: int = 4) -> None:
         console.print(line, soft_wrap=True, highlight=False)
 
 
-def render_check(result: CheckResult, rules: Mapping[str, Rule], console: Console, *,
-                 show_rewrites: bool = True, quiet: bool = False) -> None:
+def render_check(
+    result: CheckResult, rules: Mapping[str, Rule], console: Console, *, show_rewrites: bool = True, quiet: bool = False
+) -> None:
     """Findings by file, file errors, unused suppressions and the verdict; `quiet`: the findings only."""
     result = visible_check(result)  # control characters in replies and names shown, not obeyed
     by_file: dict[str, list[Text]] = {}
@@ -111,24 +119,35 @@ def render_check(result: CheckResult, rules: Mapping[str, Rule], console: Consol
 
 def verdict_line(result: CheckResult) -> Text:
     counts = summary(result)
-    verdict = (("failed", "bold red") if result.failed
-               else ("input errors", "bold red") if result.errors else ("passed", "bold green"))
+    verdict = (
+        ("failed", "bold red")
+        if result.failed
+        else ("input errors", "bold red")
+        if result.errors
+        else ("passed", "bold green")
+    )
     return Text.assemble(summary_line(result), "  ", verdict, (f" (fail-on: {counts['fail_on']})", "dim"))
 
 
-def render_statistics(result: CheckResult, rules: Mapping[str, Rule], console: Console, *,
-                      quiet: bool = False) -> None:
+def render_statistics(result: CheckResult, rules: Mapping[str, Rule], console: Console, *, quiet: bool = False) -> None:
     """`--statistics`: findings per rule, most first, like ruff's: count, rule, how many fail, fixable."""
     result = visible_check(result)
     rows = rule_statistics(result, rules)
     width = max((len(str(r["count"])) for r in rows), default=1)
     for row in rows:
         fixable = "  [fixable]" if row["fixable"] else ""
-        emit(console, Text.assemble((f"{row['count']:>{width}}", "bold"), "  ", (row["rule"], "cyan"),
-                                    (f"  {row['failing']} failing" if row["failing"] else "  not failing",
-                                     "" if row["failing"] else "dim"),
-                                    (fixable, "green"), ("  " + row["message"] if row["message"] else "", "dim")),
-             hang=width + 2)
+        emit(
+            console,
+            Text.assemble(
+                (f"{row['count']:>{width}}", "bold"),
+                "  ",
+                (row["rule"], "cyan"),
+                (f"  {row['failing']} failing" if row["failing"] else "  not failing", "" if row["failing"] else "dim"),
+                (fixable, "green"),
+                ("  " + row["message"] if row["message"] else "", "dim"),
+            ),
+            hang=width + 2,
+        )
     for error in result.errors:
         emit(console, Text.assemble(("error: ", "bold red"), error))
     if not quiet:

@@ -43,18 +43,24 @@ def checkstyle_tree(result: CheckResult) -> ET.ElementTree:
         for lf in entry.findings:
             if lf.finding.category not in NEGATIVE_CATEGORIES:
                 continue
-            ET.SubElement(element, "error", line=str(lf.line), column=str(lf.column),
-                          severity=SEVERITIES.get(lf.finding.severity, "warning"),
-                          message=finding_message(lf), source=f"coach.{lf.finding.rule}")
+            ET.SubElement(
+                element,
+                "error",
+                line=str(lf.line),
+                column=str(lf.column),
+                severity=SEVERITIES.get(lf.finding.severity, "warning"),
+                message=finding_message(lf),
+                source=f"coach.{lf.finding.rule}",
+            )
         for problem in entry.problems:
             message = f"[{entry.key}] {problem}" if entry.key else problem
-            ET.SubElement(element, "error", line=str(entry.line), severity="error",
-                          message=message, source="coach.problem")
+            ET.SubElement(
+                element, "error", line=str(entry.line), severity="error", message=message, source="coach.problem"
+            )
     for error in result.errors:
         path, line, reason = split_error(error)
         attrs = {"line": str(line)} if line else {}
-        ET.SubElement(file_element(path), "error", attrs, severity="error", message=reason,
-                      source="coach.input-error")
+        ET.SubElement(file_element(path), "error", attrs, severity="error", message=reason, source="coach.input-error")
     ET.indent(root)
     return ET.ElementTree(sanitize(root))
 

@@ -18,8 +18,7 @@ from ..controls import CONTROL, escape_controls
 
 
 class SafeConsole(Console):
-    def render(self, renderable: RenderableType, options: ConsoleOptions | None = None
-               ) -> Iterable[Segment]:
+    def render(self, renderable: RenderableType, options: ConsoleOptions | None = None) -> Iterable[Segment]:
         for segment in super().render(renderable, options):
             if segment.control is None and CONTROL.search(segment.text):
                 yield Segment(escape_controls(segment.text), segment.style)

@@ -39,14 +39,21 @@ def finding_command(lf: LocatedFinding) -> str:
     hint = suggestion(lf)
     if hint:
         message = f"{message} ({hint})"
-    return command(LEVELS.get(f.severity, "warning"), message, file=lf.path, line=lf.line,
-                   col=lf.column, endLine=lf.end_line, endColumn=lf.end_column, title=f.rule)
+    return command(
+        LEVELS.get(f.severity, "warning"),
+        message,
+        file=lf.path,
+        line=lf.line,
+        col=lf.column,
+        endLine=lf.end_line,
+        endColumn=lf.end_column,
+        title=f.rule,
+    )
 
 
 def problem_commands(entry: EntryResult) -> list[str]:
     prefix = f"{entry.key}: " if entry.key else ""
-    return [command("error", prefix + p, file=entry.path, line=entry.line, title="coach")
-            for p in entry.problems]
+    return [command("error", prefix + p, file=entry.path, line=entry.line, title="coach") for p in entry.problems]
 
 
 def github_lines(result: CheckResult) -> list[str]:
@@ -54,8 +61,7 @@ def github_lines(result: CheckResult) -> list[str]:
     for entry in result.entries:
         lines += problem_commands(entry)
     lines += [command("error", e, title="coach") for e in result.errors]
-    lines += [command("warning", f"unused suppression: {s}", title="coach")
-              for s in result.unused_suppressions]
+    lines += [command("warning", f"unused suppression: {s}", title="coach") for s in result.unused_suppressions]
     lines.append(f"coach: {summary_line(result)}")
     return lines
 

@@ -8,12 +8,13 @@ import hashlib
 from ..models import APOLOGY_ELEMENTS
 
 #: Label colors, light enough for the black label text displaCy draws on them.
-CATEGORY_COLORS = {"blocking": "#ff8a8a", "non_apology": "#f08cf0", "advocacy": "#7ed99b",
-                   "apology": "#6fd6d6"}
+CATEGORY_COLORS = {"blocking": "#ff8a8a", "non_apology": "#f08cf0", "advocacy": "#7ed99b", "apology": "#6fd6d6"}
 OTHER_COLOR = "#ffd36e"
 #: displaCy keys colors by upper-cased label; apology findings are labelled by element.
-DISPLACY_COLORS = {**{k.upper(): v for k, v in CATEGORY_COLORS.items()},
-                   **{e.upper(): CATEGORY_COLORS["apology"] for e in APOLOGY_ELEMENTS}}
+DISPLACY_COLORS = {
+    **{k.upper(): v for k, v in CATEGORY_COLORS.items()},
+    **{e.upper(): CATEGORY_COLORS["apology"] for e in APOLOGY_ELEMENTS},
+}
 
 CSS = """
 :root { --fg: #1d2330; --muted: #667085; --line: #e4e7ec; --bg: #f7f8fa; --card: #fff;
@@ -109,5 +110,7 @@ SCRIPT = """
 def csp() -> str:
     """A policy that blocks every network load and any script but ours, should escaping ever slip."""
     digest = base64.b64encode(hashlib.sha256(SCRIPT.encode("utf-8")).digest()).decode("ascii")
-    return (f"default-src 'none'; style-src 'unsafe-inline'; script-src 'sha256-{digest}'; "
-            "img-src data:; base-uri 'none'; form-action 'none'")
+    return (
+        f"default-src 'none'; style-src 'unsafe-inline'; script-src 'sha256-{digest}'; "
+        "img-src data:; base-uri 'none'; form-action 'none'"
+    )

@@ -103,8 +103,9 @@ def junit_tree(result: CheckResult) -> ET.ElementTree:
         if name not in suites:
             suites[name] = _suite(root, name, path or None)
             counts[name] = [0, 0, 0]
-        case = ET.SubElement(suites[name], "testcase", name=f"{path or 'input'}" + (f":{line}" if line else ""),
-                             classname=name)
+        case = ET.SubElement(
+            suites[name], "testcase", name=f"{path or 'input'}" + (f":{line}" if line else ""), classname=name
+        )
         ET.SubElement(case, "error", message=reason, type="coach.input-error").text = error
         counts[name][0] += 1
         counts[name][2] += 1
@@ -113,7 +114,8 @@ def junit_tree(result: CheckResult) -> ET.ElementTree:
         counts["\0unused"] = [0, 0, 0]
         suites["\0unused"] = suite
         ET.SubElement(suite, "system-out").text = "\n".join(
-            f"unused suppression: {s}" for s in result.unused_suppressions)
+            f"unused suppression: {s}" for s in result.unused_suppressions
+        )
     for name, suite in suites.items():
         count = counts[name]
         _count(suite, count[0], count[1], count[2])

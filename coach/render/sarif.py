@@ -55,8 +55,14 @@ def artifact_location(path: str, root: str | None = None) -> dict[str, str]:
 def rule_descriptor(rule_id: str, rule: Rule | None, sample: LocatedFinding) -> dict[str, Any]:
     f = sample.finding
     if rule is None:  # a finding whose rule is not loaded (e.g. read from a baseline): describe it from itself
-        rule = Rule(id=rule_id, category=f.category, element=f.element, message=f.message, severity=f.severity,
-                    rewrites=f.rewrites)
+        rule = Rule(
+            id=rule_id,
+            category=f.category,
+            element=f.element,
+            message=f.message,
+            severity=f.severity,
+            rewrites=f.rewrites,
+        )
     message = " ".join(rule.message.split()) or rule_id
     uri = help_uri(rule)
     text, markdown = help_text(rule, uri)
@@ -68,15 +74,21 @@ def rule_descriptor(rule_id: str, rule: Rule | None, sample: LocatedFinding) -> 
         "helpUri": uri,
         "help": {"text": text, "markdown": markdown},
         "defaultConfiguration": {"level": level(rule.severity)},
-        "properties": {"category": rule.category, "tags": [rule.category],
-                       "precision": "low" if rule.path == "<model>" else "medium"},
+        "properties": {
+            "category": rule.category,
+            "tags": [rule.category],
+            "precision": "low" if rule.path == "<model>" else "medium",
+        },
     }
 
 
 def region(lf: LocatedFinding, *, snippet: bool = True) -> dict[str, Any]:
-    reg: dict[str, Any] = {"startLine": max(lf.line, 1), "startColumn": max(lf.column, 1),
-                           "endLine": max(lf.end_line, lf.line, 1),
-                           "endColumn": max(lf.end_column, 1)}
+    reg: dict[str, Any] = {
+        "startLine": max(lf.line, 1),
+        "startColumn": max(lf.column, 1),
+        "endLine": max(lf.end_line, lf.line, 1),
+        "endColumn": max(lf.end_column, 1),
+    }
     if reg["endLine"] == reg["startLine"]:
         reg["endColumn"] = max(reg["endColumn"], reg["startColumn"])
     if snippet:
@@ -84,8 +96,9 @@ def region(lf: LocatedFinding, *, snippet: bool = True) -> dict[str, Any]:
     return reg
 
 
-def fix(lf: LocatedFinding, rule: Rule | None, root: str | None = None,
-        rules: Mapping[str, Rule] | None = None) -> dict[str, Any] | None:
+def fix(
+    lf: LocatedFinding, rule: Rule | None, root: str | None = None, rules: Mapping[str, Rule] | None = None
+) -> dict[str, Any] | None:
     """The sentence rewrite as a SARIF fix, when `--fix` would apply it (every rule it answers is
     `fix: safe`, nothing to fill in) and it sits verbatim on one line; a finding placed without a
     sentence rewrite falls back to its rule's first rewrite over the matched words.
@@ -98,31 +111,52 @@ def fix(lf: LocatedFinding, rule: Rule | None, root: str | None = None,
         known = dict(rules or {})
         if rule is not None:
             known.setdefault(lf.finding.rule, rule)
-        if not e.fixable or at is None or not e.rules or any(
-                known.get(r) is None or known[r].fix != "safe" for r in e.rules):
+        if (
+            not e.fixable
+            or at is None
+            or not e.rules
+            or any(known.get(r) is None or known[r].fix != "safe" for r in e.rules)
+        ):
             return None
         line, column, end_line, end_column = at
         if end_line != line or end_column - column != e.end - e.start:
             return None
-        deleted = {"startLine": max(line, 1), "startColumn": max(column, 1), "endLine": max(line, 1),
-                   "endColumn": max(end_column, column, 1)}
-        return {"description": {"text": f"Replace with “{e.text}”"},
-                "artifactChanges": [{"artifactLocation": artifact_location(lf.path, root),
-                                     "replacements": [{"deletedRegion": deleted,
-                                                       "insertedContent": {"text": e.text}}]}]}
+        deleted = {
+            "startLine": max(line, 1),
+            "startColumn": max(column, 1),
+            "endLine": max(line, 1),
+            "endColumn": max(end_column, column, 1),
+        }
+        return {
+            "description": {"text": f"Replace with “{e.text}”"},
+            "artifactChanges": [
+                {
+                    "artifactLocation": artifact_location(lf.path, root),
+                    "replacements": [{"deletedRegion": deleted, "insertedContent": {"text": e.text}}],
+                }
+            ],
+        }
     rewrites = lf.finding.rewrites or (rule.rewrites if rule else ())
     if rule is None or rule.fix != "safe" or not rewrites or is_template(rewrites[0]) or "{" in rewrites[0]:
         return None
     if lf.end_line != lf.line or lf.end_column - lf.column != len(lf.finding.text):
         return None
-    return {"description": {"text": f"Replace with “{rewrites[0]}”"},
-            "artifactChanges": [{"artifactLocation": artifact_location(lf.path, root),
-                                 "replacements": [{"deletedRegion": region(lf, snippet=False),
-                                                   "insertedContent": {"text": rewrites[0]}}]}]}
+    return {
+        "description": {"text": f"Replace with “{rewrites[0]}”"},
+        "artifactChanges": [
+            {
+                "artifactLocation": artifact_location(lf.path, root),
+                "replacements": [
+                    {"deletedRegion": region(lf, snippet=False), "insertedContent": {"text": rewrites[0]}}
+                ],
+            }
+        ],
+    }
 
 
-def result_object(lf: LocatedFinding, rule: Rule | None, index: int, root: str | None = None,
-                  rules: Mapping[str, Rule] | None = None) -> dict[str, Any]:
+def result_object(
+    lf: LocatedFinding, rule: Rule | None, index: int, root: str | None = None, rules: Mapping[str, Rule] | None = None
+) -> dict[str, Any]:
     f = lf.finding
     text = f.message or f"“{f.text}”"
     hint = suggestion(lf)
@@ -133,11 +167,17 @@ def result_object(lf: LocatedFinding, rule: Rule | None, index: int, root: str |
         "ruleIndex": index,
         "level": level(f.severity),
         "message": {"text": text},
-        "locations": [{"physicalLocation": {"artifactLocation": artifact_location(lf.path, root),
-                                            "region": region(lf)}}],
+        "locations": [
+            {"physicalLocation": {"artifactLocation": artifact_location(lf.path, root), "region": region(lf)}}
+        ],
         "partialFingerprints": {FINGERPRINT_KEY: lf.fingerprint},
-        "properties": {"category": f.category, "failing": lf.failing, "matched": f.text,
-                       "source": f.source, **({"confidence": f.confidence} if f.confidence is not None else {})},
+        "properties": {
+            "category": f.category,
+            "failing": lf.failing,
+            "matched": f.text,
+            "source": f.source,
+            **({"confidence": f.confidence} if f.confidence is not None else {}),
+        },
     }
     if lf.edit is not None:
         res["properties"]["rewrite"] = lf.edit.text if lf.edit.advice is None else None
@@ -153,10 +193,15 @@ def result_object(lf: LocatedFinding, rule: Rule | None, index: int, root: str |
 
 def notifications(result: CheckResult) -> list[dict[str, Any]]:
     """File errors and unused suppressions: reported about the run, not about a reply's text."""
-    out = [{"level": "error", "message": {"text": e}, "descriptor": {"id": "coach.input-error"}}
-           for e in result.errors]
-    out += [{"level": "warning", "message": {"text": f"unused suppression: {s}"},
-             "descriptor": {"id": "coach.unused-suppression"}} for s in result.unused_suppressions]
+    out = [{"level": "error", "message": {"text": e}, "descriptor": {"id": "coach.input-error"}} for e in result.errors]
+    out += [
+        {
+            "level": "warning",
+            "message": {"text": f"unused suppression: {s}"},
+            "descriptor": {"id": "coach.unused-suppression"},
+        }
+        for s in result.unused_suppressions
+    ]
     return out
 
 
@@ -168,16 +213,22 @@ def sarif_document(result: CheckResult, rules: Mapping[str, Rule]) -> dict[str, 
     ids = sorted(samples)
     index = {rule_id: i for i, rule_id in enumerate(ids)}
     root = os.path.abspath(result.root or os.getcwd())
-    driver = {"name": "coach", "version": __version__, "semanticVersion": __version__,
-              "informationUri": DOCS_URL,
-              "rules": [rule_descriptor(r, rules.get(r), samples[r]) for r in ids]}
-    run = {"tool": {"driver": driver},
-           "invocations": [{"executionSuccessful": not result.errors,
-                            "toolExecutionNotifications": notifications(result)}],
-           "originalUriBaseIds": {"%SRCROOT%": {"uri": Path(root).as_uri().rstrip("/") + "/"}},
-           "columnKind": "unicodeCodePoints",
-           "results": [result_object(lf, rules.get(lf.finding.rule), index[lf.finding.rule], root, rules)
-                       for lf in found]}
+    driver = {
+        "name": "coach",
+        "version": __version__,
+        "semanticVersion": __version__,
+        "informationUri": DOCS_URL,
+        "rules": [rule_descriptor(r, rules.get(r), samples[r]) for r in ids],
+    }
+    run = {
+        "tool": {"driver": driver},
+        "invocations": [
+            {"executionSuccessful": not result.errors, "toolExecutionNotifications": notifications(result)}
+        ],
+        "originalUriBaseIds": {"%SRCROOT%": {"uri": Path(root).as_uri().rstrip("/") + "/"}},
+        "columnKind": "unicodeCodePoints",
+        "results": [result_object(lf, rules.get(lf.finding.rule), index[lf.finding.rule], root, rules) for lf in found],
+    }
     return {"$schema": SCHEMA, "version": "2.1.0", "runs": [run]}
 
 

@@ -10,20 +10,62 @@ from ..aggregate import AgentSummary, Summary
 from ..models import ConversationReport
 
 CONVERSATION_COLUMNS = (
-    "conversation", "source", "agent", "channel", "score", "agent_turns", "advocacy", "blocking",
-    "non_apology", "apology_offered", "apology_completeness", "apology_missing",
-    "apology_expected", "started_at", "rewritten",
+    "conversation",
+    "source",
+    "agent",
+    "channel",
+    "score",
+    "agent_turns",
+    "advocacy",
+    "blocking",
+    "non_apology",
+    "apology_offered",
+    "apology_completeness",
+    "apology_missing",
+    "apology_expected",
+    "started_at",
+    "rewritten",
 )
 FINDING_COLUMNS = (
-    "conversation", "source", "agent", "turn", "speaker", "rule", "category", "element",
-    "severity", "start", "end", "text", "message", "first_rewrite", "finding_source", "confidence", "time",
-    "finding_rewrite", "rewritten",
+    "conversation",
+    "source",
+    "agent",
+    "turn",
+    "speaker",
+    "rule",
+    "category",
+    "element",
+    "severity",
+    "start",
+    "end",
+    "text",
+    "message",
+    "first_rewrite",
+    "finding_source",
+    "confidence",
+    "time",
+    "finding_rewrite",
+    "rewritten",
 )
 AGENT_COLUMNS = (
-    "agent", "conversations", "agent_turns", "advocacy", "blocking", "non_apology",
-    "advocacy_per_100_turns", "blocking_per_100_turns", "apologies", "apology_completeness",
-    "apology_expected", "score_mean", "score_p10", "score_median", "score_p90", "top_blocking_rule",
-    "first_started_at", "last_started_at",
+    "agent",
+    "conversations",
+    "agent_turns",
+    "advocacy",
+    "blocking",
+    "non_apology",
+    "advocacy_per_100_turns",
+    "blocking_per_100_turns",
+    "apologies",
+    "apology_completeness",
+    "apology_expected",
+    "score_mean",
+    "score_p10",
+    "score_median",
+    "score_p90",
+    "top_blocking_rule",
+    "first_started_at",
+    "last_started_at",
 )
 PER = ("conversation", "finding", "agent")
 #: A spreadsheet treats a cell starting with one of these as a formula (CSV injection).
@@ -45,10 +87,23 @@ def conversation_row(report: ConversationReport) -> list:
     counts = report.count_map
     apology = report.apology
     completeness = None if apology.completeness is None else round(apology.completeness, 3)
-    return [report.conversation, report.source, report.agent, report.channel, report.score,
-            report.agent_turns, counts.get("advocacy", 0), counts.get("blocking", 0),
-            counts.get("non_apology", 0), apology.offered, completeness,
-            ";".join(apology.missing), report.apology_expected, report.started_at, rewritten_turns(report)]
+    return [
+        report.conversation,
+        report.source,
+        report.agent,
+        report.channel,
+        report.score,
+        report.agent_turns,
+        counts.get("advocacy", 0),
+        counts.get("blocking", 0),
+        counts.get("non_apology", 0),
+        apology.offered,
+        completeness,
+        ";".join(apology.missing),
+        report.apology_expected,
+        report.started_at,
+        rewritten_turns(report),
+    ]
 
 
 def rewritten_turns(report: ConversationReport) -> str | None:
@@ -62,19 +117,51 @@ def finding_rows(report: ConversationReport) -> Iterator[list]:
     `rewritten` is the finding's turn rewritten (repeated on each of its findings' rows)."""
     for turn in report.turns:
         for f in turn.findings:
-            yield [report.conversation, report.source, report.agent, turn.number, turn.speaker,
-                   f.rule, f.category, f.element, f.severity, f.start, f.end, f.text, f.message,
-                   f.rule_suggestion, f.source, f.confidence, turn.time,
-                   f.rewrite, turn.rewritten]
+            yield [
+                report.conversation,
+                report.source,
+                report.agent,
+                turn.number,
+                turn.speaker,
+                f.rule,
+                f.category,
+                f.element,
+                f.severity,
+                f.start,
+                f.end,
+                f.text,
+                f.message,
+                f.rule_suggestion,
+                f.source,
+                f.confidence,
+                turn.time,
+                f.rewrite,
+                turn.rewritten,
+            ]
 
 
 def agent_row(agent: AgentSummary) -> list:
     top = agent.rules.most_common(1)
-    return [agent.agent, agent.conversations, agent.turns, agent.advocacy, agent.blocking,
-            agent.non_apology, agent.per_100(agent.advocacy), agent.per_100(agent.blocking),
-            agent.apologies, agent.mean_completeness, agent.apology_expected, agent.mean_score,
-            agent.percentile(0.1), agent.percentile(0.5), agent.percentile(0.9),
-            top[0][0] if top else None, agent.first_started_at, agent.last_started_at]
+    return [
+        agent.agent,
+        agent.conversations,
+        agent.turns,
+        agent.advocacy,
+        agent.blocking,
+        agent.non_apology,
+        agent.per_100(agent.advocacy),
+        agent.per_100(agent.blocking),
+        agent.apologies,
+        agent.mean_completeness,
+        agent.apology_expected,
+        agent.mean_score,
+        agent.percentile(0.1),
+        agent.percentile(0.5),
+        agent.percentile(0.9),
+        top[0][0] if top else None,
+        agent.first_started_at,
+        agent.last_started_at,
+    ]
 
 
 def write_agent_csv(summary: Summary, out: IO[str]) -> None:
@@ -87,8 +174,9 @@ def write_agent_csv(summary: Summary, out: IO[str]) -> None:
         writer.writerow([safe_cell(v) for v in agent_row(agent)])
 
 
-def write_csv(reports: Iterable[ConversationReport], out: IO[str], per: str = "conversation",
-              summary: Summary | None = None) -> None:
+def write_csv(
+    reports: Iterable[ConversationReport], out: IO[str], per: str = "conversation", summary: Summary | None = None
+) -> None:
     """Header then one row at a time; `per` is "conversation", "finding" or "agent" (rows once
     every report has gone through `summary`, which the caller feeds)."""
     if per not in PER:

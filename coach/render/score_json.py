@@ -39,6 +39,6 @@ def write_json(reports: Iterable[ConversationReport], summary: Summary, out: IO[
     for i, report in enumerate(reports):
         out.write(",\n    " if i else "\n    ")
         out.write(json.dumps(report.to_dict(), ensure_ascii=False))
-    out.write("\n  ],\n  \"summary\": ")
+    out.write('\n  ],\n  "summary": ')
     out.write(json.dumps(summary.to_dict(), ensure_ascii=False, indent=2).replace("\n", "\n  "))
     out.write("\n}\n")

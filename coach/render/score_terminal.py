@@ -24,8 +24,7 @@ from ..controls import escape_controls, visible_conversation
 from ..models import NEGATIVE_CATEGORIES, ConversationReport, Finding, TurnReport, placeholder_spans
 from .terminal import marked, marked_spans
 
-STYLES = {"blocking": "bold red", "non_apology": "bold magenta", "advocacy": "bold green",
-          "apology": "bold cyan"}
+STYLES = {"blocking": "bold red", "non_apology": "bold magenta", "advocacy": "bold green", "apology": "bold cyan"}
 WINDOW = 32  # characters of context either side of a highlighted match
 MAX_FINDINGS = 5  # negative findings listed per worst conversation
 AGENT_ROWS = 50  # agents with a row (most conversations first); the rest share "(other agents)"
@@ -40,27 +39,41 @@ def percent(value: float | None) -> str:
 
 
 #: (header, short header for narrow terminals): the short ones are used when the full ones do not fit.
-AGENT_COLUMNS = (("convs", "conv"), ("turns", "turn"), ("adv\n/100", "adv"), ("block\n/100", "blk"),
-                 ("apology\n%", "apol"), ("apology\nmissed", "miss"), ("score\nmean", "mean"),
-                 ("score\np10/50/90", "p10/50/90"))
-AGENT_CAPTION = ("adv, block: per 100 agent turns · apology: mean completeness · missed: apology "
-                 "expected but missing")
-SHORT_CAPTION = ("adv, blk: per 100 agent turns · apol: mean apology completeness · miss: apology "
-                 "expected but missing · mean, p10/50/90: score")
+AGENT_COLUMNS = (
+    ("convs", "conv"),
+    ("turns", "turn"),
+    ("adv\n/100", "adv"),
+    ("block\n/100", "blk"),
+    ("apology\n%", "apol"),
+    ("apology\nmissed", "miss"),
+    ("score\nmean", "mean"),
+    ("score\np10/50/90", "p10/50/90"),
+)
+AGENT_CAPTION = "adv, block: per 100 agent turns · apology: mean completeness · missed: apology expected but missing"
+SHORT_CAPTION = (
+    "adv, blk: per 100 agent turns · apol: mean apology completeness · miss: apology "
+    "expected but missing · mean, p10/50/90: score"
+)
 
 
 def agent_cells(a: AgentSummary) -> list:
     """One agent's row, shared by the per-agent rows and the overall footer."""
-    return [Text(escape_controls(a.agent, one_line=True), overflow="fold"), str(a.conversations), str(a.turns),
-            Text(f"{a.per_100(a.advocacy):.1f}", "green"),
-            Text(f"{a.per_100(a.blocking):.1f}", "red" if a.blocking else ""),
-            percent(a.mean_completeness), str(a.apology_expected),
-            Text(f"{a.mean_score:.1f}", score_style(a.mean_score)),
-            f"{a.percentile(0.1)}/{a.percentile(0.5)}/{a.percentile(0.9)}"]
+    return [
+        Text(escape_controls(a.agent, one_line=True), overflow="fold"),
+        str(a.conversations),
+        str(a.turns),
+        Text(f"{a.per_100(a.advocacy):.1f}", "green"),
+        Text(f"{a.per_100(a.blocking):.1f}", "red" if a.blocking else ""),
+        percent(a.mean_completeness),
+        str(a.apology_expected),
+        Text(f"{a.mean_score:.1f}", score_style(a.mean_score)),
+        f"{a.percentile(0.1)}/{a.percentile(0.5)}/{a.percentile(0.9)}",
+    ]
 
 
-def _agent_table(summary: Summary, columns: list[int], short: bool, title: str | None,
-                 caption: str | None, width: int | None = None) -> Table:
+def _agent_table(
+    summary: Summary, columns: list[int], short: bool, title: str | None, caption: str | None, width: int | None = None
+) -> Table:
     """The agent column plus the chosen number columns; numbers are never wrapped or cut, names fold
     into what is left of `width`."""
     rows, others = summary.agent_rows(AGENT_ROWS)
@@ -68,8 +81,16 @@ def _agent_table(summary: Summary, columns: list[int], short: bool, title: str |
         rows = rows + [others]
     footer = len(summary.agents) > 1
     cells = [agent_cells(a) for a in rows] + ([agent_cells(summary.overall)] if footer else [])
-    table = Table(title=title, title_justify="left", title_style="bold", box=box.SIMPLE_HEAD,
-                  pad_edge=False, show_edge=False, caption=caption, caption_justify="left")
+    table = Table(
+        title=title,
+        title_justify="left",
+        title_style="bold",
+        box=box.SIMPLE_HEAD,
+        pad_edge=False,
+        show_edge=False,
+        caption=caption,
+        caption_justify="left",
+    )
     longest = max((len(a.agent) for a in rows), default=5)
     widths = []
     for i in columns:
@@ -85,8 +106,9 @@ def _agent_table(summary: Summary, columns: list[int], short: bool, title: str |
     for i, row in enumerate(cells):
         if footer and i == len(cells) - 1:
             table.add_section()
-        style = "bold" if footer and i == len(cells) - 1 else "dim" if others is not None and i == len(rows) - 1 \
-            else None
+        style = (
+            "bold" if footer and i == len(cells) - 1 else "dim" if others is not None and i == len(rows) - 1 else None
+        )
         table.add_row(row[0], *(row[c + 1] for c in columns), style=style)
     return table
 
@@ -109,8 +131,10 @@ def agent_tables(summary: Summary, console: Console) -> list[Table]:
         if _fits(table, width):
             return [table]
     halves = (every[:4], every[4:])
-    return [_agent_table(summary, halves[0], True, "Agents", None, width),
-            _agent_table(summary, halves[1], True, None, SHORT_CAPTION, width)]
+    return [
+        _agent_table(summary, halves[0], True, "Agents", None, width),
+        _agent_table(summary, halves[1], True, None, SHORT_CAPTION, width),
+    ]
 
 
 def agent_table(summary: Summary) -> Table:
@@ -133,26 +157,37 @@ def snippet(text: str, f: Finding, plain: bool) -> Text:
         hi = cut if cut > end else hi
     out = Text("…" if lo else "")
     out.append(flat(text[lo:start]))
-    out.append(("«" if plain else "") + flat(text[start:end]) + ("»" if plain else ""),
-               STYLES.get(f.category, "bold yellow") + " underline")
+    out.append(
+        ("«" if plain else "") + flat(text[start:end]) + ("»" if plain else ""),
+        STYLES.get(f.category, "bold yellow") + " underline",
+    )
     out.append(flat(text[end:hi]) + ("…" if hi < len(text) else ""))
     return out
 
 
-def conversation_block(rank: int, report: ConversationReport, plain: bool,
-                       show_rewrites: bool) -> Table:
+def conversation_block(rank: int, report: ConversationReport, plain: bool, show_rewrites: bool) -> Table:
     grid = Table.grid(padding=(0, 1))
     grid.add_column(no_wrap=True)
     grid.add_column(overflow="fold")
-    head = Text.assemble((f"{report.conversation}", "bold"), "  ",
-                         (report.agent or "(unknown)", "cyan"), "  score ",
-                         (f"{report.score}/100", f"bold {score_style(report.score)}"), "  ",
-                         (report.source, "dim"))
+    head = Text.assemble(
+        (f"{report.conversation}", "bold"),
+        "  ",
+        (report.agent or "(unknown)", "cyan"),
+        "  score ",
+        (f"{report.score}/100", f"bold {score_style(report.score)}"),
+        "  ",
+        (report.source, "dim"),
+    )
     grid.add_row(Text(f"{rank:>2}.", "bold"), head)
     bad = [(t, f) for t in report.turns for f in t.findings if f.category in NEGATIVE_CATEGORIES]
     for turn, f in bad[:MAX_FINDINGS]:
-        label = Text.assemble((f.category.replace("_", "-"), STYLES.get(f.category, "bold yellow")),
-                              " ", (f.rule, "dim"), " ", (f"turn {turn.number}", "dim"))
+        label = Text.assemble(
+            (f.category.replace("_", "-"), STYLES.get(f.category, "bold yellow")),
+            " ",
+            (f.rule, "dim"),
+            " ",
+            (f"turn {turn.number}", "dim"),
+        )
         grid.add_row("", label)
         grid.add_row("", Text.assemble("  ", snippet(turn.text, f, plain)))
         shown = f.suggestion
@@ -163,14 +198,14 @@ def conversation_block(rank: int, report: ConversationReport, plain: bool,
     if show_rewrites:
         for turn in dict.fromkeys(t for t, _ in bad[:MAX_FINDINGS]):
             if turn.rewritten is not None:
-                grid.add_row("", Text.assemble((f"  turn {turn.number} rewritten: ", "green"),
-                                               rewritten_turn(turn)))
+                grid.add_row("", Text.assemble((f"  turn {turn.number} rewritten: ", "green"), rewritten_turn(turn)))
     apology = report.apology
     if report.apology_expected:
         grid.add_row("", Text("apology expected after a complaint, none offered", "magenta"))
     elif apology.offered and apology.missing:
-        grid.add_row("", Text(f"apology {percent(apology.completeness)} complete, missing "
-                              + ", ".join(apology.missing), "cyan"))
+        grid.add_row(
+            "", Text(f"apology {percent(apology.completeness)} complete, missing " + ", ".join(apology.missing), "cyan")
+        )
     return grid
 
 
@@ -180,8 +215,7 @@ def rewritten_turn(turn: TurnReport) -> Text:
 
 
 def rules_table(summary: Summary, top: int, show_rewrites: bool) -> Table:
-    table = Table(title="Top rules", title_justify="left", title_style="bold", box=box.SIMPLE_HEAD,
-                  pad_edge=False)
+    table = Table(title="Top rules", title_justify="left", title_style="bold", box=box.SIMPLE_HEAD, pad_edge=False)
     table.add_column("rule", overflow="fold", ratio=2)
     table.add_column("count", justify="right", no_wrap=True)
     if show_rewrites:
@@ -195,8 +229,7 @@ def rules_table(summary: Summary, top: int, show_rewrites: bool) -> Table:
     return table
 
 
-def render_score(summary: Summary, console: Console, *, top: int = 10,
-                 show_rewrites: bool = True) -> None:
+def render_score(summary: Summary, console: Console, *, top: int = 10, show_rewrites: bool = True) -> None:
     """The supervisor's end-of-run view: who blocks, where apologies fell short, what to coach."""
     plain = console.no_color or not console.is_terminal
     if not summary.conversations:
@@ -214,8 +247,11 @@ def render_score(summary: Summary, console: Console, *, top: int = 10,
         console.print()
     if summary.rules:
         console.print(rules_table(summary, top, show_rewrites))
-    console.print(f"{summary.conversations} conversations, {summary.agent_count} agents, "
-                  f"mean score {summary.overall.mean_score:.1f}", highlight=False)
+    console.print(
+        f"{summary.conversations} conversations, {summary.agent_count} agents, "
+        f"mean score {summary.overall.mean_score:.1f}",
+        highlight=False,
+    )
 
 
 class RateColumn(ProgressColumn):
@@ -246,8 +282,15 @@ def make_progress(console: Console) -> Progress:
     """A stderr progress display; update tasks with `conversations=n` and bytes as completed."""
     from .console import SafeConsole
 
-    err = console if console.stderr else SafeConsole(stderr=True, no_color=console.no_color,
-                                                     highlight=False)
-    return Progress(SpinnerColumn(), TextColumn("{task.description}"), BarColumn(bar_width=20),
-                    CountColumn(), RateColumn(), TimeElapsedColumn(), EtaColumn(),
-                    console=err, transient=True)
+    err = console if console.stderr else SafeConsole(stderr=True, no_color=console.no_color, highlight=False)
+    return Progress(
+        SpinnerColumn(),
+        TextColumn("{task.description}"),
+        BarColumn(bar_width=20),
+        CountColumn(),
+        RateColumn(),
+        TimeElapsedColumn(),
+        EtaColumn(),
+        console=err,
+        transient=True,
+    )

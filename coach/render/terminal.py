@@ -19,8 +19,7 @@ from ..models import CORE_APOLOGY_ELEMENTS, NEGATIVE_CATEGORIES, TextReport, edi
 from ..rewrite import PLACEHOLDER
 from ..scoring import ELEMENT_EXAMPLES
 
-STYLES = {"blocking": "bold red", "non_apology": "bold magenta", "advocacy": "bold green",
-          "apology": "bold cyan"}
+STYLES = {"blocking": "bold red", "non_apology": "bold magenta", "advocacy": "bold green", "apology": "bold cyan"}
 MARKS = {"blocking": "✗", "non_apology": "✗", "advocacy": "✓", "apology": "✓"}
 ELEMENT_NOTES = {"responsibility": "weighs most", "repair": "weighs second"}
 #: A placeholder the agent must fill in ("[what you can offer]"): it must not pass for finished text.
@@ -88,8 +87,9 @@ def findings_block(report: TextReport, fail_on: str) -> Table:
         if f.category in NEGATIVE_CATEGORIES and not fails(f, fail_on):
             mark = "·"
         origin = f.rule if f.source == "rule" else f"coach's model, {f.confidence or 0:.0%}"
-        head = Text.assemble((f.label.replace("_", "-"), style_for(f.category)), "  ",
-                             (origin, "dim"), "  ", (f"“{f.text}”", "italic"))
+        head = Text.assemble(
+            (f.label.replace("_", "-"), style_for(f.category)), "  ", (origin, "dim"), "  ", (f"“{f.text}”", "italic")
+        )
         body = [head]
         if f.message and f.category not in ("advocacy", "apology"):
             body.append(Text(f.message))
@@ -99,8 +99,7 @@ def findings_block(report: TextReport, fail_on: str) -> Table:
         shown = f.suggestions
         for rewrite in shown[:3]:
             body.append(Text.assemble(("→ ", "green"), marked(f"“{rewrite}”", "green")))
-        table.add_row(Text(mark, style=style_for(f.category)), Text(f"{f.line}:{f.column}", "dim"),
-                      Group(*body))
+        table.add_row(Text(mark, style=style_for(f.category)), Text(f"{f.line}:{f.column}", "dim"), Group(*body))
     return table
 
 
@@ -124,8 +123,7 @@ def rewritten_draft(report: TextReport) -> Text:
     """The rewritten draft, reflowed, with the placeholders its sentence rewrites left marked."""
     draft = reflow(report.rewritten or "")
     lead = len(draft) - len(draft.lstrip())
-    return marked_spans(draft.strip(), [(a - lead, b - lead) for a, b in placeholder_spans(report.edits)
-                                        if a >= lead])
+    return marked_spans(draft.strip(), [(a - lead, b - lead) for a, b in placeholder_spans(report.edits) if a >= lead])
 
 
 def apology_block(report: TextReport) -> Group | None:
@@ -137,29 +135,37 @@ def apology_block(report: TextReport) -> Group | None:
     pct = int(round((a.completeness or 0) * 100))
     bar = "█" * have + "░" * (5 - have)
     if a.offered:
-        title = Text.assemble(("Apology  ", "bold"), (bar, "cyan"),
-                              f"  {have} of 5 elements · completeness {pct}%")
+        title = Text.assemble(("Apology  ", "bold"), (bar, "cyan"), f"  {have} of 5 elements · completeness {pct}%")
     else:
-        title = Text.assemble(("Apology  ", "bold"), (bar, "magenta"),
-                              "  0 of 5 — a non-apology stands where an apology should be")
+        title = Text.assemble(
+            ("Apology  ", "bold"), (bar, "magenta"), "  0 of 5 — a non-apology stands where an apology should be"
+        )
     rows = Table.grid(padding=(0, 2))
     for element in CORE_APOLOGY_ELEMENTS + ("forgiveness",):
         if element in present:
             rows.add_row(Text("✓", "green"), Text(element), Text(""))
         elif element != "forgiveness":
             note = ELEMENT_NOTES.get(element, "")
-            rows.add_row(Text("✗", "red"), Text(element),
-                         Text.assemble(f"e.g. “{ELEMENT_EXAMPLES[element]}”",
-                                       (f"  ({note})" if note else "", "dim")))
+            rows.add_row(
+                Text("✗", "red"),
+                Text(element),
+                Text.assemble(f"e.g. “{ELEMENT_EXAMPLES[element]}”", (f"  ({note})" if note else "", "dim")),
+            )
     return Group(title, Padding(rows, (0, 0, 0, 2)))
 
 
 def summary(report: TextReport, fail_on: str) -> Text:
     counts = report.count_map
-    parts = [f"{counts.get('blocking', 0)} blocking", f"{counts.get('non_apology', 0)} non-apology",
-             f"{counts.get('advocacy', 0)} advocacy"]
-    others = sorted(k for k in counts if k not in ("blocking", "non_apology", "advocacy")
-                    and k not in CORE_APOLOGY_ELEMENTS + ("forgiveness",))
+    parts = [
+        f"{counts.get('blocking', 0)} blocking",
+        f"{counts.get('non_apology', 0)} non-apology",
+        f"{counts.get('advocacy', 0)} advocacy",
+    ]
+    others = sorted(
+        k
+        for k in counts
+        if k not in ("blocking", "non_apology", "advocacy") and k not in CORE_APOLOGY_ELEMENTS + ("forgiveness",)
+    )
     parts += [f"{counts[k]} {k}" for k in others]
     failing = any(fails(f, fail_on) for f in report.findings)
     verdict = ("fails", "red") if failing else ("passes", "green")
@@ -171,8 +177,16 @@ def render_report(report: TextReport, console: Console, fail_on: str = "warning"
     plain = console.no_color or not console.is_terminal
     title = Text.assemble(("draft ", "bold"), (f"({report.source})", "dim"))
     subtitle = Text.assemble("score ", (f"{report.score}/100", f"bold {score_style(report.score)}"))
-    console.print(Panel(highlighted(report, plain, console.width - 4), title=title, title_align="left",
-                        subtitle=subtitle, subtitle_align="right", border_style="dim"))
+    console.print(
+        Panel(
+            highlighted(report, plain, console.width - 4),
+            title=title,
+            title_align="left",
+            subtitle=subtitle,
+            subtitle_align="right",
+            border_style="dim",
+        )
+    )
     if report.findings:
         console.print(Padding(findings_block(report, fail_on), (0, 1)))
     else:
@@ -183,9 +197,22 @@ def render_report(report: TextReport, console: Console, fail_on: str = "warning"
         console.print(Padding(rewritten_draft(report), (0, 1)))
         blanks = [report.rewritten[a:b] for a, b in placeholder_spans(report.edits)]
         if blanks:
-            console.print(Padding(Text.assemble(("Fill in ", "yellow"), *sum(
-                ([(b, PLACEHOLDER_STYLE), (", " if i < len(blanks) - 1 else "", "")]
-                 for i, b in enumerate(dict.fromkeys(blanks))), []), (" before sending.", "yellow")), (0, 1)))
+            console.print(
+                Padding(
+                    Text.assemble(
+                        ("Fill in ", "yellow"),
+                        *sum(
+                            (
+                                [(b, PLACEHOLDER_STYLE), (", " if i < len(blanks) - 1 else "", "")]
+                                for i, b in enumerate(dict.fromkeys(blanks))
+                            ),
+                            [],
+                        ),
+                        (" before sending.", "yellow"),
+                    ),
+                    (0, 1),
+                )
+            )
     block = apology_block(report)
     if block is not None:
         console.print()
@@ -194,16 +221,18 @@ def render_report(report: TextReport, console: Console, fail_on: str = "warning"
     console.print(Padding(summary(report, fail_on), (0, 1)))
 
 
-def render_lint(reports: Iterable[TextReport], console: Console, fail_on: str = "warning",
-                quiet: bool = False) -> None:
+def render_lint(reports: Iterable[TextReport], console: Console, fail_on: str = "warning", quiet: bool = False) -> None:
     """The full report, or with `quiet` one summary line per draft."""
     for i, report in enumerate(reports):
         if quiet:
             counts = report.count_map
-            console.print(f"{visible_report(report).source}: score {report.score}/100, "
-                          f"{counts.get('blocking', 0)} blocking, "
-                          f"{counts.get('non_apology', 0)} non-apology, "
-                          f"{counts.get('advocacy', 0)} advocacy", highlight=False)
+            console.print(
+                f"{visible_report(report).source}: score {report.score}/100, "
+                f"{counts.get('blocking', 0)} blocking, "
+                f"{counts.get('non_apology', 0)} non-apology, "
+                f"{counts.get('advocacy', 0)} advocacy",
+                highlight=False,
+            )
             continue
         if i:
             console.print()

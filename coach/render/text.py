@@ -15,8 +15,10 @@ def write_text(reports: Iterable[TextReport], out: IO[str]) -> None:
         for f in report.findings:
             shown = f.suggestion
             hint = f" -> {shown!r}" if shown else ""
-            out.write(f"{source}:{f.line}:{f.column}: {f.severity} {f.rule} "
-                      f"{f.text!r}: {escape_controls(f.message, one_line=True)}{hint}\n")
+            out.write(
+                f"{source}:{f.line}:{f.column}: {f.severity} {f.rule} "
+                f"{f.text!r}: {escape_controls(f.message, one_line=True)}{hint}\n"
+            )
         if report.rewritten is not None:
             out.write(f"{source}: rewritten {report.rewritten!r}\n")
         out.write(f"{source}: score {report.score}/100\n")

@@ -9,9 +9,18 @@ from typing import IO
 from ..store.trends import DELTA_METRICS, Trends
 from .score_csv import safe_cell
 
-COLUMNS = ("agent", "period", "period_start", "conversations", "agent_turns", "blocking_per_100",
-           "advocacy_per_100", "apology_completeness", "mean_score",
-           *(f"{name}_change" for name in DELTA_METRICS))
+COLUMNS = (
+    "agent",
+    "period",
+    "period_start",
+    "conversations",
+    "agent_turns",
+    "blocking_per_100",
+    "advocacy_per_100",
+    "apology_completeness",
+    "mean_score",
+    *(f"{name}_change" for name in DELTA_METRICS),
+)
 
 
 def write_trends_csv(trends: Trends, out: IO[str]) -> None:

@@ -42,8 +42,14 @@ class SentenceRewrite:
         return self.advice is None and not self.placeholders
 
     def to_dict(self) -> dict:
-        return {"start": self.start, "end": self.end, "text": self.text, "rules": list(self.rules),
-                "advice": self.advice, "placeholders": [list(p) for p in self.placeholders]}
+        return {
+            "start": self.start,
+            "end": self.end,
+            "text": self.text,
+            "rules": list(self.rules),
+            "advice": self.advice,
+            "placeholders": [list(p) for p in self.placeholders],
+        }
 
 
 @dataclass(frozen=True, slots=True)
@@ -79,7 +85,7 @@ def apply_edits(text: str, edits: Sequence[SentenceRewrite]) -> str:
     for e in sorted(edits, key=lambda e: e.start):
         if e.start < pos:
             continue
-        out.append(text[pos:e.start])
+        out.append(text[pos : e.start])
         out.append(e.text)
         pos = e.end
     out.append(text[pos:])

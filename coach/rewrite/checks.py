@@ -15,15 +15,18 @@ _DOUBLED = re.compile(r"\b(\w+)\s+\1\b", re.I)
 #: Doubled words that are fine English.
 _DOUBLED_OK = {"that", "had", "is", "very", "so", "no", "bye", "ha", "haha", "really", "many", "far"}
 #: Openers that promise something: each must be followed by a [placeholder] in its sentence.
-PROMISES = re.compile(r"\b(?:here's|here is)\s+(?:what|how)\s+(?:i|we)\s+can\b|\bwhat i can do is\b|"
-                      r"\bhere's what (?:is|could|we|i)\b|\bhere's a quick recap\b", re.I)
+PROMISES = re.compile(
+    r"\b(?:here's|here is)\s+(?:what|how)\s+(?:i|we)\s+can\b|\bwhat i can do is\b|"
+    r"\bhere's what (?:is|could|we|i)\b|\bhere's a quick recap\b",
+    re.I,
+)
 _BAD_PUNCT = re.compile(r",\s*[.!?]|\s[,.;:!?]|[,;:]{2,}|\s{2,}|\.\.(?!\.)")
 
 
 def promise_without_content(sentence: str) -> bool:
     """A "here's what I can do" with no [placeholder] (or words) after it in the sentence."""
     for m in PROMISES.finditer(sentence):
-        rest = sentence[m.end():]
+        rest = sentence[m.end() :]
         if not PLACEHOLDER.search(rest):
             return True
     return False
@@ -62,7 +65,7 @@ def problems(original: str, result: Rewritten) -> list[str]:
     # Sentences outside every edit are byte for byte the original's.
     pos_o, pieces = 0, []
     for e in sorted(result.edits, key=lambda e: e.start):
-        pieces.append(original[pos_o:e.start])
+        pieces.append(original[pos_o : e.start])
         pos_o = e.end
     pieces.append(original[pos_o:])
     if any(p not in result.text for p in pieces):
@@ -84,5 +87,9 @@ def negative_left(findings: Iterable, result: Rewritten, *, advice: bool = False
     """Negative findings (from re-linting `result.text`) inside rewritten sentences
     (with `advice`, inside the advice-only sentences instead)."""
     spans = rewritten_spans(result)
-    return [f for f in findings if f.category in ("blocking", "non_apology")
-            and any(a <= f.start < b and real != advice for a, b, real in spans)]
+    return [
+        f
+        for f in findings
+        if f.category in ("blocking", "non_apology")
+        and any(a <= f.start < b and real != advice for a, b, real in spans)
+    ]

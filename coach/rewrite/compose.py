@@ -24,14 +24,21 @@ _END_PUNCT = re.compile(r"[.!?…]+[\"'’”)\]]*$")
 _PREFIX = re.compile(r"^(?:[@#][\w.]+[,:]?\s+)+")
 _SUFFIX = re.compile(r"(?:\s+(?:[\^*~/]\s?[A-Za-z]{1,5}|-\s?[A-Z][a-z]+|\(?\d/\d\)?|>>+|\.\.\.?\s*\d/\d))+\.?$")
 #: A lead-in that cannot stand as a sentence: it joins the rewrite with a comma.
-_SUBORDINATE = re.compile(r"^(?:while|although|though|if|when|as|since|because|whilst|unless|once|for|to|with|in|on"
-                          r"|after|before|regarding|due|even)\b", re.I)
+_SUBORDINATE = re.compile(
+    r"^(?:while|although|though|if|when|as|since|because|whilst|unless|once|for|to|with|in|on"
+    r"|after|before|regarding|due|even)\b",
+    re.I,
+)
 #: A clause that can start a sentence after a rewrite: a subject, a name, or a request.
-_STANDS_ALONE = re.compile(r"(?:[A-Z0-9@#\"'“]|(?i:i|we|you|it|they|he|she|there|this|that|these|those|a|an|the|"
-                           r"your|our|my|some|all|any|each|every|please|thanks|thank|let|feel|just|have|hope|enjoy|check|see|keep)\b)")
+_STANDS_ALONE = re.compile(
+    r"(?:[A-Z0-9@#\"'“]|(?i:i|we|you|it|they|he|she|there|this|that|these|those|a|an|the|"
+    r"your|our|my|some|all|any|each|every|please|thanks|thank|let|feel|just|have|hope|enjoy|check|see|keep)\b)"
+)
 #: A clause that leans on the refusal it followed ("including saving fuel", "still send ...").
-_FRAGMENT = re.compile(r"(?i:\w+ing|including|such|especially|even|still|also|for|with|without|from|to|in|on|at|"
-                       r"by|of|due|as|because|since|which|who|where|than|then|not|no|if|unless|or)\b")
+_FRAGMENT = re.compile(
+    r"(?i:\w+ing|including|such|especially|even|still|also|for|with|without|from|to|in|on|at|"
+    r"by|of|due|as|because|since|which|who|where|than|then|not|no|if|unless|or)\b"
+)
 #: A clause shorter than this (in words) before the rewrite joins it with a comma ("Hi Sam, let me ...").
 SHORT_LEAD = 4
 
@@ -72,8 +79,9 @@ def units(text: str, findings: Sequence[Finding]) -> list[tuple[int, int, list[F
 def plan_all(text: str, findings: Sequence[Finding], prefer: str | None = None) -> list[Plan]:
     """`prefer`: a rule id whose findings choose the template first (`coach phrasebook test`
     tries every rewrite of a rule on its examples)."""
-    negative = sorted((f for f in findings if f.category in NEGATIVE_CATEGORIES),
-                      key=lambda f: (f.rule != prefer, f.start, -f.end))
+    negative = sorted(
+        (f for f in findings if f.category in NEGATIVE_CATEGORIES), key=lambda f: (f.rule != prefer, f.start, -f.end)
+    )
     if not negative:
         return []  # most drafts: nothing to split or rewrite
     used: set[str] = set()
@@ -104,7 +112,7 @@ _CARRY = {"the", "our", "this", "that", "it", "we", "your", "there", "my", "a", 
 
 def _after(text: str, finding: Finding, clause_end: int) -> str:
     """The words after the match up to the end of its clause (a determiner the match ends on included)."""
-    after = text[finding.end:clause_end] if finding.end < clause_end else ""
+    after = text[finding.end : clause_end] if finding.end < clause_end else ""
     words = finding.text.split()
     if words and words[-1].lower() in _CARRY:
         after = words[-1] + " " + after.lstrip()
@@ -121,9 +129,9 @@ def plan_sentence(text: str, start: int, end: int, found: list[Finding], used: s
     sentence = text[start:end]
     pre = _PREFIX.match(sentence)
     prefix = pre.group() if pre else ""
-    post = _SUFFIX.search(sentence[len(prefix):])
+    post = _SUFFIX.search(sentence[len(prefix) :])
     suffix = post.group() if post else ""
-    m = _END_PUNCT.search(sentence[:len(sentence) - len(suffix)])
+    m = _END_PUNCT.search(sentence[: len(sentence) - len(suffix)])
     punct = m.group() if m else ""
     body_end = end - len(suffix) - len(punct)
     clauses = [_Clause(a, b, text[a:b]) for a, b in clause_spans(text, start + len(prefix), body_end)]
@@ -187,7 +195,7 @@ def plan_sentence(text: str, start: int, end: int, found: list[Finding], used: s
     if lead[:1].islower() and pieces and pieces[0] == ("clause", lead) and new.startswith(capitalize(lead)):
         # A sentence that went on from the line before ("...nothing I can do\nabout the fee")
         # keeps its lower-case start.
-        new = lead + new[len(lead):]
+        new = lead + new[len(lead) :]
     if new:
         new = prefix + new + suffix
     if new == sentence:
@@ -205,7 +213,7 @@ def _apply_swaps(text: str, clause: _Clause, swaps: list[tuple[Finding, str]]) -
         out.append(text[pos:a])
         out.append(swap)
         pos = b
-    out.append(text[pos:clause.end])
+    out.append(text[pos : clause.end])
     return "".join(out)
 
 
@@ -227,8 +235,15 @@ def _join(pieces: list[tuple[str, str]], punct: str) -> str:
             else:
                 sentences.append(piece)
             continue
-        if not buffer and sentences and len(piece.split()) <= 3 and kind == "clause" \
-                and pieces[-1] == (kind, piece) and sentences[-1][-1:] in ".!?" and piece[:1].isupper():
+        if (
+            not buffer
+            and sentences
+            and len(piece.split()) <= 3
+            and kind == "clause"
+            and pieces[-1] == (kind, piece)
+            and sentences[-1][-1:] in ".!?"
+            and piece[:1].isupper()
+        ):
             # A short clause after the template: an address ("Mr. Grant") joins it; a
             # leftover contrast ("not ours") goes.
             if not re.match(r"(?:not|no|nor)\b", piece.strip(), re.I):
@@ -255,4 +270,3 @@ def _tidy(text: str) -> str:
     text = re.sub(r"([,;:])\s*\1+", r"\1", text)
     text = re.sub(r"\.\.(?!\.)", ".", text)
     return text.strip()
-

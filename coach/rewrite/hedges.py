@@ -22,12 +22,16 @@ LEADING = re.compile(rf"^(?:(?:{_HEDGE_WORDS})\b\s*[,:]?\s*)+", re.I)
 #: A clause that is nothing but a hedge or an apology cushioning the refusal.
 ONLY = re.compile(
     rf"^(?:(?:{_HEDGE_WORDS})|(?:(?:i'?m|i am|we'?re|we are|so|really|very)\s+)*sorry(?:\s+about\s+that)?"
-    r"|(?:my|our)\s+apologies|apologies|(?:i'?m|i am|we'?re|we are)\s+afraid)[\s!.?]*$", re.I)
+    r"|(?:my|our)\s+apologies|apologies|(?:i'?m|i am|we'?re|we are)\s+afraid)[\s!.?]*$",
+    re.I,
+)
 #: A clause that only restates the rule behind the refusal ("it's company policy").
 RESTATES = re.compile(
     r"^(?:(?:it|that|this)(?:'s|\s+is|\s+was)\s+(?:just\s+|simply\s+)?(?:our\s+|the\s+|a\s+)?(?:company\s+|store\s+)?"
     r"(?:policy|rules?|procedure|protocol)|(?:those|these)\s+are\s+(?:just\s+)?the\s+(?:rules|terms|conditions)"
-    r"|rules\s+are\s+rules|(?:as\s+)?per\s+(?:our\s+)?policy|(?:i|we)\s+do\s+not\s+make\s+the\s+rules)[\s!.?]*$", re.I)
+    r"|rules\s+are\s+rules|(?:as\s+)?per\s+(?:our\s+)?policy|(?:i|we)\s+do\s+not\s+make\s+the\s+rules)[\s!.?]*$",
+    re.I,
+)
 #: Conjunctions that join a clause to the one before it; dropped when the clause starts a sentence.
 CONJUNCTION = re.compile(r"^(?:but|however|and|so|because|since|as|though|although)\b\s*,?\s*", re.I)
 
@@ -47,5 +51,11 @@ def restates_rule(clause: str) -> bool:
 
 def dangling(sentence: str) -> bool:
     """A sentence that still opens with a refusal's wrapper ("Unfortunately, ...") — a check."""
-    return bool(re.match(r"^(?:unfortunately|regrettably|sadly|i'?m afraid|sorry,?\s+but|"
-                         r"as i (?:said|mentioned)|like i said|i'?m sorry,?\s+but)\b", sentence.strip(), re.I))
+    return bool(
+        re.match(
+            r"^(?:unfortunately|regrettably|sadly|i'?m afraid|sorry,?\s+but|"
+            r"as i (?:said|mentioned)|like i said|i'?m sorry,?\s+but)\b",
+            sentence.strip(),
+            re.I,
+        )
+    )

@@ -13,12 +13,21 @@ import re
 
 #: (category, pattern, template): the first pattern that matches the sentence wins.
 _PATTERNS: tuple[tuple[str, re.Pattern, str], ...] = (
-    ("non_apology", re.compile(r"\bsorry\s+(?:if|that)?\s*you\s+(?:feel|felt|think|thought|are|were|'re|got)\b", re.I),
-     "I'm sorry we [what went wrong]."),
-    ("non_apology", re.compile(r"\b(?:apologi[sz]e|apologies)\s+(?:if|that)\s+you\b", re.I),
-     "I'm sorry we [what went wrong]."),
-    ("non_apology", re.compile(r"\b(?:sorry|apologi[sz]e|apologies)\b", re.I),
-     "I'm sorry for [what went wrong], and here's how I'll put it right: [the fix]."),
+    (
+        "non_apology",
+        re.compile(r"\bsorry\s+(?:if|that)?\s*you\s+(?:feel|felt|think|thought|are|were|'re|got)\b", re.I),
+        "I'm sorry we [what went wrong].",
+    ),
+    (
+        "non_apology",
+        re.compile(r"\b(?:apologi[sz]e|apologies)\s+(?:if|that)\s+you\b", re.I),
+        "I'm sorry we [what went wrong].",
+    ),
+    (
+        "non_apology",
+        re.compile(r"\b(?:sorry|apologi[sz]e|apologies)\b", re.I),
+        "I'm sorry for [what went wrong], and here's how I'll put it right: [the fix].",
+    ),
 )
 
 
@@ -33,5 +42,5 @@ def model_rewrite(category: str, sentence: str) -> tuple[str, int] | None:
 
 ADVICE = {
     "blocking": "No template fits this sentence: say what you can do for the customer, or take the next step for them.",
-    "non_apology": "No template fits this sentence: apologize plainly for what happened, without \"if\" or \"but\".",
+    "non_apology": 'No template fits this sentence: apologize plainly for what happened, without "if" or "but".',
 }

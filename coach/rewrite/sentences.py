@@ -14,8 +14,10 @@ _TITLE = re.compile(r"\b(?:mr|mrs|ms|dr)\.$", re.I)
 _ABBREV = re.compile(r"(?:\b(?:st|vs|etc|no|e\.g|i\.e|approx|dept|jr|sr)|\b[a-z])\.$", re.I)
 #: Clause boundaries: punctuation ( , ; : and dashes ) and conjunctions that start a clause.
 _PUNCT = re.compile(r"\s*[,;:]\s+|\s+[—–-]{1,2}\s+|\s*—\s*|\.\.\.\s+")
-_SUBJECT = (r"(?:i|i'm|i've|i'll|we|we're|we've|we'll|you|you're|you'll|it|it's|they|they're|he|she|there|there's"
-            r"|this|that|that's|these|those|our|your|my|the)")
+_SUBJECT = (
+    r"(?:i|i'm|i've|i'll|we|we're|we've|we'll|you|you're|you'll|it|it's|they|they're|he|she|there|there's"
+    r"|this|that|that's|these|those|our|your|my|the)"
+)
 _CONJ = re.compile(rf"\s+(?=(?:but|however)\b)|\s+(?=(?:and|so|because|since)\s+{_SUBJECT}\b)", re.I)
 
 
@@ -24,9 +26,14 @@ def sentence_spans(text: str) -> list[tuple[int, int]]:
     spans: list[tuple[int, int]] = []
     pos = 0
     for m in _END.finditer(text):
-        if m.group() != "\n" and m.end() < len(text) and (
-                _TITLE.search(text[pos:m.end()]) or (_ABBREV.search(text[pos:m.end()])
-                                                     and text[m.end():].lstrip()[:1].islower())):
+        if (
+            m.group() != "\n"
+            and m.end() < len(text)
+            and (
+                _TITLE.search(text[pos : m.end()])
+                or (_ABBREV.search(text[pos : m.end()]) and text[m.end() :].lstrip()[:1].islower())
+            )
+        ):
             continue
         end = m.start() if m.group() == "\n" else m.end()
         _add(text, pos, end, spans)
@@ -50,8 +57,11 @@ def clause_spans(text: str, start: int, end: int) -> list[tuple[int, int]]:
     spans: list[tuple[int, int]] = []
     for s_start, s_end in sentence_spans(text[start:end]):
         s_start, s_end = s_start + start, s_end + start
-        cuts = sorted((s_start + m.start(), s_start + m.end()) for pattern in (_PUNCT, _CONJ)
-                      for m in pattern.finditer(text[s_start:s_end]))
+        cuts = sorted(
+            (s_start + m.start(), s_start + m.end())
+            for pattern in (_PUNCT, _CONJ)
+            for m in pattern.finditer(text[s_start:s_end])
+        )
         pos = s_start
         for a, b in cuts:
             if a < pos:

@@ -17,15 +17,81 @@ from ..models import SLOT
 #: At most this many words go into a slot.
 MAX_SLOT_WORDS = 8
 _PREPOSITION = re.compile(r"^(?:about|with|on|for|regarding|to|toward|towards|in|of)\s+", re.I)
-_DETERMINER = {"the", "your", "this", "that", "these", "those", "a", "an", "our", "my", "his",
-               "her", "their", "its", "each", "every"}
+_DETERMINER = {
+    "the",
+    "your",
+    "this",
+    "that",
+    "these",
+    "those",
+    "a",
+    "an",
+    "our",
+    "my",
+    "his",
+    "her",
+    "their",
+    "its",
+    "each",
+    "every",
+}
 _SUBJECTS = {"it", "we", "there", "you", "i", "they", "he", "she", "it's", "there's", "we've", "you've"}
 #: Words that end what a refusal is about: what follows them is a reason, a time or a new clause.
-_STOP = {"because", "since", "as", "until", "unless", "if", "when", "while", "but", "and", "so", "or",
-         "which", "who", "at", "right", "now", "today", "anymore", "either", "though", "unfortunately",
-         "sadly", "here", "there", "once", "after", "before", "without", "by", "from", "due", "per",
-         "for", "through", "via", "yet", "any", "more", "again", "online", "over", "under", "within", "about",
-         "with", "to", "on", "in", "of", "please", "thanks", "thank"}
+_STOP = {
+    "because",
+    "since",
+    "as",
+    "until",
+    "unless",
+    "if",
+    "when",
+    "while",
+    "but",
+    "and",
+    "so",
+    "or",
+    "which",
+    "who",
+    "at",
+    "right",
+    "now",
+    "today",
+    "anymore",
+    "either",
+    "though",
+    "unfortunately",
+    "sadly",
+    "here",
+    "there",
+    "once",
+    "after",
+    "before",
+    "without",
+    "by",
+    "from",
+    "due",
+    "per",
+    "for",
+    "through",
+    "via",
+    "yet",
+    "any",
+    "more",
+    "again",
+    "online",
+    "over",
+    "under",
+    "within",
+    "about",
+    "with",
+    "to",
+    "on",
+    "in",
+    "of",
+    "please",
+    "thanks",
+    "thank",
+}
 _TAIL = re.compile(r"[\s,;:.!?…\"')\]]+$")
 
 
@@ -45,7 +111,7 @@ def capture_object(after: str) -> str:
     if not words or words[0].lower().strip(",.") not in _DETERMINER:
         return ""
     out: list[str] = []
-    for i, word in enumerate(words[:MAX_SLOT_WORDS + 1]):
+    for i, word in enumerate(words[: MAX_SLOT_WORDS + 1]):
         bare = word.lower().strip(",.;:!?\"'")
         if i and bare in _STOP:
             break
@@ -96,7 +162,7 @@ def offer_key(template: str) -> str:
 def capitalize(text: str) -> str:
     for i, ch in enumerate(text):
         if ch.isalpha():
-            return text[:i] + ch.upper() + text[i + 1:]
+            return text[:i] + ch.upper() + text[i + 1 :]
         if ch not in "\"'“‘([":
             return text
     return text
@@ -110,4 +176,4 @@ def lower_first(text: str) -> str:
     word = m.group(1) + m.group(2)
     if word == "I" or word.startswith("I'") or (len(word) > 1 and word[1].isupper()):
         return text
-    return text[:m.start(1)] + m.group(1).lower() + text[m.start(1) + 1:]
+    return text[: m.start(1)] + m.group(1).lower() + text[m.start(1) + 1 :]

@@ -40,8 +40,7 @@ class ApiError(Exception):
 
 
 def error_response(status: int, message: str, headers: Mapping[str, str] | None = None) -> JSONResponse:
-    return JSONResponse({"error": {"status": status, "message": message}}, status_code=status,
-                        headers=headers)
+    return JSONResponse({"error": {"status": status, "message": message}}, status_code=status, headers=headers)
 
 
 MESSAGES = {404: "no such endpoint: see /openapi.json", 405: "method not allowed"}
@@ -106,8 +105,7 @@ def texts_of(data: Any) -> list[str]:
 
 
 # -- endpoints -------------------------------------------------------------------------
-def build_routes(service: LintService, page: bytes, page_headers: dict[str, str], max_body: int
-                 ) -> list[BaseRoute]:
+def build_routes(service: LintService, page: bytes, page_headers: dict[str, str], max_body: int) -> list[BaseRoute]:
     async def lint(request: Request) -> Response:
         """
         summary: Lint drafts
@@ -136,8 +134,7 @@ def build_routes(service: LintService, page: bytes, page_headers: dict[str, str]
             document = await asyncio.wrap_future(service.submit(texts))
         except Exception as exc:  # a bug in analysis: this request fails, the server goes on
             log.error("analysis failed: %s", type(exc).__name__)
-            raise ApiError(500, "the analysis failed (an internal error); the server is still running") \
-                from None
+            raise ApiError(500, "the analysis failed (an internal error); the server is still running") from None
         return Response(document, media_type="application/json")
 
     async def health(request: Request) -> Response:
@@ -217,8 +214,9 @@ class AccessLog:
 
         try:
             if self.hosts is not None and _host(scope) not in self.hosts:
-                await error_response(400, "unexpected Host header: address the server as localhost "
-                                          "or 127.0.0.1")(scope, receive, sending)
+                await error_response(400, "unexpected Host header: address the server as localhost or 127.0.0.1")(
+                    scope, receive, sending
+                )
             else:
                 await self.app(scope, receive, sending)
         except Exception as exc:
@@ -226,8 +224,14 @@ class AccessLog:
             if not state["started"]:
                 await error_response(500, "internal error; the server is still running")(scope, receive, sending)
         finally:
-            log.info("%s %s %s %dB %.1fms", scope["method"], scope["path"], state["status"], state["size"],
-                     (time.perf_counter() - began) * 1000)
+            log.info(
+                "%s %s %s %dB %.1fms",
+                scope["method"],
+                scope["path"],
+                state["status"],
+                state["size"],
+                (time.perf_counter() - began) * 1000,
+            )
 
 
 def _host(scope: Scope) -> str:
@@ -249,14 +253,21 @@ class BearerToken:
         if scope["type"] == "http" and scope["path"].startswith("/v1/"):
             given = next((v for k, v in scope["headers"] if k == b"authorization"), b"")
             if not hmac.compare_digest(given, self.expected):
-                await error_response(401, "missing or wrong token: send Authorization: Bearer TOKEN",
-                                     {"WWW-Authenticate": "Bearer"})(scope, receive, send)
+                await error_response(
+                    401, "missing or wrong token: send Authorization: Bearer TOKEN", {"WWW-Authenticate": "Bearer"}
+                )(scope, receive, send)
                 return
         await self.app(scope, receive, send)
 
 
-def create_app(service: LintService, *, token: str | None = None, allow_origins: Iterable[str] = (),
-               hosts: Iterable[str] | None = None, max_body: int = MAX_BODY) -> Starlette:
+def create_app(
+    service: LintService,
+    *,
+    token: str | None = None,
+    allow_origins: Iterable[str] = (),
+    hosts: Iterable[str] | None = None,
+    max_body: int = MAX_BODY,
+) -> Starlette:
     """The app. `hosts`: Host header names to accept (None: any); `token`: required on /v1/."""
     from .page import page_headers, render_page
 
@@ -265,10 +276,18 @@ def create_app(service: LintService, *, token: str | None = None, allow_origins:
     if origins:
         from starlette.middleware.cors import CORSMiddleware
 
-        middleware.append(Middleware(CORSMiddleware, allow_origins=origins, allow_methods=["GET", "POST"],
-                                     allow_headers=["Authorization", "Content-Type"], max_age=600))
+        middleware.append(
+            Middleware(
+                CORSMiddleware,
+                allow_origins=origins,
+                allow_methods=["GET", "POST"],
+                allow_headers=["Authorization", "Content-Type"],
+                max_age=600,
+            )
+        )
     if token:
         middleware.append(Middleware(BearerToken, token=token))
     routes = build_routes(service, render_page(), page_headers(), max_body)
-    return Starlette(routes=routes, middleware=middleware,
-                     exception_handlers={HTTPException: http_error, ApiError: http_error})
+    return Starlette(
+        routes=routes, middleware=middleware, exception_handlers={HTTPException: http_error, ApiError: http_error}
+    )

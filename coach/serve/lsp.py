@@ -32,8 +32,11 @@ from ..rewrite.templates import is_template
 DEBOUNCE = 0.15
 #: Editor language ids coach reads, and the extension that makes the library reader read them so.
 LANGUAGES = {"markdown": ".md", "plaintext": ".txt", "yaml": ".yaml", "json": ".json"}
-SEVERITY = {"error": lsp.DiagnosticSeverity.Error, "warning": lsp.DiagnosticSeverity.Warning,
-            "info": lsp.DiagnosticSeverity.Information}
+SEVERITY = {
+    "error": lsp.DiagnosticSeverity.Error,
+    "warning": lsp.DiagnosticSeverity.Warning,
+    "info": lsp.DiagnosticSeverity.Information,
+}
 _LINE_BREAK = re.compile(r"\r\n|\r|\n")
 
 log = logging.getLogger("coach.lsp")
@@ -83,8 +86,13 @@ class CoachServer(LanguageServer):
 
         o = self.options
         try:
-            settings = merge_cli(load_settings(o.config, start=self.root), select=o.only or None,
-                                 ignore=o.ignore or None, no_defaults=o.no_defaults, model=o.model)
+            settings = merge_cli(
+                load_settings(o.config, start=self.root),
+                select=o.only or None,
+                ignore=o.ignore or None,
+                no_defaults=o.no_defaults,
+                model=o.model,
+            )
             phrasebooks = list(settings.phrasebooks) + o.phrasebooks
             require_phrasebooks(settings.no_defaults, phrasebooks)
             analyzer = Analyzer(phrasebooks=phrasebooks, defaults=not settings.no_defaults, model=settings.model)
@@ -137,8 +145,9 @@ class CoachServer(LanguageServer):
         try:
             await self._publish(uri)
         except Exception as exc:  # a bug: say so in the client's log (no buffer text), keep serving
-            self.window_log_message(lsp.LogMessageParams(lsp.MessageType.Error,
-                                                         f"coach: internal error: {type(exc).__name__}"))
+            self.window_log_message(
+                lsp.LogMessageParams(lsp.MessageType.Error, f"coach: internal error: {type(exc).__name__}")
+            )
 
     async def _publish(self, uri: str) -> None:
         doc = self.workspace.get_text_document(uri)
@@ -164,8 +173,9 @@ class CoachServer(LanguageServer):
         findings: list[tuple[LocatedFinding, lsp.Range]] = []
         if error is not None:
             at = lsp.Range(position(line, 1), position(line, len(lines[line - 1]) + 1 if line <= len(lines) else 1))
-            diagnostics.append(lsp.Diagnostic(at, f"cannot read this file: {error}", lsp.DiagnosticSeverity.Error,
-                                              source="coach"))
+            diagnostics.append(
+                lsp.Diagnostic(at, f"cannot read this file: {error}", lsp.DiagnosticSeverity.Error, source="coach")
+            )
         for entry in run.result.entries if run is not None else ():
             for lf in entry.findings:
                 where = lsp.Range(position(lf.line, lf.column), position(lf.end_line, lf.end_column))
@@ -175,14 +185,21 @@ class CoachServer(LanguageServer):
             for problem in entry.problems:
                 at = lsp.Range(position(entry.line, 1), position(entry.line, 1))
                 name = f"{entry.key}: " if entry.key else ""
-                diagnostics.append(lsp.Diagnostic(at, name + problem, lsp.DiagnosticSeverity.Error,
-                                                  source="coach", code="gate"))
+                diagnostics.append(
+                    lsp.Diagnostic(at, name + problem, lsp.DiagnosticSeverity.Error, source="coach", code="gate")
+                )
         for s in run.unused if run is not None else ():
             at = lsp.Range(position(s.line, 1), position(s.line, len(lines[s.line - 1]) + 1))
-            diagnostics.append(lsp.Diagnostic(
-                at, f"unused suppression of {', '.join(s.rules) or 'all rules'} (no finding matched it)",
-                lsp.DiagnosticSeverity.Warning, source="coach", code="unused-suppression",
-                tags=[lsp.DiagnosticTag.Unnecessary]))
+            diagnostics.append(
+                lsp.Diagnostic(
+                    at,
+                    f"unused suppression of {', '.join(s.rules) or 'all rules'} (no finding matched it)",
+                    lsp.DiagnosticSeverity.Warning,
+                    source="coach",
+                    code="unused-suppression",
+                    tags=[lsp.DiagnosticTag.Unnecessary],
+                )
+            )
         self.checked[uri] = Checked(version, text, path, findings, run)
         self.text_document_publish_diagnostics(lsp.PublishDiagnosticsParams(uri, diagnostics, version))
 
@@ -204,8 +221,7 @@ class CoachServer(LanguageServer):
             e = lf.edit
             if e is not None and e.advice is None:
                 fill = [e.text[a:b] for a, b in e.placeholders]
-                title = (f"Rewrite as “{e.text}”, then fill in {', '.join(fill)}" if fill
-                         else f"Rewrite as “{e.text}”")
+                title = f"Rewrite as “{e.text}”, then fill in {', '.join(fill)}" if fill else f"Rewrite as “{e.text}”"
                 choices.append((title, Edit(lf.key, e.start, e.end, e.text), not fill))
             for rewrite in f.rewrites:
                 if rewrite == f.rewrite:
@@ -216,21 +232,36 @@ class CoachServer(LanguageServer):
                     start, end, title = e.start, e.end, f"Rewrite as “{rewrite}”"
                 else:
                     start, end, title = f.start, f.end, f"Replace “{f.text}” with “{rewrite}”"
-                choices.append((title, Edit(lf.key, start, end, rewrite),
-                                not choices and rewrite == f.rewrites[0] and not PLACEHOLDER.search(rewrite)))
+                choices.append(
+                    (
+                        title,
+                        Edit(lf.key, start, end, rewrite),
+                        not choices and rewrite == f.rewrites[0] and not PLACEHOLDER.search(rewrite),
+                    )
+                )
             for title, change, preferred in choices:
                 edit = self.text_edit(uri, done, [change])
                 if edit is not None:
-                    out.append(lsp.CodeAction(
-                        title=title, kind=lsp.CodeActionKind.QuickFix, diagnostics=[diagnostic(lf, where)],
-                        is_preferred=preferred, edit=lsp.WorkspaceEdit(changes={uri: [edit]})))
+                    out.append(
+                        lsp.CodeAction(
+                            title=title,
+                            kind=lsp.CodeActionKind.QuickFix,
+                            diagnostics=[diagnostic(lf, where)],
+                            is_preferred=preferred,
+                            edit=lsp.WorkspaceEdit(changes={uri: [edit]}),
+                        )
+                    )
         if out and done.run is not None:
             edits = [e for plan in plan_fixes(done.run, self.analyzer).edits.values() for e in plan]
             edit = self.text_edit(uri, done, edits) if edits else None
             if edit is not None:
-                out.append(lsp.CodeAction(title="coach: apply every safe fix in this file",
-                                          kind=lsp.CodeActionKind.SourceFixAll,
-                                          edit=lsp.WorkspaceEdit(changes={uri: [edit]})))
+                out.append(
+                    lsp.CodeAction(
+                        title="coach: apply every safe fix in this file",
+                        kind=lsp.CodeActionKind.SourceFixAll,
+                        edit=lsp.WorkspaceEdit(changes={uri: [edit]}),
+                    )
+                )
         return out
 
     def text_edit(self, uri: str, done: Checked, edits: list) -> lsp.TextEdit | None:
@@ -251,9 +282,12 @@ class CoachServer(LanguageServer):
             tail += 1
         doc = self.workspace.get_text_document(uri)
         lines = _LINE_BREAK.split(before)
-        return lsp.TextEdit(lsp.Range(offset_position(doc, lines, before, head),
-                                      offset_position(doc, lines, before, len(before) - tail)),
-                            after[head:len(after) - tail])
+        return lsp.TextEdit(
+            lsp.Range(
+                offset_position(doc, lines, before, head), offset_position(doc, lines, before, len(before) - tail)
+            ),
+            after[head : len(after) - tail],
+        )
 
     def hover(self, uri: str, at: lsp.Position) -> lsp.Hover | None:
         done = self.checked.get(uri)
@@ -287,8 +321,14 @@ def diagnostic(lf: LocatedFinding, where: lsp.Range) -> lsp.Diagnostic:
     hint = suggestion(lf)
     if hint:
         message += f" ({hint})"
-    return lsp.Diagnostic(where, message, SEVERITY.get(f.severity, lsp.DiagnosticSeverity.Warning),
-                          code=f.rule, source="coach", data={"rule": f.rule, "start": f.start, "end": f.end})
+    return lsp.Diagnostic(
+        where,
+        message,
+        SEVERITY.get(f.severity, lsp.DiagnosticSeverity.Warning),
+        code=f.rule,
+        source="coach",
+        data={"rule": f.rule, "start": f.start, "end": f.end},
+    )
 
 
 def offset_position(doc: Any, lines: list[str], text: str, offset: int) -> lsp.Position:
@@ -340,8 +380,10 @@ def build(options: LspOptions) -> CoachServer:
         ls.checked.pop(uri, None)
         ls.text_document_publish_diagnostics(lsp.PublishDiagnosticsParams(uri, []))
 
-    @server.feature(lsp.TEXT_DOCUMENT_CODE_ACTION, lsp.CodeActionOptions(
-        code_action_kinds=[lsp.CodeActionKind.QuickFix, lsp.CodeActionKind.SourceFixAll]))
+    @server.feature(
+        lsp.TEXT_DOCUMENT_CODE_ACTION,
+        lsp.CodeActionOptions(code_action_kinds=[lsp.CodeActionKind.QuickFix, lsp.CodeActionKind.SourceFixAll]),
+    )
     def code_action(ls: CoachServer, params: lsp.CodeActionParams) -> list[lsp.CodeAction]:
         return ls.actions(params.text_document.uri, params.range)
 

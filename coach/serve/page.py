@@ -75,22 +75,24 @@ def _static(name: str) -> str:
 def category_css() -> str:
     """--c (highlight) and --mc (model underline) per category, from the HTML report's palette."""
     colors = {**html_assets.CATEGORY_COLORS, "other": html_assets.OTHER_COLOR}
-    return "\n".join(f".c-{name} {{ --c: {color}; }} .mc-{name} {{ --mc: {color}; }}"
-                     for name, color in colors.items())
+    return "\n".join(f".c-{name} {{ --c: {color}; }} .mc-{name} {{ --mc: {color}; }}" for name, color in colors.items())
 
 
 def _legend() -> str:
-    names = {"blocking": "blocking", "non_apology": "non-apology", "advocacy": "advocacy",
-             "apology": "apology element"}
+    names = {"blocking": "blocking", "non_apology": "non-apology", "advocacy": "advocacy", "apology": "apology element"}
     items = [f'<span><i class="c-{k}"></i> {escape(v)}</span>' for k, v in names.items()]
     items.append('<span><i class="ml mc-blocking"></i> sentence marked by the model</span>')
     return "".join(items)
 
 
 def _config() -> str:
-    config = {"debounce": DEBOUNCE_MS, "categories": list(html_assets.CATEGORY_COLORS),
-              "negative": sorted(NEGATIVE_CATEGORIES), "elements": list(APOLOGY_ELEMENTS),
-              "examples": dict(ELEMENT_EXAMPLES)}
+    config = {
+        "debounce": DEBOUNCE_MS,
+        "categories": list(html_assets.CATEGORY_COLORS),
+        "negative": sorted(NEGATIVE_CATEGORIES),
+        "elements": list(APOLOGY_ELEMENTS),
+        "examples": dict(ELEMENT_EXAMPLES),
+    }
     # `</` cannot end the script element early when written as `<\\/`.
     return json.dumps(config, ensure_ascii=False).replace("</", "<\\/")
 
@@ -105,7 +107,13 @@ def render_page() -> bytes:
 def page_headers() -> dict[str, str]:
     """A policy that allows only our own script and calls to this server, should escaping slip."""
     digest = base64.b64encode(hashlib.sha256(_static("page.js").encode("utf-8")).digest()).decode("ascii")
-    policy = (f"default-src 'none'; style-src 'unsafe-inline'; script-src 'sha256-{digest}'; "
-              "connect-src 'self'; img-src data:; base-uri 'none'; form-action 'none'; frame-ancestors 'none'")
-    return {"Content-Security-Policy": policy, "X-Content-Type-Options": "nosniff",
-            "Referrer-Policy": "no-referrer", "Cache-Control": "no-cache"}
+    policy = (
+        f"default-src 'none'; style-src 'unsafe-inline'; script-src 'sha256-{digest}'; "
+        "connect-src 'self'; img-src data:; base-uri 'none'; form-action 'none'; frame-ancestors 'none'"
+    )
+    return {
+        "Content-Security-Policy": policy,
+        "X-Content-Type-Options": "nosniff",
+        "Referrer-Policy": "no-referrer",
+        "Cache-Control": "no-cache",
+    }

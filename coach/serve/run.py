@@ -56,8 +56,10 @@ def check_security(options: ServeOptions) -> bool:
     if options.token is not None and len(options.token) < MIN_TOKEN:
         raise UsageError(f"the token is shorter than {MIN_TOKEN} characters; {TOKEN_HINT}")
     if not loopback and not options.token:
-        raise UsageError(f"--host {options.host} is reachable from other machines: give --token "
-                         f"(or set COACH_TOKEN) so only holders of it can call the API; {TOKEN_HINT}")
+        raise UsageError(
+            f"--host {options.host} is reachable from other machines: give --token "
+            f"(or set COACH_TOKEN) so only holders of it can call the API; {TOKEN_HINT}"
+        )
     for origin in options.allow_origins:
         if origin != "*" and not origin.startswith(("http://", "https://")):
             raise UsageError(f"--allow-origin {origin!r} is not an origin such as https://desk.example.com")
@@ -77,8 +79,10 @@ def bind(host: str, port: int) -> socket.socket:
         sock.bind(info[4])
         sock.listen(128)
     except OSError as exc:
-        raise UsageError(f"cannot listen on {host}:{port}: {exc.strerror or exc}",
-                         hint="pick another --port, or stop what is using it") from None
+        raise UsageError(
+            f"cannot listen on {host}:{port}: {exc.strerror or exc}",
+            hint="pick another --port, or stop what is using it",
+        ) from None
     sock.set_inheritable(True)
     return sock
 
@@ -111,8 +115,9 @@ def serve(service: LintService, options: ServeOptions, announce: Callable[[str],
         hosts = None
         if loopback:  # a loopback server answers only to names of itself (DNS rebinding)
             hosts = {*LOOPBACK_HOSTS, options.host.lower()}
-        app = create_app(service, token=options.token, allow_origins=options.allow_origins, hosts=hosts,
-                         max_body=options.max_body)
+        app = create_app(
+            service, token=options.token, allow_origins=options.allow_origins, hosts=hosts, max_body=options.max_body
+        )
         configure_logging()
         if options.workers <= 1:
             service.warm()
@@ -134,9 +139,17 @@ def run_uvicorn(app: Callable[..., Any], sock: socket.socket) -> None:
     """Serve on `sock` until a signal; uvicorn shuts down gracefully, then re-raises it (Stopped)."""
     import uvicorn
 
-    config = uvicorn.Config(app, log_config=None, access_log=False, server_header=False, ws="none",
-                            date_header=False, lifespan="off", timeout_graceful_shutdown=5,
-                            h11_max_incomplete_event_size=64 * 1024)
+    config = uvicorn.Config(
+        app,
+        log_config=None,
+        access_log=False,
+        server_header=False,
+        ws="none",
+        date_header=False,
+        lifespan="off",
+        timeout_graceful_shutdown=5,
+        h11_max_incomplete_event_size=64 * 1024,
+    )
     uvicorn.Server(config).run(sockets=[sock])
 
 

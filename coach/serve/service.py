@@ -64,8 +64,7 @@ class LintService:
         for just the draft's words. Same findings either way: the server is ready as soon as
         a one-shot lint would be, and the build does not slow its first answer down."""
         if background:
-            self._warmer = threading.Thread(target=self._warm, args=(WARM_AFTER,), name="coach-warm",
-                                            daemon=True)
+            self._warmer = threading.Thread(target=self._warm, args=(WARM_AFTER,), name="coach-warm", daemon=True)
             self._warmer.start()
         else:
             self._warm(0)
@@ -77,8 +76,7 @@ class LintService:
         try:
             self.analyzer.engine  # noqa: B018 -- the property builds the matchers on first access
         except Exception as exc:  # keep serving with per-request matchers: slower, same findings
-            log.error("building the matchers failed (%s); answering with per-request matchers",
-                      type(exc).__name__)
+            log.error("building the matchers failed (%s); answering with per-request matchers", type(exc).__name__)
             return
         self._full.set()
         settle()  # start-up's objects are permanent: later collections skip them
@@ -113,15 +111,21 @@ class LintService:
         return out.getvalue()
 
     def health(self) -> dict[str, Any]:
-        return {"status": "ok", "version": __version__, "rules": len(self.analyzer.all_rules),
-                "model": self._model_id, "matchers": "full" if self.is_warm else "per-request",
-                "worker": os.getpid()}
+        return {
+            "status": "ok",
+            "version": __version__,
+            "rules": len(self.analyzer.all_rules),
+            "model": self._model_id,
+            "matchers": "full" if self.is_warm else "per-request",
+            "worker": os.getpid(),
+        }
 
     def rules(self) -> dict[str, Any]:
         model = {r.id for r in self.analyzer.model_rules}
-        return {"schema": "coach/1",
-                "rules": [rule_dict(r, "model" if r.id in model else "phrasebook")
-                          for r in self.analyzer.all_rules]}
+        return {
+            "schema": "coach/1",
+            "rules": [rule_dict(r, "model" if r.id in model else "phrasebook") for r in self.analyzer.all_rules],
+        }
 
     def close(self) -> None:
         self._pool.shutdown(wait=False, cancel_futures=True)
@@ -129,7 +133,17 @@ class LintService:
 
 def rule_dict(rule: Rule, kind: str) -> dict[str, Any]:
     """A loaded rule as /v1/rules lists it; `source` is the rule's citation, as in phrasebooks."""
-    return {"id": rule.id, "kind": kind, "category": rule.category, "element": rule.element,
-            "severity": rule.severity, "weight": rule.weight, "speaker": rule.speaker,
-            "message": rule.message, "rewrites": list(rule.rewrites), "fix": rule.fix,
-            "phrases": len(rule.phrases) + len(rule.patterns), "source": rule.source}
+    return {
+        "id": rule.id,
+        "kind": kind,
+        "category": rule.category,
+        "element": rule.element,
+        "severity": rule.severity,
+        "weight": rule.weight,
+        "speaker": rule.speaker,
+        "message": rule.message,
+        "rewrites": list(rule.rewrites),
+        "fix": rule.fix,
+        "phrases": len(rule.phrases) + len(rule.patterns),
+        "source": rule.source,
+    }

@@ -29,8 +29,20 @@ if TYPE_CHECKING:  # pragma: no cover
 
 __all__ = ["score", "findings_of", "require_pyspark"]
 
-FINDING_FIELDS = ("rule", "category", "element", "severity", "start", "end", "line", "column", "text",
-                  "message", "rewrites", "rewrite")
+FINDING_FIELDS = (
+    "rule",
+    "category",
+    "element",
+    "severity",
+    "start",
+    "end",
+    "line",
+    "column",
+    "text",
+    "message",
+    "rewrites",
+    "rewrite",
+)
 
 
 def require_pyspark():
@@ -44,18 +56,33 @@ def require_pyspark():
         import pyarrow  # noqa: F401
         from pyspark.sql import functions
     except ImportError:
-        raise UsageError("the Spark engine needs pyspark and pyarrow",
-                         hint='pip install "coach-cs[spark]"') from None
+        raise UsageError("the Spark engine needs pyspark and pyarrow", hint='pip install "coach-cs[spark]"') from None
     return functions
 
 
-def score(df: DataFrame, *, analyzer: Analyzer | None = None, phrasebooks: Iterable[str] = (),
-          defaults: bool = True, only: Iterable[str] = (), ignore: Iterable[str] = (), model: Any = True,
-          id_column: str | None = None, speaker_column: str | None = None, text_column: str | None = None,
-          agent_column: str | None = None, time_column: str | None = None, name_column: str | None = None,
-          agent_names: Iterable[str] = (), order_column: str | None = None, per: str = "conversation",
-          findings: bool = False, as_json: bool = False, sources: dict[str, str] | None = None,
-          counter: Any = None):
+def score(
+    df: DataFrame,
+    *,
+    analyzer: Analyzer | None = None,
+    phrasebooks: Iterable[str] = (),
+    defaults: bool = True,
+    only: Iterable[str] = (),
+    ignore: Iterable[str] = (),
+    model: Any = True,
+    id_column: str | None = None,
+    speaker_column: str | None = None,
+    text_column: str | None = None,
+    agent_column: str | None = None,
+    time_column: str | None = None,
+    name_column: str | None = None,
+    agent_names: Iterable[str] = (),
+    order_column: str | None = None,
+    per: str = "conversation",
+    findings: bool = False,
+    as_json: bool = False,
+    sources: dict[str, str] | None = None,
+    counter: Any = None,
+):
     """Score every conversation of `df`; returns the results DataFrame, or (results, findings)
     with `findings=True` (results are then persisted, so the two share one scoring pass).
 
@@ -76,17 +103,23 @@ def score(df: DataFrame, *, analyzer: Analyzer | None = None, phrasebooks: Itera
     if analyzer is None:
         from ..analyzer import Analyzer
 
-        analyzer = Analyzer(phrasebooks=list(phrasebooks), defaults=defaults, only=only, ignore=ignore,
-                            model=model)
+        analyzer = Analyzer(phrasebooks=list(phrasebooks), defaults=defaults, only=only, ignore=ignore, model=model)
     spec = Spec.of(analyzer)
-    options = ReaderOptions(agent_names=tuple(agent_names), id_column=id_column,
-                            speaker_column=speaker_column, text_column=text_column,
-                            agent_column=agent_column, time_column=time_column, name_column=name_column)
+    options = ReaderOptions(
+        agent_names=tuple(agent_names),
+        id_column=id_column,
+        speaker_column=speaker_column,
+        text_column=text_column,
+        agent_column=agent_column,
+        time_column=time_column,
+        name_column=name_column,
+    )
     layout = spark_layout(df.schema, options)
     framed, placed = _with_position(df, F, order_column)
     if not placed and layout.id is None:
-        raise UsageError("the DataFrame has no conversation id column and was not read from files",
-                         hint="name one with id_column=")
+        raise UsageError(
+            "the DataFrame has no conversation id column and was not read from files", hint="name one with id_column="
+        )
     fields = None
     whole_file = False
     if layout.shape == "turns":
@@ -99,11 +132,20 @@ def score(df: DataFrame, *, analyzer: Analyzer | None = None, phrasebooks: Itera
     from pyspark.sql.pandas.types import from_arrow_schema
     from pyspark.sql.types import StringType, StructField, StructType
 
-    out_schema = (StructType([StructField("value", StringType())]) if as_json
-                  else from_arrow_schema(arrow_schema(per)))
-    run = functools.partial(worker.score_batches, key=spec.key, spec=_shipped(df, spec), layout=layout, per=per,
-                            as_json=as_json, fields=fields, names=dict(sources or {}),
-                            agent_names=tuple(agent_names), whole_file=whole_file, counter=counter)
+    out_schema = StructType([StructField("value", StringType())]) if as_json else from_arrow_schema(arrow_schema(per))
+    run = functools.partial(
+        worker.score_batches,
+        key=spec.key,
+        spec=_shipped(df, spec),
+        layout=layout,
+        per=per,
+        as_json=as_json,
+        fields=fields,
+        names=dict(sources or {}),
+        agent_names=tuple(agent_names),
+        whole_file=whole_file,
+        counter=counter,
+    )
     results = framed.mapInArrow(run, out_schema)
     if not findings:
         return results
@@ -118,12 +160,26 @@ def findings_of(results: DataFrame) -> DataFrame:
     F = require_pyspark()
     head = ["conversation", "source", "record", "agent", "channel", "started_at", "score"]
     turns = results.select(*head, F.explode("turns").alias("t"))
-    found = turns.select(*head, F.col("t.index").alias("index"), F.col("t.turn").alias("turn"),
-                         F.col("t.speaker").alias("speaker"), F.col("t.time").alias("time"),
-                         F.col("t.rewritten").alias("rewritten"), F.explode("t.findings").alias("f"))
-    return found.select(*head, "index", "turn", "speaker", "time", *[F.col(f"f.{n}").alias(n) for n in FINDING_FIELDS],
-                        F.col("f.source").alias("finding_source"), F.col("f.confidence").alias("confidence"),
-                        "rewritten")
+    found = turns.select(
+        *head,
+        F.col("t.index").alias("index"),
+        F.col("t.turn").alias("turn"),
+        F.col("t.speaker").alias("speaker"),
+        F.col("t.time").alias("time"),
+        F.col("t.rewritten").alias("rewritten"),
+        F.explode("t.findings").alias("f"),
+    )
+    return found.select(
+        *head,
+        "index",
+        "turn",
+        "speaker",
+        "time",
+        *[F.col(f"f.{n}").alias(n) for n in FINDING_FIELDS],
+        F.col("f.source").alias("finding_source"),
+        F.col("f.confidence").alias("confidence"),
+        "rewritten",
+    )
 
 
 def spark_layout(schema, options: ReaderOptions):
@@ -132,8 +188,11 @@ def spark_layout(schema, options: ReaderOptions):
 
     from ..readers.parquet import find_layout
 
-    structs = {f.name: [s.name for s in f.dataType.elementType.fields] for f in schema.fields
-               if isinstance(f.dataType, ArrayType) and isinstance(f.dataType.elementType, StructType)}
+    structs = {
+        f.name: [s.name for s in f.dataType.elementType.fields]
+        for f in schema.fields
+        if isinstance(f.dataType, ArrayType) and isinstance(f.dataType.elementType, StructType)
+    }
     return find_layout(schema.names, structs, options)
 
 
@@ -145,8 +204,9 @@ def _with_position(df, F, order_column: str | None):
     except ImportError:  # pragma: no cover - pyspark < 3.4
         from pyspark.sql.utils import AnalysisException
     try:
-        framed = df.select("*", F.col("_metadata.file_path").alias("__source"),
-                           (F.col("_metadata.row_index") + 1).alias("__record"))
+        framed = df.select(
+            "*", F.col("_metadata.file_path").alias("__source"), (F.col("_metadata.row_index") + 1).alias("__record")
+        )
         _ = framed.schema  # resolves the plan: raises here when there is no file metadata
         return framed, True
     except AnalysisException:
@@ -161,16 +221,31 @@ def _grouped(framed, layout, F):
 
     parts = [F.col("__record").alias("__row")]
     names = []
-    for column, alias in ((layout.speaker, "speaker"), (layout.text, "text"), (layout.name, "name"),
-                          (layout.time, "time"), (layout.agent, "agent")):
+    for column, alias in (
+        (layout.speaker, "speaker"),
+        (layout.text, "text"),
+        (layout.name, "name"),
+        (layout.time, "time"),
+        (layout.agent, "agent"),
+    ):
         if column is not None:
             parts.append(F.col(column).alias(alias))
         names.append(alias if column is not None else None)
     keys = ["__source"] + ([layout.id] if layout.id is not None else [])
-    grouped = framed.groupBy(*keys).agg(F.min("__record").alias("__record"),
-                                        F.sort_array(F.collect_list(F.struct(*parts))).alias("turns"))
-    new = Layout("conversations", id=layout.id, agent=None, channel=None, speaker="speaker", text="text",
-                 name=names[2], time=names[3], turns="turns")
+    grouped = framed.groupBy(*keys).agg(
+        F.min("__record").alias("__record"), F.sort_array(F.collect_list(F.struct(*parts))).alias("turns")
+    )
+    new = Layout(
+        "conversations",
+        id=layout.id,
+        agent=None,
+        channel=None,
+        speaker="speaker",
+        text="text",
+        name=names[2],
+        time=names[3],
+        turns="turns",
+    )
     return grouped, new, tuple(names)
 
 

@@ -47,11 +47,16 @@ def session(master: str | None, *, progress: bool = False):
     from pyspark.sql import SparkSession
 
     if not java_available():
-        raise UsageError("the Spark engine needs a Java runtime (17 or newer)",
-                         hint="install one (Debian: apt-get install openjdk-17-jre-headless) or set JAVA_HOME")
+        raise UsageError(
+            "the Spark engine needs a Java runtime (17 or newer)",
+            hint="install one (Debian: apt-get install openjdk-17-jre-headless) or set JAVA_HOME",
+        )
     # spark-submit (and Databricks) start the JVM and name the master: then take their session.
-    under_submit = ("PYSPARK_GATEWAY_PORT" in os.environ or "DATABRICKS_RUNTIME_VERSION" in os.environ
-                    or SparkSession.getActiveSession() is not None)
+    under_submit = (
+        "PYSPARK_GATEWAY_PORT" in os.environ
+        or "DATABRICKS_RUNTIME_VERSION" in os.environ
+        or SparkSession.getActiveSession() is not None
+    )
     if master is None and not under_submit:
         master = "local[*]"
     builder = SparkSession.builder.appName("coach score")
@@ -61,12 +66,14 @@ def session(master: str | None, *, progress: bool = False):
         os.environ.setdefault("PYSPARK_PYTHON", sys.executable)  # workers run this coach
         os.environ.setdefault("SPARK_LOCAL_IP", "127.0.0.1")  # one machine: stay on loopback
         log4j = os.path.join(os.path.dirname(os.path.abspath(__file__)), "log4j2.properties")
-        builder = (builder.config("spark.ui.enabled", "false")
-                   .config("spark.driver.host", "127.0.0.1").config("spark.driver.bindAddress", "127.0.0.1")
-                   # C1 only: the JVM just decodes Parquet and moves Arrow batches here, and full JIT
-                   # compilation cost ~4 CPU-s of every run's start-up (bench/spark.py)
-                   .config("spark.driver.extraJavaOptions",
-                           f"-Dlog4j2.configurationFile=file:{log4j} -XX:TieredStopAtLevel=1"))
+        builder = (
+            builder.config("spark.ui.enabled", "false")
+            .config("spark.driver.host", "127.0.0.1")
+            .config("spark.driver.bindAddress", "127.0.0.1")
+            # C1 only: the JVM just decodes Parquet and moves Arrow batches here, and full JIT
+            # compilation cost ~4 CPU-s of every run's start-up (bench/spark.py)
+            .config("spark.driver.extraJavaOptions", f"-Dlog4j2.configurationFile=file:{log4j} -XX:TieredStopAtLevel=1")
+        )
     builder = builder.config("spark.ui.showConsoleProgress", "true" if progress else "false")
     spark = builder.getOrCreate()
     spark.sparkContext.setLogLevel("ERROR")
@@ -106,8 +113,11 @@ def _parquet_files(paths: list[str], failed: list[CoachError], warn: Echo) -> tu
             try:
                 with open(path, "rb") as handle:
                     if handle.read(4) != MAGIC:
-                        raise InputError("not a Parquet file; --engine spark reads Parquet", path=path,
-                                         hint="score it with the local engine, or convert it to Parquet")
+                        raise InputError(
+                            "not a Parquet file; --engine spark reads Parquet",
+                            path=path,
+                            hint="score it with the local engine, or convert it to Parquet",
+                        )
                 pq.read_schema(path)
             except InputError as exc:
                 failed.append(exc)
@@ -151,9 +161,19 @@ def _groups(files: list[str], options: ReaderOptions) -> list[tuple[list[str], o
     return list(groups.values())
 
 
-def run_job(paths: list[str], *, output: str | None, fmt: str, per: str, master: str | None,
-            options: ReaderOptions, analyzer, warn: Echo, echo: Echo, progress: bool = False
-            ) -> tuple[int, list[CoachError]]:
+def run_job(
+    paths: list[str],
+    *,
+    output: str | None,
+    fmt: str,
+    per: str,
+    master: str | None,
+    options: ReaderOptions,
+    analyzer,
+    warn: Echo,
+    echo: Echo,
+    progress: bool = False,
+) -> tuple[int, list[CoachError]]:
     """Score `paths` on Spark into the folder `output`; returns (conversations written, input problems)."""
     from . import require_pyspark, score
 
@@ -183,11 +203,23 @@ def run_job(paths: list[str], *, output: str | None, fmt: str, per: str, master:
 
             reader = reader.schema(from_arrow_schema(schema))
         df = reader.parquet(*files)
-        frames.append(score(df, analyzer=analyzer, per=per, as_json=fmt == "jsonl", sources=names,
-                            id_column=options.id_column, speaker_column=options.speaker_column,
-                            text_column=options.text_column, agent_column=options.agent_column,
-                            time_column=options.time_column, name_column=options.name_column,
-                            agent_names=options.agent_names, counter=counter))
+        frames.append(
+            score(
+                df,
+                analyzer=analyzer,
+                per=per,
+                as_json=fmt == "jsonl",
+                sources=names,
+                id_column=options.id_column,
+                speaker_column=options.speaker_column,
+                text_column=options.text_column,
+                agent_column=options.agent_column,
+                time_column=options.time_column,
+                name_column=options.name_column,
+                agent_names=options.agent_names,
+                counter=counter,
+            )
+        )
     result = frames[0]
     for frame in frames[1:]:
         result = result.unionByName(frame)
@@ -198,11 +230,16 @@ def run_job(paths: list[str], *, output: str | None, fmt: str, per: str, master:
         else:
             writer.text(output)
     except Exception as exc:  # noqa: BLE001 - Py4J and Spark raise many kinds; report one line
-        raise SparkJobError(f"the Spark job failed: {_cause(exc)[:300]}", path=output,
-                            hint="the driver and executor logs have the details") from None
+        raise SparkJobError(
+            f"the Spark job failed: {_cause(exc)[:300]}",
+            path=output,
+            hint="the driver and executor logs have the details",
+        ) from None
     seconds = time.perf_counter() - started
-    echo(f"coach: {counter.value} conversations scored on Spark ({spark.sparkContext.master}) in "
-         f"{seconds:.1f} s; written to {output}")
+    echo(
+        f"coach: {counter.value} conversations scored on Spark ({spark.sparkContext.master}) in "
+        f"{seconds:.1f} s; written to {output}"
+    )
     return counter.value, failed
 
 
@@ -227,9 +264,13 @@ def _check_output(output: str) -> None:
     if _is_uri(output) or not os.path.exists(output):
         return
     if not os.path.isdir(output):
-        raise UsageError("--engine spark writes a folder, and this is a file", path=output,
-                         hint="give a new folder name")
+        raise UsageError(
+            "--engine spark writes a folder, and this is a file", path=output, hint="give a new folder name"
+        )
     entries = [e for e in os.listdir(output) if not e.startswith((".", "_"))]
     if entries and not any(e.startswith("part-") for e in entries):
-        raise UsageError("folder exists and is not a Spark output; it would be replaced", path=output,
-                         hint="give a new or empty folder")
+        raise UsageError(
+            "folder exists and is not a Spark output; it would be replaced",
+            path=output,
+            hint="give a new or empty folder",
+        )

@@ -87,9 +87,15 @@ def analyzer_for(key: str, spec: Any) -> Analyzer:
     return analyzer
 
 
-def conversations(batches: Iterable, layout: Layout, *, fields: Sequence[str | None] | None,
-                  names: dict[str, str], agent_names: tuple[str, ...], whole_file: bool
-                  ) -> Iterator[Conversation]:
+def conversations(
+    batches: Iterable,
+    layout: Layout,
+    *,
+    fields: Sequence[str | None] | None,
+    names: dict[str, str],
+    agent_names: tuple[str, ...],
+    whole_file: bool,
+) -> Iterator[Conversation]:
     """Conversations from batches of rows in the shape `layout` names, plus `__source` and
     `__record` columns; empty ones, and those over the readers' limits, are skipped, as
     `coach score` skips them."""
@@ -100,11 +106,13 @@ def conversations(batches: Iterable, layout: Layout, *, fields: Sequence[str | N
     def read() -> Iterator[Conversation]:
         for batch in batches:
             cols = batch.schema.names
-            sources = [names.get(s, s) if s is not None else ""
-                       for s in batch.column(cols.index("__source")).to_pylist()]
+            sources = [
+                names.get(s, s) if s is not None else "" for s in batch.column(cols.index("__source")).to_pylist()
+            ]
             records = batch.column(cols.index("__record")).to_pylist()
-            for _, conv in from_batch(batch, layout, sources=sources, records=records, agent_names=agent_names,
-                                      fields=fields):
+            for _, conv in from_batch(
+                batch, layout, sources=sources, records=records, agent_names=agent_names, fields=fields
+            ):
                 if conv is not None:
                     yield _with_id(conv, _stem(conv.source)) if whole_file else conv
 
@@ -119,10 +127,20 @@ def _with_id(conv: Conversation, conv_id: str) -> Conversation:
     return dataclasses.replace(conv, id=conv_id)
 
 
-def score_batches(batches: Iterable, *, key: str, spec: Any, layout: Layout, per: str, as_json: bool,
-                  fields: Sequence[str | None] | None = None, names: dict[str, str] | None = None,
-                  agent_names: tuple[str, ...] = (), whole_file: bool = False, counter: Any = None
-                  ) -> Iterator:
+def score_batches(
+    batches: Iterable,
+    *,
+    key: str,
+    spec: Any,
+    layout: Layout,
+    per: str,
+    as_json: bool,
+    fields: Sequence[str | None] | None = None,
+    names: dict[str, str] | None = None,
+    agent_names: tuple[str, ...] = (),
+    whole_file: bool = False,
+    counter: Any = None,
+) -> Iterator:
     """The function `mapInArrow` runs: Arrow batches of conversations (or grouped turns) in,
     batches of the --per table (or of JSON lines) out, in input order."""
     import pyarrow as pa
@@ -130,8 +148,9 @@ def score_batches(batches: Iterable, *, key: str, spec: Any, layout: Layout, per
     from ..render.score_parquet import to_batch
 
     analyzer = analyzer_for(key, spec)
-    convs = conversations(batches, layout, fields=fields, names=names or {}, agent_names=agent_names,
-                          whole_file=whole_file)
+    convs = conversations(
+        batches, layout, fields=fields, names=names or {}, agent_names=agent_names, whole_file=whole_file
+    )
     reports = analyzer.score_conversations(convs)
     json_schema = pa.schema([("value", pa.string())])
     while chunk := list(islice(reports, OUT_CONVERSATIONS)):

@@ -20,8 +20,11 @@ def rules_fingerprint(analyzer: Analyzer) -> str:
 
     digest = hashlib.sha256(cache_key(analyzer.rules).encode())
     for rule in analyzer.all_rules:
-        digest.update(repr((rule.id, rule.category, rule.element, rule.severity, rule.weight,
-                            rule.speaker, rule.followed_by)).encode())
+        digest.update(
+            repr(
+                (rule.id, rule.category, rule.element, rule.severity, rule.weight, rule.speaker, rule.followed_by)
+            ).encode()
+        )
     return digest.hexdigest()[:16]
 
 

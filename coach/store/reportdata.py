@@ -72,19 +72,25 @@ def _agent_filter(store: Store, window: TimeWindow, agent: str) -> tuple[str, di
 def _runs(store: Store, window: TimeWindow, agent: str | None) -> list[Run]:
     where, params = _filters(store, window, agent)
     db = store.db
-    rows = db.execute("SELECT r.id, r.started_at, r.status, r.coach_version, r.fingerprint, r.inputs, "
-                      "r.conversations FROM runs r WHERE r.id IN (SELECT DISTINCT c.run_id FROM conversations c "
-                      f"WHERE {where}) ORDER BY r.id", params)
+    rows = db.execute(
+        "SELECT r.id, r.started_at, r.status, r.coach_version, r.fingerprint, r.inputs, "
+        "r.conversations FROM runs r WHERE r.id IN (SELECT DISTINCT c.run_id FROM conversations c "
+        f"WHERE {where}) ORDER BY r.id",
+        params,
+    )
     return [Run(i, db.time_value(t) or "", s, v, f, json.loads(inputs), n) for i, t, s, v, f, inputs, n in rows]
 
 
-def _rule_series(store: Store, window: TimeWindow, agent: str | None, by: str, periods: list[str], limit: int
-                 ) -> dict[str, tuple[str, list[int]]]:
+def _rule_series(
+    store: Store, window: TimeWindow, agent: str | None, by: str, periods: list[str], limit: int
+) -> dict[str, tuple[str, list[int]]]:
     where, params = _filters(store, window, agent, alias="f")
     hits: dict[tuple[str, str], Counter] = defaultdict(Counter)
     for rule, category, d, n in store.db.execute(
-            f"SELECT f.rule, f.category, f.day, count(*) FROM findings f "
-            f"WHERE {where} AND f.speaker = 'agent' GROUP BY f.rule, f.category, f.day", params):
+        f"SELECT f.rule, f.category, f.day, count(*) FROM findings f "
+        f"WHERE {where} AND f.speaker = 'agent' GROUP BY f.rule, f.category, f.day",
+        params,
+    ):
         hits[(rule, category)][period_of(store.db.time_value(d) or "", by)] += n
     ranked = sorted(hits.items(), key=lambda item: (-sum(item[1].values()), item[0][0]))[:limit]
     return {rule: (category, [counts.get(p, 0) for p in periods]) for (rule, category), counts in ranked}
@@ -93,39 +99,69 @@ def _rule_series(store: Store, window: TimeWindow, agent: str | None, by: str, p
 def _worst(store: Store, window: TimeWindow, agent: str, top: int) -> list[StoredConversation]:
     where, params = _agent_filter(store, window, agent)
     db = store.db
-    rows = db.execute("SELECT c.id, c.conversation, c.source, c.channel, c.started_at, c.score, c.blocking, "
-                      "c.advocacy, c.non_apology, c.apology_completeness, c.apology_expected FROM conversations c "
-                      f"WHERE {where} ORDER BY c.score, c.started_at DESC, c.id LIMIT :top", {**params, "top": top})
+    rows = db.execute(
+        "SELECT c.id, c.conversation, c.source, c.channel, c.started_at, c.score, c.blocking, "
+        "c.advocacy, c.non_apology, c.apology_completeness, c.apology_expected FROM conversations c "
+        f"WHERE {where} ORDER BY c.score, c.started_at DESC, c.id LIMIT :top",
+        {**params, "top": top},
+    )
     found: dict[int, list[StoredFinding]] = defaultdict(list)
     if rows:
         for cid, *values in db.execute(
-                "SELECT conversation_id, turn, speaker, rule, category, element, text, rewrite, source, confidence "
-                "FROM findings WHERE conversation_id IN (:ids) ORDER BY conversation_id, turn, span_start",
-                {"ids": [r[0] for r in rows]}):
+            "SELECT conversation_id, turn, speaker, rule, category, element, text, rewrite, source, confidence "
+            "FROM findings WHERE conversation_id IN (:ids) ORDER BY conversation_id, turn, span_start",
+            {"ids": [r[0] for r in rows]},
+        ):
             found[cid].append(StoredFinding(*values))
-    return [StoredConversation(conv, src, channel, db.time_value(started), score, blocking, advocacy, non_apology,
-                               completeness, bool(expected), tuple(found[cid]))
-            for cid, conv, src, channel, started, score, blocking, advocacy, non_apology, completeness, expected
-            in rows]
+    return [
+        StoredConversation(
+            conv,
+            src,
+            channel,
+            db.time_value(started),
+            score,
+            blocking,
+            advocacy,
+            non_apology,
+            completeness,
+            bool(expected),
+            tuple(found[cid]),
+        )
+        for cid, conv, src, channel, started, score, blocking, advocacy, non_apology, completeness, expected in rows
+    ]
 
 
-def _top_rules(store: Store, window: TimeWindow, agent: str | None, limit: int
-               ) -> dict[str, list[tuple[str, str, int]]]:
+def _top_rules(
+    store: Store, window: TimeWindow, agent: str | None, limit: int
+) -> dict[str, list[tuple[str, str, int]]]:
     where, params = _filters(store, window, agent, alias="f")
     per_agent: dict[str, list[tuple[str, str, int]]] = defaultdict(list)
     for agent, rule, category, n in store.db.execute(
-            f"SELECT f.agent, f.rule, f.category, count(*) FROM findings f WHERE {where} AND f.speaker = 'agent' "
-            "GROUP BY f.agent, f.rule, f.category", params):
+        f"SELECT f.agent, f.rule, f.category, count(*) FROM findings f WHERE {where} AND f.speaker = 'agent' "
+        "GROUP BY f.agent, f.rule, f.category",
+        params,
+    ):
         per_agent[agent or UNKNOWN].append((rule, category, n))
     return {agent: sorted(rows, key=lambda r: (-r[2], r[0]))[:limit] for agent, rows in per_agent.items()}
 
 
-def report_data(store: Store, *, by: str = "week", window: TimeWindow = TimeWindow(), agent: str | None = None,
-                top: int = 5, rules: int = 8) -> ReportData:
+def report_data(
+    store: Store,
+    *,
+    by: str = "week",
+    window: TimeWindow = TimeWindow(),
+    agent: str | None = None,
+    top: int = 5,
+    rules: int = 8,
+) -> ReportData:
     """Everything the report draws, for the latest version of each stored conversation."""
     result = trends(store, by=by, window=window, agent=agent)
-    data = ReportData(store.name, result, _runs(store, window, agent),
-                      _rule_series(store, window, agent, by, result.periods, rules) if result.periods else {})
+    data = ReportData(
+        store.name,
+        result,
+        _runs(store, window, agent),
+        _rule_series(store, window, agent, by, result.periods, rules) if result.periods else {},
+    )
     tops = _top_rules(store, window, agent, 10)
     for a in result.agents:
         data.worst[a.agent] = _worst(store, window, a.agent, top)

@@ -47,17 +47,33 @@ class Store:
     def __exit__(self, *exc) -> None:
         self.close()
 
-    def begin_run(self, *, inputs: Iterable[str], rules_fingerprint: str, model_fingerprint: str | None,
-                  fingerprint: str, batch: int = BATCH) -> RunWriter:
+    def begin_run(
+        self,
+        *,
+        inputs: Iterable[str],
+        rules_fingerprint: str,
+        model_fingerprint: str | None,
+        fingerprint: str,
+        batch: int = BATCH,
+    ) -> RunWriter:
         """Record a run as running (committed at once, so an interrupted one shows) and return
         the writer its conversations go through."""
         db = self.db
-        params = {"t": db.time_param(now_iso()), "v": __version__, "r": rules_fingerprint,
-                  "m": model_fingerprint, "f": fingerprint, "i": json.dumps(list(inputs))}
+        params = {
+            "t": db.time_param(now_iso()),
+            "v": __version__,
+            "r": rules_fingerprint,
+            "m": model_fingerprint,
+            "f": fingerprint,
+            "i": json.dumps(list(inputs)),
+        }
         with db.guard("record the run"), db.transaction():
-            rows = db.execute("INSERT INTO runs (started_at, status, coach_version, rules_fingerprint, "
-                              "model_fingerprint, fingerprint, inputs) VALUES (:t, 'running', :v, :r, :m, :f, :i) "
-                              "RETURNING id", params)
+            rows = db.execute(
+                "INSERT INTO runs (started_at, status, coach_version, rules_fingerprint, "
+                "model_fingerprint, fingerprint, inputs) VALUES (:t, 'running', :v, :r, :m, :f, :i) "
+                "RETURNING id",
+                params,
+            )
         return RunWriter(self, rows[0][0], fingerprint, batch)
 
 
@@ -84,8 +100,10 @@ def _prepare(backend: Backend, target: str, create: bool) -> None:
         return
     have = version(backend)
     if have == 0:
-        raise UsageError(f"{redacted_url(target)}: not a coach results store (no runs stored yet)",
-                         hint="write one with coach score ... --store")
+        raise UsageError(
+            f"{redacted_url(target)}: not a coach results store (no runs stored yet)",
+            hint="write one with coach score ... --store",
+        )
     migrate(backend)  # refuses a store newer than this coach
 
 
@@ -93,15 +111,26 @@ def _conversation_row(report: ConversationReport, run: int, fingerprint: str, db
     counts = report.count_map
     apology = report.apology
     return {
-        "run": run, "conversation": report.conversation, "fingerprint": fingerprint, "latest": True,
-        "source": report.source, "record": report.record, "agent": report.agent, "channel": report.channel,
+        "run": run,
+        "conversation": report.conversation,
+        "fingerprint": fingerprint,
+        "latest": True,
+        "source": report.source,
+        "record": report.record,
+        "agent": report.agent,
+        "channel": report.channel,
         "started_at": db.time_param(report.started_at),
         "day": db.date_param(report.started_at[:10] if report.started_at else None),
-        "score": report.score, "turns": len(report.turns),
-        "agent_turns": report.agent_turns, "advocacy": counts.get("advocacy", 0),
-        "blocking": counts.get("blocking", 0), "non_apology": counts.get("non_apology", 0),
-        "offered": apology.offered, "completeness": apology.completeness,
-        "missing": ";".join(apology.missing) or None, "expected": report.apology_expected,
+        "score": report.score,
+        "turns": len(report.turns),
+        "agent_turns": report.agent_turns,
+        "advocacy": counts.get("advocacy", 0),
+        "blocking": counts.get("blocking", 0),
+        "non_apology": counts.get("non_apology", 0),
+        "offered": apology.offered,
+        "completeness": apology.completeness,
+        "missing": ";".join(apology.missing) or None,
+        "expected": report.apology_expected,
     }
 
 
@@ -110,12 +139,14 @@ _INSERT_CONVERSATION = (
     "started_at, day, score, turns, agent_turns, advocacy, blocking, non_apology, apology_offered, "
     "apology_completeness, apology_missing, apology_expected) VALUES (:run, :conversation, :fingerprint, "
     ":latest, :source, :record, :agent, :channel, :started_at, :day, :score, :turns, :agent_turns, :advocacy, "
-    ":blocking, :non_apology, :offered, :completeness, :missing, :expected)")
+    ":blocking, :non_apology, :offered, :completeness, :missing, :expected)"
+)
 _INSERT_FINDING = (
     "INSERT INTO findings (conversation_id, latest, agent, started_at, day, turn, speaker, rule, category, element, "
     "severity, source, confidence, span_start, span_end, text, rewrite) VALUES (:cid, :latest, :agent, "
     ":started_at, :day, :turn, :speaker, :rule, :category, :element, :severity, :source, :confidence, :start, :end, "
-    ":text, :rewrite)")
+    ":text, :rewrite)"
+)
 
 
 class RunWriter:
@@ -145,30 +176,63 @@ class RunWriter:
         days = {r.conversation: db.date_param(r.started_at[:10]) if r.started_at else None for r in reports}
         with db.guard("store conversations"), db.transaction():
             where = {"keys": keys, "fp": self.fingerprint}
-            db.execute("DELETE FROM findings WHERE conversation_id IN (SELECT id FROM conversations "
-                       "WHERE fingerprint = :fp AND conversation IN (:keys))", where)
+            db.execute(
+                "DELETE FROM findings WHERE conversation_id IN (SELECT id FROM conversations "
+                "WHERE fingerprint = :fp AND conversation IN (:keys))",
+                where,
+            )
             db.execute("DELETE FROM conversations WHERE fingerprint = :fp AND conversation IN (:keys)", where)
             # Older versions step back. No `latest` test on the updated table: it would tempt a planner
             # without statistics into the trend indexes (every latest row) instead of the id lookups.
             older = {"keys": keys, "yes": True, "no": False}
-            db.execute("UPDATE findings SET latest = :no WHERE conversation_id IN (SELECT id "
-                       "FROM conversations WHERE latest = :yes AND conversation IN (:keys))", older)
-            db.execute("UPDATE conversations SET latest = :no WHERE conversation IN (:keys)",
-                       {"keys": keys, "no": False})
-            db.executemany(_INSERT_CONVERSATION,
-                           [_conversation_row(r, self.run_id, self.fingerprint, db) for r in reports])
-            ids = dict(db.execute("SELECT conversation, id FROM conversations WHERE run_id = :run "
-                                  "AND conversation IN (:keys)", {"run": self.run_id, "keys": keys}))
-            db.executemany(_INSERT_FINDING, [
-                {"cid": ids[r.conversation], "latest": True, "agent": r.agent,
-                 "started_at": db.time_param(r.started_at), "day": days[r.conversation], "turn": t.number,
-                 "speaker": t.speaker, "rule": f.rule,
-                 "category": f.category, "element": f.element, "severity": f.severity, "source": f.source,
-                 "confidence": f.confidence, "start": f.start, "end": f.end, "text": f.text,
-                 "rewrite": f.rule_suggestion}
-                for r in reports for t in r.turns for f in t.findings])
-            db.execute("UPDATE runs SET conversations = conversations + :n WHERE id = :run",
-                       {"n": len(reports), "run": self.run_id})
+            db.execute(
+                "UPDATE findings SET latest = :no WHERE conversation_id IN (SELECT id "
+                "FROM conversations WHERE latest = :yes AND conversation IN (:keys))",
+                older,
+            )
+            db.execute(
+                "UPDATE conversations SET latest = :no WHERE conversation IN (:keys)", {"keys": keys, "no": False}
+            )
+            db.executemany(
+                _INSERT_CONVERSATION, [_conversation_row(r, self.run_id, self.fingerprint, db) for r in reports]
+            )
+            ids = dict(
+                db.execute(
+                    "SELECT conversation, id FROM conversations WHERE run_id = :run AND conversation IN (:keys)",
+                    {"run": self.run_id, "keys": keys},
+                )
+            )
+            db.executemany(
+                _INSERT_FINDING,
+                [
+                    {
+                        "cid": ids[r.conversation],
+                        "latest": True,
+                        "agent": r.agent,
+                        "started_at": db.time_param(r.started_at),
+                        "day": days[r.conversation],
+                        "turn": t.number,
+                        "speaker": t.speaker,
+                        "rule": f.rule,
+                        "category": f.category,
+                        "element": f.element,
+                        "severity": f.severity,
+                        "source": f.source,
+                        "confidence": f.confidence,
+                        "start": f.start,
+                        "end": f.end,
+                        "text": f.text,
+                        "rewrite": f.rule_suggestion,
+                    }
+                    for r in reports
+                    for t in r.turns
+                    for f in t.findings
+                ],
+            )
+            db.execute(
+                "UPDATE runs SET conversations = conversations + :n WHERE id = :run",
+                {"n": len(reports), "run": self.run_id},
+            )
         self.stored += len(reports)
         self.pending.clear()
 
@@ -191,5 +255,7 @@ class RunWriter:
         self.closed = True
         db = self.store.db
         with db.guard("record the run's end"), db.transaction():
-            db.execute("UPDATE runs SET status = :s, finished_at = :t WHERE id = :run",
-                       {"s": status, "t": db.time_param(now_iso()), "run": self.run_id})
+            db.execute(
+                "UPDATE runs SET status = :s, finished_at = :t WHERE id = :run",
+                {"s": status, "t": db.time_param(now_iso()), "run": self.run_id},
+            )

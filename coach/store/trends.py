@@ -82,9 +82,14 @@ class Cell:
         return round(self.completeness_sum / self.apologies, 3) if self.apologies else None
 
     def metrics(self) -> dict[str, Any]:
-        return {"conversations": self.conversations, "agent_turns": self.agent_turns,
-                "blocking_per_100": self.per_100(self.blocking), "advocacy_per_100": self.per_100(self.advocacy),
-                "apology_completeness": self.completeness, "mean_score": self.mean_score}
+        return {
+            "conversations": self.conversations,
+            "agent_turns": self.agent_turns,
+            "blocking_per_100": self.per_100(self.blocking),
+            "advocacy_per_100": self.per_100(self.advocacy),
+            "apology_completeness": self.completeness,
+            "mean_score": self.mean_score,
+        }
 
 
 #: The metrics that get a change against the previous period.
@@ -113,20 +118,29 @@ class AgentTrend:
             if cell is None or not cell.conversations:
                 previous = None
                 continue
-            row = {"agent": self.agent, "period": label, "period_start": period_start(label, by).isoformat(),
-                   **cell.metrics()}
+            row = {
+                "agent": self.agent,
+                "period": label,
+                "period_start": period_start(label, by).isoformat(),
+                **cell.metrics(),
+            }
             for name in DELTA_METRICS:
                 before = previous.get(name) if previous else None
-                row[f"{name}_change"] = (None if before is None or row[name] is None
-                                         else round(row[name] - before, 3 if name == "apology_completeness" else 1))
+                row[f"{name}_change"] = (
+                    None
+                    if before is None or row[name] is None
+                    else round(row[name] - before, 3 if name == "apology_completeness" else 1)
+                )
             out.append(row)
             previous = row
         return out
 
     def series(self, periods: list[str], metric: str) -> list[float | None]:
         """The metric in every period (None where the agent had no conversations): a sparkline's points."""
-        return [self.cells[p].metrics()[metric] if p in self.cells and self.cells[p].conversations else None
-                for p in periods]
+        return [
+            self.cells[p].metrics()[metric] if p in self.cells and self.cells[p].conversations else None
+            for p in periods
+        ]
 
 
 @dataclass
@@ -141,10 +155,17 @@ class Trends:
         return [row for a in self.agents for row in a.rows(self.periods, self.by)]
 
     def to_dict(self) -> dict[str, Any]:
-        return {"schema": "coach-trends/1", "by": self.by, "rule": self.rule, "periods": self.periods,
-                "undated_conversations": self.undated,
-                "agents": [{"agent": a.agent, "periods": a.rows(self.periods, self.by),
-                            "total": a.total.metrics()} for a in self.agents]}
+        return {
+            "schema": "coach-trends/1",
+            "by": self.by,
+            "rule": self.rule,
+            "periods": self.periods,
+            "undated_conversations": self.undated,
+            "agents": [
+                {"agent": a.agent, "periods": a.rows(self.periods, self.by), "total": a.total.metrics()}
+                for a in self.agents
+            ],
+        }
 
 
 def _filters(store: Store, window: TimeWindow, agent: str | None, alias: str = "c") -> tuple[str, dict]:
@@ -183,7 +204,9 @@ def daily(store: Store, window: TimeWindow, agent: str | None = None) -> list[tu
         "SELECT c.agent, c.day, count(*), sum(c.agent_turns), sum(c.blocking), sum(c.advocacy), "
         "sum(c.non_apology), sum(c.score), "
         "sum(CASE WHEN c.apology_offered THEN 1 ELSE 0 END), sum(c.apology_completeness) "
-        f"FROM conversations c WHERE {where} GROUP BY c.agent, c.day", params)
+        f"FROM conversations c WHERE {where} GROUP BY c.agent, c.day",
+        params,
+    )
     return [(a, store.db.time_value(d), *rest) for a, d, *rest in rows]
 
 
@@ -193,7 +216,9 @@ def daily_rule_hits(store: Store, window: TimeWindow, prefix: str, agent: str | 
     where, params = _filters(store, window, agent, alias="f")
     rows = store.db.execute(
         f"SELECT f.agent, f.day, f.category, count(*) FROM findings f WHERE {where} AND {RULE_MATCH} "
-        "GROUP BY f.rule, f.agent, f.day, f.category", {**params, **rule_range(prefix)})
+        "GROUP BY f.rule, f.agent, f.day, f.category",
+        {**params, **rule_range(prefix)},
+    )
     return [(a, store.db.time_value(d), category, n) for a, d, category, n in rows]
 
 
@@ -206,8 +231,14 @@ def undated(store: Store, agent: str | None = None) -> int:
     return store.db.execute(sql, params)[0][0]
 
 
-def trends(store: Store, *, by: str = "week", window: TimeWindow = TimeWindow(), agent: str | None = None,
-           rule: str | None = None) -> Trends:
+def trends(
+    store: Store,
+    *,
+    by: str = "week",
+    window: TimeWindow = TimeWindow(),
+    agent: str | None = None,
+    rule: str | None = None,
+) -> Trends:
     """Every agent's totals per period; with `rule`, blocking and advocacy count only the findings of
     rules under that prefix (`hits` counts them all)."""
     if by not in PERIODS:
@@ -222,10 +253,21 @@ def trends(store: Store, *, by: str = "week", window: TimeWindow = TimeWindow(),
         return trend.cells.setdefault(label, Cell())
 
     for name, day, n, turns, blocking, advocacy, non_apology, score, apologies, completeness in daily(
-            store, window, agent):
+        store, window, agent
+    ):
         c = cell(name, day)
-        c.add(Cell(n, turns or 0, 0 if rule else blocking or 0, 0 if rule else advocacy or 0,
-                   0 if rule else non_apology or 0, score or 0, apologies or 0, float(completeness or 0.0)))
+        c.add(
+            Cell(
+                n,
+                turns or 0,
+                0 if rule else blocking or 0,
+                0 if rule else advocacy or 0,
+                0 if rule else non_apology or 0,
+                score or 0,
+                apologies or 0,
+                float(completeness or 0.0),
+            )
+        )
     if rule:
         for name, day, category, n in daily_rule_hits(store, window, rule, agent):
             c = cell(name, day)
