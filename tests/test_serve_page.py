@@ -111,9 +111,13 @@ def test_typing_highlights_findings_and_a_click_applies_a_rewrite(server, browse
     value = browser.execute_script("return document.getElementById('draft').value")
     assert value == DRAFT.replace("there's nothing I can do", "here's what I can do")
     wait_for(browser, lambda d: not marks(d, "#marks mark.hl.c-blocking"), "the blocking highlight gone")
-    assert (
-        "Applied" in browser.find_element(By.ID, "status").text
-        or "finding" in browser.find_element(By.ID, "status").text
+    # The status line follows the re-check, which may still be running ("Checking…").
+    wait_for(
+        browser,
+        lambda d: (
+            "Applied" in d.find_element(By.ID, "status").text or "finding" in d.find_element(By.ID, "status").text
+        ),
+        "the status after the re-check",
     )
 
 
