@@ -17,7 +17,7 @@ from itertools import islice
 from typing import TYPE_CHECKING, NamedTuple
 
 from . import scoring
-from .engine.engine import CANCELLED_BY_NON_APOLOGY, Engine
+from .engine.engine import CANCELLED_BY_NON_APOLOGY, Engine, named
 from .engine.nlp import get_nlp
 from .engine.normalize import Normalized, normalize
 from .models import (
@@ -80,6 +80,12 @@ class Analyzer:
         self._speakers = {r.id: r.speaker for r in self.all_rules}
         self._engine: Engine | None = None
         self._classifier: Classifier | None | bool = False  # False: not loaded yet
+        #: Per category, the findings that excuse it when they follow in its sentence (the rules'
+        #: `unless_followed_by`): the model's reading of that category defers to them too.
+        self._excused_by: dict[str, set[str]] = {}
+        for r in self.rules:
+            if r.unless_followed_by:
+                self._excused_by.setdefault(r.category, set()).update(r.unless_followed_by)
 
     @property
     def all_rules(self) -> list[Rule]:
@@ -158,8 +164,19 @@ class Analyzer:
         scores = classifier.score([batch[i][0] for i in agent])
         for d, i in enumerate(agent):
             doc, n = batch[i]
-            out[i] = (classifier.findings(d, doc, n, scores), classifier.confirmed(d, doc, n, scores, rules[i]))
+            model = classifier.findings(d, doc, n, scores)
+            if self._excused_by:
+                model = [m for m in model if not self._excused(m, rules[i])]
+            out[i] = (model, classifier.confirmed(d, doc, n, scores, rules[i]))
         return out
+
+    def _excused(self, sentence: Finding, rules: list[Finding]) -> bool:
+        """A model finding whose sentence holds a rule finding that the phrasebooks say excuses
+        its category ("..., and if they can't sort it out, I'll follow it up for you")."""
+        names = self._excused_by.get(sentence.category, set())
+        return bool(names) and any(
+            sentence.start <= f.start < sentence.end and named(f.rule, f.category, names) for f in rules
+        )
 
     def _batch_findings(
         self, engine: Engine, batch: list[tuple[Doc, Normalized]], speakers: list[str]

@@ -12,6 +12,9 @@ if TYPE_CHECKING:  # pragma: no cover
 
 #: A `{slot}` in a rewrite template (docs/phrasebooks.md, "Rewrites"); group 1 is its name.
 SLOT = re.compile(r"\{([A-Za-z][A-Za-z0-9_]*)\}")
+#: How an *addition* starts: a rewrite that keeps the sentence as written and adds to its
+#: end ("... and if they can't sort it out, I'll follow it up for you.").
+ADDITION = "..."
 #: A dotted rule id or id prefix as written in config, CLI flags and suppressions.
 RULE_PREFIX = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_-]*(?:\.[A-Za-z0-9_-]+)*$")
 
@@ -66,6 +69,10 @@ class Rule:
     #: Categories one of whose findings must follow in the same sentence ("sorry, but"
     #: is a non-apology only when a refusal or blame follows it).
     followed_by: tuple[str, ...] = ()
+    #: Categories or rule ids (a dotted prefix: `advocacy.followup`) one of whose findings,
+    #: following in the same sentence, cancels the match ("call the airline, and if they
+    #: can't sort it out, I'll follow it up for you" is a hand-off the agent still owns).
+    unless_followed_by: tuple[str, ...] = ()
     #: Where a reader learns more about the rule (SARIF helpUri); empty: its section in docs/rules.md.
     help_uri: str = ""
     path: str = ""
@@ -111,10 +118,10 @@ class Finding:
     @property
     def suggestions(self) -> tuple[str, ...]:
         """What a reader is offered: the sentence rewrite first, then the rule's rewrites that
-        need no words from the draft (templates with `{slots}` are filled only by coach.rewrite)."""
+        need no words from the draft (templates with `{slots}` and additions are used only by coach.rewrite)."""
         out = [self.rewrite] if self.rewrite else []
         for r in self.rewrites:
-            if not SLOT.search(r):
+            if not SLOT.search(r) and not r.startswith(ADDITION):
                 r = r[:1].upper() + r[1:] if r.rstrip().endswith((".", "!", "?")) else r
                 if r not in out:
                     out.append(r)

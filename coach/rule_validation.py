@@ -30,6 +30,7 @@ RULE_KEYS = (
     "examples",
     "override",
     "followed_by",
+    "unless_followed_by",
     "help_uri",
 )
 FRAGMENT_RE = re.compile(r"\$([A-Za-z][A-Za-z0-9_]*)")
@@ -296,6 +297,7 @@ def validate_rule(
     override = rule.get("override", (bool,), False)
     fix = _fix(rule)
     followed_by = _followed_by(rule)
+    unless_followed_by = _unless_followed_by(rule)
     help_uri = _help_uri(rule)
     matches, no_match = _examples(rule.data.get("examples"), errs, rid, loc.line)
     if len(errs.errors) > before or rid is None:
@@ -318,6 +320,7 @@ def validate_rule(
         match_examples=matches,
         no_match_examples=no_match,
         followed_by=tuple(followed_by),
+        unless_followed_by=tuple(unless_followed_by),
         help_uri=help_uri,
         path=path,
         line=loc.line,
@@ -419,6 +422,17 @@ def _followed_by(rule: _Fields) -> list[str]:
         if not CATEGORY_RE.match(text):
             rule.add(f"followed_by {text!r} must be a category such as 'blocking'", rule.data["followed_by"].line)
     return followed_by
+
+
+def _unless_followed_by(rule: _Fields) -> list[str]:
+    names = [t for t, _ in strings(rule.data.get("unless_followed_by"), "unless_followed_by", rule.errs, rule.rid)]
+    for text in names:
+        if not CATEGORY_RE.match(text) and not ID_RE.match(text):
+            rule.add(
+                f"unless_followed_by {text!r} must be a category or a rule id such as 'advocacy.followup'",
+                rule.data["unless_followed_by"].line,
+            )
+    return names
 
 
 def _help_uri(rule: _Fields) -> str:

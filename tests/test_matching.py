@@ -200,3 +200,46 @@ def test_followed_by_needs_a_finding_of_that_category_later_in_the_same_sentence
         ("non_apology.sorry-about", "Sorry about"),
     ]
     assert ("non_apology.sorry-but", "Sorry about that, but") not in found("Sorry about that, but good news!")
+
+
+def test_unless_followed_by_cancels_a_match_a_named_finding_follows_in_its_sentence():
+    """A hand-off the agent follows up in the same breath is not a push-off; a follow-up in
+    the next sentence, or one before the hand-off, does not excuse it. Names are categories,
+    rule ids or dotted prefixes of rule ids."""
+    from coach.analyzer import Analyzer
+    from coach.models import Rule
+
+    def analyzer(names):
+        return Analyzer(
+            [
+                Rule(
+                    id="blocking.handoff",
+                    category="blocking",
+                    phrases=("call your bank",),
+                    unless_followed_by=names,
+                    rewrites=("a", "b"),
+                ),
+                Rule(id="advocacy.followup.mine", category="advocacy", phrases=("I'll follow it up",)),
+            ],
+            model=False,
+        )
+
+    def rules(a, text):
+        return sorted(f.rule for f in a.lint_text(text).findings)
+
+    for names in (("advocacy",), ("advocacy.followup",), ("advocacy.followup.mine",)):
+        a = analyzer(names)
+        assert rules(a, "Please call your bank, and if they can't help, I'll follow it up.") == [
+            "advocacy.followup.mine"
+        ]
+        assert rules(a, "Please call your bank. I'll follow it up.") == ["advocacy.followup.mine", "blocking.handoff"]
+        assert rules(a, "I'll follow it up, or call your bank.") == ["advocacy.followup.mine", "blocking.handoff"]
+    other = analyzer(("advocacy.options",))  # a prefix must end at a dot: advocacy.follow is not advocacy.followup
+    assert rules(other, "Please call your bank, and I'll follow it up.") == [
+        "advocacy.followup.mine",
+        "blocking.handoff",
+    ]
+    assert rules(analyzer(("advocacy.follow",)), "Call your bank, and I'll follow it up.") == [
+        "advocacy.followup.mine",
+        "blocking.handoff",
+    ]

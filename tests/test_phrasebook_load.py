@@ -213,3 +213,15 @@ def test_followed_by_takes_category_names():
     with pytest.raises(PhrasebookErrors) as info:
         parse_phrasebook(RULE_WITH.format(extra="    followed_by: [Blocking Stuff]\n"), "f.yaml")
     assert "followed_by 'Blocking Stuff' must be a category" in str(info.value)
+
+
+def test_unless_followed_by_takes_categories_and_rule_ids():
+    from coach.errors import PhrasebookErrors
+    from coach.phrasebook import parse_phrasebook
+
+    extra = "    unless_followed_by: [advocacy, advocacy.followup.will-follow-up]\n"
+    good = parse_phrasebook(RULE_WITH.format(extra=extra), "f.yaml")
+    assert good.rules[0].unless_followed_by == ("advocacy", "advocacy.followup.will-follow-up")
+    with pytest.raises(PhrasebookErrors) as info:
+        parse_phrasebook(RULE_WITH.format(extra="    unless_followed_by: [Follow Ups]\n"), "f.yaml")
+    assert "unless_followed_by 'Follow Ups' must be a category or a rule id" in str(info.value)

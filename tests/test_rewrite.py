@@ -245,3 +245,68 @@ def test_safe_fixes_have_no_placeholder_and_no_slot(bundled_negative_rules):
 
 def test_every_negative_rule_keeps_a_slot_free_rewrite(bundled_negative_rules):
     assert [r.id for r in bundled_negative_rules if all("{" in rw for rw in r.rewrites)] == []
+
+
+@pytest.mark.parametrize(
+    ("text", "want"),
+    [
+        (
+            "Please call your bank about the duplicate charge on 0800 123 456.",
+            "Please call your bank about the duplicate charge on 0800 123 456, and if they can't sort it out, "
+            "I'll follow it up for you.",
+        ),
+        (  # the hedge in front goes, the sentence keeps its capital
+            "Unfortunately, you'll need to contact the manufacturer about the warranty.",
+            "You'll need to contact the manufacturer about the warranty, and if they can't sort it out, "
+            "I'll follow it up for you.",
+        ),
+        (  # a lead-in, handles and a sign-off stay where they are
+            "@sam If you need a refund, please contact your card issuer at example.org/help. ^JM",
+            "@sam If you need a refund, please contact your card issuer at example.org/help, and if they can't "
+            "sort it out, I'll follow it up for you. ^JM",
+        ),
+    ],
+)
+def test_a_hand_off_keeps_whom_to_contact_and_gains_the_follow_up(analyzer, text, want):
+    result = rewritten(analyzer, text)
+    assert result.text == want
+    assert problems(text, result) == []
+    again = {f.category for f in analyzer.lint_text(result.text).findings}
+    assert "advocacy" in again and not again & {"blocking", "non_apology"}
+
+
+def test_an_addition_is_offered_only_inside_its_sentence():
+    """Read alone, "... and if they can't sort it out" is not a rewrite: suggestions skip it."""
+    f = Finding(
+        "blocking.deflection.third-party",
+        "blocking",
+        None,
+        "warning",
+        0,
+        14,
+        1,
+        1,
+        "call your bank",
+        "",
+        ("... and if they can't sort it out, I'll follow it up for you.", "Let me get in touch with them for you."),
+    )
+    assert f.suggestions == ("Let me get in touch with them for you.",)
+
+
+def test_the_model_defers_to_a_follow_up_the_rules_accept():
+    """A hand-off followed up in the same sentence: no rule finding, and no model one either
+    (without the rules' `unless_followed_by` the model reads it as blocking)."""
+    import dataclasses
+
+    from coach.phrasebook import load_rules
+
+    text = "You'll need to contact the manufacturer about warranty repairs, and if they can't sort it out, I'll follow it up for you."
+    rules = load_rules()
+    with_excuse = Analyzer(rules)
+    if with_excuse.classifier is None:
+        pytest.skip("this install has no bundled model")
+    assert [f.category for f in with_excuse.lint_text(text).findings] == ["advocacy"]
+    plain = Analyzer([dataclasses.replace(r, unless_followed_by=()) for r in rules])
+    ((found, model, _),) = plain.findings_by_source([text])
+    assert "blocking.deflection.third-party" in {f.rule for f in found}
+    assert [f.category for f in model] == ["blocking"]

@@ -57,7 +57,9 @@ def test_relinting_a_rewrite_finds_no_negative_language_in_rewritten_sentences(r
         for f in negative_left(rep.findings, r)
     ]
     # The model reads whole sentences: a kept clause beside a template can still read as a
-    # refusal to it. Rules alone must be clean; with the model, a few (counted in docs/rewrites.md).
+    # refusal to it, and a hand-off the agent now follows up ("..., and if they can't sort it
+    # out, I'll follow it up for you") still reads as a hand-off to it. Rules alone must be
+    # clean; with the model, a few (counted in docs/rewrites.md).
     assert len(left) <= (3 if with_model else 0), left
 
 

@@ -36,6 +36,11 @@ SENTENCE_ENDS = frozenset({".", "!", "?", "…"})
 CANCELLED_BY_NON_APOLOGY = frozenset({"regret"})
 
 
+def named(rule_id: str, category: str, names: Iterable[str]) -> bool:
+    """Whether a rule is one of `names`: its category, its id, or a dotted prefix of its id."""
+    return any(category == n or rule_id == n or rule_id.startswith(n + ".") for n in names)
+
+
 def match_case(rewrite: str, matched: str) -> str:
     """Give `rewrite` the case of the words it replaces (ALL CAPS, Capitalized or lower)."""
     if not rewrite or not matched:
@@ -182,23 +187,34 @@ class Engine:
         quoted = _quoted_regions(text) if QUOTES in text else ()
         rules = self.rules
         # `followed_by` rules keep only the matches a finding of those categories follows
-        # in the same sentence; settled before overlaps, so a match that does not qualify
-        # cannot hide a shorter one of the same label.
+        # in the same sentence, `unless_followed_by` rules only those such a finding does not
+        # follow; settled before overlaps, so a match that does not qualify cannot hide a
+        # shorter one of the same label.
         pending = [
             key
             for key in hits
-            if not key.endswith(UNLESS) and rules[key].followed_by and (only_rule is None or key == only_rule)
+            if not key.endswith(UNLESS)
+            and (rules[key].followed_by or rules[key].unless_followed_by)
+            and (only_rule is None or key == only_rule)
         ]
         if pending:
-            needed = {c for key in pending for c in rules[key].followed_by}
-            context = self._kept(doc, hits, quoted, lambda key: rules[key].category in needed)
+            needed = {c for key in pending for c in (*rules[key].followed_by, *rules[key].unless_followed_by)}
+            context = self._kept(doc, hits, quoted, lambda key: named(key, rules[key].category, needed))
             for key in pending:
+                rule = rules[key]
                 hits[key] = [
                     (start, end)
                     for start, end in hits[key]
-                    if any(
+                    if (
+                        not rule.followed_by
+                        or any(
+                            c.start >= end and c.rule.category in rule.followed_by and _one_sentence(doc, end, c.start)
+                            for c in context
+                        )
+                    )
+                    and not any(
                         c.start >= end
-                        and c.rule.category in rules[key].followed_by
+                        and named(c.rule.id, c.rule.category, rule.unless_followed_by)
                         and _one_sentence(doc, end, c.start)
                         for c in context
                     )

@@ -13,11 +13,11 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from ..models import NEGATIVE_CATEGORIES, Finding
+from ..models import ADDITION, NEGATIVE_CATEGORIES, Finding
 from . import hedges
 from .model_templates import ADVICE, model_rewrite
 from .sentences import clause_spans, sentence_spans
-from .templates import capitalize, capture, fill, is_template, lower_first, offer_key, slots
+from .templates import capitalize, capture, fill, is_addition, is_template, lower_first, offer_key, slots
 
 _END_PUNCT = re.compile(r"[.!?…]+[\"'’”)\]]*$")
 #: Kept as written around a rewritten sentence: @handles in front, an agent's sign-off after.
@@ -102,7 +102,7 @@ def _choose(finding: Finding, after: str, used: set[str]) -> str | None:
         if filled is None or offer_key(rewrite) in used:
             continue
         used.add(offer_key(rewrite))
-        return capitalize(filled.strip())
+        return filled.strip() if is_addition(rewrite) else capitalize(filled.strip())
     return None
 
 
@@ -160,6 +160,8 @@ def plan_sentence(text: str, start: int, end: int, found: list[Finding], used: s
         if template is None:
             last = clauses[idx[-1]]
             template = _choose(f, _after(text, f, last.end), used)
+    if template is not None and is_addition(template):
+        return _plan_addition(text, start, end, clauses, (prefix, suffix), template, rules)
     if not rule_findings and model_findings:
         f = model_findings[0]
         fitted = model_rewrite(f.category, sentence)
@@ -201,6 +203,23 @@ def plan_sentence(text: str, start: int, end: int, found: list[Finding], used: s
     if new == sentence:
         return None
     return Plan(start, end, new, rules)
+
+
+def _plan_addition(
+    text: str, start: int, end: int, clauses: list[_Clause], around: tuple[str, str], addition: str, rules
+) -> Plan | None:
+    """The sentence as written, without the hedges in front of it, with the addition joined
+    to its end: what the refusal said (whom to call, the number) stays."""
+    kept = [c for c in clauses if not hedges.only_hedge(c.text)]
+    if not kept:
+        return None
+    first = kept[0]
+    body = hedges.strip_leading(first.text) + text[first.end : kept[-1].end]
+    if first is not clauses[0] or body != first.text + text[first.end : kept[-1].end]:
+        body = capitalize(body)
+    tail = addition[len(ADDITION) :].strip()
+    prefix, suffix = around
+    return Plan(start, end, prefix + body.rstrip(" ,;:-–—") + ", " + tail + suffix, rules)
 
 
 def _apply_swaps(text: str, clause: _Clause, swaps: list[tuple[Finding, str]]) -> str:

@@ -3,7 +3,9 @@
 A phrasebook rewrite is either a *sentence template* — it ends with . ! ? and replaces
 the clauses that carry the finding ("Let me see what I can do about {object}.") — or a
 *word swap* — anything else, put in place of the matched words only ("sorry for the" for
-"sorry for any"). A template's `{name}` slots are filled from the words after the match,
+"sorry for any") — or an *addition*: it starts with "..." and ends with . ! ?, and the
+sentence stays as written with the addition joined to its end (a hand-off keeps the number
+to call and gains the agent's follow-up). A template's `{name}` slots are filled from the words after the match,
 up to the end of the clause; a template whose slot comes out empty is skipped.
 """
 
@@ -12,7 +14,7 @@ from __future__ import annotations
 import re
 
 # A slot in a rewrite, any case (a finding's rewrites take the case of the matched words).
-from ..models import SLOT
+from ..models import ADDITION, SLOT
 
 #: At most this many words go into a slot.
 MAX_SLOT_WORDS = 8
@@ -98,6 +100,11 @@ _TAIL = re.compile(r"[\s,;:.!?…\"')\]]+$")
 def is_template(rewrite: str) -> bool:
     """A whole-sentence template (ends with . ! ?), as opposed to a word swap."""
     return rewrite.rstrip().endswith((".", "!", "?"))
+
+
+def is_addition(rewrite: str) -> bool:
+    """A template that keeps the sentence and adds to its end ("... and I'll follow it up.")."""
+    return rewrite.startswith(ADDITION) and is_template(rewrite)
 
 
 def slots(rewrite: str) -> tuple[str, ...]:

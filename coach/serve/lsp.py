@@ -26,7 +26,7 @@ from ..errors import CoachError
 from ..models import NEGATIVE_CATEGORIES, LocatedFinding
 from ..render.check_json import suggestion
 from ..rewrite import PLACEHOLDER
-from ..rewrite.templates import is_template
+from ..rewrite.templates import is_addition, is_template
 
 #: Seconds of quiet typing before a changed buffer is checked again.
 DEBOUNCE = 0.15
@@ -224,8 +224,8 @@ class CoachServer(LanguageServer):
                 title = f"Rewrite as “{e.text}”, then fill in {', '.join(fill)}" if fill else f"Rewrite as “{e.text}”"
                 choices.append((title, Edit(lf.key, e.start, e.end, e.text), not fill))
             for rewrite in f.rewrites:
-                if rewrite == f.rewrite:
-                    continue  # the sentence rewrite above already is this one
+                if rewrite == f.rewrite or is_addition(rewrite):
+                    continue  # the sentence rewrite above already is this one; an addition needs its sentence
                 if is_template(rewrite):  # a whole sentence: it goes over the sentence, never over the words
                     if e is None:
                         continue
