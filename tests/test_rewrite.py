@@ -275,6 +275,17 @@ def test_a_hand_off_keeps_whom_to_contact_and_gains_the_follow_up(analyzer, text
     assert "advocacy" in again and not again & {"blocking", "non_apology"}
 
 
+def test_a_tweet_that_goes_on_in_the_next_gets_no_full_stop(analyzer):
+    text = "We don't offer compensation for this, but we can look to reimburse your 1/2"
+    assert rewritten(analyzer, text).text.endswith(". We can look to reimburse your 1/2")
+
+
+def test_a_question_does_not_take_an_addition(analyzer):
+    """ "Could you call your bank, and ... for you." reads wrong: the next template is used."""
+    text = "Could you please call your bank about the charge?"
+    assert rewritten(analyzer, text).text == "Let me get in touch with them for you."
+
+
 def test_an_addition_is_offered_only_inside_its_sentence():
     """Read alone, "... and if they can't sort it out" is not a rewrite: suggestions skip it."""
     f = Finding(

@@ -93,10 +93,11 @@ def plan_all(text: str, findings: Sequence[Finding], prefer: str | None = None) 
     return plans
 
 
-def _choose(finding: Finding, after: str, used: set[str]) -> str | None:
-    """The finding's first sentence template with its slots filled and its offer not made yet."""
+def _choose(finding: Finding, after: str, used: set[str], question: bool = False) -> str | None:
+    """The finding's first sentence template with its slots filled and its offer not made yet
+    (an addition cannot end a question: "Have you called them, and ... for you." reads wrong)."""
     for rewrite in finding.rewrites:
-        if not is_template(rewrite):
+        if not is_template(rewrite) or (question and is_addition(rewrite)):
             continue
         filled = fill(rewrite, {name: capture(name, after) for name in slots(rewrite)})
         if filled is None or offer_key(rewrite) in used:
@@ -159,7 +160,7 @@ def plan_sentence(text: str, start: int, end: int, found: list[Finding], used: s
         template_clauses.update(idx)
         if template is None:
             last = clauses[idx[-1]]
-            template = _choose(f, _after(text, f, last.end), used)
+            template = _choose(f, _after(text, f, last.end), used, question="?" in punct)
     if template is not None and is_addition(template):
         return _plan_addition(text, start, end, clauses, (prefix, suffix), template, rules)
     if not rule_findings and model_findings:
@@ -192,7 +193,8 @@ def plan_sentence(text: str, start: int, end: int, found: list[Finding], used: s
         if hedges.only_hedge(c.text) or (template_clauses and hedges.restates_rule(c.text)):
             continue
         pieces.append(("clause", c.text))
-    new = _join(pieces, punct)
+    # A tweet that goes on in the next one ("... reimburse any 1/2") gets no full stop.
+    new = _join(pieces, punct, continues=not punct and bool(re.search(r"\d/\d", suffix)))
     lead = clauses[0].text if clauses else ""
     if lead[:1].islower() and pieces and pieces[0] == ("clause", lead) and new.startswith(capitalize(lead)):
         # A sentence that went on from the line before ("...nothing I can do\nabout the fee")
@@ -236,9 +238,10 @@ def _apply_swaps(text: str, clause: _Clause, swaps: list[tuple[Finding, str]]) -
     return "".join(out)
 
 
-def _join(pieces: list[tuple[str, str]], punct: str) -> str:
+def _join(pieces: list[tuple[str, str]], punct: str, continues: bool = False) -> str:
     """The pieces as sentences: clauses joined with commas, a template its own sentence
-    (or after a short lead-in such as a greeting, with a comma)."""
+    (or after a short lead-in such as a greeting, with a comma); `continues`: the last
+    sentence goes on elsewhere, so it gets no end punctuation of its own."""
     sentences: list[str] = []
     buffer: list[str] = []
     for kind, piece in pieces:
@@ -277,7 +280,7 @@ def _join(pieces: list[tuple[str, str]], punct: str) -> str:
             buffer.append(piece)
     if buffer:
         lead = ", ".join(buffer)
-        sentences.append(capitalize(lead) + (punct or ("." if sentences else "")))
+        sentences.append(capitalize(lead) + (punct or ("." if sentences and not continues else "")))
     return _tidy(" ".join(sentences))
 
 
