@@ -15,6 +15,8 @@ Steps:
                             --format jsonl -o OUTDIR
    measuring wall time, CPU seconds of the whole process tree (the JVM and Python workers
    included), and how many cores other processes kept busy meanwhile (/proc/stat).
+   The first Spark run with a fresh bench/out/cache also writes the JVM's class archive
+   (coach.spark.cds; 13-15 s more once); later runs map it.
 3. Check each output has one line per conversation.
 4. Report per configuration the best wall time over the rounds (and the median) and:
    - end-to-end words/s at N and 2N (start-up included: the JVM, the session, the workers);

@@ -13,6 +13,7 @@ import shutil
 import sys
 import time
 from collections.abc import Callable
+from pathlib import Path
 from urllib.parse import quote
 
 from ..errors import CoachError, ExitCode, InputError, UsageError
@@ -39,11 +40,20 @@ def java_available() -> bool:
     return shutil.which("java") is not None
 
 
-def session(master: str | None, *, progress: bool = False):
-    """The active SparkSession, or a new one (local[*] when neither --master nor spark-submit names one)."""
+#: (unfinished, final) class-data archive the JVM this process started writes when it exits (coach.spark.cds).
+_PENDING_ARCHIVE: tuple[Path, Path] | None = None
+
+
+def session(master: str | None, *, progress: bool = False, write_archive: bool = False):
+    """The active SparkSession, or a new one (local[*] when neither --master nor spark-submit names one).
+
+    A local JVM this starts maps coach's class-data archive (coach.spark.cds); with
+    `write_archive`, one that finds none writes it when it exits (`stop_jvm` then keeps it)."""
+    global _PENDING_ARCHIVE
     from . import require_pyspark
 
     require_pyspark()
+    from pyspark import SparkContext
     from pyspark.sql import SparkSession
 
     if not java_available():
@@ -66,13 +76,22 @@ def session(master: str | None, *, progress: bool = False):
         os.environ.setdefault("PYSPARK_PYTHON", sys.executable)  # workers run this coach
         os.environ.setdefault("SPARK_LOCAL_IP", "127.0.0.1")  # one machine: stay on loopback
         log4j = os.path.join(os.path.dirname(os.path.abspath(__file__)), "log4j2.properties")
+        # C1 only: the JVM just decodes Parquet and moves Arrow batches here, and full JIT
+        # compilation cost ~4 CPU-s of every run's start-up (bench/spark.py)
+        java = f"-Dlog4j2.configurationFile=file:{log4j} -XX:TieredStopAtLevel=1"
+        if SparkContext._gateway is None:  # this process starts the JVM: give it the class archive
+            from . import cds
+
+            archive = cds.archive_path(java)
+            extra, unfinished = cds.options(archive, create=write_archive)
+            java = " ".join([java, *extra])
+            if unfinished is not None and archive is not None:
+                _PENDING_ARCHIVE = (unfinished, archive)
         builder = (
             builder.config("spark.ui.enabled", "false")
             .config("spark.driver.host", "127.0.0.1")
             .config("spark.driver.bindAddress", "127.0.0.1")
-            # C1 only: the JVM just decodes Parquet and moves Arrow batches here, and full JIT
-            # compilation cost ~4 CPU-s of every run's start-up (bench/spark.py)
-            .config("spark.driver.extraJavaOptions", f"-Dlog4j2.configurationFile=file:{log4j} -XX:TieredStopAtLevel=1")
+            .config("spark.driver.extraJavaOptions", java)
         )
     builder = builder.config("spark.ui.showConsoleProgress", "true" if progress else "false")
     spark = builder.getOrCreate()
@@ -192,7 +211,7 @@ def run_job(
         echo("coach: no Parquet input to score")
         return 0, failed
     started = time.perf_counter()
-    spark = session(master, progress=progress)
+    spark = session(master, progress=progress, write_archive=True)
     counter = spark.sparkContext.accumulator(0)
     names = _names(local)
     frames = []
@@ -230,17 +249,50 @@ def run_job(
         else:
             writer.text(output)
     except Exception as exc:  # noqa: BLE001 - Py4J and Spark raise many kinds; report one line
+        stop_jvm(spark, None)
         raise SparkJobError(
             f"the Spark job failed: {_cause(exc)[:300]}",
             path=output,
             hint="the driver and executor logs have the details",
         ) from None
     seconds = time.perf_counter() - started
+    done = counter.value
     echo(
-        f"coach: {counter.value} conversations scored on Spark ({spark.sparkContext.master}) in "
+        f"coach: {done} conversations scored on Spark ({spark.sparkContext.master}) in "
         f"{seconds:.1f} s; written to {output}"
     )
-    return counter.value, failed
+    stop_jvm(spark, echo)
+    return done, failed
+
+
+def stop_jvm(spark, echo: Echo | None) -> None:
+    """Stop the session and the JVM this process started, waiting for it to exit, when that JVM
+    writes the class archive as it exits: then the archive is kept (coach.spark.cds.finish)."""
+    global _PENDING_ARCHIVE
+    pending, _PENDING_ARCHIVE = _PENDING_ARCHIVE, None
+    if pending is None:
+        return
+    from pyspark import SparkContext
+
+    from . import cds
+
+    if echo is not None:
+        echo("coach: keeping the Spark JVM's loaded classes for quicker starts (once for this Java and Spark)")
+    gateway = SparkContext._gateway
+    proc = getattr(gateway, "proc", None)
+    spark.stop()
+    code = None
+    if proc is not None and proc.stdin is not None:
+        proc.stdin.close()  # the gateway exits when its stdin closes
+        try:
+            code = proc.wait(timeout=300)
+        except Exception:  # noqa: BLE001 - a JVM that will not exit: the archive is not kept
+            code = None
+        if gateway is not None:
+            gateway.shutdown()
+        SparkContext._gateway = None  # a later session in this process starts a new JVM
+        SparkContext._jvm = None
+    cds.finish(*pending, code)
 
 
 def _cause(exc: Exception) -> str:
