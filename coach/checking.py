@@ -26,8 +26,7 @@ from .library import (
 from .library.baseline import entries_for
 from .library.selection import Selector, never_replies, project_root
 from .library.suppress import find as find_suppression
-from .models import CheckResult, EntryResult, Finding, LocatedFinding, edit_for
-from .phrasebook import has_prefix
+from .models import CheckResult, EntryResult, Finding, LocatedFinding, edit_for, has_prefix
 from .rewrite import SentenceRewrite
 
 

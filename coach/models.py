@@ -15,6 +15,13 @@ SLOT = re.compile(r"\{([A-Za-z][A-Za-z0-9_]*)\}")
 #: How an *addition* starts: a rewrite that keeps the sentence as written and adds to its
 #: end ("... and if they can't sort it out, I'll follow it up for you.").
 ADDITION = "..."
+
+
+def has_prefix(rule_id: str, prefixes: Iterable[str]) -> bool:
+    """Whether a dotted rule id is one of `prefixes` or under one (`blocking` holds `blocking.policy`)."""
+    return any(rule_id == p or rule_id.startswith(p.rstrip(".") + ".") for p in prefixes)
+
+
 #: A dotted rule id or id prefix as written in config, CLI flags and suppressions.
 RULE_PREFIX = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_-]*(?:\.[A-Za-z0-9_-]+)*$")
 

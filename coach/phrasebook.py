@@ -14,7 +14,7 @@ from typing import Any
 
 from . import yamlsafe
 from .errors import PhrasebookError, PhrasebookErrors
-from .models import Example, Rule
+from .models import Example, Rule, has_prefix
 from .rule_validation import Problems, read_fragments, strings, suggest, validate_rule
 
 TOP_KEYS = ("phrasebook", "version", "description", "defaults", "define", "extends", "disable", "rules")
@@ -181,10 +181,6 @@ def builtin_paths() -> list[str]:
     """The shipped phrasebooks, in a fixed order."""
     base = builtin_dir()
     return [str(base / f"{name}.yaml") for name in BUILTIN_NAMES if (base / f"{name}.yaml").is_file()]
-
-
-def has_prefix(rule_id: str, prefixes: Iterable[str]) -> bool:
-    return any(rule_id == p or rule_id.startswith(p.rstrip(".") + ".") for p in prefixes)
 
 
 def select_rules(rules: Iterable[Rule], only: Iterable[str] = (), ignore: Iterable[str] = ()) -> list[Rule]:

@@ -417,21 +417,21 @@ def _fix(rule: _Fields) -> Any:
 
 
 def _followed_by(rule: _Fields) -> list[str]:
-    followed_by = [text for text, _ in strings(rule.data.get("followed_by"), "followed_by", rule.errs, rule.rid)]
-    for text in followed_by:
-        if not CATEGORY_RE.match(text):
-            rule.add(f"followed_by {text!r} must be a category such as 'blocking'", rule.data["followed_by"].line)
-    return followed_by
+    return _names(rule, "followed_by", (CATEGORY_RE,), "a category such as 'blocking'")
 
 
 def _unless_followed_by(rule: _Fields) -> list[str]:
-    names = [t for t, _ in strings(rule.data.get("unless_followed_by"), "unless_followed_by", rule.errs, rule.rid)]
+    return _names(
+        rule, "unless_followed_by", (CATEGORY_RE, ID_RE), "a category or a rule id such as 'advocacy.followup'"
+    )
+
+
+def _names(rule: _Fields, key: str, valid: tuple[re.Pattern, ...], what: str) -> list[str]:
+    """A list of categories (or rule ids) under `key`, each checked against one of `valid`."""
+    names = [text for text, _ in strings(rule.data.get(key), key, rule.errs, rule.rid)]
     for text in names:
-        if not CATEGORY_RE.match(text) and not ID_RE.match(text):
-            rule.add(
-                f"unless_followed_by {text!r} must be a category or a rule id such as 'advocacy.followup'",
-                rule.data["unless_followed_by"].line,
-            )
+        if not any(pattern.match(text) for pattern in valid):
+            rule.add(f"{key} {text!r} must be {what}", rule.data[key].line)
     return names
 
 

@@ -11,11 +11,11 @@ patterns that fit no slot go to spaCy's Matcher. The routing lives in coach.engi
 from __future__ import annotations
 
 import bisect
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from ..models import Finding, Rule
+from ..models import Finding, Rule, has_prefix
 from .compiler import RUN, UNLESS
 from .normalize import Normalized
 from .slotmatch import Slot, SlotMatcher, Tokens
@@ -36,9 +36,9 @@ SENTENCE_ENDS = frozenset({".", "!", "?", "…"})
 CANCELLED_BY_NON_APOLOGY = frozenset({"regret"})
 
 
-def named(rule_id: str, category: str, names: Iterable[str]) -> bool:
+def named(rule_id: str, category: str, names: Collection[str]) -> bool:
     """Whether a rule is one of `names`: its category, its id, or a dotted prefix of its id."""
-    return any(category == n or rule_id == n or rule_id.startswith(n + ".") for n in names)
+    return category in names or has_prefix(rule_id, names)
 
 
 def match_case(rewrite: str, matched: str) -> str:

@@ -208,7 +208,13 @@ def plan_sentence(text: str, start: int, end: int, found: list[Finding], used: s
 
 
 def _plan_addition(
-    text: str, start: int, end: int, clauses: list[_Clause], around: tuple[str, str], addition: str, rules
+    text: str,
+    start: int,
+    end: int,
+    clauses: list[_Clause],
+    around: tuple[str, str],
+    addition: str,
+    rules: tuple[str, ...],
 ) -> Plan | None:
     """The sentence as written, without the hedges in front of it, with the addition joined
     to its end: what the refusal said (whom to call, the number) stays."""
@@ -216,8 +222,9 @@ def _plan_addition(
     if not kept:
         return None
     first = kept[0]
-    body = hedges.strip_leading(first.text) + text[first.end : kept[-1].end]
-    if first is not clauses[0] or body != first.text + text[first.end : kept[-1].end]:
+    lead = hedges.strip_leading(first.text)
+    body = lead + text[first.end : kept[-1].end]
+    if first is not clauses[0] or lead != first.text:  # a hedge in front went: the sentence starts anew
         body = capitalize(body)
     tail = addition[len(ADDITION) :].strip()
     prefix, suffix = around
