@@ -15,6 +15,8 @@ SLOT = re.compile(r"\{([A-Za-z][A-Za-z0-9_]*)\}")
 #: How an *addition* starts: a rewrite that keeps the sentence as written and adds to its
 #: end ("... and if they can't sort it out, I'll follow it up for you.").
 ADDITION = "..."
+#: Said after the message of a match an offer follows in its sentence (`Rule.softened_by`).
+SOFTENED = " An offer follows it in this sentence, so it is only noted; leading with the offer reads better still."
 
 
 def has_prefix(rule_id: str, prefixes: Iterable[str]) -> bool:
@@ -80,6 +82,10 @@ class Rule:
     #: following in the same sentence, cancels the match ("call the airline, and if they
     #: can't sort it out, I'll follow it up for you" is a hand-off the agent still owns).
     unless_followed_by: tuple[str, ...] = ()
+    #: Names as in `unless_followed_by` whose finding, following in the same sentence, keeps
+    #: the match but softens it to `info` with no rewrite ("we can't refund the fee, but
+    #: here's what I can do: ..." is still a limit, already answered with an offer).
+    softened_by: tuple[str, ...] = ()
     #: Where a reader learns more about the rule (SARIF helpUri); empty: its section in docs/rules.md.
     help_uri: str = ""
     path: str = ""
@@ -117,6 +123,11 @@ class Finding:
     confidence: float | None = None
     #: The sentence rewrite this finding produced (set by the Analyzer; None: no rewrite answers it).
     rewrite: str | None = None
+
+    @property
+    def softened(self) -> bool:
+        """A rule's match that an offer follows in its sentence (`softened_by`): only noted."""
+        return self.source == "rule" and self.message.endswith(SOFTENED)
 
     @property
     def label(self) -> str:

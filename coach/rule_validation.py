@@ -31,6 +31,7 @@ RULE_KEYS = (
     "override",
     "followed_by",
     "unless_followed_by",
+    "softened_by",
     "help_uri",
 )
 FRAGMENT_RE = re.compile(r"\$([A-Za-z][A-Za-z0-9_]*)")
@@ -298,6 +299,7 @@ def validate_rule(
     fix = _fix(rule)
     followed_by = _followed_by(rule)
     unless_followed_by = _unless_followed_by(rule)
+    softened_by = _softened_by(rule)
     help_uri = _help_uri(rule)
     matches, no_match = _examples(rule.data.get("examples"), errs, rid, loc.line)
     if len(errs.errors) > before or rid is None:
@@ -321,6 +323,7 @@ def validate_rule(
         no_match_examples=no_match,
         followed_by=tuple(followed_by),
         unless_followed_by=tuple(unless_followed_by),
+        softened_by=tuple(softened_by),
         help_uri=help_uri,
         path=path,
         line=loc.line,
@@ -424,6 +427,10 @@ def _unless_followed_by(rule: _Fields) -> list[str]:
     return _names(
         rule, "unless_followed_by", (CATEGORY_RE, ID_RE), "a category or a rule id such as 'advocacy.followup'"
     )
+
+
+def _softened_by(rule: _Fields) -> list[str]:
+    return _names(rule, "softened_by", (CATEGORY_RE, ID_RE), "a category or a rule id such as 'advocacy.options'")
 
 
 def _names(rule: _Fields, key: str, valid: tuple[re.Pattern, ...], what: str) -> list[str]:

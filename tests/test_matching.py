@@ -243,3 +243,41 @@ def test_unless_followed_by_cancels_a_match_a_named_finding_follows_in_its_sente
         "advocacy.followup.mine",
         "blocking.handoff",
     ]
+
+
+def test_softened_by_keeps_a_limit_an_offer_follows_as_an_info_finding_without_rewrites():
+    """ "We can't refund it, but here's what I can do: ..." is still a limit (the guide counts
+    it as blocking) but already answered: it is noted at info, with no rewrite, so it does
+    not fail `coach lint`; an offer in the next sentence or before it does not soften it."""
+    from coach.analyzer import Analyzer
+    from coach.models import SOFTENED, Rule
+
+    a = Analyzer(
+        [
+            Rule(
+                id="blocking.limit",
+                category="blocking",
+                phrases=("can't refund",),
+                softened_by=("advocacy.offer",),
+                rewrites=("... but here's what I can do: [what you can offer].", "Let me check."),
+                message="A limit.",
+            ),
+            Rule(id="advocacy.offer.heres", category="advocacy", phrases=("here's what I can do",)),
+        ],
+        model=False,
+    )
+
+    def limit(text):
+        return next(f for f in a.lint_text(text).findings if f.rule == "blocking.limit")
+
+    soft = limit("We can't refund it, but here's what I can do: a voucher.")
+    assert (soft.severity, soft.rewrites, soft.softened) == ("info", (), True)
+    assert soft.message == "A limit." + SOFTENED
+    assert a.lint_text("We can't refund it, but here's what I can do: a voucher.").rewritten is None
+    for text in (
+        "We can't refund it. Here's what I can do: a voucher.",
+        "Here's what I can do, though we can't refund it.",
+    ):
+        hard = limit(text)
+        assert (hard.severity, hard.softened) == ("warning", False)
+        assert hard.rewrites

@@ -225,3 +225,14 @@ def test_unless_followed_by_takes_categories_and_rule_ids():
     with pytest.raises(PhrasebookErrors) as info:
         parse_phrasebook(RULE_WITH.format(extra="    unless_followed_by: [Follow Ups]\n"), "f.yaml")
     assert "unless_followed_by 'Follow Ups' must be a category or a rule id" in str(info.value)
+
+
+def test_softened_by_takes_categories_and_rule_ids():
+    from coach.errors import PhrasebookErrors
+    from coach.phrasebook import parse_phrasebook
+
+    good = parse_phrasebook(RULE_WITH.format(extra="    softened_by: [advocacy.options]\n"), "f.yaml")
+    assert good.rules[0].softened_by == ("advocacy.options",)
+    with pytest.raises(PhrasebookErrors) as info:
+        parse_phrasebook(RULE_WITH.format(extra="    softened_by: [Offers!]\n"), "f.yaml")
+    assert "softened_by 'Offers!' must be a category or a rule id" in str(info.value)

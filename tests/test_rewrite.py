@@ -31,10 +31,24 @@ def test_the_issue_example_reads_as_one_sentence(analyzer):
     assert rewritten(analyzer, text).text == "Let me see what I can do about the late fee."
 
 
-@pytest.mark.parametrize("hedge", ["Unfortunately,", "I'm afraid", "Sadly,", "Regrettably,", "Again,", "As I said,"])
+@pytest.mark.parametrize("hedge", ["Unfortunately,", "I'm afraid", "Sadly,", "Regrettably,", "Again,"])
 def test_hedges_are_absorbed(analyzer, hedge):
+    # A true limit keeps what it says (the answer) and gains the offer; the hedge goes.
     out = rewritten(analyzer, f"{hedge} we can't refund the delivery charge.").text
+    assert out == "We can't refund the delivery charge, but here's what I can do: [what you can offer]."
+
+
+def test_a_second_refusal_in_the_sentence_gets_a_replacement_not_an_addition(analyzer):
+    # Keeping the sentence would keep "As I said" too: the sentence gets one template instead.
+    out = rewritten(analyzer, "As I said, we can't refund the delivery charge.").text
     assert out == "Let me see what I can do about the delivery charge."
+
+
+def test_an_addition_after_a_contrast_is_joined_without_a_second_but(analyzer):
+    out = rewritten(analyzer, "Your tickets can be reused but the name can't be changed.").text
+    assert (
+        out == "Your tickets can be reused but the name can't be changed; here's what I can do: [what you can offer]."
+    )
 
 
 def test_sorry_but_is_absorbed_into_an_apology_template(analyzer):
@@ -70,7 +84,9 @@ def test_a_kept_clause_follows_the_rewrite_as_its_own_sentence(analyzer):
 
 def test_a_greeting_and_handles_stay_in_front(analyzer):
     out = rewritten(analyzer, "@sam Hi Sam, we are unable to change your seat. Thanks!").text
-    assert out == "@sam Hi Sam, let me see what I can do about your seat. Thanks!"
+    assert (
+        out == "@sam Hi Sam, we are unable to change your seat, but here's what I can do: [what you can offer]. Thanks!"
+    )
 
 
 def test_an_address_after_the_refusal_joins_the_template(analyzer):
@@ -321,3 +337,19 @@ def test_the_model_defers_to_a_follow_up_the_rules_accept():
     ((found, model, _),) = plain.findings_by_source([text])
     assert "blocking.deflection.third-party" in {f.rule for f in found}
     assert [f.category for f in model] == ["blocking"]
+
+
+def test_a_tweet_that_goes_on_from_the_one_before_keeps_its_lower_case_start(analyzer):
+    out = rewritten(analyzer, "@customer inconvenience this may cause you. 2/2 ^Beth").text
+    assert out == "@customer trouble this caused you. 2/2 ^Beth"
+
+
+def test_a_limit_that_already_turns_to_a_way_forward_gets_advice_not_a_second_offer(analyzer):
+    for text in (
+        "While we can't offer free WiFi, we have free films on board.",
+        "We can't offer that, but we'll take good care of you on board!",
+        "We're not able to offer points. But feel free to write to us after the trip.",
+    ):
+        result = rewritten(analyzer, text)
+        assert result.text == text
+        assert result.edits[0].advice and "already turns" in result.edits[0].advice

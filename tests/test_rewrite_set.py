@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from coach import Analyzer
+from coach.models import NEGATIVE_CATEGORIES
 from coach.rewrite import rewrite
 from coach.rewrite.checks import negative_left, problems
 
@@ -85,8 +86,13 @@ def test_every_rule_example_rewrites_cleanly(with_model):
 
     texts = [ex.text for rule in load_rules() if rule.negative for ex in rule.match_examples]
     analyzer = Analyzer(model=with_model)
-    rewritten = [rewrite(t, report.findings) for t, report in zip(texts, analyzer.lint(texts))]
+    reports = list(analyzer.lint(texts))
+    rewritten = [rewrite(t, report.findings) for t, report in zip(texts, reports)]
     again = analyzer.lint([r.text for r in rewritten])
     assert [(t, p) for t, r in zip(texts, rewritten) for p in problems(t, r)] == []
     assert [(r.text, f.rule) for r, rep in zip(rewritten, again) for f in negative_left(rep.findings, r)] == []
-    assert all(r.changed for r in rewritten)
+    # A limit an offer already follows ("..., but here's what I can do: ...") is only noted and stays.
+    softened = [all(f.softened for f in rep.findings if f.category in NEGATIVE_CATEGORIES) for rep in reports]
+    assert any(softened)
+    assert all(r.changed for r, s in zip(rewritten, softened) if not s)
+    assert not any(r.changed for r, s in zip(rewritten, softened) if s)

@@ -12,10 +12,10 @@ from __future__ import annotations
 
 import bisect
 from collections.abc import Collection, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
-from ..models import Finding, Rule, has_prefix
+from ..models import SOFTENED, Finding, Rule, has_prefix
 from .compiler import RUN, UNLESS
 from .normalize import Normalized
 from .slotmatch import Slot, SlotMatcher, Tokens
@@ -67,6 +67,8 @@ class RuleMatch:
     rule: Rule
     start: int
     end: int
+    #: An offer follows in the sentence (`softened_by`): reported at info, with no rewrite.
+    softened: bool = False
 
 
 class Engine:
@@ -194,11 +196,16 @@ class Engine:
             key
             for key in hits
             if not key.endswith(UNLESS)
-            and (rules[key].followed_by or rules[key].unless_followed_by)
+            and (rules[key].followed_by or rules[key].unless_followed_by or rules[key].softened_by)
             and (only_rule is None or key == only_rule)
         ]
+        softened: set[tuple[str, int, int]] = set()
         if pending:
-            needed = {c for key in pending for c in (*rules[key].followed_by, *rules[key].unless_followed_by)}
+            needed = {
+                c
+                for key in pending
+                for c in (*rules[key].followed_by, *rules[key].unless_followed_by, *rules[key].softened_by)
+            }
             context = self._kept(doc, hits, quoted, lambda key: named(key, rules[key].category, needed))
             for key in pending:
                 rule = rules[key]
@@ -219,7 +226,20 @@ class Engine:
                         for c in context
                     )
                 ]
+                if rule.softened_by:
+                    softened.update(
+                        (key, start, end)
+                        for start, end in hits[key]
+                        if any(
+                            c.start >= end
+                            and named(c.rule.id, c.rule.category, rule.softened_by)
+                            and _one_sentence(doc, end, c.start)
+                            for c in context
+                        )
+                    )
         found = self._kept(doc, hits, quoted, lambda key: only_rule is None or key == only_rule)
+        if softened:
+            found = [replace(m, softened=True) if (m.rule.id, m.start, m.end) in softened else m for m in found]
         return _cancel_by_non_apology(found)
 
     def _kept(self, doc: Doc, hits: dict[str, list[tuple[int, int]]], quoted, wanted) -> list[RuleMatch]:
@@ -259,14 +279,14 @@ class Engine:
                     rule=rule.id,
                     category=rule.category,
                     element=rule.element,
-                    severity=rule.severity,
+                    severity="info" if m.softened else rule.severity,
                     start=start,
                     end=end,
                     line=line,
                     column=column,
                     text=matched,
-                    message=rule.message,
-                    rewrites=tuple(match_case(r, matched) for r in rule.rewrites),
+                    message=rule.message.rstrip() + SOFTENED if m.softened else rule.message,
+                    rewrites=() if m.softened else tuple(match_case(r, matched) for r in rule.rewrites),
                 )
             )
         out.sort(key=lambda f: (f.start, f.end, f.rule))

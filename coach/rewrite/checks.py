@@ -91,5 +91,6 @@ def negative_left(findings: Iterable, result: Rewritten, *, advice: bool = False
         f
         for f in findings
         if f.category in ("blocking", "non_apology")
+        and not f.softened  # a limit kept as written, the offer after it ("..., but here's what I can do: ...")
         and any(a <= f.start < b and real != advice for a, b, real in spans)
     ]

@@ -39,6 +39,14 @@ _FRAGMENT = re.compile(
     r"(?i:\w+ing|including|such|especially|even|still|also|for|with|without|from|to|in|on|at|"
     r"by|of|due|as|because|since|which|who|where|than|then|not|no|if|unless|or)\b"
 )
+#: An addition that opens with "but", and a sentence that already turns on a contrast.
+_BUT = re.compile(r"but\s+", re.I)
+_CONTRAST = re.compile(r"\b(?:but|however|although|though|while|whilst|yet|instead)\b", re.I)
+_CONTRAST_NEXT = re.compile(r"\s*(?:but|however|instead)\b", re.I)
+_CONCESSIVE = re.compile(r"(?:while|whilst|although|though|even though)\b", re.I)
+ALREADY_TURNS = (
+    "This sentence already turns to what the customer can do: lead with that, and add what you will do for them."
+)
 #: A clause shorter than this (in words) before the rewrite joins it with a comma ("Hi Sam, let me ...").
 SHORT_LEAD = 4
 
@@ -79,8 +87,10 @@ def units(text: str, findings: Sequence[Finding]) -> list[tuple[int, int, list[F
 def plan_all(text: str, findings: Sequence[Finding], prefer: str | None = None) -> list[Plan]:
     """`prefer`: a rule id whose findings choose the template first (`coach phrasebook test`
     tries every rewrite of a rule on its examples)."""
+    # A softened limit already has its offer after it: the sentence stays as written.
     negative = sorted(
-        (f for f in findings if f.category in NEGATIVE_CATEGORIES), key=lambda f: (f.rule != prefer, f.start, -f.end)
+        (f for f in findings if f.category in NEGATIVE_CATEGORIES and not f.softened),
+        key=lambda f: (f.rule != prefer, f.start, -f.end),
     )
     if not negative:
         return []  # most drafts: nothing to split or rewrite
@@ -93,11 +103,12 @@ def plan_all(text: str, findings: Sequence[Finding], prefer: str | None = None) 
     return plans
 
 
-def _choose(finding: Finding, after: str, used: set[str], question: bool = False) -> str | None:
-    """The finding's first sentence template with its slots filled and its offer not made yet
-    (an addition cannot end a question: "Have you called them, and ... for you." reads wrong)."""
+def _choose(finding: Finding, after: str, used: set[str], additions: frozenset[str] = frozenset()) -> str | None:
+    """The finding's first sentence template with its slots filled and its offer not made yet;
+    an addition only if it is in `additions` (it keeps the sentence, so it must answer every
+    finding there, and it cannot end a question: "Have you called them, and ... for you.")."""
     for rewrite in finding.rewrites:
-        if not is_template(rewrite) or (question and is_addition(rewrite)):
+        if not is_template(rewrite) or (is_addition(rewrite) and rewrite not in additions):
             continue
         filled = fill(rewrite, {name: capture(name, after) for name in slots(rewrite)})
         if filled is None or offer_key(rewrite) in used:
@@ -149,6 +160,9 @@ def plan_sentence(text: str, start: int, end: int, found: list[Finding], used: s
     template: str | None = None
     swapped: dict[int, list[tuple[Finding, str]]] = {}
     template_clauses: set[int] = set()
+    # An addition ends the sentence: not on a question, nor on one that goes on in the next tweet.
+    continues = not punct and bool(re.search(r"\d/\d", suffix))
+    additions = frozenset() if "?" in punct or continues else _shared_additions(rule_findings)
     for f in rule_findings:
         idx = [i for i, c in enumerate(clauses) if f in c.findings]
         if not idx:
@@ -160,9 +174,10 @@ def plan_sentence(text: str, start: int, end: int, found: list[Finding], used: s
         template_clauses.update(idx)
         if template is None:
             last = clauses[idx[-1]]
-            template = _choose(f, _after(text, f, last.end), used, question="?" in punct)
+            template = _choose(f, _after(text, f, last.end), used, additions)
     if template is not None and is_addition(template):
-        return _plan_addition(text, start, end, clauses, (prefix, suffix), template, rules)
+        refusal_end = max(f.end for f in rule_findings)
+        return _plan_addition(text, start, end, clauses, (prefix, suffix), template, rules, refusal_end)
     if not rule_findings and model_findings:
         f = model_findings[0]
         fitted = model_rewrite(f.category, sentence)
@@ -194,17 +209,25 @@ def plan_sentence(text: str, start: int, end: int, found: list[Finding], used: s
             continue
         pieces.append(("clause", c.text))
     # A tweet that goes on in the next one ("... reimburse any 1/2") gets no full stop.
-    new = _join(pieces, punct, continues=not punct and bool(re.search(r"\d/\d", suffix)))
+    new = _join(pieces, punct, continues=continues)
     lead = clauses[0].text if clauses else ""
-    if lead[:1].islower() and pieces and pieces[0] == ("clause", lead) and new.startswith(capitalize(lead)):
-        # A sentence that went on from the line before ("...nothing I can do\nabout the fee")
-        # keeps its lower-case start.
-        new = lead + new[len(lead) :]
+    first_piece = pieces[0][1] if pieces and pieces[0][0] == "clause" else ""
+    if lead[:1].islower() and first_piece[:1].islower() and new.startswith(capitalize(first_piece)):
+        # A sentence that went on from the line or tweet before ("...nothing I can do\nabout
+        # the fee", "...for any | inconvenience this may cause you. 2/2") keeps its lower-case start.
+        new = first_piece + new[len(capitalize(first_piece)) :]
     if new:
         new = prefix + new + suffix
     if new == sentence:
         return None
     return Plan(start, end, new, rules)
+
+
+def _shared_additions(findings: Sequence[Finding]) -> frozenset[str]:
+    """The additions every one of the sentence's findings offers: an addition keeps the
+    sentence as written, so a second refusal there ("..., as I said") would stay."""
+    sets = [frozenset(r for r in f.rewrites if is_addition(r)) for f in findings]
+    return frozenset.intersection(*sets) if sets else frozenset()
 
 
 def _plan_addition(
@@ -215,6 +238,7 @@ def _plan_addition(
     around: tuple[str, str],
     addition: str,
     rules: tuple[str, ...],
+    refusal_end: int,
 ) -> Plan | None:
     """The sentence as written, without the hedges in front of it, with the addition joined
     to its end: what the refusal said (whom to call, the number) stays."""
@@ -227,8 +251,17 @@ def _plan_addition(
     if first is not clauses[0] or lead != first.text:  # a hedge in front went: the sentence starts anew
         body = capitalize(body)
     tail = addition[len(ADDITION) :].strip()
+    body, joiner = body.rstrip(" ,;:-–—"), ", "
+    if _BUT.match(tail):
+        rest = text[refusal_end : kept[-1].end]
+        if _CONTRAST.search(rest) or _CONTRAST_NEXT.match(text[end:]) or _CONCESSIVE.match(lead):
+            # "While we can't X, we have Y" already turns to a way forward: a second "but
+            # here's what I can do" stacks alternatives (hand-read), so the sentence stays.
+            return Plan(start, end, text[start:end], rules, advice=ALREADY_TURNS)
+        if _CONTRAST.search(body):  # "It can be reused but the name can't be changed; here's ..."
+            tail, joiner = _BUT.sub("", tail, count=1), "; "
     prefix, suffix = around
-    return Plan(start, end, prefix + body.rstrip(" ,;:-–—") + ", " + tail + suffix, rules)
+    return Plan(start, end, prefix + body + joiner + tail + suffix, rules)
 
 
 def _apply_swaps(text: str, clause: _Clause, swaps: list[tuple[Finding, str]]) -> str:

@@ -163,7 +163,8 @@ def fill(template: str, values: dict[str, str]) -> str | None:
 def offer_key(template: str) -> str:
     """The same offer whatever its case, slots and punctuation: one offer per draft."""
     bare = SLOT.sub("", re.sub(r"\[[^\[\]]*\]", "", template.lower()))
-    return re.sub(r"\s+", " ", re.sub(r"[^a-z ]+", "", bare)).strip()
+    key = re.sub(r"\s+", " ", re.sub(r"[^a-z ]+", "", bare)).strip()
+    return re.sub(r"^(?:and|but|so) ", "", key)  # "... but here's what I can do" is that offer too
 
 
 def capitalize(text: str) -> str:

@@ -25,6 +25,7 @@ def rules_fingerprint(analyzer: Analyzer) -> str:
                 (rule.id, rule.category, rule.element, rule.severity, rule.weight, rule.speaker, rule.followed_by)
                 # (only when set: fingerprints of rules from before the field stay as they were)
                 + ((rule.unless_followed_by,) if rule.unless_followed_by else ())
+                + ((("softened_by", rule.softened_by),) if rule.softened_by else ())
             ).encode()
         )
     return digest.hexdigest()[:16]
