@@ -292,14 +292,28 @@ def test_a_hand_off_keeps_whom_to_contact_and_gains_the_follow_up(analyzer, text
 
 
 def test_a_tweet_that_goes_on_in_the_next_gets_no_full_stop(analyzer):
-    text = "We don't offer compensation for this, but we can look to reimburse your 1/2"
-    assert rewritten(analyzer, text).text.endswith(". We can look to reimburse your 1/2")
+    text = "There's nothing I can do about the fee, but we can look to reimburse your 1/2"
+    assert rewritten(analyzer, text).text == "Let me see what I can do about the fee. We can look to reimburse your 1/2"
+
+
+def test_a_kept_sentence_that_goes_on_in_the_next_tweet_gets_advice(analyzer):
+    """A limit or hand-off keeps its sentence, and half a sentence cannot take an addition."""
+    for text in (
+        "We don't offer compensation for this, but we can look to reimburse your 1/2",
+        "If it's not a Fabrikam laptop, we suggest you get in touch with Contoso for further /1",
+    ):
+        result = rewritten(analyzer, text)
+        assert result.text == text
+        assert result.edits[0].advice.startswith("Keep what this sentence tells the customer")
 
 
 def test_a_question_does_not_take_an_addition(analyzer):
-    """ "Could you call your bank, and ... for you." reads wrong: the next template is used."""
+    """ "Could you call your bank, and ... for you." reads wrong, and a template in place of
+    the question loses whom to call: the question stays, with advice."""
     text = "Could you please call your bank about the charge?"
-    assert rewritten(analyzer, text).text == "Let me get in touch with them for you."
+    result = rewritten(analyzer, text)
+    assert result.text == text
+    assert result.edits[0].advice.startswith("Keep what this sentence tells the customer")
 
 
 def test_an_addition_is_offered_only_inside_its_sentence():
@@ -353,3 +367,13 @@ def test_a_limit_that_already_turns_to_a_way_forward_gets_advice_not_a_second_of
         result = rewritten(analyzer, text)
         assert result.text == text
         assert result.edits[0].advice and "already turns" in result.edits[0].advice
+
+
+def test_a_semicolon_in_the_draft_stays_a_semicolon(analyzer):
+    out = rewritten(analyzer, "Larger pets are not accepted; sorry for any disappointment.").text
+    assert out == "Larger pets are not accepted; sorry for the disappointment."
+
+
+def test_a_word_swap_does_not_double_the_word_after_it(analyzer):
+    out = rewritten(analyzer, "We're very sorry if that didn't happen today.").text
+    assert out == "We're very sorry that didn't happen today."

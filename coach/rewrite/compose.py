@@ -10,7 +10,7 @@ the matched words in place. Sentences without findings are never touched.
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
 
 from ..models import ADDITION, NEGATIVE_CATEGORIES, Finding
@@ -22,7 +22,9 @@ from .templates import capitalize, capture, fill, is_addition, is_template, lowe
 _END_PUNCT = re.compile(r"[.!?…]+[\"'’”)\]]*$")
 #: Kept as written around a rewritten sentence: @handles in front, an agent's sign-off after.
 _PREFIX = re.compile(r"^(?:[@#][\w.]+[,:]?\s+)+")
-_SUFFIX = re.compile(r"(?:\s+(?:[\^*~/]\s?[A-Za-z]{1,5}|-\s?[A-Z][a-z]+|\(?\d/\d\)?|>>+|\.\.\.?\s*\d/\d))+\.?$")
+_SUFFIX = re.compile(
+    r"(?:\s+(?:[\^*~/]\s?[A-Za-z]{1,5}|-\s?[A-Z][a-z]+|\(?\d/\d\)?|/\d{1,2}|>>+|\.\.\.?\s*\d/\d))+\.?$"
+)
 #: A lead-in that cannot stand as a sentence: it joins the rewrite with a comma.
 _SUBORDINATE = re.compile(
     r"^(?:while|although|though|if|when|as|since|because|whilst|unless|once|for|to|with|in|on"
@@ -44,6 +46,7 @@ _BUT = re.compile(r"but\s+", re.I)
 _CONTRAST = re.compile(r"\b(?:but|however|although|though|while|whilst|yet|instead)\b", re.I)
 _CONTRAST_NEXT = re.compile(r"\s*(?:but|however|instead)\b", re.I)
 _CONCESSIVE = re.compile(r"(?:while|whilst|although|though|even though)\b", re.I)
+KEEP_AND_ADD = "Keep what this sentence tells the customer, and add what you will do for them."
 ALREADY_TURNS = (
     "This sentence already turns to what the customer can do: lead with that, and add what you will do for them."
 )
@@ -161,8 +164,14 @@ def plan_sentence(text: str, start: int, end: int, found: list[Finding], used: s
     swapped: dict[int, list[tuple[Finding, str]]] = {}
     template_clauses: set[int] = set()
     # An addition ends the sentence: not on a question, nor on one that goes on in the next tweet.
-    continues = not punct and bool(re.search(r"\d/\d", suffix))
-    additions = frozenset() if "?" in punct or continues else _shared_additions(rule_findings)
+    continues = not punct and bool(re.search(r"\d/\d|/\d", suffix))
+    if ("?" in punct or continues) and any(
+        is_addition(next((r for r in f.rewrites if is_template(r)), "")) for f in rule_findings
+    ):
+        # The rule keeps its sentence (whom to call, the limit): replacing a question or half
+        # a sentence with a template would lose it, and an addition cannot go there.
+        return Plan(start, end, sentence, rules, advice=KEEP_AND_ADD)
+    additions = _shared_additions(rule_findings)
     for f in rule_findings:
         idx = [i for i, c in enumerate(clauses) if f in c.findings]
         if not idx:
@@ -193,8 +202,11 @@ def plan_sentence(text: str, start: int, end: int, found: list[Finding], used: s
             template_clauses.add(i)
 
     pieces: list[tuple[str, str]] = []  # ("clause" | "template", text)
+    semicolons: set[int] = set()  # pieces that followed a ";" as written (kept: no comma splice)
     placed = False
     for i, c in enumerate(clauses):
+        if i and ";" in text[clauses[i - 1].end : c.start]:
+            semicolons.add(len(pieces))
         if i in template_clauses:
             if not placed and template is not None:
                 pieces.append(("template", template))
@@ -209,7 +221,7 @@ def plan_sentence(text: str, start: int, end: int, found: list[Finding], used: s
             continue
         pieces.append(("clause", c.text))
     # A tweet that goes on in the next one ("... reimburse any 1/2") gets no full stop.
-    new = _join(pieces, punct, continues=continues)
+    new = _join(pieces, punct, continues=continues, semicolons=semicolons)
     lead = clauses[0].text if clauses else ""
     first_piece = pieces[0][1] if pieces and pieces[0][0] == "clause" else ""
     if lead[:1].islower() and first_piece[:1].islower() and new.startswith(capitalize(first_piece)):
@@ -272,22 +284,27 @@ def _apply_swaps(text: str, clause: _Clause, swaps: list[tuple[Finding, str]]) -
         if a < pos:
             continue
         out.append(text[pos:a])
+        nxt = re.match(r"\s*(\w+)", text[b : clause.end])
+        words = swap.split()
+        if nxt and len(words) > 1 and words[-1].lower() == nxt.group(1).lower():
+            swap = swap[: swap.lower().rindex(words[-1].lower())].rstrip()  # "sorry that | that ..." once
         out.append(swap)
         pos = b
     out.append(text[pos : clause.end])
     return "".join(out)
 
 
-def _join(pieces: list[tuple[str, str]], punct: str, continues: bool = False) -> str:
-    """The pieces as sentences: clauses joined with commas, a template its own sentence
-    (or after a short lead-in such as a greeting, with a comma); `continues`: the last
-    sentence goes on elsewhere, so it gets no end punctuation of its own."""
+def _join(pieces: list[tuple[str, str]], punct: str, continues: bool = False, semicolons: Collection[int] = ()) -> str:
+    """The pieces as sentences: clauses joined with commas (a semicolon where the draft had
+    one, at the indexes in `semicolons`), a template its own sentence (or after a short
+    lead-in such as a greeting, with a comma); `continues`: the last sentence goes on
+    elsewhere, so it gets no end punctuation of its own."""
     sentences: list[str] = []
     buffer: list[str] = []
-    for kind, piece in pieces:
+    for index, (kind, piece) in enumerate(pieces):
         if kind == "template":
             if buffer:
-                lead = ", ".join(buffer)
+                lead = "".join(buffer)
                 if len(lead.split()) <= SHORT_LEAD or _SUBORDINATE.match(lead):
                     sentences.append(capitalize(lead) + ", " + lower_first(piece))
                 else:
@@ -317,9 +334,9 @@ def _join(pieces: list[tuple[str, str]], punct: str, continues: bool = False) ->
             if _FRAGMENT.match(piece) or not _STANDS_ALONE.match(piece):
                 continue  # "including saving fuel": a fragment of the refusal it followed
         if piece:
-            buffer.append(piece)
+            buffer.append(("; " if buffer and index in semicolons else ", ") + piece if buffer else piece)
     if buffer:
-        lead = ", ".join(buffer)
+        lead = "".join(buffer)
         sentences.append(capitalize(lead) + (punct or ("." if sentences and not continues else "")))
     return _tidy(" ".join(sentences))
 
