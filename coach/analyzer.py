@@ -22,6 +22,7 @@ from .engine.nlp import get_nlp
 from .engine.normalize import Normalized, normalize
 from .models import (
     NEGATIVE_CATEGORIES,
+    SOFTENED,
     Conversation,
     ConversationReport,
     Finding,
@@ -83,9 +84,13 @@ class Analyzer:
         #: Per category, the findings that excuse it when they follow in its sentence (the rules'
         #: `unless_followed_by`): the model's reading of that category defers to them too.
         self._excused_by: dict[str, set[str]] = {}
+        #: Likewise `softened_by`: a model finding whose sentence holds the offer is only noted.
+        self._softened_by: dict[str, set[str]] = {}
         for r in self.rules:
             if r.unless_followed_by:
                 self._excused_by.setdefault(r.category, set()).update(r.unless_followed_by)
+            if r.softened_by:
+                self._softened_by.setdefault(r.category, set()).update(r.softened_by)
 
     @property
     def all_rules(self) -> list[Rule]:
@@ -166,17 +171,11 @@ class Analyzer:
             doc, n = batch[i]
             model = classifier.findings(d, doc, n, scores)
             if self._excused_by:
-                model = [m for m in model if not self._excused(m, rules[i])]
+                model = [m for m in model if not _in_sentence(m, rules[i], self._excused_by)]
+            if self._softened_by:
+                model = [_soften(m) if _in_sentence(m, rules[i], self._softened_by) else m for m in model]
             out[i] = (model, classifier.confirmed(d, doc, n, scores, rules[i]))
         return out
-
-    def _excused(self, sentence: Finding, rules: list[Finding]) -> bool:
-        """A model finding whose sentence holds a rule finding that the phrasebooks say excuses
-        its category ("..., and if they can't sort it out, I'll follow it up for you")."""
-        names = self._excused_by.get(sentence.category, set())
-        return bool(names) and any(
-            sentence.start <= f.start < sentence.end and named(f.rule, f.category, names) for f in rules
-        )
 
     def _batch_findings(
         self, engine: Engine, batch: list[tuple[Doc, Normalized]], speakers: list[str]
@@ -276,6 +275,20 @@ class Sources(NamedTuple):
     rules: list[Finding]
     model: list[Finding]
     confirmed: list[Finding]
+
+
+def _in_sentence(sentence: Finding, rules: list[Finding], names_by_category: dict[str, set[str]]) -> bool:
+    """A model finding whose sentence holds a rule finding the phrasebooks name for its
+    category ("..., and if they can't sort it out, I'll follow it up for you")."""
+    names = names_by_category.get(sentence.category, set())
+    return bool(names) and any(
+        sentence.start <= f.start < sentence.end and named(f.rule, f.category, names) for f in rules
+    )
+
+
+def _soften(f: Finding) -> Finding:
+    """Only noted: an offer follows in the sentence (`Rule.softened_by`)."""
+    return dataclasses.replace(f, severity="info", message=f.message.rstrip() + SOFTENED, rewrites=())
 
 
 def merge_findings(rules: list[Finding], model: list[Finding]) -> list[Finding]:

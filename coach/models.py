@@ -126,8 +126,8 @@ class Finding:
 
     @property
     def softened(self) -> bool:
-        """A rule's match that an offer follows in its sentence (`softened_by`): only noted."""
-        return self.source == "rule" and self.message.endswith(SOFTENED)
+        """A finding that an offer follows in its sentence (`Rule.softened_by`): only noted."""
+        return self.message.endswith(SOFTENED)
 
     @property
     def label(self) -> str:

@@ -44,7 +44,12 @@ _FRAGMENT = re.compile(
 #: An addition that opens with "but", and a sentence that already turns on a contrast.
 _BUT = re.compile(r"but\s+", re.I)
 _CONTRAST = re.compile(r"\b(?:but|however|although|though|while|whilst|yet|instead)\b", re.I)
-_CONTRAST_NEXT = re.compile(r"\s*(?:but|however|instead)\b", re.I)
+#: A next sentence that goes on with the answer ("You will have to do it at the airport.",
+#: "That said, you're welcome to call Alamo."): an offer between the two splits them.
+_CONTRAST_NEXT = re.compile(
+    r"\s*(?:but|however|instead|that said|alternatively|you(?:'ll| will) (?:need|have) to|you (?:need|have|must) to)\b",
+    re.I,
+)
 _CONCESSIVE = re.compile(r"(?:while|whilst|although|though|even though)\b", re.I)
 KEEP_AND_ADD = "Keep what this sentence tells the customer, and add what you will do for them."
 ALREADY_TURNS = (
@@ -255,6 +260,11 @@ def _plan_addition(
     """The sentence as written, without the hedges in front of it, with the addition joined
     to its end: what the refusal said (whom to call, the number) stays."""
     kept = [c for c in clauses if not hedges.only_hedge(c.text)]
+    # A clause that is nothing but the finding ("No exceptions, the pool closes at nine")
+    # goes when the sentence has more to say: the rest is the answer that stays.
+    bare = [c for c in kept if any(c.text.strip(" ,;:").lower() == f.text.lower() for f in c.findings)]
+    if bare and len(bare) < len(kept):
+        kept = [c for c in kept if c not in bare]
     if not kept:
         return None
     first = kept[0]
