@@ -44,11 +44,16 @@ def test_a_second_refusal_in_the_sentence_gets_a_replacement_not_an_addition(ana
     assert out == "Let me see what I can do about the delivery charge."
 
 
-def test_an_addition_after_a_contrast_is_joined_without_a_second_but(analyzer):
-    out = rewritten(analyzer, "Your tickets can be reused but the name can't be changed.").text
-    assert (
-        out == "Your tickets can be reused but the name can't be changed; here's what I can do: [what you can offer]."
-    )
+def test_a_limit_after_a_contrast_gets_advice_not_a_second_but(analyzer):
+    text = "Your tickets can be reused but the name can't be changed."
+    result = rewritten(analyzer, text)
+    assert result.text == text
+    assert result.edits[0].advice.startswith("Keep what this sentence tells the customer")
+
+
+def test_a_hedge_does_not_take_the_that_of_thats(analyzer):
+    out = rewritten(analyzer, "We're afraid that's not possible right now.").text
+    assert out == "That's not possible right now, but here's what I can do: [what you can offer]."
 
 
 def test_sorry_but_is_absorbed_into_an_apology_template(analyzer):

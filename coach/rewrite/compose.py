@@ -273,17 +273,19 @@ def _plan_addition(
     if first is not clauses[0] or lead != first.text:  # a hedge in front went: the sentence starts anew
         body = capitalize(body)
     tail = addition[len(ADDITION) :].strip()
-    body, joiner = body.rstrip(" ,;:-–—"), ", "
+    body = body.rstrip(" ,;:-–—")
     if _BUT.match(tail):
         rest = text[refusal_end : kept[-1].end]
         if _CONTRAST.search(rest) or _CONTRAST_NEXT.match(text[end:]) or _CONCESSIVE.match(lead):
             # "While we can't X, we have Y" already turns to a way forward: a second "but
             # here's what I can do" stacks alternatives (hand-read), so the sentence stays.
             return Plan(start, end, text[start:end], rules, advice=ALREADY_TURNS)
-        if _CONTRAST.search(body):  # "It can be reused but the name can't be changed; here's ..."
-            tail, joiner = _BUT.sub("", tail, count=1), "; "
+        if _CONTRAST.search(body):
+            # "It can be reused but the name can't be changed": a second "but", or "; here's
+            # what I can do", reads as a run-on (hand-read): the sentence stays, with advice.
+            return Plan(start, end, text[start:end], rules, advice=KEEP_AND_ADD)
     prefix, suffix = around
-    return Plan(start, end, prefix + body + joiner + tail + suffix, rules)
+    return Plan(start, end, prefix + body + ", " + tail + suffix, rules)
 
 
 def _apply_swaps(text: str, clause: _Clause, swaps: list[tuple[Finding, str]]) -> str:

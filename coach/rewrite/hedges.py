@@ -7,8 +7,9 @@ import re
 
 _HEDGE_WORDS = (
     r"unfortunately|regrettably|sadly|honestly|again|also|however|but|and|so|well|ok(?:ay)?"
-    r"|(?:i'?m|i am|we'?re|we are)\s+afraid(?:\s+that)?"
-    r"|(?:(?:i'?m|i am|we'?re|we are|so|really|very)\s+)*sorry(?:\s+to\s+say)?(?:\s+that)?(?=\s*,?\s*(?:but|however)\b)"
+    r"|(?:i'?m|i am|we'?re|we are)\s+afraid(?:\s+that(?![\w'’]))?"
+    r"|(?:(?:i'?m|i am|we'?re|we are|so|really|very)\s+)*sorry(?:\s+to\s+say)?(?:\s+that(?![\w'’]))?"
+    r"(?=\s*,?\s*(?:but|however)\b)"
     r"|(?:my|our)?\s*apologies(?=\s*,?\s*(?:but|however)\b)"
     r"|(?:as|like)\s+(?:i|we)\s+(?:have\s+|had\s+)?(?:already\s+|previously\s+|just\s+)?"
     r"(?:said|mentioned|explained|stated|told\s+you|advised)(?:\s+(?:before|earlier|previously|above))?"
