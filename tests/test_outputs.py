@@ -126,8 +126,10 @@ def test_output_to_a_fifo_is_written_through(tmp_path, fmt):
     got: list[bytes] = []
     thread = _read_fifo(fifo, got)
     r = score(str(corpus(tmp_path / "c.jsonl", 3)), "--format", fmt, "-o", str(fifo))
-    if thread.is_alive():  # never opened for writing: unblock the reader
-        with open(fifo, "wb"):
+    if thread.is_alive():  # never opened for writing: unblock the reader, if it still waits
+        try:  # non-blocking: a reader that already read to the end and is exiting is not waiting
+            os.close(os.open(fifo, os.O_WRONLY | os.O_NONBLOCK))
+        except OSError:  # ENXIO: no reader left
             pass
     thread.join(10)
     assert r.exit_code == 0, r.output

@@ -204,35 +204,25 @@ RULE_WITH = """rules:
 """
 
 
-def test_followed_by_takes_category_names():
+@pytest.mark.parametrize(
+    ("key", "good", "bad", "error"),
+    [
+        ("followed_by", ["blocking"], "Blocking Stuff", "must be a category"),
+        (
+            "unless_followed_by",
+            ["advocacy", "advocacy.followup.will-follow-up"],
+            "Follow Ups",
+            "must be a category or a rule id",
+        ),
+        ("softened_by", ["advocacy.options"], "Offers!", "must be a category or a rule id"),
+    ],
+)
+def test_context_keys_take_category_names_or_rule_ids(key, good, bad, error):
     from coach.errors import PhrasebookErrors
     from coach.phrasebook import parse_phrasebook
 
-    good = parse_phrasebook(RULE_WITH.format(extra="    followed_by: [blocking]\n"), "f.yaml")
-    assert good.rules[0].followed_by == ("blocking",)
+    book = parse_phrasebook(RULE_WITH.format(extra=f"    {key}: [{', '.join(good)}]\n"), "f.yaml")
+    assert getattr(book.rules[0], key) == tuple(good)
     with pytest.raises(PhrasebookErrors) as info:
-        parse_phrasebook(RULE_WITH.format(extra="    followed_by: [Blocking Stuff]\n"), "f.yaml")
-    assert "followed_by 'Blocking Stuff' must be a category" in str(info.value)
-
-
-def test_unless_followed_by_takes_categories_and_rule_ids():
-    from coach.errors import PhrasebookErrors
-    from coach.phrasebook import parse_phrasebook
-
-    extra = "    unless_followed_by: [advocacy, advocacy.followup.will-follow-up]\n"
-    good = parse_phrasebook(RULE_WITH.format(extra=extra), "f.yaml")
-    assert good.rules[0].unless_followed_by == ("advocacy", "advocacy.followup.will-follow-up")
-    with pytest.raises(PhrasebookErrors) as info:
-        parse_phrasebook(RULE_WITH.format(extra="    unless_followed_by: [Follow Ups]\n"), "f.yaml")
-    assert "unless_followed_by 'Follow Ups' must be a category or a rule id" in str(info.value)
-
-
-def test_softened_by_takes_categories_and_rule_ids():
-    from coach.errors import PhrasebookErrors
-    from coach.phrasebook import parse_phrasebook
-
-    good = parse_phrasebook(RULE_WITH.format(extra="    softened_by: [advocacy.options]\n"), "f.yaml")
-    assert good.rules[0].softened_by == ("advocacy.options",)
-    with pytest.raises(PhrasebookErrors) as info:
-        parse_phrasebook(RULE_WITH.format(extra="    softened_by: [Offers!]\n"), "f.yaml")
-    assert "softened_by 'Offers!' must be a category or a rule id" in str(info.value)
+        parse_phrasebook(RULE_WITH.format(extra=f"    {key}: [{bad}]\n"), "f.yaml")
+    assert f"{key} {bad!r} {error}" in str(info.value)

@@ -51,11 +51,6 @@ def test_a_limit_after_a_contrast_gets_advice_not_a_second_but(analyzer):
     assert result.edits[0].advice.startswith("Keep what this sentence tells the customer")
 
 
-def test_a_hedge_does_not_take_the_that_of_thats(analyzer):
-    out = rewritten(analyzer, "We're afraid that's not possible right now.").text
-    assert out == "That's not possible right now, but here's what I can do: [what you can offer]."
-
-
 def test_sorry_but_is_absorbed_into_an_apology_template(analyzer):
     out = rewritten(analyzer, "I'm sorry, but that's our policy for opened headphones.").text
     assert out == "I'm sorry about that. Here's what I can do: [what you can offer]."
@@ -358,11 +353,6 @@ def test_the_model_defers_to_a_follow_up_the_rules_accept():
     assert [f.category for f in model] == ["blocking"]
 
 
-def test_a_tweet_that_goes_on_from_the_one_before_keeps_its_lower_case_start(analyzer):
-    out = rewritten(analyzer, "@customer inconvenience this may cause you. 2/2 ^Beth").text
-    assert out == "@customer trouble this caused you. 2/2 ^Beth"
-
-
 def test_a_limit_that_already_turns_to_a_way_forward_gets_advice_not_a_second_offer(analyzer):
     for text in (
         "While we can't offer free WiFi, we have free films on board.",
@@ -374,11 +364,25 @@ def test_a_limit_that_already_turns_to_a_way_forward_gets_advice_not_a_second_of
         assert result.edits[0].advice and "already turns" in result.edits[0].advice
 
 
-def test_a_semicolon_in_the_draft_stays_a_semicolon(analyzer):
-    out = rewritten(analyzer, "Larger pets are not accepted; sorry for any disappointment.").text
-    assert out == "Larger pets are not accepted; sorry for the disappointment."
-
-
-def test_a_word_swap_does_not_double_the_word_after_it(analyzer):
-    out = rewritten(analyzer, "We're very sorry if that didn't happen today.").text
-    assert out == "We're very sorry that didn't happen today."
+@pytest.mark.parametrize(
+    ("draft", "expected"),
+    [
+        # a hedge does not take the "that" of "that's"
+        (
+            "We're afraid that's not possible right now.",
+            "That's not possible right now, but here's what I can do: [what you can offer].",
+        ),
+        # a semicolon in the draft stays a semicolon (no comma splice)
+        (
+            "Larger pets are not accepted; sorry for any disappointment.",
+            "Larger pets are not accepted; sorry for the disappointment.",
+        ),
+        # a word swap does not double the word after it ("sorry that that")
+        ("We're very sorry if that didn't happen today.", "We're very sorry that didn't happen today."),
+        # a tweet that goes on from the one before keeps its lower-case start
+        ("@customer inconvenience this may cause you. 2/2 ^Beth", "@customer trouble this caused you. 2/2 ^Beth"),
+    ],
+)
+def test_hand_read_fixes(analyzer, draft, expected):
+    """Each a miss an independent reader found in a hand-read round (docs/rewrites.md)."""
+    assert rewritten(analyzer, draft).text == expected
