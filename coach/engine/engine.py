@@ -207,36 +207,26 @@ class Engine:
                 for c in (*rules[key].followed_by, *rules[key].unless_followed_by, *rules[key].softened_by)
             }
             context = self._kept(doc, hits, quoted, lambda key: named(key, rules[key].category, needed))
+
+            def follows(end: int, names: Collection[str], categories_only: bool = False) -> bool:
+                """A match of one of `names` starts at or after token `end`, in the same sentence."""
+                return any(
+                    c.start >= end
+                    and (c.rule.category in names if categories_only else named(c.rule.id, c.rule.category, names))
+                    and _one_sentence(doc, end, c.start)
+                    for c in context
+                )
+
             for key in pending:
                 rule = rules[key]
                 hits[key] = [
                     (start, end)
                     for start, end in hits[key]
-                    if (
-                        not rule.followed_by
-                        or any(
-                            c.start >= end and c.rule.category in rule.followed_by and _one_sentence(doc, end, c.start)
-                            for c in context
-                        )
-                    )
-                    and not any(
-                        c.start >= end
-                        and named(c.rule.id, c.rule.category, rule.unless_followed_by)
-                        and _one_sentence(doc, end, c.start)
-                        for c in context
-                    )
+                    if (not rule.followed_by or follows(end, rule.followed_by, categories_only=True))
+                    and not (rule.unless_followed_by and follows(end, rule.unless_followed_by))
                 ]
                 if rule.softened_by:
-                    softened.update(
-                        (key, start, end)
-                        for start, end in hits[key]
-                        if any(
-                            c.start >= end
-                            and named(c.rule.id, c.rule.category, rule.softened_by)
-                            and _one_sentence(doc, end, c.start)
-                            for c in context
-                        )
-                    )
+                    softened.update((key, start, end) for start, end in hits[key] if follows(end, rule.softened_by))
         found = self._kept(doc, hits, quoted, lambda key: only_rule is None or key == only_rule)
         if softened:
             found = [replace(m, softened=True) if (m.rule.id, m.start, m.end) in softened else m for m in found]

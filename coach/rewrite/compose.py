@@ -346,7 +346,9 @@ def _join(pieces: list[tuple[str, str]], punct: str, continues: bool = False, se
             if _FRAGMENT.match(piece) or not _STANDS_ALONE.match(piece):
                 continue  # "including saving fuel": a fragment of the refusal it followed
         if piece:
-            buffer.append(("; " if buffer and index in semicolons else ", ") + piece if buffer else piece)
+            if buffer:
+                piece = ("; " if index in semicolons else ", ") + piece
+            buffer.append(piece)
     if buffer:
         lead = "".join(buffer)
         sentences.append(capitalize(lead) + (punct or ("." if sentences and not continues else "")))
