@@ -301,6 +301,9 @@ def test_a_kept_sentence_that_goes_on_in_the_next_tweet_gets_advice(analyzer):
     for text in (
         "We don't offer compensation for this, but we can look to reimburse your 1/2",
         "If it's not a Fabrikam laptop, we suggest you get in touch with Contoso for further /1",
+        # the next sentence goes on about whom to contact; a sentence that ends on a link
+        "Please contact your bank about it. They can see the pending charge.",
+        "Please reach out to the Contoso store here: https://example.com/help",
     ):
         result = rewritten(analyzer, text)
         assert result.text == text

@@ -50,6 +50,10 @@ _CONTRAST_NEXT = re.compile(
     r"\s*(?:but|however|instead|that said|alternatively|you(?:'ll| will) (?:need|have) to|you (?:need|have|must) to)\b",
     re.I,
 )
+#: Where an addition cannot follow: the next sentence goes on about the party the customer
+#: was sent to ("They'll work with our team ..."), or the sentence ends on a link.
+_THEY_NEXT = re.compile(r"\s*(?:they|they'll|they're|he|she)\b", re.I)
+_ENDS_ON_LINK = re.compile(r"(?:https?://|www\.)\S+$", re.I)
 _CONCESSIVE = re.compile(r"(?:while|whilst|although|though|even though)\b", re.I)
 KEEP_AND_ADD = "Keep what this sentence tells the customer, and add what you will do for them."
 ALREADY_TURNS = (
@@ -284,6 +288,10 @@ def _plan_addition(
             # "It can be reused but the name can't be changed": a second "but", or "; here's
             # what I can do", reads as a run-on (hand-read): the sentence stays, with advice.
             return Plan(start, end, text[start:end], rules, advice=KEEP_AND_ADD)
+    if _THEY_NEXT.match(text[end:]) or _ENDS_ON_LINK.search(body):
+        # "..., and if they can't sort it out, I'll follow it up for you. They'll work with
+        # our team ..." reads backwards (hand-read): the sentence stays, with advice.
+        return Plan(start, end, text[start:end], rules, advice=KEEP_AND_ADD)
     prefix, suffix = around
     return Plan(start, end, prefix + body + ", " + tail + suffix, rules)
 
